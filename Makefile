@@ -1,0 +1,42 @@
+# One entry point for maintainers and CI. Every target creates .venv and installs what it needs.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+SPEC := specs/procore.yaml
+CONFIG := specs/procore.config.yaml
+OUT := generated/procore-mcp
+
+.PHONY: venv generate check-generated lint typecheck test format clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+generate: $(STAMP)
+	$(PY) -m generator generate --spec $(SPEC) --config $(CONFIG) --out $(OUT)
+
+check-generated: $(STAMP)
+	$(PY) -m generator generate --spec $(SPEC) --config $(CONFIG) --out $(OUT) --check
+
+lint: $(STAMP)
+	$(PY) -m ruff check generator tests
+	$(PY) -m ruff format --check generator tests
+
+typecheck: $(STAMP)
+	$(PY) -m mypy
+
+test: lint typecheck
+	$(PY) -m pytest
+
+format: $(STAMP)
+	$(PY) -m ruff format generator tests
+	$(PY) -m ruff check --fix generator tests
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist

@@ -1,0 +1,131 @@
+"""The generation config: package names, environment prefix, hosts and text settings, with defaults from the spec."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator.diagnostics import Diagnostic, GenerationError
+from generator.load import load_mapping
+
+
+@dataclass(frozen=True)
+class ServerSetting:
+    """How the generated server finds one host of the API: its default URL and the variable that overrides it."""
+
+    url: str
+    env: str
+
+
+@dataclass(frozen=True)
+class GeneratorConfig:
+    """Every choice the generator makes that is not in the spec itself."""
+
+    distribution_name: str
+    package_name: str
+    server_name: str
+    display_name: str
+    env_prefix: str
+    docs_base_url: str = ""
+    description_budget: int = 1200
+    servers: tuple[ServerSetting, ...] = field(default_factory=tuple)
+
+
+_KNOWN_KEYS = {
+    "distribution_name": str,
+    "package_name": str,
+    "server_name": str,
+    "display_name": str,
+    "env_prefix": str,
+    "docs_base_url": str,
+    "description_budget": int,
+    "servers": dict,
+}
+
+
+def slug_words(text: str) -> list[str]:
+    """Lower-case ASCII words of a title: `Procore REST API` -> [procore, rest, api]."""
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+def defaults_from_title(title: str) -> dict[str, Any]:
+    """Names derived from `info.title` when the config does not set them."""
+    words = [w for w in slug_words(title) if w not in {"api", "rest", "openapi", "the"}] or ["api"]
+    if words[0][0].isdigit():
+        words.insert(0, "api")
+    base = "-".join(words)
+    return {
+        "distribution_name": f"{base}-mcp",
+        "package_name": f"{base.replace('-', '_')}_mcp",
+        "server_name": f"{base}-mcp",
+        "display_name": title.strip() or "API",
+        "env_prefix": base.replace("-", "_").upper(),
+    }
+
+
+def _check(raw: dict[str, Any], source: str) -> list[Diagnostic]:
+    problems: list[Diagnostic] = []
+    for key, value in raw.items():
+        expected = _KNOWN_KEYS.get(key)
+        if expected is None:
+            known = ", ".join(sorted(_KNOWN_KEYS))
+            problems.append(
+                Diagnostic("error", "config", f"unknown setting `{key}` (known: {known})", source, f"/{key}")
+            )
+        elif not isinstance(value, expected) or isinstance(value, bool):
+            message = f"`{key}` must be a {expected.__name__}, not {type(value).__name__}"
+            problems.append(Diagnostic("error", "config", message, source, f"/{key}"))
+    patterns = {
+        "package_name": r"[a-z_][a-z0-9_]*",
+        "distribution_name": r"[a-z0-9]+([-_.][a-z0-9]+)*",
+        "env_prefix": r"[A-Z][A-Z0-9_]*",
+    }
+    for key, pattern in patterns.items():
+        value = raw.get(key)
+        if isinstance(value, str) and not re.fullmatch(pattern, value):
+            message = f"`{key}` {value!r} must match {pattern}"
+            problems.append(Diagnostic("error", "config", message, source, f"/{key}"))
+    return problems
+
+
+def _server_settings(raw: dict[str, Any], spec_urls: list[str], source: str) -> tuple[ServerSetting, ...]:
+    """One setting per host: configured ones first, then the spec's, with derived variable names."""
+    configured = raw.get("servers", {})
+    settings: dict[str, ServerSetting] = {}
+    for url, entry in configured.items():
+        env = entry.get("env") if isinstance(entry, dict) else None
+        if not isinstance(env, str) or not re.fullmatch(r"[A-Z][A-Z0-9_]*", env):
+            message = f"server {url!r} needs `env`, an upper-case variable suffix such as BASE_URL"
+            raise GenerationError([Diagnostic("error", "config", message, source, "/servers")])
+        settings[url.rstrip("/")] = ServerSetting(url.rstrip("/"), env)
+    for index, url in enumerate(spec_urls):
+        url = url.rstrip("/")
+        if url in settings:
+            continue
+        host_words = slug_words(re.sub(r"^[a-z]+://", "", url).split("/")[0].split(".")[0])
+        env = "BASE_URL" if index == 0 else f"{'_'.join(host_words).upper() or 'SERVER'}_URL"
+        taken = {s.env for s in settings.values()}
+        suffix = 2
+        candidate = env
+        while candidate in taken:
+            candidate = f"{env.removesuffix('_URL')}{suffix}_URL"
+            suffix += 1
+        settings[url] = ServerSetting(url, candidate)
+    return tuple(settings.values())
+
+
+def build_config(raw: dict[str, Any], title: str, spec_urls: list[str], source: str) -> GeneratorConfig:
+    """Merge a raw config mapping over defaults derived from the spec; raise on any bad setting."""
+    problems = _check(raw, source)
+    if problems:
+        raise GenerationError(problems)
+    values = defaults_from_title(title) | {k: v for k, v in raw.items() if k != "servers"}
+    return GeneratorConfig(**values, servers=_server_settings(raw, spec_urls, source))
+
+
+def load_config(path: Path | None, title: str, spec_urls: list[str]) -> GeneratorConfig:
+    """Read the config file (optional) and complete it from the spec."""
+    raw = load_mapping(path) if path is not None else {}
+    return build_config(raw, title, spec_urls, str(path) if path else "<defaults>")

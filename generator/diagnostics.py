@@ -1,0 +1,54 @@
+"""Errors and warnings as values: what went wrong, where (file, line, JSON pointer), and how bad."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+Level = Literal["error", "warning"]
+
+
+def escape_pointer_token(token: str | int) -> str:
+    """Escape one reference token for a JSON pointer (RFC 6901)."""
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def json_pointer(*tokens: str | int) -> str:
+    """Build a JSON pointer such as `/paths/~1oauth~1token/post` from raw tokens."""
+    return "".join("/" + escape_pointer_token(token) for token in tokens)
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem found in the input; `kind` is a stable short code used for grouping."""
+
+    level: Level
+    kind: str
+    message: str
+    file: str
+    pointer: str = ""
+    line: int | None = None
+
+    def render(self) -> str:
+        """One line: `file:line: level: message (at /json/pointer) [kind]`."""
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        at = f" (at {self.pointer})" if self.pointer else ""
+        return f"{where}: {self.level}: {_one_line(self.message)}{at} [{self.kind}]"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+class GenerationError(Exception):
+    """Raised when the input cannot be turned into a server; carries every error found."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
+        self.diagnostics = tuple(diagnostics)
+        super().__init__("\n".join(d.render() for d in self.diagnostics))
+
+
+def errors_in(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """The diagnostics that stop generation."""
+    return [d for d in diagnostics if d.level == "error"]

@@ -1,0 +1,92 @@
+"""The intermediate representation: an API made of tools, each with its JSON Schemas and HTTP binding."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from generator.config import GeneratorConfig
+
+Location = Literal["path", "query", "header", "cookie", "body"]
+JsonSchema = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Argument:
+    """Where one inputSchema property goes in the HTTP request."""
+
+    property_name: str
+    location: Location
+    wire_name: str
+    required: bool
+    members: tuple[tuple[str, str], ...] = ()
+    """For a bracket group (`filters[vendor_id]`, `filters[status][]`): each member property and its wire name."""
+
+
+@dataclass(frozen=True)
+class HttpBinding:
+    """How a tool call becomes an HTTP request."""
+
+    method: str
+    server: str
+    path: str
+    arguments: tuple[Argument, ...]
+    body_media_type: str | None
+    body_is_whole: bool
+    """True when the body is not an object spread into properties but one property (`body`) sent as is."""
+    auth: tuple[str, ...]
+    """Security scheme names accepted by the operation; empty means no authentication."""
+
+
+@dataclass(frozen=True)
+class ToolAnnotations:
+    """MCP tool hints derived from the method and the operation."""
+
+    read_only: bool
+    destructive: bool
+    idempotent: bool
+    open_world: bool
+
+
+@dataclass(frozen=True)
+class Tool:
+    """One MCP tool, made from one OpenAPI operation."""
+
+    name: str
+    title: str
+    description: str
+    input_schema: JsonSchema
+    output_schema: JsonSchema | None
+    output_wrapped: bool
+    """True when a non-object response is returned as `{"result": ...}`."""
+    annotations: ToolAnnotations
+    binding: HttpBinding
+    operation_id: str
+    tags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SecurityScheme:
+    """An authentication scheme the generated server understands, as declared by the spec."""
+
+    name: str
+    type: str
+    scheme: str = ""
+    location: str = ""
+    parameter_name: str = ""
+    token_url: str = ""
+
+
+@dataclass(frozen=True)
+class Api:
+    """Everything the renderer needs: the tools, the hosts, the auth schemes and the naming config."""
+
+    title: str
+    version: str
+    description: str
+    config: GeneratorConfig
+    tools: tuple[Tool, ...]
+    security_schemes: tuple[SecurityScheme, ...]
+    spec_sha256: str
+    generator_version: str

@@ -1,0 +1,429 @@
+"""Stage 3, IR: turn a parsed OpenAPI document into an Api of Tools (schemas, binding, names, wording)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from generator import __version__
+from generator.config import GeneratorConfig
+from generator.diagnostics import Diagnostic, json_pointer
+from generator.ir import Api, Argument, HttpBinding, Location, SecurityScheme, Tool, ToolAnnotations
+from generator.naming import sentence_case, snake_case, title_case, unique_names
+from generator.parse import ParsedSpec
+from generator.schema import SchemaCompiler
+from generator.templating import environment
+from generator.text import as_sentence, clean_prose
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+_BODY_MEDIA_PREFERENCE = (
+    "application/json",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data",
+    "text/plain",
+    "application/octet-stream",
+)
+_BRACKETED = re.compile(r"^([A-Za-z0-9_.-]+)\[([^\[\]]+)\](\[\])?$")
+_PROPERTY_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class _Operation:
+    """One operation as found in the document, before it becomes a Tool."""
+
+    method: str
+    path: str
+    pointer: str
+    operation: dict[str, Any]
+    path_item: dict[str, Any]
+
+
+def iter_operations(document: dict[str, Any]) -> Iterator[_Operation]:
+    """Operations in document order: paths as written, methods in a fixed order."""
+    for path, path_item in (document.get("paths") or {}).items():
+        if not isinstance(path_item, dict):
+            continue
+        for method in HTTP_METHODS:
+            operation = path_item.get(method)
+            if isinstance(operation, dict):
+                yield _Operation(method, path, json_pointer("paths", path, method), operation, path_item)
+
+
+def server_url(document: dict[str, Any], op: _Operation) -> str:
+    """The operation's host: operation `servers`, then path `servers`, then the document's; variables filled in."""
+    for holder in (op.operation, op.path_item, document):
+        servers = holder.get("servers")
+        if isinstance(servers, list) and servers and isinstance(servers[0], dict):
+            return expand_server_url(servers[0])
+    return ""
+
+
+def expand_server_url(server: dict[str, Any]) -> str:
+    """Fill `{variables}` of a Server Object with their defaults."""
+    url = str(server.get("url", ""))
+    for name, variable in (server.get("variables") or {}).items():
+        if isinstance(variable, dict) and "default" in variable:
+            url = url.replace("{" + name + "}", str(variable["default"]))
+    return url.rstrip("/")
+
+
+def all_server_urls(document: dict[str, Any]) -> list[str]:
+    """Every distinct host the operations use, the document's own first."""
+    urls: list[str] = []
+    for server in document.get("servers") or []:
+        if isinstance(server, dict):
+            urls.append(expand_server_url(server))
+            break
+    for op in iter_operations(document):
+        urls.append(server_url(document, op))
+    return list(dict.fromkeys(urls)) or [""]
+
+
+class _ToolBuilder:
+    """Builds tools for one document; holds the schema compiler and the wording templates."""
+
+    def __init__(self, spec: ParsedSpec, config: GeneratorConfig) -> None:
+        self.spec = spec
+        self.document = spec.document
+        self.config = config
+        self.compiler = SchemaCompiler(spec.document, spec.source, spec.openapi_version)
+        self.phrases: Any = environment().get_template("tool/phrases.jinja").module
+        self.description_template = environment().get_template("tool/description.md.jinja")
+
+    def warn(self, kind: str, message: str, pointer: str) -> None:
+        self.compiler.warn(kind, message, pointer)
+
+    # -- parameters and body -------------------------------------------------------------------------
+
+    def parameters(self, op: _Operation) -> list[tuple[dict[str, Any], str]]:
+        """Path-level and operation-level parameters merged (the operation wins), each with its pointer."""
+        merged: dict[tuple[str, str], tuple[dict[str, Any], str]] = {}
+        for holder, base in ((op.path_item, json_pointer("paths", op.path)), (op.operation, op.pointer)):
+            for index, raw in enumerate(holder.get("parameters") or []):
+                parameter, pointer = self.compiler.resolve_object(raw, f"{base}/parameters/{index}")
+                if isinstance(parameter, dict) and "name" in parameter and "in" in parameter:
+                    merged[(str(parameter["in"]), str(parameter["name"]))] = (parameter, pointer)
+        return list(merged.values())
+
+    def parameter_schema(self, parameter: dict[str, Any], pointer: str) -> dict[str, Any]:
+        if "schema" in parameter:
+            schema = self.compiler.compile(parameter["schema"], "input", pointer + "/schema")
+        else:
+            content = parameter.get("content") or {}
+            media: Any = next(iter(content.values()), {}) if isinstance(content, dict) else {}
+            schema = self.compiler.compile(media.get("schema", {}), "input", pointer + "/content")
+        description = clean_prose(str(parameter.get("description", "")), self.config.docs_base_url)
+        if description:
+            schema = {"description": description, **{k: v for k, v in schema.items() if k != "description"}}
+        if parameter.get("deprecated"):
+            schema["deprecated"] = True
+        return schema
+
+    def request_body(self, op: _Operation) -> tuple[str | None, dict[str, Any] | None, bool]:
+        """The chosen media type, its compiled schema, and whether the body is required."""
+        raw = op.operation.get("requestBody")
+        if raw is None:
+            return None, None, False
+        body, pointer = self.compiler.resolve_object(raw, op.pointer + "/requestBody")
+        content = body.get("content") if isinstance(body, dict) else None
+        if not isinstance(content, dict) or not content:
+            return None, None, False
+        media_type = _pick_media_type(list(content))
+        media = content[media_type] if isinstance(content[media_type], dict) else {}
+        media_pointer = f"{pointer}/content/{media_type.replace('/', '~1')}/schema"
+        schema = self.compiler.compile(media.get("schema", {}), "input", media_pointer)
+        description = clean_prose(str(body.get("description", "")), self.config.docs_base_url)
+        if description and "description" not in schema:
+            schema["description"] = description
+        return media_type, schema, bool(body.get("required"))
+
+    # -- one tool --------------------------------------------------------------------------------------
+
+    def build_input(self, op: _Operation) -> tuple[dict[str, Any], list[Argument], str | None, bool]:
+        properties: dict[str, Any] = {}
+        required: list[str] = []
+        arguments: list[Argument] = []
+        filter_groups: dict[str, dict[str, Any]] = {}
+
+        def take(name: str, location: Location) -> str:
+            candidate = name if _PROPERTY_NAME.match(name) else snake_case(name) or "value"
+            if location == "header":
+                candidate = snake_case(name)
+            if candidate in properties:
+                candidate = f"{location}_{candidate}"
+                self.warn(
+                    "renamed-property",
+                    f"`{name}` appears in more than one place; the {location} one is called `{candidate}`",
+                    op.pointer,
+                )
+            return candidate
+
+        path_params: set[str] = set()
+        for parameter, pointer in self.parameters(op):
+            location = str(parameter["in"])
+            wire = str(parameter["name"])
+            is_required = bool(parameter.get("required")) or location == "path"
+            schema = self.parameter_schema(parameter, pointer)
+            if location == "path":
+                path_params.add(wire)
+            bracketed = _BRACKETED.match(wire) if location == "query" else None
+            if bracketed:
+                group = filter_groups.setdefault(bracketed.group(1), {"members": {}, "required": []})
+                member = bracketed.group(2)
+                if bracketed.group(3) and schema.get("type") != "array":
+                    schema = {
+                        "type": "array",
+                        "items": {k: v for k, v in schema.items() if k != "description"},
+                    }
+                    if "description" in parameter:
+                        schema["description"] = self.parameter_schema(parameter, pointer)["description"]
+                group["members"][member] = (wire, schema)
+                if is_required:
+                    group["required"].append(member)
+                continue
+            if "description" not in schema:
+                schema["description"] = self.phrases.parameter_fallback(wire, location)
+            name = take(wire, location)  # type: ignore[arg-type]
+            properties[name] = schema
+            if is_required:
+                required.append(name)
+            arguments.append(Argument(name, location, wire, is_required))  # type: ignore[arg-type]
+
+        for missing in sorted(set(re.findall(r"\{([^{}]+)\}", op.path)) - path_params):
+            self.warn("undeclared-path-parameter", f"path parameter `{missing}` is not declared", op.pointer)
+            name = take(missing, "path")
+            properties[name] = {
+                "type": "string",
+                "description": self.phrases.parameter_fallback(missing, "path"),
+            }
+            required.append(name)
+            arguments.append(Argument(name, "path", missing, True))
+
+        for group_name, group in filter_groups.items():
+            name = take(group_name, "query")
+            members = {member: schema for member, (_, schema) in group["members"].items()}
+            for member, schema in members.items():
+                if "description" not in schema:
+                    schema["description"] = self.phrases.parameter_fallback(member, "query")
+            group_schema: dict[str, Any] = {
+                "type": "object",
+                "description": self.phrases.bracket_group(group_name),
+                "properties": members,
+                "additionalProperties": False,
+            }
+            if group["required"]:
+                group_schema["required"] = group["required"]
+                required.append(name)
+            properties[name] = group_schema
+            wires = tuple((member, wire) for member, (wire, _) in group["members"].items())
+            arguments.append(Argument(name, "query", group_name, bool(group["required"]), members=wires))
+
+        media_type, body_schema, body_required = self.request_body(op)
+        body_is_whole = False
+        if body_schema is not None:
+            body_properties = body_schema.get("properties")
+            if body_schema.get("type") in ("object", None) and isinstance(body_properties, dict) and body_properties:
+                body_required_names = set(body_schema.get("required", [])) if body_required else set()
+                for wire, schema in body_properties.items():
+                    name = take(wire, "body")
+                    schema = dict(schema)
+                    if "description" not in schema:
+                        schema["description"] = self.phrases.parameter_fallback(wire, "body")
+                    properties[name] = schema
+                    if wire in body_required_names:
+                        required.append(name)
+                    arguments.append(Argument(name, "body", wire, wire in body_required_names))
+            else:
+                body_is_whole = True
+                name = take("body", "body")
+                if "description" not in body_schema:
+                    body_schema["description"] = self.phrases.whole_body(media_type)
+                properties[name] = body_schema
+                if body_required:
+                    required.append(name)
+                arguments.append(Argument(name, "body", "", body_required))
+
+        input_schema: dict[str, Any] = {"type": "object", "properties": properties}
+        if required:
+            input_schema["required"] = required
+        input_schema["additionalProperties"] = False
+        return input_schema, arguments, media_type, body_is_whole
+
+    def build_output(self, op: _Operation) -> tuple[dict[str, Any] | None, bool]:
+        """The outputSchema from the first 2xx JSON response; non-objects are wrapped as `{"result": ...}`."""
+        responses = op.operation.get("responses") or {}
+        for status in sorted((s for s in responses if str(s).startswith("2")), key=lambda s: str(s).replace("X", "9")):
+            response, pointer = self.compiler.resolve_object(responses[status], f"{op.pointer}/responses/{status}")
+            content = response.get("content") if isinstance(response, dict) else None
+            if not isinstance(content, dict):
+                continue
+            for media_type, media in content.items():
+                if _is_json(media_type) and isinstance(media, dict) and "schema" in media:
+                    media_pointer = f"{pointer}/content/{media_type.replace('/', '~1')}/schema"
+                    schema = self.compiler.compile(media["schema"], "output", media_pointer)
+                    if _is_object_schema(schema):
+                        return {"type": "object", **{k: v for k, v in schema.items() if k != "type"}}, False
+                    defs = schema.pop("$defs", None)
+                    wrapped: dict[str, Any] = {
+                        "type": "object",
+                        "properties": {"result": schema},
+                        "required": ["result"],
+                    }
+                    if defs:
+                        wrapped["$defs"] = defs
+                    return wrapped, True
+            return None, False
+        return None, False
+
+    def annotations(self, op: _Operation) -> ToolAnnotations:
+        method = op.method
+        read_only = method in ("get", "head", "options", "trace")
+        return ToolAnnotations(
+            read_only=read_only,
+            destructive=method == "delete",
+            idempotent=method in ("get", "head", "options", "trace", "put", "delete"),
+            open_world=True,
+        )
+
+    def security(self, op: _Operation) -> tuple[str, ...]:
+        requirements = op.operation.get("security", self.document.get("security", []))
+        names: list[str] = []
+        for requirement in requirements or []:
+            if isinstance(requirement, dict):
+                names.extend(name for name in requirement if name not in names)
+        return tuple(names)
+
+    def describe(
+        self,
+        op: _Operation,
+        summary: str,
+        annotations: ToolAnnotations,
+        output: dict[str, Any] | None,
+        inputs: dict[str, Any],
+    ) -> str:
+        source = str(op.operation.get("description", ""))
+        details = clean_prose(source, self.config.docs_base_url, self.config.description_budget)
+        if details.lower().rstrip(".") == summary.lower().rstrip("."):
+            details = ""
+        output_fields: list[str] = []
+        if output is not None:
+            top = output.get("properties", {})
+            output_fields = list(top)
+        text = self.description_template.render(
+            summary=as_sentence(sentence_case(summary)) if summary else "",
+            details=details,
+            method=op.method.upper(),
+            annotations=annotations,
+            output_fields=output_fields,
+            paginated="page" in inputs.get("properties", {}),
+        )
+        return "\n\n".join(p.strip() for p in text.strip().split("\n\n") if p.strip())
+
+    def build(self, op: _Operation, name: str) -> Tool:
+        summary = " ".join(str(op.operation.get("summary", "")).split())
+        input_schema, arguments, media_type, body_is_whole = self.build_input(op)
+        output_schema, wrapped = self.build_output(op)
+        annotations = self.annotations(op)
+        title = title_case(summary) if summary else title_case(" ".join(name.split("_")))
+        binding = HttpBinding(
+            method=op.method.upper(),
+            server=server_url(self.document, op),
+            path=op.path,
+            arguments=tuple(arguments),
+            body_media_type=media_type,
+            body_is_whole=body_is_whole,
+            auth=self.security(op),
+        )
+        tags = tuple(str(t) for t in op.operation.get("tags", []) if isinstance(t, str))
+        return Tool(
+            name=name,
+            title=title,
+            description=self.describe(op, summary or title, annotations, output_schema, input_schema),
+            input_schema=input_schema,
+            output_schema=output_schema,
+            output_wrapped=wrapped,
+            annotations=annotations,
+            binding=binding,
+            operation_id=str(op.operation.get("operationId", "")),
+            tags=tags,
+        )
+
+
+def _pick_media_type(media_types: list[str]) -> str:
+    for preferred in _BODY_MEDIA_PREFERENCE:
+        for media_type in media_types:
+            if media_type.split(";")[0].strip() == preferred:
+                return media_type
+    for media_type in media_types:
+        if _is_json(media_type):
+            return media_type
+    return media_types[0]
+
+
+def _is_json(media_type: str) -> bool:
+    base = media_type.split(";")[0].strip().lower()
+    return base == "application/json" or base.endswith("+json") or base == "*/*"
+
+
+def _is_object_schema(schema: dict[str, Any]) -> bool:
+    kind = schema.get("type")
+    if kind == "object":
+        return True
+    return kind is None and ("properties" in schema or "additionalProperties" in schema)
+
+
+def base_name(op: _Operation) -> str:
+    """The name before uniqueness: from the summary, else the operationId, else method and path."""
+    summary = str(op.operation.get("summary", ""))
+    if summary.strip():
+        return snake_case(summary)
+    operation_id = str(op.operation.get("operationId", ""))
+    if operation_id.strip():
+        return snake_case(operation_id)
+    return snake_case(f"{op.method} {op.path}")
+
+
+def security_schemes(document: dict[str, Any]) -> tuple[SecurityScheme, ...]:
+    schemes: list[SecurityScheme] = []
+    for name, raw in ((document.get("components") or {}).get("securitySchemes") or {}).items():
+        if not isinstance(raw, dict):
+            continue
+        token_url = ""
+        for flow in (raw.get("flows") or {}).values():
+            if isinstance(flow, dict) and flow.get("tokenUrl"):
+                token_url = str(flow["tokenUrl"])
+                break
+        schemes.append(
+            SecurityScheme(
+                name=str(name),
+                type=str(raw.get("type", "")),
+                scheme=str(raw.get("scheme", "")).lower(),
+                location=str(raw.get("in", "")),
+                parameter_name=str(raw.get("name", "")),
+                token_url=token_url,
+            )
+        )
+    return tuple(schemes)
+
+
+def build_api(spec: ParsedSpec, config: GeneratorConfig, spec_bytes: bytes) -> tuple[Api, list[Diagnostic]]:
+    """The whole IR stage: one Tool per operation, unique names, and every warning raised on the way."""
+    builder = _ToolBuilder(spec, config)
+    operations = list(iter_operations(spec.document))
+    names = unique_names([(base_name(op), op.method, op.path) for op in operations])
+    tools = tuple(builder.build(op, name) for op, name in zip(operations, names, strict=True))
+    info = spec.document.get("info") or {}
+    api = Api(
+        title=str(info.get("title", "")),
+        version=str(info.get("version", "")),
+        description=clean_prose(str(info.get("description", "")), config.docs_base_url),
+        config=config,
+        tools=tools,
+        security_schemes=security_schemes(spec.document),
+        spec_sha256=hashlib.sha256(spec_bytes).hexdigest(),
+        generator_version=__version__,
+    )
+    return api, list(spec.diagnostics) + builder.compiler.diagnostics

@@ -1,0 +1,141 @@
+"""Stage 2, parse: recognise the OpenAPI version, mend real-world quirks (with warnings), validate the document.
+
+The result is the normalised document as plain data, validated by openapi-pydantic, plus every warning.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from openapi_pydantic.v3.v3_0 import OpenAPI as OpenAPI30
+from openapi_pydantic.v3.v3_1 import OpenAPI as OpenAPI31
+from pydantic import ValidationError
+
+from generator.diagnostics import Diagnostic, GenerationError, escape_pointer_token, json_pointer
+
+# Keys whose values are instance data, never schemas: quirk repairs must not walk into them.
+_DATA_KEYS = frozenset({"example", "examples", "default", "enum", "const", "x-examples"})
+
+
+@dataclass(frozen=True)
+class ParsedSpec:
+    """A validated OpenAPI 3.x document as plain data, with the warnings found on the way."""
+
+    document: dict[str, Any]
+    openapi_version: str
+    source: str
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def detect_version(document: dict[str, Any], source: str) -> str:
+    """Return `3.0` or `3.1`; anything else is a clear error."""
+    if "openapi" in document:
+        version = str(document["openapi"])
+        if re.fullmatch(r"3\.0(\.\d+)?", version):
+            return "3.0"
+        if re.fullmatch(r"3\.1(\.\d+)?", version):
+            return "3.1"
+        message = f"unsupported OpenAPI version {version!r}: this generator reads 3.0 and 3.1"
+        raise GenerationError([Diagnostic("error", "unsupported-version", message, source, "/openapi")])
+    if "swagger" in document:
+        version = str(document["swagger"])
+        message = f"unsupported Swagger version {version!r}: convert it to OpenAPI 3 first"
+        raise GenerationError([Diagnostic("error", "unsupported-version", message, source, "/swagger")])
+    message = "not an OpenAPI document: it has neither an `openapi` nor a `swagger` field"
+    raise GenerationError([Diagnostic("error", "not-openapi", message, source, "")])
+
+
+def _walk_schemas(node: Any, pointer: str) -> Iterator[tuple[dict[str, Any], str]]:
+    """Yield every mapping in the document outside instance data, with its pointer."""
+    if isinstance(node, dict):
+        yield node, pointer
+        for key, value in node.items():
+            if key not in _DATA_KEYS:
+                yield from _walk_schemas(value, f"{pointer}/{escape_pointer_token(key)}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _walk_schemas(value, f"{pointer}/{index}")
+
+
+def repair_quirks(document: dict[str, Any], source: str) -> list[Diagnostic]:
+    """Mend what real specs get wrong but mean clearly, in place; one warning per repair."""
+    warnings: list[Diagnostic] = []
+    for node, pointer in _walk_schemas(document, ""):
+        if node.get("required") == []:
+            del node["required"]
+            message = "empty `required` list removed (OpenAPI 3.0 requires at least one name)"
+            warnings.append(Diagnostic("warning", "empty-required", message, source, pointer + "/required"))
+        if "default" in node and node["default"] is None and node.get("nullable") is not True and "type" in node:
+            del node["default"]
+            message = "`default: null` on a non-nullable schema removed"
+            warnings.append(Diagnostic("warning", "null-default", message, source, pointer + "/default"))
+    return warnings
+
+
+def _pointer_for_error(document: Any, location: tuple[int | str, ...]) -> tuple[str, str] | None:
+    """Map a pydantic error location to a JSON pointer, or None when the error is union-branch noise.
+
+    openapi-pydantic validates `Reference | Schema`-style unions, so each error names the branch it came
+    from. An error in the `Reference` branch of an object without `$ref` (or the other way round) says
+    nothing about the document and is dropped.
+    """
+    node = document
+    tokens: list[str | int] = []
+    missing = ""
+    for item in location:
+        if isinstance(node, dict) and item in node:
+            node, tokens = node[item], [*tokens, item]
+            continue
+        if isinstance(node, list) and isinstance(item, int) and 0 <= item < len(node):
+            node, tokens = node[item], [*tokens, item]
+            continue
+        if not (isinstance(item, str) and isinstance(node, dict)):
+            continue
+        if item[:1].isupper():
+            if (item == "Reference") != ("$ref" in node):
+                return None
+            continue
+        missing = item
+        break
+    return json_pointer(*tokens), missing
+
+
+def validate(document: dict[str, Any], version: str, source: str) -> list[Diagnostic]:
+    """Validate with openapi-pydantic; return one error per distinct problem, with its JSON pointer."""
+    model = OpenAPI30 if version == "3.0" else OpenAPI31
+    try:
+        model.model_validate(document)
+    except ValidationError as exc:
+        seen: set[tuple[str, str]] = set()
+        errors: list[Diagnostic] = []
+        for error in exc.errors():
+            mapped = _pointer_for_error(document, tuple(error["loc"]))
+            if mapped is None:
+                continue
+            pointer, missing = mapped
+            if error["type"] == "missing" and missing:
+                message = f"missing required field `{missing}`"
+            elif missing:
+                message = f"`{missing}`: {error['msg']}"
+            else:
+                message = str(error["msg"])
+            if (pointer, message) not in seen:
+                seen.add((pointer, message))
+                errors.append(Diagnostic("error", "invalid-openapi", message, source, pointer))
+        return errors or [Diagnostic("error", "invalid-openapi", "the document is not valid OpenAPI", source)]
+    return []
+
+
+def parse_document(document: dict[str, Any], source: str, *, strict: bool = False) -> ParsedSpec:
+    """Normalise and validate a loaded document; raise GenerationError with every error found."""
+    version = detect_version(document, source)
+    warnings = repair_quirks(document, source)
+    if strict and warnings:
+        raise GenerationError([Diagnostic("error", w.kind, w.message, w.file, w.pointer) for w in warnings])
+    errors = validate(document, version, source)
+    if errors:
+        raise GenerationError(errors)
+    return ParsedSpec(document, version, source, tuple(warnings))

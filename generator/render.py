@@ -1,0 +1,102 @@
+"""Stage 4, render: the IR to `{relative path: text}` through the templates in `templates/package/`. No I/O."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from generator.ir import Api, Tool
+from generator.templating import environment
+
+PACKAGE_TEMPLATES = "package/"
+PACKAGE_PLACEHOLDER = "__package__"
+
+
+def tool_definition(tool: Tool) -> dict[str, Any]:
+    """The MCP Tool object exactly as tools/list returns it."""
+    definition: dict[str, Any] = {
+        "name": tool.name,
+        "title": tool.title,
+        "description": tool.description,
+        "inputSchema": tool.input_schema,
+    }
+    if tool.output_schema is not None:
+        definition["outputSchema"] = tool.output_schema
+    definition["annotations"] = {
+        "title": tool.title,
+        "readOnlyHint": tool.annotations.read_only,
+        "destructiveHint": tool.annotations.destructive,
+        "idempotentHint": tool.annotations.idempotent,
+        "openWorldHint": tool.annotations.open_world,
+    }
+    meta: dict[str, Any] = {"method": tool.binding.method, "path": tool.binding.path}
+    if tool.operation_id:
+        meta["operationId"] = tool.operation_id
+    definition["_meta"] = {"openapi": meta}
+    return definition
+
+
+def tool_binding(tool: Tool, server_keys: dict[str, str]) -> dict[str, Any]:
+    """What the runtime needs to turn a call of this tool into an HTTP request."""
+    arguments = []
+    for argument in tool.binding.arguments:
+        entry: dict[str, Any] = {
+            "property": argument.property_name,
+            "in": argument.location,
+            "name": argument.wire_name,
+        }
+        if argument.members:
+            entry["members"] = dict(argument.members)
+        arguments.append(entry)
+    binding: dict[str, Any] = {
+        "method": tool.binding.method,
+        "server": server_keys[tool.binding.server.rstrip("/")],
+        "path": tool.binding.path,
+        "arguments": arguments,
+        "auth": list(tool.binding.auth),
+    }
+    if tool.binding.body_media_type:
+        binding["body"] = {"mediaType": tool.binding.body_media_type, "whole": tool.binding.body_is_whole}
+    if tool.output_wrapped:
+        binding["wrapResult"] = True
+    return binding
+
+
+def runtime_document(api: Api) -> dict[str, Any]:
+    """The data file the generated server loads: hosts, auth schemes, and every tool with its binding."""
+    prefix = api.config.env_prefix
+    server_keys = {s.url: s.env for s in api.config.servers}
+    return {
+        "servers": {s.env: {"default": s.url, "env": f"{prefix}_{s.env}"} for s in api.config.servers},
+        "securitySchemes": {
+            s.name: {"type": s.type, "scheme": s.scheme, "in": s.location, "name": s.parameter_name}
+            for s in api.security_schemes
+        },
+        "tools": [
+            {"definition": tool_definition(tool), "binding": tool_binding(tool, server_keys)} for tool in api.tools
+        ],
+    }
+
+
+def output_path(template_name: str, package_name: str) -> str:
+    """`package/src/__package__/server.py.jinja` -> `src/procore_mcp/server.py`."""
+    relative = template_name.removeprefix(PACKAGE_TEMPLATES).removesuffix(".jinja")
+    return str(Path(relative.replace(PACKAGE_PLACEHOLDER, package_name)).as_posix())
+
+
+def render_package(api: Api, spec_name: str, templates_dir: Path | None = None) -> dict[str, str]:
+    """Render every template under `templates/package/` for this API."""
+    env = environment(templates_dir)
+    context = {
+        "api": api,
+        "config": api.config,
+        "spec_name": spec_name,
+        "runtime": runtime_document(api),
+        "tools": [tool_definition(tool) for tool in api.tools],
+    }
+    files: dict[str, str] = {}
+    for name in sorted(env.list_templates(filter_func=lambda n: n.startswith(PACKAGE_TEMPLATES))):
+        if not name.endswith(".jinja"):
+            continue
+        files[output_path(name, api.config.package_name)] = env.get_template(name).render(context)
+    return files

@@ -1,0 +1,266 @@
+"""The schema compiler: OpenAPI 3.0/3.1 Schema Objects to self-contained JSON Schema 2020-12.
+
+`$ref`s are inlined; a reference cycle becomes a `$defs` entry instead of infinite expansion. OpenAPI-only
+keywords are mapped (nullable, boolean exclusive bounds, example, discriminator) or dropped, and properties
+that do not travel in the given direction (readOnly in requests, writeOnly in responses) are left out.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from generator.diagnostics import Diagnostic
+
+Direction = Literal["input", "output"]
+
+# JSON Schema 2020-12 keywords whose values are plain data, copied as they are.
+_VALUE_KEYWORDS = (
+    "title", "description", "type", "format", "enum", "const", "default", "examples", "deprecated",
+    "multipleOf", "maximum", "minimum", "exclusiveMaximum", "exclusiveMinimum", "maxLength", "minLength",
+    "pattern", "maxItems", "minItems", "uniqueItems", "maxContains", "minContains", "maxProperties",
+    "minProperties", "required", "dependentRequired", "contentEncoding", "contentMediaType", "readOnly",
+    "writeOnly",
+)  # fmt: skip
+# Keywords holding one subschema.
+_SCHEMA_KEYWORDS = ("items", "not", "contains", "if", "then", "else", "propertyNames", "unevaluatedItems")
+# Keywords holding a list of subschemas.
+_SCHEMA_LIST_KEYWORDS = ("allOf", "oneOf", "anyOf", "prefixItems")
+# Keywords holding a mapping of name to subschema.
+_SCHEMA_MAP_KEYWORDS = ("properties", "patternProperties", "dependentSchemas")
+
+
+@dataclass
+class _Compilation:
+    """State for one root schema: cycle-breaking definitions and the warnings found."""
+
+    direction: Direction
+    defs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    def_names: dict[str, str] = field(default_factory=dict)
+    pending: list[str] = field(default_factory=list)
+
+
+class SchemaCompiler:
+    """Compiles the Schema Objects of one OpenAPI document."""
+
+    def __init__(self, document: dict[str, Any], source: str, openapi_version: str) -> None:
+        self.document = document
+        self.source = source
+        self.openapi_version = openapi_version
+        self.diagnostics: list[Diagnostic] = []
+        self._warned: set[tuple[str, str]] = set()
+
+    def warn(self, kind: str, message: str, pointer: str) -> None:
+        """Record a warning once per kind and place."""
+        if (kind, pointer) not in self._warned:
+            self._warned.add((kind, pointer))
+            self.diagnostics.append(Diagnostic("warning", kind, message, self.source, pointer))
+
+    def resolve(self, ref: str, pointer: str) -> tuple[Any, str] | None:
+        """Follow a local `$ref`; return the target and its pointer, or None (with a warning) when it dangles."""
+        if not ref.startswith("#"):
+            self.warn(
+                "unsupported-ref",
+                f"external reference {ref!r} is not supported; treated as any value",
+                pointer,
+            )
+            return None
+        target: Any = self.document
+        for raw in ref[1:].split("/")[1:]:
+            token = raw.replace("~1", "/").replace("~0", "~")
+            if isinstance(target, dict) and token in target:
+                target = target[token]
+            elif isinstance(target, list) and token.isdigit() and int(token) < len(target):
+                target = target[int(token)]
+            else:
+                self.warn("dangling-ref", f"reference {ref!r} points at nothing; treated as any value", pointer)
+                return None
+        return target, ref[1:]
+
+    def resolve_object(self, node: Any, pointer: str) -> tuple[Any, str]:
+        """Follow `$ref` chains on a non-schema object (parameter, request body, response)."""
+        seen: set[str] = set()
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str):
+            ref = node["$ref"]
+            if ref in seen:
+                self.warn("circular-ref", f"reference {ref!r} refers to itself", pointer)
+                return {}, pointer
+            seen.add(ref)
+            resolved = self.resolve(ref, pointer)
+            if resolved is None:
+                return {}, pointer
+            node, pointer = resolved
+        return node, pointer
+
+    def compile(self, schema: Any, direction: Direction, pointer: str) -> dict[str, Any]:
+        """Compile a schema into a self-contained JSON Schema (with `$defs` when it is recursive)."""
+        state = _Compilation(direction)
+        result = self._compile(schema, pointer, state, ())
+        while state.pending:
+            ref = state.pending.pop()
+            name = state.def_names[ref]
+            resolved = self.resolve(ref, pointer)
+            target, target_pointer = resolved if resolved is not None else ({}, pointer)
+            state.defs[name] = self._compile(target, target_pointer, state, (ref,))
+        if state.defs:
+            result = dict(result)
+            result["$defs"] = {name: state.defs[name] for name in sorted(state.defs)}
+        return result
+
+    def _def_name(self, ref: str, state: _Compilation) -> str:
+        if ref not in state.def_names:
+            base = re.sub(r"[^A-Za-z0-9_.-]", "_", ref.rsplit("/", 1)[-1]) or "schema"
+            name, counter = base, 2
+            while name in state.def_names.values():
+                name, counter = f"{base}_{counter}", counter + 1
+            state.def_names[ref] = name
+            state.pending.append(ref)
+        return state.def_names[ref]
+
+    def _compile(self, schema: Any, pointer: str, state: _Compilation, stack: tuple[str, ...]) -> dict[str, Any]:
+        if isinstance(schema, bool):
+            return {} if schema else {"not": {}}
+        if not isinstance(schema, dict):
+            self.warn("invalid-schema", "schema is not an object; treated as any value", pointer)
+            return {}
+        ref = schema.get("$ref")
+        if isinstance(ref, str):
+            return self._compile_ref(schema, ref, pointer, state, stack)
+
+        out: dict[str, Any] = {}
+        for keyword in _VALUE_KEYWORDS:
+            if keyword in schema:
+                out[keyword] = copy.deepcopy(schema[keyword])
+        if "example" in schema and "examples" not in out:
+            out["examples"] = [copy.deepcopy(schema["example"])]
+        elif isinstance(out.get("examples"), dict):  # an OpenAPI Example map slipped into a schema
+            out["examples"] = list(out["examples"].values())
+        self._map_bounds(schema, out)
+
+        for keyword in _SCHEMA_KEYWORDS:
+            if keyword in schema:
+                out[keyword] = self._compile(schema[keyword], f"{pointer}/{keyword}", state, stack)
+        for keyword in _SCHEMA_LIST_KEYWORDS:
+            if isinstance(schema.get(keyword), list):
+                out[keyword] = [
+                    self._compile(sub, f"{pointer}/{keyword}/{i}", state, stack)
+                    for i, sub in enumerate(schema[keyword])
+                ]
+        for keyword in _SCHEMA_MAP_KEYWORDS:
+            if isinstance(schema.get(keyword), dict):
+                out[keyword] = {
+                    name: self._compile(sub, f"{pointer}/{keyword}/{_escape(name)}", state, stack)
+                    for name, sub in schema[keyword].items()
+                }
+        extra = schema.get("additionalProperties")
+        if isinstance(extra, bool):
+            out["additionalProperties"] = extra
+        elif isinstance(extra, dict):
+            out["additionalProperties"] = self._compile(extra, f"{pointer}/additionalProperties", state, stack)
+
+        if self.openapi_version == "3.0" and schema.get("nullable") is True:
+            _make_nullable(out)
+        if schema.get("type") == "file":  # Swagger 2.0 leftovers
+            out["type"] = "string"
+            out["format"] = "binary"
+        discriminator = schema.get("discriminator")
+        if isinstance(discriminator, dict) and isinstance(discriminator.get("propertyName"), str):
+            note = f"The `{discriminator['propertyName']}` property tells which of the alternatives applies."
+            out["description"] = f"{out['description']} {note}" if out.get("description") else note
+        if "allOf" in out:
+            out = _merge_all_of(out)
+        if "properties" in out:
+            self._drop_one_way_properties(out, state.direction)
+        return out
+
+    def _compile_ref(
+        self, schema: dict[str, Any], ref: str, pointer: str, state: _Compilation, stack: tuple[str, ...]
+    ) -> dict[str, Any]:
+        if ref in stack:
+            return {"$ref": f"#/$defs/{self._def_name(ref, state)}"}
+        resolved = self.resolve(ref, pointer)
+        if resolved is None:
+            return {}
+        target, target_pointer = resolved
+        compiled = self._compile(target, target_pointer, state, (*stack, ref))
+        # Siblings of `$ref` (allowed in 3.1, common in 3.0 anyway) refine the target's annotations.
+        for keyword in ("description", "title", "default", "deprecated", "readOnly", "writeOnly", "examples"):
+            if keyword in schema:
+                compiled = {**compiled, keyword: copy.deepcopy(schema[keyword])}
+        if schema.get("nullable") is True:
+            compiled = dict(compiled)
+            _make_nullable(compiled)
+        return compiled
+
+    def _map_bounds(self, schema: dict[str, Any], out: dict[str, Any]) -> None:
+        """OpenAPI 3.0 boolean `exclusiveMaximum`/`exclusiveMinimum` become 2020-12 numeric bounds."""
+        for exclusive, bound in (("exclusiveMaximum", "maximum"), ("exclusiveMinimum", "minimum")):
+            value = schema.get(exclusive)
+            if isinstance(value, bool):
+                del out[exclusive]
+                if value and bound in out:
+                    out[exclusive] = out.pop(bound)
+
+    @staticmethod
+    def _drop_one_way_properties(out: dict[str, Any], direction: Direction) -> None:
+        """Leave out readOnly properties of request schemas and writeOnly ones of response schemas."""
+        hidden = "readOnly" if direction == "input" else "writeOnly"
+        dropped = [name for name, sub in out["properties"].items() if isinstance(sub, dict) and sub.get(hidden)]
+        if not dropped:
+            return
+        out["properties"] = {k: v for k, v in out["properties"].items() if k not in dropped}
+        if isinstance(out.get("required"), list):
+            out["required"] = [name for name in out["required"] if name not in dropped]
+            if not out["required"]:
+                del out["required"]
+
+
+def _escape(name: str) -> str:
+    return name.replace("~", "~0").replace("/", "~1")
+
+
+def _make_nullable(out: dict[str, Any]) -> None:
+    """Allow null in a compiled schema (OpenAPI 3.0 `nullable: true`)."""
+    kind = out.get("type")
+    if isinstance(kind, str):
+        out["type"] = [kind, "null"]
+    elif isinstance(kind, list):
+        if "null" not in kind:
+            out["type"] = [*kind, "null"]
+    elif out:
+        inner = dict(out)
+        out.clear()
+        out["anyOf"] = [inner, {"type": "null"}]
+    if isinstance(out.get("enum"), list) and None not in out["enum"]:
+        out["enum"] = [*out["enum"], None]
+
+
+_MERGEABLE = frozenset({"type", "properties", "required", "description", "title", "additionalProperties"})
+
+
+def _merge_all_of(out: dict[str, Any]) -> dict[str, Any]:
+    """Merge `allOf` parts that are plain object schemas into one object; keep `allOf` otherwise."""
+    parts = out["allOf"]
+    if not all(isinstance(p, dict) and set(p) <= _MERGEABLE and p.get("type", "object") == "object" for p in parts):
+        return out
+    merged: dict[str, Any] = {k: v for k, v in out.items() if k != "allOf"}
+    if merged.get("type", "object") != "object":
+        return out
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    for part in parts:
+        properties.update(part.get("properties", {}))
+        required.extend(name for name in part.get("required", []) if name not in required)
+        for keyword in ("description", "title"):
+            if keyword in part and keyword not in merged:
+                merged[keyword] = part[keyword]
+        if part.get("additionalProperties") is False:
+            merged["additionalProperties"] = False
+    merged["type"] = "object"
+    merged["properties"] = {**properties, **merged.get("properties", {})}
+    extra_required = [name for name in merged.get("required", []) if name not in required]
+    if required or extra_required:
+        merged["required"] = required + extra_required
+    return merged

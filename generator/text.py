@@ -1,0 +1,75 @@
+"""Cleaning spec prose for tool descriptions: links made absolute, HTML stripped, whole sentences only."""
+
+from __future__ import annotations
+
+import html
+import re
+
+_LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]+)\)")
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
+_TRUNCATED = re.compile(r"(\.\.\.|…)\s*$")
+# A sentence ends at . ! or ? followed by white space or the end, not after a common abbreviation.
+_SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)[.!?](?=[\s)\]]|$)")
+
+
+def absolute_links(text: str, base_url: str) -> str:
+    """Make markdown links with a relative target absolute against `base_url`."""
+    if not base_url:
+        return text
+
+    def fix(match: re.Match[str]) -> str:
+        label, target = match.group(1), match.group(2)
+        if re.match(r"^[a-z][a-z0-9+.-]*:|^#", target, re.IGNORECASE):
+            return match.group(0)
+        return f"[{label}]({base_url.rstrip('/')}/{target.lstrip('/')})"
+
+    return _LINK.sub(fix, text)
+
+
+def strip_html(text: str) -> str:
+    """Drop HTML tags (a `<br>` or a `</p>` becomes a break) and decode entities."""
+    text = re.sub(r"<br\s*/?>|</p>", "\n", text, flags=re.IGNORECASE)
+    return html.unescape(_TAG.sub("", text))
+
+
+def normalize_whitespace(text: str) -> str:
+    """One space between words; paragraphs kept as blank-line breaks; single line breaks joined."""
+    paragraphs = re.split(r"\n\s*\n", text.strip())
+    cleaned = [" ".join(p.split()) for p in paragraphs]
+    return "\n\n".join(p for p in cleaned if p)
+
+
+def last_sentence_end(text: str, limit: int | None = None) -> int:
+    """Index just past the last sentence end at or before `limit`, or 0 when there is none."""
+    end = 0
+    for match in _SENTENCE_END.finditer(text):
+        if limit is not None and match.end() > limit:
+            break
+        end = match.end()
+    return end
+
+
+def whole_sentences(text: str, budget: int | None = None) -> str:
+    """Cut truncated (`...`) or over-budget text back to its last whole sentence; never mid-sentence."""
+    truncated = bool(_TRUNCATED.search(text))
+    if truncated:
+        text = _TRUNCATED.sub("", text).rstrip()
+        text = text[: last_sentence_end(text)]
+    if budget is not None and len(text) > budget:
+        text = text[: last_sentence_end(text, budget)]
+    return text.rstrip()
+
+
+def clean_prose(text: str, base_url: str, budget: int | None = None) -> str:
+    """The whole cleaning pipeline for one piece of spec prose."""
+    text = normalize_whitespace(strip_html(text))
+    return whole_sentences(absolute_links(text, base_url), budget)
+
+
+def as_sentence(text: str) -> str:
+    """Make a phrase a sentence: capital first letter, closing full stop."""
+    text = text.strip()
+    if not text:
+        return text
+    text = text[:1].upper() + text[1:]
+    return text if text[-1] in ".!?" else text + "."
