@@ -38,7 +38,9 @@ _MINOR_WORDS = frozenset(
 
 def split_words(text: str) -> list[str]:
     """Split prose, snake_case, kebab-case or CamelCase (`RestV10ProjectsGet`) into lower-case words."""
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", text)
+    # A plural acronym (`RFIs`) is one word, not `RF` + `Is`.
+    spaced = re.sub(r"([A-Z]{2,})s(?![a-z])", lambda m: m.group(1).capitalize() + "s", text)
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", spaced)
     spaced = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", spaced)
     return [w for w in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if w]
 

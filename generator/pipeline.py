@@ -28,7 +28,7 @@ def build_model(
 ) -> tuple[Api, list[Diagnostic]]:
     """Load, parse and lower a spec to the IR; raise GenerationError on bad input."""
     document = load_mapping(spec_path)
-    source = spec_path.name
+    source = str(spec_path)
     parsed = parse_document(document, source, strict=strict)
     info = parsed.document.get("info") or {}
     config = load_config(config_path, str(info.get("title", "")), all_server_urls(parsed.document))

@@ -1,0 +1,58 @@
+"""The generation config: defaults from the spec, explicit settings, and bad settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator.config import ServerSetting, build_config, defaults_from_title, load_config
+from generator.diagnostics import GenerationError
+
+
+def test_defaults_from_title() -> None:
+    assert defaults_from_title("Procore REST API") == {
+        "distribution_name": "procore-mcp",
+        "package_name": "procore_mcp",
+        "server_name": "procore-mcp",
+        "display_name": "Procore REST API",
+        "env_prefix": "PROCORE",
+    }
+    assert defaults_from_title("3D Printing Service")["package_name"] == "api_3d_printing_service_mcp"
+
+
+def test_server_variables_are_derived_from_hosts() -> None:
+    config = build_config({}, "Example", ["https://api.example.com", "https://login.example.com"], "x")
+    assert config.servers == (
+        ServerSetting("https://api.example.com", "BASE_URL"),
+        ServerSetting("https://login.example.com", "LOGIN_URL"),
+    )
+
+
+def test_explicit_settings_win(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("env_prefix: ACME\nservers:\n  https://id.example.com: {env: AUTH_URL}\n")
+    config = load_config(path, "Example", ["https://api.example.com", "https://id.example.com"])
+    assert config.env_prefix == "ACME"
+    assert config.servers == (
+        ServerSetting("https://id.example.com", "AUTH_URL"),
+        ServerSetting("https://api.example.com", "BASE_URL"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("colour: red\n", "unknown setting `colour`"),
+        ("env_prefix: lower\n", "`env_prefix` 'lower' must match"),
+        ("description_budget: many\n", "`description_budget` must be a int, not str"),
+        ("servers:\n  https://x.org: {}\n", "server 'https://x.org' needs `env`"),
+    ],
+)
+def test_bad_settings_are_clear_errors(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(text)
+    with pytest.raises(GenerationError) as caught:
+        load_config(path, "Example", [])
+    assert message in caught.value.diagnostics[0].message
+    assert caught.value.diagnostics[0].file == str(path)

@@ -1,0 +1,62 @@
+"""The committed `generated/` is exactly what the spec and templates produce, byte for byte, every time."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from generator.pipeline import generate
+from generator.write import compare_tree, existing_files
+from tests.conftest import CONFIG, GENERATED, ROOT, SPEC
+
+UPDATE = "run `make generate`, read the diff of generated/, and commit it"
+
+
+def test_generated_folder_matches_a_fresh_generation() -> None:
+    difference = compare_tree(GENERATED, generate(SPEC, CONFIG).files)
+    assert not difference, f"generated/ is out of date ({'; '.join(difference.lines())}): {UPDATE}"
+
+
+def test_every_generated_file_starts_with_the_banner() -> None:
+    for path, text in generate(SPEC, CONFIG).files.items():
+        assert "Do not edit" in text.splitlines()[0] or "Do not edit" in text.splitlines()[1], path
+
+
+def test_generated_python_compiles() -> None:
+    for path, text in generate(SPEC, CONFIG).files.items():
+        if path.endswith(".py"):
+            compile(text, path, "exec")
+
+
+def _generate_in_subprocess(out: Path, seed: str) -> dict[str, bytes]:
+    environment = {**os.environ, "PYTHONHASHSEED": seed}
+    command = [sys.executable, "-m", "generator", "generate", "--spec", str(SPEC), "--config", str(CONFIG)]
+    completed = subprocess.run(
+        [*command, "--out", str(out), "--quiet"], env=environment, cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert completed.returncode == 0, completed.stderr
+    return existing_files(out)
+
+
+def test_byte_identical_under_different_hash_seeds(tmp_path: Path) -> None:
+    first = _generate_in_subprocess(tmp_path / "a", "0")
+    second = _generate_in_subprocess(tmp_path / "b", "4242")
+    assert first == second
+
+
+def test_repeated_generation_is_identical() -> None:
+    assert generate(SPEC, CONFIG).files == generate(SPEC, CONFIG).files
+
+
+def test_provenance_records_spec_hash_and_version() -> None:
+    import hashlib
+    import json
+
+    from generator import __version__
+
+    provenance = json.loads(generate(SPEC, CONFIG).files["provenance.json"])
+    assert provenance["specSha256"] == hashlib.sha256(SPEC.read_bytes()).hexdigest()
+    assert provenance["generatorVersion"] == __version__
+    assert str(ROOT) not in json.dumps(provenance)

@@ -1,0 +1,136 @@
+"""Stage 3: operations to tools — inputs merged from parameters and body, bindings, outputs, names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generator.config import build_config
+from generator.ir import Api, Argument
+from generator.ir_builder import all_server_urls, build_api
+from generator.parse import parse_document
+from tests.conftest import minimal_spec
+
+
+def _api(document: dict[str, Any]) -> Api:
+    parsed = parse_document(document, "spec.yaml")
+    config = build_config({}, "Example API", all_server_urls(parsed.document), "x")
+    api, _ = build_api(parsed, config, b"")
+    return api
+
+
+def _operation(**fields: Any) -> dict[str, Any]:
+    return {"responses": {"200": {"description": "ok"}}, **fields}
+
+
+def test_parameters_and_body_merge_into_one_input_schema() -> None:
+    document = minimal_spec(
+        **{
+            "/projects/{id}": {
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                "patch": _operation(
+                    summary="Update a project",
+                    parameters=[
+                        {"name": "Procore-Company-Id", "in": "header", "required": True, "schema": {"type": "integer"}},
+                        {"name": "verbose", "in": "query", "schema": {"type": "boolean"}, "description": "More."},
+                    ],
+                    requestBody={
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["project"],
+                                    "properties": {"project": {"type": "object"}, "id": {"type": "string"}},
+                                }
+                            }
+                        },
+                    },
+                ),
+            }
+        }
+    )
+    tool = _api(document).tools[0]
+    assert list(tool.input_schema["properties"]) == ["id", "procore_company_id", "verbose", "project", "body_id"]
+    assert tool.input_schema["required"] == ["id", "procore_company_id", "project"]
+    assert tool.binding.arguments == (
+        Argument("id", "path", "id", True),
+        Argument("procore_company_id", "header", "Procore-Company-Id", True),
+        Argument("verbose", "query", "verbose", False),
+        Argument("project", "body", "project", True),
+        Argument("body_id", "body", "id", False),
+    )
+    assert all("description" in schema for schema in tool.input_schema["properties"].values())
+
+
+def test_operation_parameter_overrides_path_parameter() -> None:
+    document = minimal_spec(
+        **{
+            "/things": {
+                "parameters": [{"name": "q", "in": "query", "schema": {"type": "string"}}],
+                "get": _operation(parameters=[{"name": "q", "in": "query", "schema": {"type": "integer"}}]),
+            }
+        }
+    )
+    assert _api(document).tools[0].input_schema["properties"]["q"]["type"] == "integer"
+
+
+def test_bracket_filters_become_a_typed_object() -> None:
+    parameters = [
+        {"name": "filters[vendor_id]", "in": "query", "schema": {"type": "integer"}, "description": "Vendor."},
+        {"name": "filters[status][]", "in": "query", "schema": {"type": "string", "enum": ["open", "closed"]}},
+    ]
+    tool = _api(minimal_spec(**{"/things": {"get": _operation(parameters=parameters)}})).tools[0]
+    filters = tool.input_schema["properties"]["filters"]
+    assert filters["properties"]["vendor_id"] == {"description": "Vendor.", "type": "integer"}
+    assert filters["properties"]["status"]["type"] == "array"
+    assert filters["properties"]["status"]["items"] == {"type": "string", "enum": ["open", "closed"]}
+    assert tool.binding.arguments == (
+        Argument(
+            "filters",
+            "query",
+            "filters",
+            False,
+            members=(("vendor_id", "filters[vendor_id]"), ("status", "filters[status][]")),
+        ),
+    )
+
+
+def test_non_object_response_is_wrapped() -> None:
+    response = {"description": "ok", "content": {"application/json": {"schema": {"type": "array", "items": {}}}}}
+    tool = _api(minimal_spec(**{"/things": {"get": {"responses": {"200": response}}}})).tools[0]
+    assert tool.output_wrapped is True
+    assert tool.output_schema == {
+        "type": "object",
+        "properties": {"result": {"type": "array", "items": {}}},
+        "required": ["result"],
+    }
+
+
+def test_annotations_follow_the_method() -> None:
+    document = minimal_spec(**{"/t": {m: _operation(summary=f"{m} t") for m in ("get", "put", "post", "delete")}})
+    hints = {t.binding.method: t.annotations for t in _api(document).tools}
+    assert hints["GET"].read_only and hints["GET"].idempotent and not hints["GET"].destructive
+    assert hints["DELETE"].destructive and hints["DELETE"].idempotent
+    assert hints["PUT"].idempotent and not hints["PUT"].read_only
+    assert not hints["POST"].idempotent and not hints["POST"].destructive
+
+
+def test_servers_and_security() -> None:
+    document = minimal_spec(
+        **{
+            "/login": {"servers": [{"url": "https://login.example.com/"}], "post": _operation(security=[])},
+            "/data": {"get": _operation()},
+        }
+    )
+    document["security"] = [{"token": []}]
+    login, data = _api(document).tools
+    assert (login.binding.server, login.binding.auth) == ("https://login.example.com", ())
+    assert (data.binding.server, data.binding.auth) == ("https://api.example.com", ("token",))
+
+
+def test_undeclared_path_parameter_is_added_with_a_warning() -> None:
+    parsed = parse_document(minimal_spec(**{"/things/{id}": {"get": _operation()}}), "spec.yaml")
+    config = build_config({}, "Example API", all_server_urls(parsed.document), "x")
+    api, warnings = build_api(parsed, config, b"")
+    assert api.tools[0].input_schema["required"] == ["id"]
+    assert [w.kind for w in warnings] == ["undeclared-path-parameter"]

@@ -1,0 +1,42 @@
+"""Cleaning spec prose."""
+
+from __future__ import annotations
+
+from generator.text import absolute_links, as_sentence, clean_prose, strip_html, whole_sentences
+
+
+def test_relative_links_become_absolute() -> None:
+    text = "See [Guide](/documentation/oauth) and [Other](https://x.org/a) and [Anchor](#top)."
+    assert absolute_links(text, "https://developers.procore.com") == (
+        "See [Guide](https://developers.procore.com/documentation/oauth) and [Other](https://x.org/a) and [Anchor](#top)."
+    )
+    assert absolute_links(text, "") == text
+
+
+def test_html_is_stripped() -> None:
+    assert strip_html("<p>One &amp; two</p><br/>three") == "One & two\n\nthree"
+
+
+def test_truncated_text_is_cut_back_to_a_whole_sentence() -> None:
+    text = "First sentence. Second one is fine. JavaScript applications cannot make this ..."
+    assert whole_sentences(text) == "First sentence. Second one is fine."
+
+
+def test_budget_cuts_at_sentence_end() -> None:
+    text = "Alpha beta. Gamma delta epsilon. Zeta."
+    assert whole_sentences(text, budget=20) == "Alpha beta."
+    assert whole_sentences(text, budget=5) == ""
+
+
+def test_abbreviations_do_not_end_sentences() -> None:
+    assert whole_sentences("Use a filter, e.g. status. Then more ...") == "Use a filter, e.g. status."
+
+
+def test_clean_prose_joins_lines_and_keeps_paragraphs() -> None:
+    assert clean_prose("one\ntwo\n\nthree", "") == "one two\n\nthree"
+
+
+def test_as_sentence() -> None:
+    assert as_sentence("list projects") == "List projects."
+    assert as_sentence("Done!") == "Done!"
+    assert as_sentence("") == ""
