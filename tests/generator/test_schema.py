@@ -28,7 +28,10 @@ def test_local_refs_are_inlined_with_sibling_description() -> None:
 
 
 def test_recursive_refs_become_defs() -> None:
-    node = {"type": "object", "properties": {"children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}}}}
+    node = {
+        "type": "object",
+        "properties": {"children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}}},
+    }
     result = _compile({"$ref": "#/components/schemas/Node"}, Node=node)
     assert result["properties"]["children"]["items"] == {"$ref": "#/$defs/Node"}
     assert result["$defs"]["Node"]["properties"]["children"]["items"] == {"$ref": "#/$defs/Node"}
@@ -36,7 +39,10 @@ def test_recursive_refs_become_defs() -> None:
 
 
 def test_nullable_becomes_a_type_list() -> None:
-    assert _compile({"type": "string", "nullable": True, "enum": ["a"]}) == {"type": ["string", "null"], "enum": ["a", None]}
+    assert _compile({"type": "string", "nullable": True, "enum": ["a"]}) == {
+        "type": ["string", "null"],
+        "enum": ["a", None],
+    }
     assert _compile({"$ref": "#/components/schemas/S", "nullable": True}, S={"type": "integer"}) == {
         "type": ["integer", "null"]
     }
