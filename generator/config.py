@@ -30,6 +30,7 @@ class GeneratorConfig:
     env_prefix: str
     docs_base_url: str = ""
     description_budget: int = 1200
+    multipart_nesting: str = "json"
     servers: tuple[ServerSetting, ...] = field(default_factory=tuple)
 
 
@@ -41,6 +42,7 @@ _KNOWN_KEYS = {
     "env_prefix": str,
     "docs_base_url": str,
     "description_budget": int,
+    "multipart_nesting": str,
     "servers": dict,
 }
 
@@ -82,6 +84,9 @@ def _check(raw: dict[str, Any], source: str) -> list[Diagnostic]:
         "distribution_name": r"[a-z0-9]+([-_.][a-z0-9]+)*",
         "env_prefix": r"[A-Z][A-Z0-9_]*",
     }
+    if raw.get("multipart_nesting", "json") not in ("json", "brackets"):
+        message = "`multipart_nesting` must be `json` (OpenAPI's rule) or `brackets` (Rails style: `image[data]`)"
+        problems.append(Diagnostic("error", "config", message, source, "/multipart_nesting"))
     for key, pattern in patterns.items():
         value = raw.get(key)
         if isinstance(value, str) and not re.fullmatch(pattern, value):

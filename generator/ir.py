@@ -22,6 +22,10 @@ class Argument:
     required: bool
     members: tuple[tuple[str, str], ...] = ()
     """For a bracket group (`filters[vendor_id]`, `filters[status][]`): each member property and its wire name."""
+    style: str = ""
+    """OpenAPI serialization style when it differs from the location's default (form for query, simple for path)."""
+    explode: bool | None = None
+    """OpenAPI `explode` when it differs from the style's default."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,10 @@ class HttpBinding:
     """True when the body is not an object spread into properties but one property (`body`) sent as is."""
     auth: tuple[str, ...]
     """Security scheme names accepted by the operation; empty means no authentication."""
+    file_fields: tuple[tuple[str, ...], ...] = ()
+    """Paths (from the body's root; `*` for array items) of file fields, sent as file parts or raw bytes."""
+    multipart_nesting: str = "json"
+    """How nested multipart fields are named: `brackets` (`image[data]`, Rails style) or `json` parts."""
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from typing import Any
 from generator import __version__
 from generator.config import GeneratorConfig
 from generator.diagnostics import Diagnostic, json_pointer
+from generator.files import is_binary, replace_binary_fields
 from generator.ir import Api, Argument, HttpBinding, Location, SecurityScheme, Tool, ToolAnnotations
 from generator.naming import sentence_case, snake_case, title_case, unique_names
 from generator.parse import ParsedSpec
@@ -122,15 +123,15 @@ class _ToolBuilder:
             schema["deprecated"] = True
         return schema
 
-    def request_body(self, op: _Operation) -> tuple[str | None, dict[str, Any] | None, bool]:
-        """The chosen media type, its compiled schema, and whether the body is required."""
+    def request_body(self, op: _Operation) -> tuple[str | None, dict[str, Any] | None, bool, list[tuple[str, ...]]]:
+        """The chosen media type, its compiled schema, whether the body is required, and its file fields."""
         raw = op.operation.get("requestBody")
         if raw is None:
-            return None, None, False
+            return None, None, False, []
         body, pointer = self.compiler.resolve_object(raw, op.pointer + "/requestBody")
         content = body.get("content") if isinstance(body, dict) else None
         if not isinstance(content, dict) or not content:
-            return None, None, False
+            return None, None, False, []
         media_type = _pick_media_type(list(content))
         media = content[media_type] if isinstance(content[media_type], dict) else {}
         media_pointer = f"{pointer}/content/{media_type.replace('/', '~1')}/schema"
@@ -138,20 +139,30 @@ class _ToolBuilder:
         description = clean_prose(str(body.get("description", "")), self.config.docs_base_url)
         if description and "description" not in schema:
             schema["description"] = description
-        return media_type, schema, bool(body.get("required"))
+        base = media_type.split(";")[0].strip().lower()
+        files: list[tuple[str, ...]] = []
+        if base.startswith("multipart/") or base == "application/octet-stream" or is_binary(schema):
+            if base == "application/octet-stream" and not schema:
+                schema = {"type": "string", "format": "binary", "description": self.phrases.whole_body(media_type)}
+            schema, files = replace_binary_fields(schema, self.phrases)
+        return media_type, schema, bool(body.get("required")), files
 
     # -- one tool --------------------------------------------------------------------------------------
 
-    def build_input(self, op: _Operation) -> tuple[dict[str, Any], list[Argument], str | None, bool]:
+    def build_input(
+        self, op: _Operation
+    ) -> tuple[dict[str, Any], list[Argument], str | None, bool, tuple[tuple[str, ...], ...]]:
         properties: dict[str, Any] = {}
         required: list[str] = []
         arguments: list[Argument] = []
         filter_groups: dict[str, dict[str, Any]] = {}
 
+        renamed: dict[str, tuple[str, str]] = {}
+
         def take(name: str, location: Location) -> str:
             candidate = name if _PROPERTY_NAME.match(name) else snake_case(name) or "value"
             if location == "header":
-                candidate = snake_case(name)
+                candidate = snake_case(name) or "header"
             if candidate in properties:
                 candidate = f"{location}_{candidate}"
                 self.warn(
@@ -159,6 +170,7 @@ class _ToolBuilder:
                     f"`{name}` appears in more than one place; the {location} one is called `{candidate}`",
                     op.pointer,
                 )
+                renamed[candidate] = (name, location)
             return candidate
 
         path_params: set[str] = set()
@@ -190,7 +202,8 @@ class _ToolBuilder:
             properties[name] = schema
             if is_required:
                 required.append(name)
-            arguments.append(Argument(name, location, wire, is_required))  # type: ignore[arg-type]
+            style, explode = _serialization(parameter, location)
+            arguments.append(Argument(name, location, wire, is_required, style=style, explode=explode))  # type: ignore[arg-type]
 
         for missing in sorted(set(re.findall(r"\{([^{}]+)\}", op.path)) - path_params):
             self.warn("undeclared-path-parameter", f"path parameter `{missing}` is not declared", op.pointer)
@@ -221,7 +234,7 @@ class _ToolBuilder:
             wires = tuple((member, wire) for member, (wire, _) in group["members"].items())
             arguments.append(Argument(name, "query", group_name, bool(group["required"]), members=wires))
 
-        media_type, body_schema, body_required = self.request_body(op)
+        media_type, body_schema, body_required, file_fields = self.request_body(op)
         body_is_whole = False
         if body_schema is not None:
             body_properties = body_schema.get("properties")
@@ -246,11 +259,15 @@ class _ToolBuilder:
                     required.append(name)
                 arguments.append(Argument(name, "body", "", body_required))
 
+        for name, (wire, location) in renamed.items():
+            note = self.phrases.renamed(wire, location)
+            described = properties[name].get("description", "")
+            properties[name] = {**properties[name], "description": f"{described} {note}".strip()}
         input_schema: dict[str, Any] = {"type": "object", "properties": properties}
         if required:
             input_schema["required"] = required
         input_schema["additionalProperties"] = False
-        return input_schema, arguments, media_type, body_is_whole
+        return input_schema, arguments, media_type, body_is_whole, tuple(file_fields)
 
     def build_output(self, op: _Operation) -> tuple[dict[str, Any] | None, bool]:
         """The outputSchema from the first 2xx JSON response; non-objects are wrapped as `{"result": ...}`."""
@@ -324,7 +341,7 @@ class _ToolBuilder:
 
     def build(self, op: _Operation, name: str) -> Tool:
         summary = " ".join(str(op.operation.get("summary", "")).split())
-        input_schema, arguments, media_type, body_is_whole = self.build_input(op)
+        input_schema, arguments, media_type, body_is_whole, file_fields = self.build_input(op)
         output_schema, wrapped = self.build_output(op)
         annotations = self.annotations(op)
         title = title_case(summary) if summary else title_case(" ".join(name.split("_")))
@@ -336,6 +353,8 @@ class _ToolBuilder:
             body_media_type=media_type,
             body_is_whole=body_is_whole,
             auth=self.security(op),
+            file_fields=file_fields,
+            multipart_nesting=self.config.multipart_nesting,
         )
         tags = tuple(str(t) for t in op.operation.get("tags", []) if isinstance(t, str))
         return Tool(
@@ -350,6 +369,21 @@ class _ToolBuilder:
             operation_id=str(op.operation.get("operationId", "")),
             tags=tags,
         )
+
+
+_DEFAULT_STYLE = {"query": "form", "cookie": "form", "path": "simple", "header": "simple"}
+
+
+def _serialization(parameter: dict[str, Any], location: str) -> tuple[str, bool | None]:
+    """The parameter's style and explode, each left empty when it is the default for its location."""
+    default_style = _DEFAULT_STYLE.get(location, "")
+    style = str(parameter.get("style", default_style))
+    explode = parameter.get("explode")
+    default_explode = style == "form"
+    return (
+        "" if style == default_style else style,
+        None if explode is None or bool(explode) == default_explode else bool(explode),
+    )
 
 
 def _pick_media_type(media_types: list[str]) -> str:

@@ -15,6 +15,7 @@ from openapi_pydantic.v3.v3_1 import OpenAPI as OpenAPI31
 from pydantic import ValidationError
 
 from generator.diagnostics import Diagnostic, GenerationError, escape_pointer_token, json_pointer
+from generator.swagger2 import convert_swagger2
 
 # Keys whose values are instance data, never schemas: quirk repairs must not walk into them.
 _DATA_KEYS = frozenset({"example", "examples", "default", "enum", "const", "x-examples"})
@@ -31,7 +32,7 @@ class ParsedSpec:
 
 
 def detect_version(document: dict[str, Any], source: str) -> str:
-    """Return `3.0` or `3.1`; anything else is a clear error."""
+    """Return `2.0`, `3.0` or `3.1`; anything else is a clear error."""
     if "openapi" in document:
         version = str(document["openapi"])
         if re.fullmatch(r"3\.0(\.\d+)?", version):
@@ -42,7 +43,9 @@ def detect_version(document: dict[str, Any], source: str) -> str:
         raise GenerationError([Diagnostic("error", "unsupported-version", message, source, "/openapi")])
     if "swagger" in document:
         version = str(document["swagger"])
-        message = f"unsupported Swagger version {version!r}: convert it to OpenAPI 3 first"
+        if version == "2.0":
+            return "2.0"
+        message = f"unsupported Swagger version {version!r}: this generator reads Swagger 2.0 and OpenAPI 3.0 and 3.1"
         raise GenerationError([Diagnostic("error", "unsupported-version", message, source, "/swagger")])
     message = "not an OpenAPI document: it has neither an `openapi` nor a `swagger` field"
     raise GenerationError([Diagnostic("error", "not-openapi", message, source, "")])
@@ -129,10 +132,30 @@ def validate(document: dict[str, Any], version: str, source: str) -> list[Diagno
     return []
 
 
+def drop_map_extensions(document: dict[str, Any]) -> None:
+    """Remove `x-` keys of the Paths and Responses maps: legal, meaningless here, and rejected by the validator."""
+    paths = document.get("paths")
+    if not isinstance(paths, dict):
+        return
+    for key in [k for k in paths if str(k).startswith("x-")]:
+        del paths[key]
+    for path_item in paths.values():
+        for operation in path_item.values() if isinstance(path_item, dict) else ():
+            responses = operation.get("responses") if isinstance(operation, dict) else None
+            if isinstance(responses, dict):
+                for key in [k for k in responses if str(k).startswith("x-")]:
+                    del responses[key]
+
+
 def parse_document(document: dict[str, Any], source: str, *, strict: bool = False) -> ParsedSpec:
     """Normalise and validate a loaded document; raise GenerationError with every error found."""
     version = detect_version(document, source)
-    warnings = repair_quirks(document, source)
+    warnings: list[Diagnostic] = []
+    if version == "2.0":
+        document, warnings = convert_swagger2(document, source)
+        version = "3.0"
+    drop_map_extensions(document)
+    warnings += repair_quirks(document, source)
     if strict and warnings:
         raise GenerationError([Diagnostic("error", w.kind, w.message, w.file, w.pointer) for w in warnings])
     errors = validate(document, version, source)

@@ -47,6 +47,10 @@ def tool_binding(tool: Tool, server_keys: dict[str, str]) -> dict[str, Any]:
         }
         if argument.members:
             entry["members"] = dict(argument.members)
+        if argument.style:
+            entry["style"] = argument.style
+        if argument.explode is not None:
+            entry["explode"] = argument.explode
         arguments.append(entry)
     binding: dict[str, Any] = {
         "method": tool.binding.method,
@@ -56,7 +60,12 @@ def tool_binding(tool: Tool, server_keys: dict[str, str]) -> dict[str, Any]:
         "auth": list(tool.binding.auth),
     }
     if tool.binding.body_media_type:
-        binding["body"] = {"mediaType": tool.binding.body_media_type, "whole": tool.binding.body_is_whole}
+        body: dict[str, Any] = {"mediaType": tool.binding.body_media_type, "whole": tool.binding.body_is_whole}
+        if tool.binding.file_fields:
+            body["files"] = [list(path) for path in tool.binding.file_fields]
+        if tool.binding.body_media_type.lower().startswith(("multipart/", "application/x-www-form-urlencoded")):
+            body["nesting"] = tool.binding.multipart_nesting
+        binding["body"] = body
     if tool.output_wrapped:
         binding["wrapResult"] = True
     return binding

@@ -33,7 +33,7 @@ def test_openapi_31_is_accepted() -> None:
     ("change", "expected"),
     [
         ({"openapi": "4.0.0"}, "spec.yaml: error: unsupported OpenAPI version '4.0.0': this generator reads 3.0 and 3.1 (at /openapi) [unsupported-version]"),
-        ({"swagger": "1.2", "openapi": None}, "spec.yaml: error: unsupported Swagger version '1.2': convert it to OpenAPI 3 first (at /swagger) [unsupported-version]"),
+        ({"swagger": "1.2", "openapi": None}, "spec.yaml: error: unsupported Swagger version '1.2': this generator reads Swagger 2.0 and OpenAPI 3.0 and 3.1 (at /swagger) [unsupported-version]"),
         ({"openapi": None}, "spec.yaml: error: not an OpenAPI document: it has neither an `openapi` nor a `swagger` field [not-openapi]"),
     ],
 )  # fmt: skip
@@ -79,3 +79,24 @@ def test_instance_data_is_not_repaired() -> None:
     parsed = parse_document(document, "spec.yaml")
     assert parsed.diagnostics == ()
     assert schema["example"] == {"required": []}
+
+
+def test_swagger_2_is_converted_first() -> None:
+    document = {
+        "swagger": "2.0",
+        "info": {"title": "Old", "version": "1"},
+        "host": "api.example.com",
+        "basePath": "/v1",
+        "paths": {"/things": {"get": {"responses": {"200": {"description": "ok", "schema": {"type": "array"}}}}}},
+    }
+    parsed = parse_document(document, "spec.json")
+    assert parsed.openapi_version == "3.0"
+    assert parsed.document["servers"] == [{"url": "https://api.example.com/v1"}]
+    assert "swagger" not in parsed.document
+
+
+def test_extensions_in_paths_and_responses_are_accepted() -> None:
+    document = minimal_spec()
+    document["paths"]["x-internal"] = {"note": True}
+    document["paths"]["/things"]["get"]["responses"]["x-note"] = "fine"
+    assert parse_document(document, "spec.yaml").diagnostics == ()

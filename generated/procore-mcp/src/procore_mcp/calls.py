@@ -3,7 +3,13 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+import mimetypes
+import os
+import secrets
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -12,6 +18,7 @@ import httpx
 from procore_mcp import settings
 
 MAX_ERROR_TEXT = 2000
+_DELIMITERS = {"spaceDelimited": " ", "pipeDelimited": "|"}
 
 
 class ToolError(Exception):
@@ -22,22 +29,114 @@ def _text(value: Any) -> str:
     """A scalar as it is written in a URL or header: booleans lower case, everything else as str."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if value is None:
+        return ""
     if isinstance(value, (dict, list)):
         return json.dumps(value, separators=(",", ":"))
     return str(value)
 
 
-def _path_segment(value: Any) -> str:
-    """Percent-encode a path parameter completely, so no value can add or climb path segments."""
-    text = quote(_text(value), safe="")
+def _path_segment(value: str) -> str:
+    """Percent-encode a path value completely, so no value can add or climb path segments."""
+    text = quote(value, safe=",;=")
     return text.replace(".", "%2E") if text in (".", "..") else text
 
 
-def _query_pairs(name: str, value: Any) -> list[tuple[str, str]]:
-    """Arrays repeat the name (OpenAPI's default `form` style with `explode`)."""
+def _pairs(value: dict[str, Any]) -> list[str]:
+    return [item for key, member in value.items() for item in (key, _text(member))]
+
+
+def path_value(value: Any, style: str, explode: bool, name: str) -> str:
+    """A path parameter in `simple` (default), `label` or `matrix` style."""
     if isinstance(value, list):
-        return [(name, _text(item)) for item in value]
+        items = [_text(v) for v in value]
+    elif isinstance(value, dict):
+        items = [f"{k}={_text(v)}" for k, v in value.items()] if explode else _pairs(value)
+    else:
+        items = [_text(value)]
+    if style == "label":
+        return "." + (".".join(items) if explode else ",".join(items))
+    if style == "matrix":
+        if explode and isinstance(value, list):
+            return "".join(f";{name}={item}" for item in items)
+        return f";{name}=" + ",".join(items)
+    return ",".join(items)
+
+
+def query_pairs(name: str, value: Any, style: str, explode: bool) -> list[tuple[str, str]]:
+    """One query parameter as name/value pairs, by OpenAPI style (form, deepObject, space/pipe delimited)."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        items = [_text(v) for v in value]
+        if style in _DELIMITERS:
+            return [(name, _DELIMITERS[style].join(items))]
+        return [(name, item) for item in items] if explode else [(name, ",".join(items))]
+    if isinstance(value, dict):
+        if style == "deepObject":
+            return [(f"{name}[{key}]", _text(member)) for key, member in value.items() if member is not None]
+        if explode:
+            return [(key, _text(member)) for key, member in value.items() if member is not None]
+        return [(name, ",".join(_pairs(value)))]
     return [(name, _text(value))]
+
+
+def load_file(value: Any, field: str) -> tuple[str, bytes, str]:
+    """A file argument (`path`, or `content_base64` with `filename`) as (filename, bytes, media type)."""
+    if not isinstance(value, dict):
+        raise ToolError(f"`{field}` must be an object with `path` or `content_base64`.")
+    if value.get("path"):
+        path = Path(os.path.expanduser(str(value["path"])))
+        root = settings.upload_root()
+        if root is not None and not path.resolve().is_relative_to(root):
+            raise ToolError(f"`{field}`: {path} is outside {settings.UPLOAD_ROOT_VARIABLE} ({root}).")
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ToolError(f"`{field}`: cannot read {path}: {exc.strerror}.") from None
+        filename = str(value.get("filename") or path.name)
+    elif value.get("content_base64") is not None:
+        try:
+            data = base64.b64decode(str(value["content_base64"]), validate=True)
+        except (binascii.Error, ValueError):
+            raise ToolError(f"`{field}`: `content_base64` is not valid base64.") from None
+        filename = str(value.get("filename") or "upload.bin")
+    else:
+        raise ToolError(f"`{field}` needs `path` or `content_base64`.")
+    media_type = value.get("content_type") or mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    return filename, data, str(media_type)
+
+
+def form_fields(
+    payload: dict[str, Any], file_paths: set[tuple[str, ...]], nesting: str
+) -> tuple[list[tuple[str, str]], list[tuple[str, tuple[str, bytes, str]]]]:
+    """Flatten a form body into fields and file parts.
+
+    `brackets` names nested fields the Rails way (`image[name]`, `attachments[]`); `json` sends each nested
+    object or array as one JSON part, as OpenAPI specifies for multipart.
+    """
+    fields: list[tuple[str, str]] = []
+    files: list[tuple[str, tuple[str, bytes, str]]] = []
+
+    def walk(name: str, value: Any, path: tuple[str, ...]) -> None:
+        if path in file_paths:
+            files.append((name, load_file(value, ".".join(path))))
+        elif isinstance(value, dict) and (nesting == "brackets" or _holds_file(path, file_paths)):
+            for key, member in value.items():
+                walk(f"{name}[{key}]", member, (*path, key))
+        elif isinstance(value, list) and (nesting == "brackets" or _holds_file(path, file_paths)):
+            for member in value:
+                walk(f"{name}[]", member, (*path, "*"))
+        elif value is not None:
+            fields.append((name, _text(value)))
+
+    for key, value in payload.items():
+        walk(key, value, (key,))
+    return fields, files
+
+
+def _holds_file(path: tuple[str, ...], file_paths: set[tuple[str, ...]]) -> bool:
+    return any(candidate[: len(path)] == path and len(candidate) > len(path) for candidate in file_paths)
 
 
 def build_request(
@@ -55,18 +154,19 @@ def build_request(
             continue
         value = arguments[argument["property"]]
         where, name = argument["in"], argument["name"]
+        style = argument.get("style", "")
         if where == "path":
-            path = path.replace("{" + name + "}", _path_segment(value))
+            explode = argument.get("explode", False)
+            path = path.replace("{" + name + "}", _path_segment(path_value(value, style, explode, name)))
         elif where == "query" and "members" in argument:
             for member, member_value in (value or {}).items():
                 wire = argument["members"].get(member)
-                if wire is not None and member_value is not None:
-                    params.extend(_query_pairs(wire, member_value))
+                if wire is not None:
+                    params.extend(query_pairs(wire, member_value, "form", True))
         elif where == "query":
-            if value is not None:
-                params.extend(_query_pairs(name, value))
+            params.extend(query_pairs(name, value, style or "form", argument.get("explode", style in ("", "form"))))
         elif where == "header":
-            headers[name] = _text(value)
+            headers[name] = path_value(value, "simple", argument.get("explode", False), name)
         elif where == "cookie":
             cookies[name] = _text(value)
         elif binding.get("body", {}).get("whole"):
@@ -75,20 +175,58 @@ def build_request(
             body[name] = value
     url = settings.server_url(servers[binding["server"]]) + path
     content: dict[str, Any] = {}
-    if "body" in binding and (body or whole_body is not None):
-        payload = whole_body if binding["body"]["whole"] else body
-        media_type = binding["body"]["mediaType"].split(";")[0].strip().lower()
-        if media_type == "application/x-www-form-urlencoded":
-            content["data"] = {k: _text(v) for k, v in payload.items()}
-        elif media_type.startswith("text/"):
-            content["content"] = str(payload).encode()
-            headers.setdefault("Content-Type", binding["body"]["mediaType"])
-        else:
-            content["content"] = json.dumps(payload).encode()
-            headers.setdefault("Content-Type", binding["body"]["mediaType"])
+    spec = binding.get("body")
+    if spec is not None and (body or whole_body is not None):
+        content = encode_body(spec, whole_body if spec["whole"] else body, headers)
     return client.build_request(
         binding["method"], url, params=params, headers=headers, cookies=cookies or None, **content
     )
+
+
+def encode_body(spec: dict[str, Any], payload: Any, headers: dict[str, str]) -> dict[str, Any]:
+    """httpx keyword arguments for the body, encoded as its media type requires."""
+    media_type = spec["mediaType"].split(";")[0].strip().lower()
+    file_paths = {tuple(path) for path in spec.get("files", [])}
+    if () in file_paths:  # the whole body is one file
+        _, data, detected = load_file(payload, "body")
+        headers["Content-Type"] = detected if media_type == "application/octet-stream" else spec["mediaType"]
+        return {"content": data}
+    if media_type.startswith("multipart/"):
+        fields, files = form_fields(payload, file_paths, spec.get("nesting", "json"))
+        data, headers["Content-Type"] = multipart_body(fields, files)
+        return {"content": data}
+    if media_type == "application/x-www-form-urlencoded":
+        fields, _ = form_fields(payload, set(), spec.get("nesting", "json"))
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+        return {"content": str(httpx.QueryParams(fields)).encode()}
+    headers["Content-Type"] = spec["mediaType"]
+    if media_type.startswith("text/"):
+        return {"content": _text(payload).encode()}
+    return {"content": json.dumps(payload).encode()}
+
+
+def _quoted(text: str) -> str:
+    """A name or filename inside a Content-Disposition header: quotes and line breaks escaped."""
+    return text.replace("\\", "\\\\").replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def multipart_body(
+    fields: list[tuple[str, str]], files: list[tuple[str, tuple[str, bytes, str]]]
+) -> tuple[bytes, str]:
+    """A multipart/form-data body (RFC 7578) and its Content-Type, with or without file parts."""
+    boundary = secrets.token_hex(16)
+    parts: list[bytes] = []
+    for name, value in fields:
+        head = f'--{boundary}\r\nContent-Disposition: form-data; name="{_quoted(name)}"\r\n\r\n'
+        parts.append(head.encode() + value.encode() + b"\r\n")
+    for name, (filename, data, media_type) in files:
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{_quoted(name)}"; '
+            f'filename="{_quoted(filename)}"\r\nContent-Type: {media_type}\r\n\r\n'
+        )
+        parts.append(head.encode() + data + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
 def api_message(response: httpx.Response) -> str:

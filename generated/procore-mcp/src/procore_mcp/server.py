@@ -60,6 +60,8 @@ async def call_tool(name: str, arguments: dict[str, Any]) -> types.CallToolResul
             response = await client.send(request)
     except settings.ConfigurationError as exc:
         return _error(f"Configuration needed: {exc}")
+    except calls.ToolError as exc:
+        return _error(str(exc))
     except httpx.TimeoutException:
         return _error(f"{binding['method']} {binding['path']} timed out; try again or raise {settings.TIMEOUT_VARIABLE}.")
     except httpx.HTTPError as exc:

@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 ENV_PREFIX = "PROCORE"
 ACCESS_TOKEN_VARIABLE = f"{ENV_PREFIX}_ACCESS_TOKEN"
 TIMEOUT_VARIABLE = f"{ENV_PREFIX}_TIMEOUT"
+UPLOAD_ROOT_VARIABLE = f"{ENV_PREFIX}_UPLOAD_ROOT"
 DEFAULT_TIMEOUT_SECONDS = 30.0
 
 
@@ -28,6 +30,12 @@ def server_url(server: dict[str, str]) -> str:
 def access_token() -> str | None:
     """A pre-issued access token, sent as `Authorization: Bearer ...`."""
     return os.environ.get(ACCESS_TOKEN_VARIABLE, "").strip() or None
+
+
+def upload_root() -> Path | None:
+    """When set, file arguments given by `path` must lie inside this folder."""
+    raw = os.environ.get(UPLOAD_ROOT_VARIABLE, "").strip()
+    return Path(os.path.expanduser(raw)).resolve() if raw else None
 
 
 def timeout_seconds() -> float:

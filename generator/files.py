@@ -1,0 +1,59 @@
+"""File arguments: binary fields of request bodies become `{path | content_base64, filename}` objects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+FILE_PROPERTIES = ("path", "content_base64", "filename", "content_type")
+
+
+def is_binary(schema: Any) -> bool:
+    """A string schema that carries raw bytes (3.0 `format: binary`, 3.1 `contentMediaType` without encoding)."""
+    if not isinstance(schema, dict):
+        return False
+    kind = schema.get("type")
+    if kind not in ("string", None) and not (isinstance(kind, list) and "string" in kind):
+        return False
+    if schema.get("format") == "binary":
+        return True
+    return "contentMediaType" in schema and "contentEncoding" not in schema and kind is not None
+
+
+def file_schema(description: str, phrases: Any) -> dict[str, Any]:
+    """The input schema of one file argument; `phrases` is the wording module of `templates/tool/phrases.jinja`."""
+    return {
+        "type": "object",
+        "description": f"{description} {phrases.file_guidance()}".strip(),
+        "properties": {
+            "path": {"type": "string", "description": str(phrases.file_path())},
+            "content_base64": {
+                "type": "string",
+                "contentEncoding": "base64",
+                "description": str(phrases.file_content()),
+            },
+            "filename": {"type": "string", "description": str(phrases.file_name())},
+            "content_type": {"type": "string", "description": str(phrases.file_type())},
+        },
+        "anyOf": [{"required": ["path"]}, {"required": ["content_base64", "filename"]}],
+        "additionalProperties": False,
+    }
+
+
+def replace_binary_fields(schema: dict[str, Any], phrases: Any) -> tuple[dict[str, Any], list[tuple[str, ...]]]:
+    """Swap every binary field for a file argument; return the new schema and the paths of the file fields."""
+    paths: list[tuple[str, ...]] = []
+
+    def walk(node: Any, path: tuple[str, ...]) -> Any:
+        if is_binary(node):
+            paths.append(path)
+            return file_schema(str(node.get("description", "")), phrases)
+        if not isinstance(node, dict):
+            return node
+        changed = dict(node)
+        if isinstance(node.get("properties"), dict):
+            changed["properties"] = {k: walk(v, (*path, k)) for k, v in node["properties"].items()}
+        if isinstance(node.get("items"), dict):
+            changed["items"] = walk(node["items"], (*path, "*"))
+        return changed
+
+    return walk(schema, ()), paths
