@@ -30,7 +30,9 @@ class GeneratorConfig:
     env_prefix: str
     docs_base_url: str = ""
     description_budget: int = 1200
-    multipart_nesting: str = "json"
+    nesting: str = "openapi"
+    """How nested values travel in forms and queries: `openapi` (the spec's style rules; JSON parts in
+    multipart) or `brackets` (Rails: `image[data]`, `items[][id]`), which Procore expects."""
     servers: tuple[ServerSetting, ...] = field(default_factory=tuple)
 
 
@@ -42,7 +44,7 @@ _KNOWN_KEYS = {
     "env_prefix": str,
     "docs_base_url": str,
     "description_budget": int,
-    "multipart_nesting": str,
+    "nesting": str,
     "servers": dict,
 }
 
@@ -84,9 +86,9 @@ def _check(raw: dict[str, Any], source: str) -> list[Diagnostic]:
         "distribution_name": r"[a-z0-9]+([-_.][a-z0-9]+)*",
         "env_prefix": r"[A-Z][A-Z0-9_]*",
     }
-    if raw.get("multipart_nesting", "json") not in ("json", "brackets"):
-        message = "`multipart_nesting` must be `json` (OpenAPI's rule) or `brackets` (Rails style: `image[data]`)"
-        problems.append(Diagnostic("error", "config", message, source, "/multipart_nesting"))
+    if raw.get("nesting", "openapi") not in ("openapi", "brackets"):
+        message = "`nesting` must be `openapi` (the spec's own rules) or `brackets` (Rails style: `image[data]`)"
+        problems.append(Diagnostic("error", "config", message, source, "/nesting"))
     for key, pattern in patterns.items():
         value = raw.get(key)
         if isinstance(value, str) and not re.fullmatch(pattern, value):

@@ -32,7 +32,7 @@ def file_schema(description: str, phrases: Any) -> dict[str, Any]:
                 "description": str(phrases.file_content()),
             },
             "filename": {"type": "string", "description": str(phrases.file_name())},
-            "content_type": {"type": "string", "description": str(phrases.file_type())},
+            "content_type": {"type": "string", "description": str(phrases.file_type()), "examples": ["image/png"]},
         },
         "anyOf": [{"required": ["path"]}, {"required": ["content_base64", "filename"]}],
         "additionalProperties": False,

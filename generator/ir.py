@@ -43,8 +43,8 @@ class HttpBinding:
     """Security scheme names accepted by the operation; empty means no authentication."""
     file_fields: tuple[tuple[str, ...], ...] = ()
     """Paths (from the body's root; `*` for array items) of file fields, sent as file parts or raw bytes."""
-    multipart_nesting: str = "json"
-    """How nested multipart fields are named: `brackets` (`image[data]`, Rails style) or `json` parts."""
+    nesting: str = "openapi"
+    """How nested form fields are named: `brackets` (`image[data]`, Rails style) or `openapi` (JSON parts)."""
 
 
 @dataclass(frozen=True)

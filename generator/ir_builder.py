@@ -15,7 +15,7 @@ from generator.files import is_binary, replace_binary_fields
 from generator.ir import Api, Argument, HttpBinding, Location, SecurityScheme, Tool, ToolAnnotations
 from generator.naming import sentence_case, snake_case, title_case, unique_names
 from generator.parse import ParsedSpec
-from generator.schema import SchemaCompiler
+from generator.schema import SchemaCompiler, attach_defs
 from generator.templating import environment
 from generator.text import as_sentence, clean_prose
 
@@ -109,13 +109,13 @@ class _ToolBuilder:
                     merged[(str(parameter["in"]), str(parameter["name"]))] = (parameter, pointer)
         return list(merged.values())
 
-    def parameter_schema(self, parameter: dict[str, Any], pointer: str) -> dict[str, Any]:
+    def parameter_schema(self, parameter: dict[str, Any], pointer: str, state: Any) -> dict[str, Any]:
         if "schema" in parameter:
-            schema = self.compiler.compile(parameter["schema"], "input", pointer + "/schema")
+            schema = self.compiler.compile_part(parameter["schema"], pointer + "/schema", state)
         else:
             content = parameter.get("content") or {}
             media: Any = next(iter(content.values()), {}) if isinstance(content, dict) else {}
-            schema = self.compiler.compile(media.get("schema", {}), "input", pointer + "/content")
+            schema = self.compiler.compile_part(media.get("schema", {}), pointer + "/content", state)
         description = clean_prose(str(parameter.get("description", "")), self.config.docs_base_url)
         if description:
             schema = {"description": description, **{k: v for k, v in schema.items() if k != "description"}}
@@ -123,7 +123,9 @@ class _ToolBuilder:
             schema["deprecated"] = True
         return schema
 
-    def request_body(self, op: _Operation) -> tuple[str | None, dict[str, Any] | None, bool, list[tuple[str, ...]]]:
+    def request_body(
+        self, op: _Operation, state: Any
+    ) -> tuple[str | None, dict[str, Any] | None, bool, list[tuple[str, ...]]]:
         """The chosen media type, its compiled schema, whether the body is required, and its file fields."""
         raw = op.operation.get("requestBody")
         if raw is None:
@@ -135,7 +137,7 @@ class _ToolBuilder:
         media_type = _pick_media_type(list(content))
         media = content[media_type] if isinstance(content[media_type], dict) else {}
         media_pointer = f"{pointer}/content/{media_type.replace('/', '~1')}/schema"
-        schema = self.compiler.compile(media.get("schema", {}), "input", media_pointer)
+        schema = self.compiler.compile_part(media.get("schema", {}), media_pointer, state)
         description = clean_prose(str(body.get("description", "")), self.config.docs_base_url)
         if description and "description" not in schema:
             schema["description"] = description
@@ -156,6 +158,8 @@ class _ToolBuilder:
         required: list[str] = []
         arguments: list[Argument] = []
         filter_groups: dict[str, dict[str, Any]] = {}
+        dependent_required: dict[str, list[str]] = {}
+        state = self.compiler.begin("input")
 
         renamed: dict[str, tuple[str, str]] = {}
 
@@ -178,7 +182,7 @@ class _ToolBuilder:
             location = str(parameter["in"])
             wire = str(parameter["name"])
             is_required = bool(parameter.get("required")) or location == "path"
-            schema = self.parameter_schema(parameter, pointer)
+            schema = self.parameter_schema(parameter, pointer, state)
             if location == "path":
                 path_params.add(wire)
             bracketed = _BRACKETED.match(wire) if location == "query" else None
@@ -191,7 +195,7 @@ class _ToolBuilder:
                         "items": {k: v for k, v in schema.items() if k != "description"},
                     }
                     if "description" in parameter:
-                        schema["description"] = self.parameter_schema(parameter, pointer)["description"]
+                        schema["description"] = clean_prose(str(parameter["description"]), self.config.docs_base_url)
                 group["members"][member] = (wire, schema)
                 if is_required:
                     group["required"].append(member)
@@ -203,6 +207,8 @@ class _ToolBuilder:
             if is_required:
                 required.append(name)
             style, explode = _serialization(parameter, location)
+            if location == "query" and not style and self.config.nesting == "brackets" and _is_nested(schema):
+                style = "brackets"
             arguments.append(Argument(name, location, wire, is_required, style=style, explode=explode))  # type: ignore[arg-type]
 
         for missing in sorted(set(re.findall(r"\{([^{}]+)\}", op.path)) - path_params):
@@ -232,26 +238,47 @@ class _ToolBuilder:
                 required.append(name)
             properties[name] = group_schema
             wires = tuple((member, wire) for member, (wire, _) in group["members"].items())
-            arguments.append(Argument(name, "query", group_name, bool(group["required"]), members=wires))
+            style = "brackets" if self.config.nesting == "brackets" else ""
+            arguments.append(Argument(name, "query", group_name, bool(group["required"]), members=wires, style=style))
 
-        media_type, body_schema, body_required, file_fields = self.request_body(op)
+        media_type, body_schema, body_required, file_fields = self.request_body(op, state)
         body_is_whole = False
         if body_schema is not None:
             body_properties = body_schema.get("properties")
-            if body_schema.get("type") in ("object", None) and isinstance(body_properties, dict) and body_properties:
-                body_required_names = set(body_schema.get("required", [])) if body_required else set()
-                for wire, schema in body_properties.items():
-                    name = take(wire, "body")
+            body_is_file = () in file_fields
+            if (
+                not body_is_file
+                and body_schema.get("type") in ("object", None)
+                and isinstance(body_properties, dict)
+                and body_properties
+            ):
+                listed = [str(n) for n in body_schema.get("required", [])]
+                declared = dict(body_properties)
+                for missing in [n for n in listed if n not in declared]:
+                    message = f"the body requires `{missing}` but does not describe it; it is accepted as any value"
+                    self.warn("undeclared-required-property", message, op.pointer + "/requestBody")
+                    declared[missing] = {"description": self.phrases.undescribed(missing)}
+                names: dict[str, str] = {}
+                for wire, schema in declared.items():
+                    name = names[wire] = take(wire, "body")
                     schema = dict(schema)
                     if "description" not in schema:
                         schema["description"] = self.phrases.parameter_fallback(wire, "body")
                     properties[name] = schema
-                    if wire in body_required_names:
+                    is_required = body_required and wire in listed
+                    if is_required:
                         required.append(name)
-                    arguments.append(Argument(name, "body", wire, wire in body_required_names))
+                    arguments.append(Argument(name, "body", wire, is_required))
+                if not body_required and listed:
+                    # An optional body still needs its required fields once any field of it is sent.
+                    needed = [names[n] for n in listed]
+                    dependent_required.update(
+                        {names[w]: [n for n in needed if n != names[w]] for w in declared if names[w] not in needed}
+                    )
+                    dependent_required.update({n: [m for m in needed if m != n] for n in needed if len(needed) > 1})
             else:
                 body_is_whole = True
-                name = take("body", "body")
+                name = take("file" if body_is_file else "body", "body")
                 if "description" not in body_schema:
                     body_schema["description"] = self.phrases.whole_body(media_type)
                 properties[name] = body_schema
@@ -266,7 +293,10 @@ class _ToolBuilder:
         input_schema: dict[str, Any] = {"type": "object", "properties": properties}
         if required:
             input_schema["required"] = required
+        if dependent_required:
+            input_schema["dependentRequired"] = {k: v for k, v in dependent_required.items() if v}
         input_schema["additionalProperties"] = False
+        input_schema = attach_defs(input_schema, self.compiler.finish(state, op.pointer))
         return input_schema, arguments, media_type, body_is_whole, tuple(file_fields)
 
     def build_output(self, op: _Operation) -> tuple[dict[str, Any] | None, bool]:
@@ -280,18 +310,14 @@ class _ToolBuilder:
             for media_type, media in content.items():
                 if _is_json(media_type) and isinstance(media, dict) and "schema" in media:
                     media_pointer = f"{pointer}/content/{media_type.replace('/', '~1')}/schema"
-                    schema = self.compiler.compile(media["schema"], "output", media_pointer)
+                    state = self.compiler.begin("output")
+                    schema = self.compiler.compile_part(media["schema"], media_pointer, state)
+                    defs = self.compiler.finish(state, media_pointer)
                     if _is_object_schema(schema):
-                        return {"type": "object", **{k: v for k, v in schema.items() if k != "type"}}, False
-                    defs = schema.pop("$defs", None)
-                    wrapped: dict[str, Any] = {
-                        "type": "object",
-                        "properties": {"result": schema},
-                        "required": ["result"],
-                    }
-                    if defs:
-                        wrapped["$defs"] = defs
-                    return wrapped, True
+                        schema = {"type": "object", **{k: v for k, v in schema.items() if k != "type"}}
+                        return attach_defs(schema, defs), False
+                    wrapped = {"type": "object", "properties": {"result": schema}, "required": ["result"]}
+                    return attach_defs(wrapped, defs), True
             return None, False
         return None, False
 
@@ -354,7 +380,7 @@ class _ToolBuilder:
             body_is_whole=body_is_whole,
             auth=self.security(op),
             file_fields=file_fields,
-            multipart_nesting=self.config.multipart_nesting,
+            nesting=self.config.nesting,
         )
         tags = tuple(str(t) for t in op.operation.get("tags", []) if isinstance(t, str))
         return Tool(
@@ -384,6 +410,15 @@ def _serialization(parameter: dict[str, Any], location: str) -> tuple[str, bool 
         "" if style == default_style else style,
         None if explode is None or bool(explode) == default_explode else bool(explode),
     )
+
+
+def _is_nested(schema: dict[str, Any]) -> bool:
+    """An object, or an array of objects: values that need a nesting convention in a query string."""
+    kinds = schema.get("type")
+    if kinds == "object" or "properties" in schema:
+        return True
+    items = schema.get("items")
+    return kinds == "array" and isinstance(items, dict) and (items.get("type") == "object" or "properties" in items)
 
 
 def _pick_media_type(media_types: list[str]) -> str:

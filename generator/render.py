@@ -64,7 +64,7 @@ def tool_binding(tool: Tool, server_keys: dict[str, str]) -> dict[str, Any]:
         if tool.binding.file_fields:
             body["files"] = [list(path) for path in tool.binding.file_fields]
         if tool.binding.body_media_type.lower().startswith(("multipart/", "application/x-www-form-urlencoded")):
-            body["nesting"] = tool.binding.multipart_nesting
+            body["nesting"] = tool.binding.nesting
         binding["body"] = body
     if tool.output_wrapped:
         binding["wrapResult"] = True

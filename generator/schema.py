@@ -96,18 +96,28 @@ class SchemaCompiler:
 
     def compile(self, schema: Any, direction: Direction, pointer: str) -> dict[str, Any]:
         """Compile a schema into a self-contained JSON Schema (with `$defs` when it is recursive)."""
-        state = _Compilation(direction)
-        result = self._compile(schema, pointer, state, ())
+        state = self.begin(direction)
+        result = self.compile_part(schema, pointer, state)
+        defs = self.finish(state, pointer)
+        return {**result, "$defs": defs} if defs else result
+
+    def begin(self, direction: Direction) -> _Compilation:
+        """Start a root schema made of several compiled parts (a tool's parameters and body) sharing `$defs`."""
+        return _Compilation(direction)
+
+    def compile_part(self, schema: Any, pointer: str, state: _Compilation) -> dict[str, Any]:
+        """Compile one part of a root schema; its cycle-breaking definitions go to `state`."""
+        return self._compile(schema, pointer, state, ())
+
+    def finish(self, state: _Compilation, pointer: str) -> dict[str, dict[str, Any]]:
+        """Compile the definitions the parts referred to; return them sorted by name."""
         while state.pending:
             ref = state.pending.pop()
             name = state.def_names[ref]
             resolved = self.resolve(ref, pointer)
             target, target_pointer = resolved if resolved is not None else ({}, pointer)
             state.defs[name] = self._compile(target, target_pointer, state, (ref,))
-        if state.defs:
-            result = dict(result)
-            result["$defs"] = {name: state.defs[name] for name in sorted(state.defs)}
-        return result
+        return {name: state.defs[name] for name in sorted(state.defs)}
 
     def _def_name(self, ref: str, state: _Compilation) -> str:
         if ref not in state.def_names:
@@ -264,3 +274,27 @@ def _merge_all_of(out: dict[str, Any]) -> dict[str, Any]:
     if required or extra_required:
         merged["required"] = required + extra_required
     return merged
+
+
+def _refs_in(node: Any) -> set[str]:
+    if isinstance(node, dict):
+        found = {node["$ref"].rsplit("/", 1)[-1]} if isinstance(node.get("$ref"), str) else set()
+        for key, value in node.items():
+            if key != "$defs":
+                found |= _refs_in(value)
+        return found
+    if isinstance(node, list):
+        return set().union(*(_refs_in(item) for item in node)) if node else set()
+    return set()
+
+
+def attach_defs(schema: dict[str, Any], defs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Put the definitions a root schema still refers to (directly or through each other) under `$defs`."""
+    used: set[str] = set()
+    frontier = _refs_in(schema)
+    while frontier - used:
+        name = (frontier - used).pop()
+        used.add(name)
+        frontier |= _refs_in(defs.get(name, {}))
+    kept = {name: defs[name] for name in sorted(used) if name in defs}
+    return {**schema, "$defs": kept} if kept else schema

@@ -63,10 +63,25 @@ def path_value(value: Any, style: str, explode: bool, name: str) -> str:
     return ",".join(items)
 
 
+def bracket_pairs(name: str, value: Any) -> list[tuple[str, str]]:
+    """Nested values named the Rails way: `a[b]=1`, `a[]=1`, `a[][b]=1`."""
+    if isinstance(value, dict):
+        return [pair for key, member in value.items() for pair in bracket_pairs(f"{name}[{key}]", member)]
+    if isinstance(value, list):
+        return [pair for member in value for pair in bracket_pairs(f"{name}[]", member)]
+    return [] if value is None else [(name, _text(value))]
+
+
 def query_pairs(name: str, value: Any, style: str, explode: bool) -> list[tuple[str, str]]:
-    """One query parameter as name/value pairs, by OpenAPI style (form, deepObject, space/pipe delimited)."""
+    """One query parameter as name/value pairs, by OpenAPI style (form, deepObject, space/pipe delimited).
+
+    `brackets` is not an OpenAPI style: the generator picks it for nested values when the API nests the
+    Rails way.
+    """
     if value is None:
         return []
+    if style == "brackets":
+        return bracket_pairs(name, value)
     if isinstance(value, list):
         items = [_text(v) for v in value]
         if style in _DELIMITERS:
@@ -112,7 +127,7 @@ def form_fields(
 ) -> tuple[list[tuple[str, str]], list[tuple[str, tuple[str, bytes, str]]]]:
     """Flatten a form body into fields and file parts.
 
-    `brackets` names nested fields the Rails way (`image[name]`, `attachments[]`); `json` sends each nested
+    `brackets` names nested fields the Rails way (`image[name]`, `attachments[]`); `openapi` sends each nested
     object or array as one JSON part, as OpenAPI specifies for multipart.
     """
     fields: list[tuple[str, str]] = []
@@ -161,7 +176,9 @@ def build_request(
         elif where == "query" and "members" in argument:
             for member, member_value in (value or {}).items():
                 wire = argument["members"].get(member)
-                if wire is not None:
+                if wire is not None and style == "brackets" and isinstance(member_value, dict):
+                    params.extend(bracket_pairs(wire, member_value))
+                elif wire is not None:
                     params.extend(query_pairs(wire, member_value, "form", True))
         elif where == "query":
             params.extend(query_pairs(name, value, style or "form", argument.get("explode", style in ("", "form"))))
@@ -188,15 +205,16 @@ def encode_body(spec: dict[str, Any], payload: Any, headers: dict[str, str]) -> 
     media_type = spec["mediaType"].split(";")[0].strip().lower()
     file_paths = {tuple(path) for path in spec.get("files", [])}
     if () in file_paths:  # the whole body is one file
-        _, data, detected = load_file(payload, "body")
-        headers["Content-Type"] = detected if media_type == "application/octet-stream" else spec["mediaType"]
+        _, data, _ = load_file(payload, "body")
+        given = payload.get("content_type") if isinstance(payload, dict) else None
+        headers["Content-Type"] = str(given or spec["mediaType"])
         return {"content": data}
     if media_type.startswith("multipart/"):
-        fields, files = form_fields(payload, file_paths, spec.get("nesting", "json"))
+        fields, files = form_fields(payload, file_paths, spec.get("nesting", "openapi"))
         data, headers["Content-Type"] = multipart_body(fields, files)
         return {"content": data}
     if media_type == "application/x-www-form-urlencoded":
-        fields, _ = form_fields(payload, set(), spec.get("nesting", "json"))
+        fields, _ = form_fields(payload, set(), spec.get("nesting", "openapi"))
         headers["Content-Type"] = "application/x-www-form-urlencoded"
         return {"content": str(httpx.QueryParams(fields)).encode()}
     headers["Content-Type"] = spec["mediaType"]
