@@ -10,7 +10,7 @@ from pathlib import Path
 
 from generator import __version__
 from generator.diagnostics import Diagnostic, GenerationError
-from generator.pipeline import generate
+from generator.pipeline import Options, generate
 from generator.write import compare_tree, write_tree
 
 EXIT_OK = 0
@@ -32,6 +32,12 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--config", type=Path, help="generation config (YAML); names derive from the spec without it")
     gen.add_argument("--check", action="store_true", help="write nothing; exit 1 if --out differs from a fresh run")
     gen.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    gen.add_argument(
+        "--allow-remote-refs", action="store_true", help="follow `$ref`s to http(s) URLs (off: no network access)"
+    )
+    gen.add_argument(
+        "--allow-outside-refs", action="store_true", help="follow `$ref`s to files outside the spec's folder"
+    )
     gen.add_argument("--quiet", action="store_true", help="print errors only")
     return parser
 
@@ -50,7 +56,8 @@ def _print_warnings(diagnostics: Sequence[Diagnostic], quiet: bool) -> None:
 
 def run_generate(args: argparse.Namespace) -> int:
     try:
-        result = generate(args.spec, args.config, strict=args.strict)
+        options = Options(args.strict, args.allow_remote_refs, args.allow_outside_refs)
+        result = generate(args.spec, args.config, options)
         _print_warnings(result.diagnostics, args.quiet)
         if args.check:
             difference = compare_tree(args.out, result.files)

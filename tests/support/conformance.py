@@ -26,7 +26,17 @@ from referencing.jsonschema import DRAFT4, DRAFT202012
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 _STANDARD_HEADERS = frozenset(
-    ["host", "accept", "accept-encoding", "connection", "user-agent", "content-type", "content-length", "authorization", "cookie"]
+    [
+        "host",
+        "accept",
+        "accept-encoding",
+        "connection",
+        "user-agent",
+        "content-type",
+        "content-length",
+        "authorization",
+        "cookie",
+    ]
 )
 BINARY = "<binary>"
 
