@@ -184,6 +184,10 @@ class _ToolBuilder:
             is_required = bool(parameter.get("required")) or location == "path"
             schema = self.parameter_schema(parameter, pointer, state)
             if location == "path":
+                if "{" + wire + "}" not in op.path:
+                    message = f"path parameter `{wire}` does not appear in the path; it is left out"
+                    self.warn("unused-path-parameter", message, pointer)
+                    continue
                 path_params.add(wire)
             bracketed = _BRACKETED.match(wire) if location == "query" else None
             if bracketed:
@@ -482,6 +486,18 @@ def build_api(spec: ParsedSpec, config: GeneratorConfig, spec_bytes: bytes) -> t
     """The whole IR stage: one Tool per operation, unique names, and every warning raised on the way."""
     builder = _ToolBuilder(spec, config)
     operations = list(iter_operations(spec.document))
+    if not operations:
+        builder.warn("no-operations", "the document has no operations: the server will have no tools", "/paths")
+    seen_ids: dict[str, str] = {}
+    for op in operations:
+        operation_id = op.operation.get("operationId")
+        if operation_id is None:
+            builder.warn("missing-operation-id", "no operationId; the tool is named from the summary", op.pointer)
+        elif str(operation_id) in seen_ids:
+            message = f"operationId {operation_id!r} is also used at {seen_ids[str(operation_id)]}"
+            builder.warn("duplicate-operation-id", message, op.pointer + "/operationId")
+        else:
+            seen_ids[str(operation_id)] = op.pointer
     names = unique_names([(base_name(op), op.method, op.path) for op in operations])
     tools = tuple(builder.build(op, name) for op, name in zip(operations, names, strict=True))
     info = spec.document.get("info") or {}

@@ -54,8 +54,10 @@ def limit_name(name: str, limit: int = MAX_NAME_LENGTH) -> str:
     """Cut a snake_case name to `limit` characters at a word boundary."""
     if len(name) <= limit:
         return name
-    cut = name[: limit + 1].rsplit("_", 1)[0]
-    return cut if cut else name[:limit]
+    words = name[: limit + 1].rsplit("_", 1)[0].split("_")
+    while len(words) > 1 and words[-1] in _MINOR_WORDS:  # no dangling "..._of_the"
+        words.pop()
+    return "_".join(words) if words != [""] else name[:limit]
 
 
 def title_case(text: str) -> str:
@@ -80,12 +82,15 @@ def sentence_case(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def path_qualifiers(path: str) -> list[str]:
-    """Words that tell apart operations sharing a summary: the API version, then the parent resources."""
+def path_qualifiers(path: str, name: str = "") -> list[str]:
+    """Words that tell apart operations sharing a summary: the API version, the words of the operation's own
+    resource that the name lacks (`with_ancestors`), then the parent resources (`in_projects`)."""
     segments = [s for s in path.strip("/").split("/") if s and not s.startswith("{")]
     versions = [snake_case(s) for s in segments if re.fullmatch(r"v\d+(\.\d+)*", s)]
     resources = [snake_case(s) for s in segments if not re.fullmatch(r"v\d+(\.\d+)*|rest|api", s)]
-    return versions + [f"in_{r}" for r in reversed(resources[:-1])]
+    known = set(name.split("_"))
+    novel = "_".join(w for w in resources[-1].split("_") if w not in known) if resources else ""
+    return [*versions, novel, *(f"in_{r}" for r in reversed(resources[:-1]))]
 
 
 def unique_names(candidates: list[tuple[str, str, str]]) -> list[str]:
@@ -103,7 +108,9 @@ def unique_names(candidates: list[tuple[str, str, str]]) -> list[str]:
         if not clashes:
             return names
         for indexes in clashes:
-            options = {i: [*path_qualifiers(candidates[i][2]), candidates[i][1].lower()] for i in indexes}
+            options = {
+                i: [*path_qualifiers(candidates[i][2], candidates[i][0]), candidates[i][1].lower()] for i in indexes
+            }
             for depth in range(max(len(o) for o in options.values())):
                 picks = {i: (options[i][depth] if depth < len(options[i]) else "") for i in indexes}
                 if len(set(picks.values())) > 1:

@@ -32,6 +32,32 @@ _SCHEMA_LIST_KEYWORDS = ("allOf", "oneOf", "anyOf", "prefixItems")
 _SCHEMA_MAP_KEYWORDS = ("properties", "patternProperties", "dependentSchemas")
 
 
+# JSON Schema 2020-12 formats and the ones OpenAPI adds.
+KNOWN_FORMATS = frozenset(
+    "date-time date time duration email idn-email hostname idn-hostname ipv4 ipv6 uri uri-reference iri "
+    "iri-reference uuid uri-template json-pointer relative-json-pointer regex "
+    "int32 int64 float double byte binary password".split()
+)
+
+
+# Misspellings whose meaning is clear.
+_FORMAT_SPELLINGS = {"datetime": "date-time", "date_time": "date-time", "dateTime": "date-time"}
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
+
+
 @dataclass
 class _Compilation:
     """State for one root schema: cycle-breaking definitions and the warnings found."""
@@ -170,6 +196,7 @@ class SchemaCompiler:
         elif isinstance(extra, dict):
             out["additionalProperties"] = self._compile(extra, f"{pointer}/additionalProperties", state, stack)
 
+        self._check_enum_and_format(out, pointer)
         if self.openapi_version == "3.0" and schema.get("nullable") is True:
             _make_nullable(out)
         if schema.get("type") == "file":  # Swagger 2.0 leftovers
@@ -203,6 +230,28 @@ class SchemaCompiler:
             compiled = dict(compiled)
             _make_nullable(compiled)
         return compiled
+
+    def _check_enum_and_format(self, out: dict[str, Any], pointer: str) -> None:
+        """Enum values of another type than declared widen the type; unknown formats are only noted."""
+        enum, kind = out.get("enum"), out.get("type")
+        if isinstance(enum, list) and isinstance(kind, (str, list)):
+            declared = {kind} if isinstance(kind, str) else set(kind)
+            found = {_json_type(value) for value in enum}
+            if "integer" in found and "number" in declared:
+                found.discard("integer")
+            missing = sorted(found - declared - ({"integer"} if "number" in declared else set()))
+            if missing:
+                names = ", ".join(missing)
+                self.warn(
+                    "enum-type-mismatch", f"enum values of type {names} in a `{kind}` schema; both accepted", pointer
+                )
+                out["type"] = sorted(declared | set(missing))
+        form = out.get("format")
+        if isinstance(form, str) and form in _FORMAT_SPELLINGS:
+            out["format"] = _FORMAT_SPELLINGS[form]
+            self.warn("format-spelling", f"format {form!r} read as {out['format']!r}", pointer)
+        elif isinstance(form, str) and form not in KNOWN_FORMATS:
+            self.warn("unknown-format", f"format {form!r} is not a standard one; kept as a hint", pointer)
 
     def _map_bounds(self, schema: dict[str, Any], out: dict[str, Any]) -> None:
         """OpenAPI 3.0 boolean `exclusiveMaximum`/`exclusiveMinimum` become 2020-12 numeric bounds."""

@@ -29,7 +29,16 @@ def minimal_spec(**paths: Any) -> dict[str, Any]:
         "openapi": "3.0.3",
         "info": {"title": "Example API", "version": "1.0"},
         "servers": [{"url": "https://api.example.com"}],
-        "paths": paths or {"/things": {"get": {"summary": "List things", "responses": {"200": {"description": "ok"}}}}},
+        "paths": paths
+        or {
+            "/things": {
+                "get": {
+                    "operationId": "listThings",
+                    "summary": "List things",
+                    "responses": {"200": {"description": "ok"}},
+                }
+            }
+        },
     }
 
 

@@ -133,4 +133,38 @@ def test_undeclared_path_parameter_is_added_with_a_warning() -> None:
     config = build_config({}, "Example API", all_server_urls(parsed.document), "x")
     api, warnings = build_api(parsed, config, b"")
     assert api.tools[0].input_schema["required"] == ["id"]
-    assert [w.kind for w in warnings] == ["undeclared-path-parameter"]
+    assert [w.kind for w in warnings] == ["missing-operation-id", "undeclared-path-parameter"]
+
+
+def test_quirks_are_warnings_with_working_tools() -> None:
+    document = minimal_spec(
+        **{
+            "/a/{id}": {
+                "get": _operation(
+                    operationId="same",
+                    parameters=[
+                        {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}},
+                        {"name": "ghost", "in": "path", "required": True, "schema": {"type": "integer"}},
+                        {"name": "kind", "in": "query", "schema": {"type": "string", "enum": ["a", None, 3]}},
+                        {"name": "when", "in": "query", "schema": {"type": "string", "format": "datetime"}},
+                        {"name": "cost", "in": "query", "schema": {"type": "string", "format": "decimal"}},
+                    ],
+                )
+            },
+            "/b": {"get": _operation(operationId="same")},
+        }
+    )
+    parsed = parse_document(document, "spec.yaml")
+    config = build_config({}, "Example API", all_server_urls(parsed.document), "x")
+    api, warnings = build_api(parsed, config, b"")
+    assert sorted((w.kind, w.pointer) for w in warnings) == [
+        ("duplicate-operation-id", "/paths/~1b/get/operationId"),
+        ("enum-type-mismatch", "/paths/~1a~1{id}/get/parameters/2/schema"),
+        ("format-spelling", "/paths/~1a~1{id}/get/parameters/3/schema"),
+        ("unknown-format", "/paths/~1a~1{id}/get/parameters/4/schema"),
+        ("unused-path-parameter", "/paths/~1a~1{id}/get/parameters/1"),
+    ]
+    properties = api.tools[0].input_schema["properties"]
+    assert list(properties) == ["id", "kind", "when", "cost"]
+    assert properties["kind"]["type"] == ["integer", "null", "string"]
+    assert properties["when"]["format"] == "date-time"

@@ -97,3 +97,22 @@ def test_dangling_ref_is_a_warning_and_any_value() -> None:
     compiler = _compiler()
     assert compiler.compile({"$ref": "#/components/schemas/Missing"}, "input", "/p") == {}
     assert [(d.kind, d.pointer) for d in compiler.diagnostics] == [("dangling-ref", "/p")]
+
+
+def test_openapi_31_keywords_are_kept() -> None:
+    compiler = SchemaCompiler({}, "spec.yaml", "3.1")
+    schema = {
+        "type": ["string", "null"],
+        "examples": ["a"],
+        "const": "a",
+        "nullable": True,  # not a 3.1 keyword: ignored
+    }
+    assert compiler.compile(schema, "input", "/x") == {"type": ["string", "null"], "const": "a", "examples": ["a"]}
+    pair = {"type": "array", "prefixItems": [{"type": "integer"}, {"type": "string"}], "items": False}
+    assert compiler.compile(pair, "input", "/x") == {
+        "type": "array",
+        "items": {"not": {}},
+        "prefixItems": [{"type": "integer"}, {"type": "string"}],
+    }
+    binary = {"type": "string", "contentMediaType": "image/png"}
+    assert compiler.compile(binary, "input", "/x") == binary
