@@ -34,9 +34,34 @@ _SCHEMA_MAP_KEYWORDS = ("properties", "patternProperties", "dependentSchemas")
 
 # JSON Schema 2020-12 formats and the ones OpenAPI adds.
 KNOWN_FORMATS = frozenset(
-    "date-time date time duration email idn-email hostname idn-hostname ipv4 ipv6 uri uri-reference iri "
-    "iri-reference uuid uri-template json-pointer relative-json-pointer regex "
-    "int32 int64 float double byte binary password".split()
+    [
+        "date-time",
+        "date",
+        "time",
+        "duration",
+        "email",
+        "idn-email",
+        "hostname",
+        "idn-hostname",
+        "ipv4",
+        "ipv6",
+        "uri",
+        "uri-reference",
+        "iri",
+        "iri-reference",
+        "uuid",
+        "uri-template",
+        "json-pointer",
+        "relative-json-pointer",
+        "regex",
+        "int32",
+        "int64",
+        "float",
+        "double",
+        "byte",
+        "binary",
+        "password",
+    ]
 )
 
 
