@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import email.parser
+import email.policy
 import json
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,10 +32,42 @@ class FakeProcoreState:
     """What the fake has seen and issued; tests read it to check the exact requests sent."""
 
     requests: list[RecordedRequest] = field(default_factory=list)
+    rfis: list[dict[str, Any]] = field(default_factory=list)
+    uploads: list[dict[str, Any]] = field(default_factory=list)
     issued_tokens: list[str] = field(default_factory=list)
     revoked: set[str] = field(default_factory=set)
     refresh_tokens: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add_rfi(self, subject: str, status: str) -> dict[str, Any]:
+        with self.lock:
+            number = len(self.rfis) + 1
+            rfi = {
+                "id": 1000 + number, "number": str(number), "subject": subject, "status": status,
+                "private": False, "due_date": None, "created_at": "2026-01-02T03:04:05Z",
+            }  # fmt: skip
+            self.rfis.append(rfi)
+        return rfi
+
+    def add_upload(self, recorded: RecordedRequest) -> dict[str, Any]:
+        """Parse a multipart photo upload the way a server would, and keep what arrived."""
+        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+            f"Content-Type: {recorded.headers['Content-Type']}\r\n\r\n".encode() + recorded.body
+        )
+        parts = {}
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            parts[name] = (part.get_filename(), part.get_payload(decode=True), part.get_content_type())
+        with self.lock:
+            self.uploads.append(parts)
+            number = len(self.uploads)
+        filename, data, _ = parts.get("image[data]", ("unnamed", b"", ""))
+        return {
+            "id": 500 + number,
+            "filename": filename,
+            "size": len(data or b""),
+            "url": f"https://files.test/{number}",
+        }
 
     def issue(self) -> dict[str, Any]:
         with self.lock:
@@ -74,7 +109,7 @@ class _Handler(BaseHTTPRequestHandler):
         parsed: Any = None
         if body and "json" in self.headers.get("Content-Type", ""):
             parsed = json.loads(body)
-        elif body:
+        elif body and "x-www-form-urlencoded" in self.headers.get("Content-Type", ""):
             parsed = dict(parse_qsl(body.decode()))
         return recorded, parsed
 
@@ -84,8 +119,44 @@ class _Handler(BaseHTTPRequestHandler):
         state = self.server.state
         return token if token in state.issued_tokens and token not in state.revoked else None
 
+    def _authorized(self, recorded: RecordedRequest) -> bool:
+        """Procore's REST API: a valid bearer token and a company header, or a 401/400 like the real one."""
+        if self._bearer(recorded) is None:
+            self._reply(401, {"errors": "The access token is invalid or expired"})
+            return False
+        if not recorded.headers.get("Procore-Company-Id", "").isdigit():
+            self._reply(400, {"errors": "Procore-Company-Id header is missing"})
+            return False
+        return True
+
+    def _list_rfis(self, recorded: RecordedRequest) -> None:
+        query = recorded.query
+        statuses = [v for k, v in query if k == "filters[status]"]
+        rfis = [r for r in self.server.state.rfis if not statuses or r["status"] in statuses]
+        page = int(dict(query).get("page", "1"))
+        per_page = int(dict(query).get("per_page", "20"))
+        chunk = rfis[(page - 1) * per_page : page * per_page]
+        last = max(1, -(-len(rfis) // per_page))
+        base = f"http://{self.headers['Host']}{recorded.path}?per_page={per_page}"
+        links = [f'<{base}&page=1>; rel="first"', f'<{base}&page={last}>; rel="last"']
+        if page < last:
+            links.append(f'<{base}&page={page + 1}>; rel="next"')
+        headers = {"Total": str(len(rfis)), "Per-Page": str(per_page), "Link": ", ".join(links)}
+        self._reply(200, chunk, headers)
+
     def do_GET(self) -> None:
         recorded, _ = self._record()
+        rfi_list = re.fullmatch(r"/rest/v1\.0/projects/(\d+)/rfis", recorded.path)
+        rfi_show = re.fullmatch(r"/rest/v1\.0/projects/(\d+)/rfis/(\d+)", recorded.path)
+        if (rfi_list or rfi_show) and not self._authorized(recorded):
+            return
+        if rfi_list:
+            self._list_rfis(recorded)
+            return
+        if rfi_show:
+            found = [r for r in self.server.state.rfis if r["id"] == int(rfi_show.group(2))]
+            self._reply(200, found[0]) if found else self._reply(404, {"errors": "RFI not found"})
+            return
         if recorded.path == "/oauth/token/info":
             token = self._bearer(recorded)
             if token is None:
@@ -120,6 +191,14 @@ class _Handler(BaseHTTPRequestHandler):
         if recorded.path == "/oauth/revoke":
             state.revoked.add(str((body or {}).get("token")))
             self._reply(200, {})
+            return
+        if re.fullmatch(r"/rest/v1\.0/projects/\d+/rfis", recorded.path):
+            if self._authorized(recorded):
+                self._reply(201, state.add_rfi(body["rfi"]["subject"], "draft"))
+            return
+        if recorded.path == "/rest/v1.0/images":
+            if self._authorized(recorded):
+                self._reply(201, state.add_upload(recorded))
             return
         self._reply(404, {"errors": f"no route for {recorded.path}"})
 

@@ -65,7 +65,8 @@ async def call_tool(name: str, arguments: dict[str, Any]) -> types.CallToolResul
     except httpx.TimeoutException:
         return _error(f"{binding['method']} {binding['path']} timed out; try again or raise {settings.TIMEOUT_VARIABLE}.")
     except httpx.HTTPError as exc:
-        return _error(f"{binding['method']} {binding['path']} failed before a response arrived: {exc}.")
+        reason = str(exc).rstrip(".") or type(exc).__name__
+        return _error(f"{binding['method']} {binding['path']} failed before a response arrived: {reason}.")
     if response.status_code >= 400:
         reason = response.reason_phrase or "error"
         return _error(f"HTTP {response.status_code} {reason}: {calls.api_message(response)}")
