@@ -9,6 +9,7 @@ from typing import Any
 
 from generator.diagnostics import Diagnostic, GenerationError
 from generator.load import load_mapping
+from generator.selection import Selection, parse_selection
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class GeneratorConfig:
     """How nested values travel in forms and queries: `openapi` (the spec's style rules; JSON parts in
     multipart) or `brackets` (Rails: `image[data]`, `items[][id]`), which Procore expects."""
     servers: tuple[ServerSetting, ...] = field(default_factory=tuple)
+    operations: Selection = field(default_factory=Selection)
 
 
 _KNOWN_KEYS = {
@@ -46,6 +48,7 @@ _KNOWN_KEYS = {
     "description_budget": int,
     "nesting": str,
     "servers": dict,
+    "operations": dict,
 }
 
 
@@ -128,8 +131,12 @@ def build_config(raw: dict[str, Any], title: str, spec_urls: list[str], source: 
     problems = _check(raw, source)
     if problems:
         raise GenerationError(problems)
-    values = defaults_from_title(title) | {k: v for k, v in raw.items() if k != "servers"}
-    return GeneratorConfig(**values, servers=_server_settings(raw, spec_urls, source))
+    values = defaults_from_title(title) | {k: v for k, v in raw.items() if k not in ("servers", "operations")}
+    return GeneratorConfig(
+        **values,
+        servers=_server_settings(raw, spec_urls, source),
+        operations=parse_selection(raw.get("operations"), source),
+    )
 
 
 def load_config(path: Path | None, title: str, spec_urls: list[str]) -> GeneratorConfig:

@@ -10,12 +10,13 @@ from typing import Any
 
 from generator import __version__
 from generator.config import GeneratorConfig
-from generator.diagnostics import Diagnostic, json_pointer
+from generator.diagnostics import Diagnostic, GenerationError, json_pointer
 from generator.files import is_binary, replace_binary_fields
 from generator.ir import Api, Argument, HttpBinding, Location, SecurityScheme, Tool, ToolAnnotations
 from generator.naming import sentence_case, snake_case, title_case, unique_names
 from generator.parse import ParsedSpec
 from generator.schema import SchemaCompiler, attach_defs
+from generator.selection import Override
 from generator.templating import environment
 from generator.text import as_sentence, clean_prose
 
@@ -325,14 +326,22 @@ class _ToolBuilder:
             return None, False
         return None, False
 
-    def annotations(self, op: _Operation) -> ToolAnnotations:
+    def annotations(self, op: _Operation, override: Override | None) -> ToolAnnotations:
+        """Hints from the method, then the config's per-operation overrides."""
         method = op.method
-        read_only = method in ("get", "head", "options", "trace")
+        hints = {
+            "readOnlyHint": method in ("get", "head", "options", "trace"),
+            "destructiveHint": method == "delete",
+            "idempotentHint": method in ("get", "head", "options", "trace", "put", "delete"),
+            "openWorldHint": True,
+        }
+        if override is not None:
+            hints.update(dict(override.annotations))
         return ToolAnnotations(
-            read_only=read_only,
-            destructive=method == "delete",
-            idempotent=method in ("get", "head", "options", "trace", "put", "delete"),
-            open_world=True,
+            read_only=hints["readOnlyHint"],
+            destructive=hints["destructiveHint"],
+            idempotent=hints["idempotentHint"],
+            open_world=hints["openWorldHint"],
         )
 
     def security(self, op: _Operation) -> tuple[str, ...]:
@@ -348,33 +357,38 @@ class _ToolBuilder:
         op: _Operation,
         summary: str,
         annotations: ToolAnnotations,
-        output: dict[str, Any] | None,
-        inputs: dict[str, Any],
+        output: tuple[dict[str, Any] | None, bool],
+        inputs: tuple[dict[str, Any], list[Argument]],
+        addendum: str,
     ) -> str:
+        """The description, from `templates/tool/description.md.jinja`, fed with what the operation tells."""
         source = str(op.operation.get("description", ""))
         details = clean_prose(source, self.config.docs_base_url, self.config.description_budget)
         if details.lower().rstrip(".") == summary.lower().rstrip("."):
             details = ""
-        output_fields: list[str] = []
-        if output is not None:
-            top = output.get("properties", {})
-            output_fields = list(top)
+        schema, arguments = inputs
         text = self.description_template.render(
             summary=as_sentence(sentence_case(summary)) if summary else "",
             details=details,
+            addendum=clean_prose(addendum, self.config.docs_base_url),
             method=op.method.upper(),
             annotations=annotations,
-            output_fields=output_fields,
-            paginated="page" in inputs.get("properties", {}),
+            returns=_returns(*output),
+            paginated="page" in schema.get("properties", {}),
+            context=[a.property_name for a in arguments if a.required and a.location in ("path", "header")],
         )
         return "\n\n".join(p.strip() for p in text.strip().split("\n\n") if p.strip())
 
     def build(self, op: _Operation, name: str) -> Tool:
         summary = " ".join(str(op.operation.get("summary", "")).split())
+        override = self.config.operations.override_for(op.method, op.path, str(op.operation.get("operationId", "")))
         input_schema, arguments, media_type, body_is_whole, file_fields = self.build_input(op)
         output_schema, wrapped = self.build_output(op)
-        annotations = self.annotations(op)
+        annotations = self.annotations(op, override)
         title = title_case(summary) if summary else title_case(" ".join(name.split("_")))
+        if override is not None and override.title:
+            title = override.title
+        addendum = override.description_addendum if override is not None else ""
         binding = HttpBinding(
             method=op.method.upper(),
             server=server_url(self.document, op),
@@ -386,11 +400,13 @@ class _ToolBuilder:
             file_fields=file_fields,
             nesting=self.config.nesting,
         )
-        tags = tuple(str(t) for t in op.operation.get("tags", []) if isinstance(t, str))
+        tags = _tags(op)
         return Tool(
             name=name,
             title=title,
-            description=self.describe(op, summary or title, annotations, output_schema, input_schema),
+            description=self.describe(
+                op, summary or title, annotations, (output_schema, wrapped), (input_schema, arguments), addendum
+            ),
             input_schema=input_schema,
             output_schema=output_schema,
             output_wrapped=wrapped,
@@ -414,6 +430,24 @@ def _serialization(parameter: dict[str, Any], location: str) -> tuple[str, bool 
         "" if style == default_style else style,
         None if explode is None or bool(explode) == default_explode else bool(explode),
     )
+
+
+def _returns(schema: dict[str, Any] | None, wrapped: bool) -> dict[str, Any]:
+    """What the description says comes back: an object's fields, or a list and its items' fields."""
+    if schema is None:
+        return {"kind": "none", "fields": []}
+    if wrapped:
+        result = schema["properties"]["result"]
+        items = result.get("items") if result.get("type") == "array" else None
+        if isinstance(items, dict):
+            return {"kind": "list", "fields": list(items.get("properties", {})), "about": items.get("description", "")}
+        return {"kind": "value", "fields": []}
+    properties = schema.get("properties", {})
+    data = properties.get("data")
+    if list(properties) == ["data"] and isinstance(data, dict) and data.get("type") == "array":
+        items = data.get("items", {})
+        return {"kind": "data", "fields": list(items.get("properties", {})), "about": items.get("description", "")}
+    return {"kind": "object", "fields": list(properties), "about": schema.get("description", "")}
 
 
 def _is_nested(schema: dict[str, Any]) -> bool:
@@ -482,10 +516,38 @@ def security_schemes(document: dict[str, Any]) -> tuple[SecurityScheme, ...]:
     return tuple(schemes)
 
 
+def _tags(op: _Operation) -> tuple[str, ...]:
+    return tuple(str(t) for t in op.operation.get("tags", []) if isinstance(t, str))
+
+
+def _chosen_name(config: GeneratorConfig, op: _Operation) -> str:
+    override = config.operations.override_for(op.method, op.path, str(op.operation.get("operationId", "")))
+    return override.name if override is not None and override.name else base_name(op)
+
+
+def _check_overrides(config: GeneratorConfig, operations: list[_Operation]) -> None:
+    """Every override must name an operation of the spec (by operationId or `METHOD /path`): typos are errors."""
+    keys = {str(op.operation.get("operationId", "")) for op in operations}
+    keys |= {f"{op.method.upper()} {op.path}" for op in operations}
+    unknown = [key for key, _ in config.operations.overrides if key not in keys]
+    if unknown:
+        raise GenerationError(
+            [Diagnostic("error", "config", f"override {key!r} matches no operation", "config", "/operations/overrides")
+             for key in unknown]
+        )  # fmt: skip
+
+
 def build_api(spec: ParsedSpec, config: GeneratorConfig, spec_bytes: bytes) -> tuple[Api, list[Diagnostic]]:
     """The whole IR stage: one Tool per operation, unique names, and every warning raised on the way."""
     builder = _ToolBuilder(spec, config)
-    operations = list(iter_operations(spec.document))
+    everything = list(iter_operations(spec.document))
+    _check_overrides(config, everything)
+    selection = config.operations
+    operations = [
+        op
+        for op in everything
+        if selection.selects(op.method, op.path, str(op.operation.get("operationId", "")), _tags(op))
+    ]
     if not operations:
         builder.warn("no-operations", "the document has no operations: the server will have no tools", "/paths")
     seen_ids: dict[str, str] = {}
@@ -498,7 +560,7 @@ def build_api(spec: ParsedSpec, config: GeneratorConfig, spec_bytes: bytes) -> t
             builder.warn("duplicate-operation-id", message, op.pointer + "/operationId")
         else:
             seen_ids[str(operation_id)] = op.pointer
-    names = unique_names([(base_name(op), op.method, op.path) for op in operations])
+    names = unique_names([(_chosen_name(config, op), op.method, op.path) for op in operations])
     tools = tuple(builder.build(op, name) for op, name in zip(operations, names, strict=True))
     info = spec.document.get("info") or {}
     api = Api(
