@@ -8,7 +8,7 @@ SPEC := specs/procore.yaml
 CONFIG := specs/procore.config.yaml
 OUT := generated/procore-mcp
 
-.PHONY: venv generate check-generated lint typecheck test format clean
+.PHONY: venv generate check-generated lint typecheck quality test format clean
 
 venv: $(STAMP)
 
@@ -31,7 +31,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(PY) -m mypy
 
-test: lint typecheck
+quality: $(STAMP)
+	$(PY) -m generator lint --spec $(SPEC) --config $(CONFIG)
+
+test: lint typecheck quality
 	$(PY) -m pytest
 
 format: $(STAMP)

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from generator import __version__
 from generator.diagnostics import Diagnostic, GenerationError
-from generator.pipeline import Options, generate
+from generator.pipeline import Options, build_model, generate
+from generator.quality import DESCRIPTION_LIMIT, lint_api
 from generator.write import compare_tree, write_tree
 
 EXIT_OK = 0
@@ -22,7 +23,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="openapi-mcp-gen",
         description="Generate an installable MCP server package from an OpenAPI document.",
-        epilog="Exit codes: 0 ok, 1 --check found differences, 2 bad input.",
+        epilog="Exit codes: 0 ok, 1 --check found differences or lint found violations, 2 bad input.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -39,7 +40,30 @@ def _parser() -> argparse.ArgumentParser:
         "--allow-outside-refs", action="store_true", help="follow `$ref`s to files outside the spec's folder"
     )
     gen.add_argument("--quiet", action="store_true", help="print errors only")
+    lint = commands.add_parser("lint", help="check every tool definition against the quality gate")
+    lint.add_argument("--spec", type=Path, required=True, help="OpenAPI document, YAML or JSON")
+    lint.add_argument("--config", type=Path, help="generation config (YAML)")
+    lint.add_argument("--max-description", type=int, default=DESCRIPTION_LIMIT, help="description budget in characters")
+    lint.add_argument("--worst", type=int, default=5, help="how many of the largest and worst tools to list")
     return parser
+
+
+def run_lint(args: argparse.Namespace) -> int:
+    """Exit 0 when every tool passes, 1 when any check fails, 2 on bad input."""
+    try:
+        api, _ = build_model(args.spec, args.config)
+    except GenerationError as exc:
+        for diagnostic in exc.diagnostics:
+            print(diagnostic.render(), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    report = lint_api(api, args.max_description)
+    for line in report.lines(args.worst):
+        print(line)
+    if report.violations:
+        print(f"{len(report.violations)} violations", file=sys.stderr)
+        return EXIT_DIFFERENT
+    print("no violations")
+    return EXIT_OK
 
 
 def _print_warnings(diagnostics: Sequence[Diagnostic], quiet: bool) -> None:
@@ -83,6 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "generate":
         return run_generate(args)
+    if args.command == "lint":
+        return run_lint(args)
     return EXIT_BAD_INPUT  # pragma: no cover - argparse rejects unknown commands
 
 

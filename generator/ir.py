@@ -72,6 +72,8 @@ class Tool:
     binding: HttpBinding
     operation_id: str
     tags: tuple[str, ...]
+    documented_response: bool = False
+    """True when the spec gives a 2xx JSON response schema (the quality gate then expects an outputSchema)."""
 
 
 @dataclass(frozen=True)

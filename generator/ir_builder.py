@@ -18,7 +18,7 @@ from generator.parse import ParsedSpec
 from generator.schema import SchemaCompiler, attach_defs
 from generator.selection import Override
 from generator.templating import environment
-from generator.text import as_sentence, clean_prose
+from generator.text import as_sentence, clean_prose, drop_doubled_words, strip_html
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _BODY_MEDIA_PREFERENCE = (
@@ -91,7 +91,9 @@ class _ToolBuilder:
         self.spec = spec
         self.document = spec.document
         self.config = config
-        self.compiler = SchemaCompiler(spec.document, spec.source, spec.openapi_version)
+        self.compiler = SchemaCompiler(
+            spec.document, spec.source, spec.openapi_version, clean=lambda text: clean_prose(text, config.docs_base_url)
+        )
         self.phrases: Any = environment().get_template("tool/phrases.jinja").module
         self.description_template = environment().get_template("tool/description.md.jinja")
 
@@ -123,6 +125,29 @@ class _ToolBuilder:
         if parameter.get("deprecated"):
             schema["deprecated"] = True
         return schema
+
+    def described(self, name: str, schema: dict[str, Any], location: str, parent: str) -> dict[str, Any]:
+        """The property with a useful description, and its nested properties too (recursively)."""
+        result = dict(schema)
+        if _is_weak(str(result.get("description", "")), name):
+            kind = result.get("type")
+            kind = next((k for k in kind if k != "null"), "") if isinstance(kind, list) else kind or ""
+            result["description"] = str(self.phrases.parameter_fallback(name, location, parent, kind))
+        if isinstance(result.get("properties"), dict):
+            result["properties"] = {
+                child: self.described(child, sub, location, name) if isinstance(sub, dict) else sub
+                for child, sub in result["properties"].items()
+            }
+        items = result.get("items")
+        if isinstance(items, dict) and isinstance(items.get("properties"), dict):
+            result["items"] = {
+                **items,
+                "properties": {
+                    child: self.described(child, sub, location, name) if isinstance(sub, dict) else sub
+                    for child, sub in items["properties"].items()
+                },
+            }
+        return result
 
     def request_body(
         self, op: _Operation, state: Any
@@ -205,8 +230,6 @@ class _ToolBuilder:
                 if is_required:
                     group["required"].append(member)
                 continue
-            if "description" not in schema:
-                schema["description"] = self.phrases.parameter_fallback(wire, location)
             name = take(wire, location)  # type: ignore[arg-type]
             properties[name] = schema
             if is_required:
@@ -229,9 +252,6 @@ class _ToolBuilder:
         for group_name, group in filter_groups.items():
             name = take(group_name, "query")
             members = {member: schema for member, (_, schema) in group["members"].items()}
-            for member, schema in members.items():
-                if "description" not in schema:
-                    schema["description"] = self.phrases.parameter_fallback(member, "query")
             group_schema: dict[str, Any] = {
                 "type": "object",
                 "description": self.phrases.bracket_group(group_name),
@@ -266,10 +286,7 @@ class _ToolBuilder:
                 names: dict[str, str] = {}
                 for wire, schema in declared.items():
                     name = names[wire] = take(wire, "body")
-                    schema = dict(schema)
-                    if "description" not in schema:
-                        schema["description"] = self.phrases.parameter_fallback(wire, "body")
-                    properties[name] = schema
+                    properties[name] = dict(schema)
                     is_required = body_required and wire in listed
                     if is_required:
                         required.append(name)
@@ -295,6 +312,9 @@ class _ToolBuilder:
             note = self.phrases.renamed(wire, location)
             described = properties[name].get("description", "")
             properties[name] = {**properties[name], "description": f"{described} {note}".strip()}
+        locations = {argument.property_name: argument.location for argument in arguments}
+        for name, schema in properties.items():
+            properties[name] = self.described(name, schema, locations.get(name, "body"), "")
         input_schema: dict[str, Any] = {"type": "object", "properties": properties}
         if required:
             input_schema["required"] = required
@@ -302,6 +322,18 @@ class _ToolBuilder:
             input_schema["dependentRequired"] = {k: v for k, v in dependent_required.items() if v}
         input_schema["additionalProperties"] = False
         input_schema = attach_defs(input_schema, self.compiler.finish(state, op.pointer))
+        for def_name, definition in input_schema.get("$defs", {}).items():
+            input_schema["$defs"][def_name] = (
+                {
+                    **definition,
+                    "properties": {
+                        child: self.described(child, sub, "body", def_name) if isinstance(sub, dict) else sub
+                        for child, sub in definition.get("properties", {}).items()
+                    },
+                }
+                if "properties" in definition
+                else definition
+            )
         return input_schema, arguments, media_type, body_is_whole, tuple(file_fields)
 
     def build_output(self, op: _Operation) -> tuple[dict[str, Any] | None, bool]:
@@ -380,7 +412,7 @@ class _ToolBuilder:
         return "\n\n".join(p.strip() for p in text.strip().split("\n\n") if p.strip())
 
     def build(self, op: _Operation, name: str) -> Tool:
-        summary = " ".join(str(op.operation.get("summary", "")).split())
+        summary = drop_doubled_words(" ".join(strip_html(str(op.operation.get("summary", ""))).split()))
         override = self.config.operations.override_for(op.method, op.path, str(op.operation.get("operationId", "")))
         input_schema, arguments, media_type, body_is_whole, file_fields = self.build_input(op)
         output_schema, wrapped = self.build_output(op)
@@ -414,6 +446,7 @@ class _ToolBuilder:
             binding=binding,
             operation_id=str(op.operation.get("operationId", "")),
             tags=tags,
+            documented_response=_documents_json_response(op),
         )
 
 
@@ -430,6 +463,24 @@ def _serialization(parameter: dict[str, Any], location: str) -> tuple[str, bool 
         "" if style == default_style else style,
         None if explode is None or bool(explode) == default_explode else bool(explode),
     )
+
+
+def _is_weak(description: str, name: str) -> bool:
+    """No description, or one that only repeats the property's name ("Page" for `page`)."""
+    bare = re.sub(r"[^a-z0-9]", "", description.lower())
+    return not bare or bare == re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def _documents_json_response(op: _Operation) -> bool:
+    responses = op.operation.get("responses") or {}
+    for status, response in responses.items():
+        content = response.get("content") if str(status).startswith("2") and isinstance(response, dict) else None
+        if isinstance(content, dict) and any(
+            _is_json(media_type) and isinstance(media, dict) and "schema" in media
+            for media_type, media in content.items()
+        ):
+            return True
+    return False
 
 
 def _returns(schema: dict[str, Any] | None, wrapped: bool) -> dict[str, Any]:

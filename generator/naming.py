@@ -46,8 +46,9 @@ def split_words(text: str) -> list[str]:
 
 
 def snake_case(text: str) -> str:
-    """`Get or Refresh an Access Token` -> `get_or_refresh_an_access_token`."""
-    return "_".join(split_words(text))
+    """`Get or Refresh an Access Token` -> `get_or_refresh_an_access_token`; a doubled word counts once."""
+    words = split_words(text)
+    return "_".join(w for i, w in enumerate(words) if i == 0 or w != words[i - 1])
 
 
 def limit_name(name: str, limit: int = MAX_NAME_LENGTH) -> str:

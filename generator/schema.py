@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -96,8 +97,15 @@ class _Compilation:
 class SchemaCompiler:
     """Compiles the Schema Objects of one OpenAPI document."""
 
-    def __init__(self, document: dict[str, Any], source: str, openapi_version: str) -> None:
+    def __init__(
+        self,
+        document: dict[str, Any],
+        source: str,
+        openapi_version: str,
+        clean: Callable[[str], str] | None = None,
+    ) -> None:
         self.document = document
+        self.clean = clean
         self.source = source
         self.openapi_version = openapi_version
         self.diagnostics: list[Diagnostic] = []
@@ -194,6 +202,10 @@ class SchemaCompiler:
         for keyword in _VALUE_KEYWORDS:
             if keyword in schema:
                 out[keyword] = copy.deepcopy(schema[keyword])
+        if self.clean is not None and isinstance(out.get("description"), str):
+            out["description"] = self.clean(out["description"])
+            if not out["description"]:
+                del out["description"]
         if "example" in schema and "examples" not in out:
             out["examples"] = [copy.deepcopy(schema["example"])]
         elif isinstance(out.get("examples"), dict):  # an OpenAPI Example map slipped into a schema

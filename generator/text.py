@@ -60,10 +60,25 @@ def whole_sentences(text: str, budget: int | None = None) -> str:
     return text.rstrip()
 
 
+_DOUBLED = re.compile(r"\b(\w+)(\s+)\1\b", re.IGNORECASE)
+
+
+def drop_doubled_words(text: str) -> str:
+    """`the the` -> `the`, `RFI RFI manager` -> `RFI manager` (code spans left alone)."""
+    parts = re.split(r"(`[^`]*`)", text)
+    return "".join(part if part.startswith("`") else _DOUBLED.sub(r"\1", part) for part in parts)
+
+
+def end_paragraphs(text: str) -> str:
+    """Close every paragraph with a full stop when it ends without terminal punctuation."""
+    paragraphs = text.split("\n\n")
+    return "\n\n".join(p if not p or re.search(r"[.!?:)`\]\"']$", p) else p + "." for p in paragraphs)
+
+
 def clean_prose(text: str, base_url: str, budget: int | None = None) -> str:
     """The whole cleaning pipeline for one piece of spec prose."""
-    text = normalize_whitespace(strip_html(text))
-    return whole_sentences(absolute_links(text, base_url), budget)
+    text = drop_doubled_words(normalize_whitespace(strip_html(text)))
+    return end_paragraphs(whole_sentences(absolute_links(text, base_url), budget))
 
 
 def as_sentence(text: str) -> str:

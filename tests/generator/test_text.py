@@ -33,7 +33,8 @@ def test_abbreviations_do_not_end_sentences() -> None:
 
 
 def test_clean_prose_joins_lines_and_keeps_paragraphs() -> None:
-    assert clean_prose("one\ntwo\n\nthree", "") == "one two\n\nthree"
+    assert clean_prose("one\ntwo\n\nthree", "") == "one two.\n\nthree."
+    assert clean_prose("Use the the filter for For RFI RFI managers", "") == "Use the filter for RFI managers."
 
 
 def test_as_sentence() -> None:

@@ -1,0 +1,183 @@
+"""The quality gate: checks every tool definition an agent will read, and measures what tools/list costs."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from generator.ir import Api, Tool
+from generator.naming import MAX_NAME_LENGTH, title_case
+from generator.render import tool_definition
+
+DESCRIPTION_LIMIT = 2000
+_NAME = re.compile(r"[a-z][a-z0-9_]*")
+_LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
+_MARKUP = re.compile(r"</?[A-Za-z][^<>]*>|&[a-z]+;|&#\d+;")
+_DOUBLED = re.compile(r"\b(\w+)\s+\1\b", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?)`:][\"']?$")
+
+
+@dataclass(frozen=True)
+class Violation:
+    tool: str
+    check: str
+    detail: str
+
+
+def _properties(schema: Any, path: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every named property of an input schema, nested ones included, with a dotted path."""
+    if not isinstance(schema, dict):
+        return
+    for name, sub in (schema.get("properties") or {}).items():
+        if isinstance(sub, dict):
+            yield f"{path}{name}", sub
+            yield from _properties(sub, f"{path}{name}.")
+            yield from _properties(sub.get("items"), f"{path}{name}[].")
+    for defined in (schema.get("$defs") or {}).values():
+        yield from _properties(defined, path)
+
+
+def check_name(tool: Tool) -> Iterator[str]:
+    if len(tool.name) > MAX_NAME_LENGTH:
+        yield f"{len(tool.name)} characters (limit {MAX_NAME_LENGTH})"
+    if not _NAME.fullmatch(tool.name):
+        yield "not snake_case"
+
+
+def check_title(tool: Tool) -> Iterator[str]:
+    if not tool.title.strip():
+        yield "missing"
+    elif tool.title != title_case(tool.title):
+        yield f"not in title case: {tool.title!r}"
+
+
+def check_sentences(tool: Tool) -> Iterator[str]:
+    for paragraph in tool.description.split("\n\n"):
+        text = paragraph.strip()
+        if text.endswith(("...", "…")):
+            yield f"truncated: ...{text[-40:]!r}"
+        elif not _SENTENCE_END.search(text):
+            yield f"dangling sentence: ...{text[-40:]!r}"
+
+
+def check_links(tool: Tool) -> Iterator[str]:
+    for target in _LINK.findall(tool.description):
+        if not re.match(r"^(https?|mailto):", target):
+            yield f"relative link {target!r}"
+
+
+def check_markup(tool: Tool) -> Iterator[str]:
+    texts = [tool.description, *(p.get("description", "") for _, p in _properties(tool.input_schema))]
+    for text in texts:
+        for found in _MARKUP.findall(str(text)):
+            yield f"leftover markup {found!r}"
+
+
+def check_grammar(tool: Tool) -> Iterator[str]:
+    texts = [tool.description, *(str(p.get("description", "")) for _, p in _properties(tool.input_schema))]
+    for text in texts:
+        for match in _DOUBLED.finditer(re.sub(r"`[^`]*`", "", text)):
+            yield f"doubled word {match.group(0)!r}"
+
+
+def check_parameters(tool: Tool) -> Iterator[str]:
+    for path, schema in _properties(tool.input_schema):
+        description = str(schema.get("description", "")).strip()
+        if not description:
+            yield f"`{path}` has no description"
+            continue
+        bare = re.sub(r"[^a-z0-9]", "", description.lower())
+        if bare == re.sub(r"[^a-z0-9]", "", path.rsplit(".", 1)[-1].lower()):
+            yield f"`{path}` description only repeats its name"
+
+
+def check_output(tool: Tool, documented: bool) -> Iterator[str]:
+    if documented and tool.output_schema is None:
+        yield "the spec documents a 2xx JSON response but the tool has no outputSchema"
+
+
+def check_length(tool: Tool, limit: int) -> Iterator[str]:
+    if len(tool.description) > limit:
+        yield f"description is {len(tool.description)} characters (budget {limit})"
+
+
+def check_annotations(tool: Tool) -> Iterator[str]:
+    definition = tool_definition(tool)
+    hints = definition.get("annotations", {})
+    missing = {"readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"} - set(hints)
+    if missing:
+        yield f"missing {', '.join(sorted(missing))}"
+    if hints.get("readOnlyHint") and hints.get("destructiveHint"):
+        yield "both read-only and destructive"
+
+
+CHECKS: dict[str, Callable[[Tool], Iterator[str]]] = {
+    "name": check_name,
+    "title": check_title,
+    "whole-sentences": check_sentences,
+    "absolute-links": check_links,
+    "no-markup": check_markup,
+    "grammar": check_grammar,
+    "parameters-described": check_parameters,
+    "annotations": check_annotations,
+}
+
+
+@dataclass(frozen=True)
+class Report:
+    """What the gate found and measured."""
+
+    tool_count: int
+    violations: tuple[Violation, ...]
+    checks: tuple[str, ...]
+    list_bytes: int
+    per_tool_bytes: tuple[tuple[str, int], ...]
+
+    @property
+    def estimated_tokens(self) -> int:
+        return round(self.list_bytes / 4)
+
+    def lines(self, worst: int = 5) -> list[str]:
+        counts = Counter(v.check for v in self.violations)
+        width = max(len(c) for c in self.checks)
+        out = [f"{self.tool_count} tools checked"]
+        out += [f"  {check:<{width}}  {counts.get(check, 0):>5} violations" for check in self.checks]
+        average = self.list_bytes // max(1, self.tool_count)
+        out.append(
+            f"tools/list: {self.list_bytes:,} bytes, about {self.estimated_tokens:,} tokens "
+            f"({average:,} bytes, about {average // 4:,} tokens per tool)"
+        )
+        largest = sorted(self.per_tool_bytes, key=lambda item: (-item[1], item[0]))[:worst]
+        out.append("largest tools: " + ", ".join(f"{name} ({size:,} bytes)" for name, size in largest))
+        by_tool = Counter(v.tool for v in self.violations)
+        for name, count in sorted(by_tool.items(), key=lambda item: (-item[1], item[0]))[:worst]:
+            out.append(f"worst: {name} ({count} violations)")
+            out += [f"  {v.check}: {v.detail}" for v in self.violations if v.tool == name][:5]
+        return out
+
+
+def lint_api(api: Api, description_limit: int = DESCRIPTION_LIMIT) -> Report:
+    """Run every check on every tool and measure the tools/list response."""
+    violations: list[Violation] = []
+    names = Counter(tool.name for tool in api.tools)
+    for tool in api.tools:
+        if names[tool.name] > 1:
+            violations.append(Violation(tool.name, "name", "used by more than one tool"))
+        for check, run in CHECKS.items():
+            violations += [Violation(tool.name, check, detail) for detail in run(tool)]
+        violations += [Violation(tool.name, "output-schema", d) for d in check_output(tool, tool.documented_response)]
+        violations += [Violation(tool.name, "length", d) for d in check_length(tool, description_limit)]
+    definitions = [tool_definition(tool) for tool in api.tools]
+    sizes = tuple((d["name"], len(json.dumps(d, separators=(",", ":")).encode())) for d in definitions)
+    listing = len(json.dumps({"tools": definitions}, separators=(",", ":")).encode())
+    return Report(
+        tool_count=len(api.tools),
+        violations=tuple(violations),
+        checks=(*CHECKS, "output-schema", "length"),
+        list_bytes=listing,
+        per_tool_bytes=sizes,
+    )

@@ -1,0 +1,68 @@
+"""The quality gate: each check catches its fault, the Procore spec passes clean, and the report measures."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from generator.cli import main
+from generator.ir import Api, Tool
+from generator.pipeline import build_model
+from generator.quality import lint_api
+from tests.conftest import CONFIG, SPEC
+
+
+@pytest.fixture(scope="module")
+def procore() -> Api:
+    return build_model(SPEC, CONFIG)[0]
+
+
+def test_procore_spec_passes_with_zero_violations(procore: Api) -> None:
+    report = lint_api(procore)
+    assert report.violations == ()
+    assert report.tool_count == 48
+    assert report.list_bytes > 0 and report.estimated_tokens == round(report.list_bytes / 4)
+
+
+def _one(tool: Tool, api: Api) -> list[tuple[str, str]]:
+    report = lint_api(dataclasses.replace(api, tools=(tool,)))
+    return [(v.check, v.detail) for v in report.violations]
+
+
+def test_each_check_catches_its_fault(procore: Api) -> None:
+    good = procore.tools[0]
+    assert _one(good, procore) == []
+    cases = {
+        "name": dataclasses.replace(good, name="Bad-Name_" + "x" * 60),
+        "title": dataclasses.replace(good, title="Get Or Refresh An Access Token"),
+        "whole-sentences": dataclasses.replace(
+            good, description="Gets a token. JavaScript applications cannot make this ..."
+        ),
+        "absolute-links": dataclasses.replace(good, description="See [the guide](/documentation/oauth)."),
+        "no-markup": dataclasses.replace(good, description="Gets a <strong>token</strong>."),
+        "grammar": dataclasses.replace(good, description="Creates a new the the token."),
+        "parameters-described": dataclasses.replace(
+            good, input_schema={"type": "object", "properties": {"page": {"type": "integer", "description": "Page"}}}
+        ),
+        "output-schema": dataclasses.replace(good, output_schema=None),
+        "length": dataclasses.replace(good, description="Word. " * 500),
+    }
+    for check, tool in cases.items():
+        assert check in {found for found, _ in _one(tool, procore)}, check
+
+
+def test_duplicate_names_are_caught(procore: Api) -> None:
+    report = lint_api(dataclasses.replace(procore, tools=(procore.tools[0], procore.tools[0])))
+    assert ("name", "used by more than one tool") in {(v.check, v.detail) for v in report.violations}
+
+
+def test_lint_command_prints_counts_size_and_exit_code(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["lint", "--spec", str(SPEC), "--config", str(CONFIG)]) == 0
+    out = capsys.readouterr().out
+    assert "48 tools checked" in out and "parameters-described      0 violations" in out
+    assert "tools/list:" in out and "tokens per tool" in out and "no violations" in out
+    assert main(["lint", "--spec", str(SPEC), "--config", str(CONFIG), "--max-description", "100"]) == 1
+    assert "violations" in capsys.readouterr().err
+    assert main(["lint", "--spec", str(tmp_path / "absent.yaml")]) == 2
