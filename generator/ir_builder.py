@@ -392,6 +392,7 @@ class _ToolBuilder:
         output: tuple[dict[str, Any] | None, bool],
         inputs: tuple[dict[str, Any], list[Argument]],
         addendum: str,
+        related: list[tuple[str, str]],
     ) -> str:
         """The description, from `templates/tool/description.md.jinja`, fed with what the operation tells."""
         source = str(op.operation.get("description", ""))
@@ -408,10 +409,11 @@ class _ToolBuilder:
             returns=_returns(*output),
             paginated="page" in schema.get("properties", {}),
             context=[a.property_name for a in arguments if a.required and a.location in ("path", "header")],
+            related=related,
         )
         return "\n\n".join(p.strip() for p in text.strip().split("\n\n") if p.strip())
 
-    def build(self, op: _Operation, name: str) -> Tool:
+    def build(self, op: _Operation, name: str, related: list[tuple[str, str]] | None = None) -> Tool:
         summary = drop_doubled_words(" ".join(strip_html(str(op.operation.get("summary", ""))).split()))
         override = self.config.operations.override_for(op.method, op.path, str(op.operation.get("operationId", "")))
         input_schema, arguments, media_type, body_is_whole, file_fields = self.build_input(op)
@@ -437,7 +439,13 @@ class _ToolBuilder:
             name=name,
             title=title,
             description=self.describe(
-                op, summary or title, annotations, (output_schema, wrapped), (input_schema, arguments), addendum
+                op,
+                summary or title,
+                annotations,
+                (output_schema, wrapped),
+                (input_schema, arguments),
+                addendum,
+                related or [],
             ),
             input_schema=input_schema,
             output_schema=output_schema,
@@ -567,6 +575,57 @@ def security_schemes(document: dict[str, Any]) -> tuple[SecurityScheme, ...]:
     return tuple(schemes)
 
 
+_VERSION = re.compile(r"/v(\d+(?:\.\d+)*)(?=/|$)")
+_SCOPE = re.compile(r"/(companies|projects)/\{[^}]+\}")
+
+
+def _shape(path: str) -> str:
+    """A path without its API version and company/project scope, and with parameter names blanked."""
+    return re.sub(r"\{[^}]+\}", "{}", _SCOPE.sub("", _VERSION.sub("", path)))
+
+
+def _facet(path: str) -> tuple[str, str]:
+    version = _VERSION.search(path)
+    scopes = _SCOPE.findall(path)
+    scope = {"companies": "company", "projects": "project"}[scopes[-1]] if scopes else ""
+    return (f"v{version.group(1)}" if version else "", scope)
+
+
+def related_tools(operations: list[_Operation], names: list[str]) -> dict[str, list[tuple[str, str]]]:
+    """For each tool, its siblings and how they differ: `list`/`show` of the same resource, another API version,
+    another scope (company or project). Each entry is (tool name, relation)."""
+    by_shape: dict[tuple[str, str], list[tuple[_Operation, str]]] = {}
+    for op, name in zip(operations, names, strict=True):
+        by_shape.setdefault((op.method, _shape(op.path)), []).append((op, name))
+    related: dict[str, list[tuple[str, str]]] = {}
+    for op, name in zip(operations, names, strict=True):
+        found: list[tuple[str, str]] = []
+        if op.method == "get":
+            shape = _shape(op.path)
+            if shape.endswith("/{}"):
+                found += [
+                    (n, "list") for o, n in by_shape.get(("get", shape[:-3]), []) if _facet(o.path) == _facet(op.path)
+                ]
+            else:
+                found += [
+                    (n, "show")
+                    for o, n in by_shape.get(("get", shape + "/{}"), [])
+                    if _facet(o.path) == _facet(op.path)
+                ]
+        own_version, own_scope = _facet(op.path)
+        for other, other_name in by_shape.get((op.method, _shape(op.path)), []):
+            if other_name == name:
+                continue
+            version, scope = _facet(other.path)
+            if scope != own_scope and scope:
+                found.append((other_name, f"scope:{scope}"))
+            elif version != own_version and version:
+                found.append((other_name, f"version:{version}"))
+        if found:
+            related[name] = found[:4]
+    return related
+
+
 def _tags(op: _Operation) -> tuple[str, ...]:
     return tuple(str(t) for t in op.operation.get("tags", []) if isinstance(t, str))
 
@@ -612,7 +671,8 @@ def build_api(spec: ParsedSpec, config: GeneratorConfig, spec_bytes: bytes) -> t
         else:
             seen_ids[str(operation_id)] = op.pointer
     names = unique_names([(_chosen_name(config, op), op.method, op.path) for op in operations])
-    tools = tuple(builder.build(op, name) for op, name in zip(operations, names, strict=True))
+    related = related_tools(operations, names)
+    tools = tuple(builder.build(op, name, related.get(name, [])) for op, name in zip(operations, names, strict=True))
     info = spec.document.get("info") or {}
     api = Api(
         title=str(info.get("title", "")),
