@@ -21,6 +21,15 @@ class ServerSetting:
 
 
 @dataclass(frozen=True)
+class Binding:
+    """A parameter or body field the server fills: from a setting (`env`) or a stored token (`token`)."""
+
+    env: str = ""
+    token: str = ""
+    hidden: bool = False
+
+
+@dataclass(frozen=True)
 class GeneratorConfig:
     """Every choice the generator makes that is not in the spec itself."""
 
@@ -36,6 +45,10 @@ class GeneratorConfig:
     multipart) or `brackets` (Rails: `image[data]`, `items[][id]`), which Procore expects."""
     servers: tuple[ServerSetting, ...] = field(default_factory=tuple)
     operations: Selection = field(default_factory=Selection)
+    bindings: tuple[tuple[str, Binding], ...] = ()
+
+    def binding_for(self, wire_name: str) -> Binding | None:
+        return next((binding for name, binding in self.bindings if name == wire_name), None)
 
 
 _KNOWN_KEYS = {
@@ -49,6 +62,7 @@ _KNOWN_KEYS = {
     "nesting": str,
     "servers": dict,
     "operations": dict,
+    "bindings": dict,
 }
 
 
@@ -131,12 +145,40 @@ def build_config(raw: dict[str, Any], title: str, spec_urls: list[str], source: 
     problems = _check(raw, source)
     if problems:
         raise GenerationError(problems)
-    values = defaults_from_title(title) | {k: v for k, v in raw.items() if k not in ("servers", "operations")}
+    special = ("servers", "operations", "bindings")
+    values = defaults_from_title(title) | {k: v for k, v in raw.items() if k not in special}
     return GeneratorConfig(
         **values,
         servers=_server_settings(raw, spec_urls, source),
         operations=parse_selection(raw.get("operations"), source),
+        bindings=_bindings(raw.get("bindings") or {}, values["env_prefix"], source),
     )
+
+
+def _bindings(raw: dict[str, Any], prefix: str, source: str) -> tuple[tuple[str, Binding], ...]:
+    """`bindings`: wire name -> {env: SUFFIX | token: access_token|refresh_token, hidden: bool}."""
+    result: list[tuple[str, Binding]] = []
+    for name, entry in raw.items():
+        pointer = f"/bindings/{name}"
+        if not isinstance(entry, dict) or set(entry) - {"env", "token", "hidden"}:
+            message = "a binding sets `env` (a variable suffix) or `token`, and optionally `hidden`"
+            raise GenerationError([Diagnostic("error", "config", message, source, pointer)])
+        env, token = entry.get("env", ""), entry.get("token", "")
+        if bool(env) == bool(token):
+            raise GenerationError(
+                [Diagnostic("error", "config", "set exactly one of `env` and `token`", source, pointer)]
+            )
+        if env and not (isinstance(env, str) and re.fullmatch(r"[A-Z][A-Z0-9_]*", env)):
+            message = "`env` is an upper-case suffix such as COMPANY_ID"
+            raise GenerationError([Diagnostic("error", "config", message, source, pointer)])
+        if token and token not in ("access_token", "refresh_token"):
+            message = "`token` is access_token or refresh_token"
+            raise GenerationError([Diagnostic("error", "config", message, source, pointer)])
+        hidden = entry.get("hidden", False)
+        if not isinstance(hidden, bool):
+            raise GenerationError([Diagnostic("error", "config", "`hidden` is true or false", source, pointer)])
+        result.append((str(name), Binding(env=f"{prefix}_{env}" if env else "", token=str(token), hidden=hidden)))
+    return tuple(result)
 
 
 def load_config(path: Path | None, title: str, spec_urls: list[str]) -> GeneratorConfig:

@@ -22,6 +22,12 @@ class Argument:
     required: bool
     members: tuple[tuple[str, str], ...] = ()
     """For a bracket group (`filters[vendor_id]`, `filters[status][]`): each member property and its wire name."""
+    bind_env: str = ""
+    """A setting that fills this argument: a full environment variable name."""
+    bind_token: str = ""
+    """A stored credential that fills this argument: `access_token` or `refresh_token`."""
+    hidden: bool = False
+    """Left out of the input schema: the server always fills it (secrets are never asked of the model)."""
     style: str = ""
     """OpenAPI serialization style when it differs from the location's default (form for query, simple for path)."""
     explode: bool | None = None
@@ -41,6 +47,10 @@ class HttpBinding:
     """True when the body is not an object spread into properties but one property (`body`) sent as is."""
     auth: tuple[str, ...]
     """Security scheme names accepted by the operation; empty means no authentication."""
+    token_endpoint: bool = False
+    """The OAuth token endpoint itself: the server stores what it returns and hands back a redacted copy."""
+    paginated: bool = False
+    """Takes `page`: results carry `pagination` from the Total, Per-Page and Link headers."""
     file_fields: tuple[tuple[str, ...], ...] = ()
     """Paths (from the body's root; `*` for array items) of file fields, sent as file parts or raw bytes."""
     nesting: str = "openapi"
@@ -86,6 +96,9 @@ class SecurityScheme:
     location: str = ""
     parameter_name: str = ""
     token_url: str = ""
+    authorization_url: str = ""
+    flows: tuple[str, ...] = ()
+    """OAuth2 flows the spec declares: `clientCredentials`, `authorizationCode`, ..."""
 
 
 @dataclass(frozen=True)

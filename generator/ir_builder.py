@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections.abc import Iterator
@@ -95,6 +96,7 @@ class _ToolBuilder:
             spec.document, spec.source, spec.openapi_version, clean=lambda text: clean_prose(text, config.docs_base_url)
         )
         self.phrases: Any = environment().get_template("tool/phrases.jinja").module
+        self.schemes = security_schemes(spec.document)
         self.description_template = environment().get_template("tool/description.md.jinja")
 
     def warn(self, kind: str, message: str, pointer: str) -> None:
@@ -125,6 +127,49 @@ class _ToolBuilder:
         if parameter.get("deprecated"):
             schema["deprecated"] = True
         return schema
+
+    def is_token_endpoint(self, op: _Operation) -> bool:
+        url = f"{server_url(self.document, op)}{op.path}"
+        return any(scheme.token_url.rstrip("/") == url for scheme in self.schemes)
+
+    def with_pagination(self, schema: dict[str, Any]) -> dict[str, Any]:
+        """Add the optional `pagination` object the server fills from the response headers."""
+        properties = schema.get("properties", {})
+        if "pagination" in properties:
+            return schema
+        pagination = {
+            "type": "object",
+            "description": str(self.phrases.pagination()),
+            "properties": {
+                key: {"type": ["integer", "null"], "description": str(self.phrases.pagination_field(key))}
+                for key in ("page", "per_page", "total", "next_page", "last_page")
+            },
+        }
+        return {**schema, "properties": {**properties, "pagination": pagination}}
+
+    def bind(self, arguments: list[Argument], properties: dict[str, Any], required: list[str]) -> list[Argument]:
+        """Apply the config's bindings: hidden arguments leave the schema; visible ones become optional."""
+        bound: list[Argument] = []
+        for argument in arguments:
+            binding = self.config.binding_for(argument.wire_name) if argument.wire_name else None
+            if binding is None:
+                bound.append(argument)
+                continue
+            name = argument.property_name
+            if name in required:
+                required.remove(name)
+            if binding.hidden:
+                properties.pop(name, None)
+            else:
+                note = self.phrases.bound_default(binding.env) if binding.env else ""
+                properties[name] = {
+                    **properties[name],
+                    "description": f"{properties[name]['description']} {note}".strip(),
+                }
+            bound.append(
+                dataclasses.replace(argument, bind_env=binding.env, bind_token=binding.token, hidden=binding.hidden)
+            )
+        return bound
 
     def described(self, name: str, schema: dict[str, Any], location: str, parent: str) -> dict[str, Any]:
         """The property with a useful description, and its nested properties too (recursively)."""
@@ -315,6 +360,7 @@ class _ToolBuilder:
         locations = {argument.property_name: argument.location for argument in arguments}
         for name, schema in properties.items():
             properties[name] = self.described(name, schema, locations.get(name, "body"), "")
+        arguments = self.bind(arguments, properties, required)
         input_schema: dict[str, Any] = {"type": "object", "properties": properties}
         if required:
             input_schema["required"] = required
@@ -433,7 +479,11 @@ class _ToolBuilder:
             auth=self.security(op),
             file_fields=file_fields,
             nesting=self.config.nesting,
+            token_endpoint=self.is_token_endpoint(op),
+            paginated=any(a.wire_name == "page" and a.location == "query" for a in arguments),
         )
+        if binding.paginated and output_schema is not None:
+            output_schema = self.with_pagination(output_schema)
         tags = _tags(op)
         return Tool(
             name=name,
@@ -557,11 +607,9 @@ def security_schemes(document: dict[str, Any]) -> tuple[SecurityScheme, ...]:
     for name, raw in ((document.get("components") or {}).get("securitySchemes") or {}).items():
         if not isinstance(raw, dict):
             continue
-        token_url = ""
-        for flow in (raw.get("flows") or {}).values():
-            if isinstance(flow, dict) and flow.get("tokenUrl"):
-                token_url = str(flow["tokenUrl"])
-                break
+        flows = {k: v for k, v in (raw.get("flows") or {}).items() if isinstance(v, dict)}
+        token_url = next((str(f["tokenUrl"]) for f in flows.values() if f.get("tokenUrl")), "")
+        authorization_url = next((str(f["authorizationUrl"]) for f in flows.values() if f.get("authorizationUrl")), "")
         schemes.append(
             SecurityScheme(
                 name=str(name),
@@ -570,6 +618,8 @@ def security_schemes(document: dict[str, Any]) -> tuple[SecurityScheme, ...]:
                 location=str(raw.get("in", "")),
                 parameter_name=str(raw.get("name", "")),
                 token_url=token_url,
+                authorization_url=authorization_url,
+                flows=tuple(flows),
             )
         )
     return tuple(schemes)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from generator.ir import Api, Tool
+from generator.ir import Api, SecurityScheme, Tool
 from generator.templating import environment
 
 PACKAGE_TEMPLATES = "package/"
@@ -51,6 +51,14 @@ def tool_binding(tool: Tool, server_keys: dict[str, str]) -> dict[str, Any]:
             entry["style"] = argument.style
         if argument.explode is not None:
             entry["explode"] = argument.explode
+        if argument.bind_env:
+            entry["env"] = argument.bind_env
+        if argument.bind_token:
+            entry["token"] = argument.bind_token
+        if argument.hidden:
+            entry["hidden"] = True
+        if argument.required:
+            entry["required"] = True
         arguments.append(entry)
     binding: dict[str, Any] = {
         "method": tool.binding.method,
@@ -68,7 +76,35 @@ def tool_binding(tool: Tool, server_keys: dict[str, str]) -> dict[str, Any]:
         binding["body"] = body
     if tool.output_wrapped:
         binding["wrapResult"] = True
+    if tool.binding.token_endpoint:
+        binding["tokenEndpoint"] = True
+    if tool.binding.paginated:
+        binding["paginated"] = True
     return binding
+
+
+def _endpoint(url: str, server_keys: dict[str, str]) -> dict[str, str]:
+    """A URL as (server key, path) when it lives on a configured host, so its override variable applies."""
+    for server, key in sorted(server_keys.items(), key=lambda item: -len(item[0])):
+        if server and url.startswith(server + "/"):
+            return {"server": key, "path": url[len(server) :]}
+    return {"url": url} if url else {}
+
+
+def security_scheme(scheme: SecurityScheme, server_keys: dict[str, str]) -> dict[str, Any]:
+    entry: dict[str, Any] = {"type": scheme.type}
+    if scheme.scheme:
+        entry["scheme"] = scheme.scheme
+    if scheme.location:
+        entry["in"] = scheme.location
+        entry["name"] = scheme.parameter_name
+    if scheme.flows:
+        entry["flows"] = list(scheme.flows)
+    if scheme.token_url:
+        entry["token"] = _endpoint(scheme.token_url, server_keys)
+    if scheme.authorization_url:
+        entry["authorize"] = _endpoint(scheme.authorization_url, server_keys)
+    return entry
 
 
 def runtime_document(api: Api) -> dict[str, Any]:
@@ -77,10 +113,7 @@ def runtime_document(api: Api) -> dict[str, Any]:
     server_keys = {s.url: s.env for s in api.config.servers}
     return {
         "servers": {s.env: {"default": s.url, "env": f"{prefix}_{s.env}"} for s in api.config.servers},
-        "securitySchemes": {
-            s.name: {"type": s.type, "scheme": s.scheme, "in": s.location, "name": s.parameter_name}
-            for s in api.security_schemes
-        },
+        "securitySchemes": {s.name: security_scheme(s, server_keys) for s in api.security_schemes},
         "tools": [
             {"definition": tool_definition(tool), "binding": tool_binding(tool, server_keys)} for tool in api.tools
         ],

@@ -247,6 +247,9 @@ class SchemaCompiler:
             out = _merge_all_of(out)
         if "properties" in out:
             self._drop_one_way_properties(out, state.direction)
+            if state.direction == "output":
+                # APIs send null for fields they leave empty, documented or not: accept it in responses.
+                out["properties"] = {name: _nullable_copy(sub) for name, sub in out["properties"].items()}
         return out
 
     def _compile_ref(
@@ -315,6 +318,14 @@ class SchemaCompiler:
 
 def _escape(name: str) -> str:
     return name.replace("~", "~0").replace("/", "~1")
+
+
+def _nullable_copy(schema: Any) -> Any:
+    if not isinstance(schema, dict) or not schema:
+        return schema
+    copy_ = dict(schema)
+    _make_nullable(copy_)
+    return copy_
 
 
 def _make_nullable(out: dict[str, Any]) -> None:

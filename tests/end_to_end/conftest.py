@@ -1,17 +1,26 @@
-"""Fixtures for end-to-end tests: the generated package installed once, and a fake Procore per test."""
+"""Fixtures for end-to-end tests: the generated package installed once, a fake Procore per test, and a way
+to run a client session against the installed server over stdio or streamable HTTP."""
 
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
+import anyio
 import pytest
+from mcp import Client
+from mcp.client.stdio import StdioServerParameters
 
 from tests.conftest import GENERATED
-from tests.support.fake_procore import FakeProcore, running_fake_procore
+from tests.support.fake_procore import CLIENT_ID, CLIENT_SECRET, FakeProcore, running_fake_procore
+
+Session = Callable[[Client], Awaitable[Any]]
 
 
 @pytest.fixture(scope="session")
@@ -34,12 +43,58 @@ def fake_procore() -> Iterator[FakeProcore]:
 
 
 def server_environment(installed: Path, fake: FakeProcore, **extra: str) -> dict[str, str]:
-    """The environment the server process gets: only the installed package on the path, hosts on the fake."""
+    """Only the installed package on the path, both hosts on the fake, tokens in a private file."""
     environment = {
         "PYTHONPATH": str(installed),
         "PROCORE_BASE_URL": fake.url,
         "PROCORE_LOGIN_URL": fake.url,
+        "PROCORE_TOKEN_FILE": str(installed.parent / f"tokens-{fake.url.rsplit(':', 1)[1]}.json"),
         "PATH": os.environ.get("PATH", ""),
     }
     environment.update(extra)
-    return environment
+    return {key: value for key, value in environment.items() if value is not None}
+
+
+def with_client_credentials(**extra: str) -> dict[str, str]:
+    return {"PROCORE_CLIENT_ID": CLIENT_ID, "PROCORE_CLIENT_SECRET": CLIENT_SECRET, **extra}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def run_session(installed: Path, fake: FakeProcore, body: Session, transport: str = "stdio", **extra: str) -> Any:
+    """Start the installed server (stdio, or HTTP on a free port), run `body` with a connected client."""
+    environment = server_environment(installed, fake, **extra)
+    if transport == "stdio":
+        params = StdioServerParameters(command=sys.executable, args=["-m", "procore_mcp"], env=environment)
+
+        async def over_stdio() -> Any:
+            async with Client(params) as client:
+                return await body(client)
+
+        return anyio.run(over_stdio)
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "procore_mcp", "--transport", "http", "--port", str(port)],
+        env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            assert process.poll() is None, process.stderr.read() if process.stderr else ""
+            time.sleep(0.05)
+
+        async def over_http() -> Any:
+            async with Client(f"http://127.0.0.1:{port}/mcp") as client:
+                return await body(client)
+
+        return anyio.run(over_http)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -5,28 +5,18 @@ from __future__ import annotations
 
 import base64
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
-import anyio
 from mcp import Client
-from mcp.client.stdio import StdioServerParameters
 
-from tests.end_to_end.conftest import server_environment
+from tests.end_to_end.conftest import run_session
 from tests.support.fake_procore import FakeProcore
 
 
 def _run(installed: Path, fake: FakeProcore, body: Any, **extra: str) -> Any:
     token = fake.state.issue()["access_token"]
-    environment = server_environment(installed, fake, PROCORE_ACCESS_TOKEN=token, **extra)
-    params = StdioServerParameters(command=sys.executable, args=["-m", "procore_mcp"], env=environment)
-
-    async def session() -> Any:
-        async with Client(params) as client:
-            return await body(client)
-
-    return anyio.run(session)
+    return run_session(installed, fake, body, PROCORE_ACCESS_TOKEN=token, **extra)
 
 
 def test_list_with_filters_and_pagination(installed_package: Path, fake_procore: FakeProcore) -> None:

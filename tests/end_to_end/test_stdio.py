@@ -3,48 +3,31 @@
 from __future__ import annotations
 
 import json
+import stat
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
-import anyio
 import jsonschema
 from mcp import Client
-from mcp.client.stdio import StdioServerParameters
 
-from tests.end_to_end.conftest import server_environment
+from tests.end_to_end.conftest import run_session, server_environment, with_client_credentials
 from tests.support.fake_procore import CLIENT_ID, CLIENT_SECRET, FakeProcore
 
 TOKEN_TOOL = "get_or_refresh_an_access_token"
-
-
-def _params(installed: Path, environment: dict[str, str], module: bool = True) -> StdioServerParameters:
-    if module:
-        return StdioServerParameters(command=sys.executable, args=["-m", "procore_mcp"], env=environment)
-    return StdioServerParameters(command=str(installed / "bin" / "procore-mcp"), env=environment)
-
-
-async def _session(params: StdioServerParameters, body: Any) -> Any:
-    async with Client(params) as client:
-        return await body(client)
-
-
-def run(params: StdioServerParameters, body: Any) -> Any:
-    return anyio.run(_session, params, body)
 
 
 def test_lists_every_generated_tool_with_schemas(installed_package: Path, fake_procore: FakeProcore) -> None:
     async def body(client: Client) -> Any:
         return await client.list_tools()
 
-    listed = run(_params(installed_package, server_environment(installed_package, fake_procore)), body)
+    listed = run_session(installed_package, fake_procore, body)
     names = [tool.name for tool in listed.tools]
     assert names[:3] == [TOKEN_TOOL, "show_access_token_details", "revoke_a_token"]
     assert len(names) == len(set(names)) == 48
     token_tool = listed.tools[0]
     assert token_tool.title == "Get or Refresh an Access Token"
-    assert token_tool.input_schema["required"] == ["grant_type", "client_id", "client_secret"]
+    assert list(token_tool.input_schema["properties"]) == ["grant_type", "code", "redirect_uri"]
     assert token_tool.output_schema is not None
     assert token_tool.annotations is not None and token_tool.annotations.read_only_hint is False
     assert token_tool.meta == {
@@ -54,72 +37,75 @@ def test_lists_every_generated_tool_with_schemas(installed_package: Path, fake_p
         jsonschema.Draft202012Validator.check_schema(tool.input_schema)
 
 
-def test_token_tool_sends_the_real_request_to_the_login_host(
-    installed_package: Path, fake_procore: FakeProcore
-) -> None:
-    arguments = {"grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
-
+def test_token_tool_fills_secrets_stores_tokens_and_redacts(installed_package: Path, fake_procore: FakeProcore) -> None:
     async def body(client: Client) -> Any:
-        return await client.call_tool(TOKEN_TOOL, arguments)
+        return await client.call_tool(TOKEN_TOOL, {"grant_type": "client_credentials"})
 
-    result = run(_params(installed_package, server_environment(installed_package, fake_procore)), body)
-    assert result.is_error is False
-    assert result.structured_content["access_token"] == "access-1"
+    result = run_session(installed_package, fake_procore, body, **with_client_credentials())
+    assert result.is_error is False, result.content
+    assert result.structured_content["access_token"] == "[stored by the server]"
     assert result.structured_content["expires_in"] == 5400
-    assert json.loads(result.content[0].text) == result.structured_content
+    assert "access-1" not in result.content[0].text and "refresh-1" not in result.content[0].text
     sent = fake_procore.state.requests[-1]
     assert (sent.method, sent.path) == ("POST", "/oauth/token")
-    assert sent.headers["Content-Type"] == "application/json"
-    assert json.loads(sent.body) == arguments
-    assert "Authorization" not in sent.headers
+    assert json.loads(sent.body) == {
+        "grant_type": "client_credentials",
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+    }
+    token_file = Path(server_environment(installed_package, fake_procore)["PROCORE_TOKEN_FILE"])
+    stored = json.loads(token_file.read_text())
+    assert stored["access_token"] == "access-1" and stored["refresh_token"] == "refresh-1"
+    assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
 
 
 def test_http_error_is_a_tool_error_with_status_and_message(installed_package: Path, fake_procore: FakeProcore) -> None:
-    arguments = {"grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": "wrong"}
-
     async def body(client: Client) -> Any:
-        return await client.call_tool(TOKEN_TOOL, arguments)
+        return await client.call_tool(TOKEN_TOOL, {"grant_type": "client_credentials"})
 
-    result = run(_params(installed_package, server_environment(installed_package, fake_procore)), body)
+    result = run_session(
+        installed_package, fake_procore, body, PROCORE_CLIENT_ID=CLIENT_ID, PROCORE_CLIENT_SECRET="wrong-secret"
+    )
     assert result.is_error is True
-    assert result.content[0].text == "HTTP 401 Unauthorized: Client authentication failed"
+    assert result.content[0].text.startswith("HTTP 401 Unauthorized: Client authentication failed")
+    assert "wrong-secret" not in result.content[0].text
 
 
-def test_bearer_token_is_sent_to_operations_that_need_it(installed_package: Path, fake_procore: FakeProcore) -> None:
+def test_fixed_access_token_is_sent_to_operations_that_need_it(
+    installed_package: Path, fake_procore: FakeProcore
+) -> None:
     token = fake_procore.state.issue()["access_token"]
 
     async def body(client: Client) -> Any:
         return await client.call_tool("show_access_token_details", {})
 
-    environment = server_environment(installed_package, fake_procore, PROCORE_ACCESS_TOKEN=token)
-    result = run(_params(installed_package, environment, module=False), body)
+    result = run_session(installed_package, fake_procore, body, PROCORE_ACCESS_TOKEN=token)
     assert result.is_error is False, result.content
     assert result.structured_content["resource_owner_id"] == 42
     assert fake_procore.state.requests[-1].headers["Authorization"] == f"Bearer {token}"
 
 
-def test_missing_token_names_the_variable(installed_package: Path, fake_procore: FakeProcore) -> None:
+def test_no_credentials_names_the_variables(installed_package: Path, fake_procore: FakeProcore) -> None:
     async def body(client: Client) -> Any:
         return await client.call_tool("show_access_token_details", {})
 
-    result = run(_params(installed_package, server_environment(installed_package, fake_procore)), body)
+    result = run_session(installed_package, fake_procore, body)
     assert result.is_error is True
-    assert "PROCORE_ACCESS_TOKEN" in result.content[0].text
+    text = result.content[0].text
+    assert "PROCORE_CLIENT_ID" in text and "PROCORE_CLIENT_SECRET" in text and "procore-mcp login" in text
     assert fake_procore.state.requests == []
 
 
 def test_unreachable_host_is_a_tool_error_and_the_server_keeps_serving(
     installed_package: Path, fake_procore: FakeProcore
 ) -> None:
-    arguments = {"grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
-
     async def body(client: Client) -> Any:
-        first = await client.call_tool(TOKEN_TOOL, arguments)
+        first = await client.call_tool(TOKEN_TOOL, {"grant_type": "client_credentials"})
         second = await client.list_tools()
         return first, second
 
-    environment = server_environment(installed_package, fake_procore, PROCORE_LOGIN_URL="http://127.0.0.1:9")
-    failed, listed = run(_params(installed_package, environment), body)
+    environment = with_client_credentials(PROCORE_LOGIN_URL="http://127.0.0.1:9")
+    failed, listed = run_session(installed_package, fake_procore, body, **environment)
     assert failed.is_error is True
     assert "failed before a response arrived" in failed.content[0].text
     assert len(listed.tools) == 48

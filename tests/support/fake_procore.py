@@ -7,6 +7,7 @@ import email.policy
 import json
 import re
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -34,6 +35,12 @@ class FakeProcoreState:
     requests: list[RecordedRequest] = field(default_factory=list)
     rfis: list[dict[str, Any]] = field(default_factory=list)
     uploads: list[dict[str, Any]] = field(default_factory=list)
+    expired: set[str] = field(default_factory=set)
+    failures: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    """Answers to give API calls before serving them normally: (status, headers)."""
+    delay_seconds: float = 0.0
+    redirect_to: str = ""
+    codes: set[str] = field(default_factory=lambda: {"good-code"})
     issued_tokens: list[str] = field(default_factory=list)
     revoked: set[str] = field(default_factory=set)
     refresh_tokens: set[str] = field(default_factory=set)
@@ -117,7 +124,27 @@ class _Handler(BaseHTTPRequestHandler):
         header = recorded.headers.get("Authorization", "")
         token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else None
         state = self.server.state
-        return token if token in state.issued_tokens and token not in state.revoked else None
+        valid = token in state.issued_tokens and token not in state.revoked and token not in state.expired
+        return token if valid else None
+
+    def _misbehave(self) -> bool:
+        """Scripted faults first: a failure status, a delay, or a redirect."""
+        state = self.server.state
+        with state.lock:
+            failure = state.failures.pop(0) if state.failures else None
+        if failure is not None:
+            status, headers = failure
+            self._reply(status, {"errors": f"scripted failure {status}"}, headers)
+            return True
+        if state.delay_seconds:
+            time.sleep(state.delay_seconds)
+        if state.redirect_to:
+            self.send_response(302)
+            self.send_header("Location", state.redirect_to)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return True
+        return False
 
     def _authorized(self, recorded: RecordedRequest) -> bool:
         """Procore's REST API: a valid bearer token and a company header, or a 401/400 like the real one."""
@@ -146,6 +173,22 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         recorded, _ = self._record()
+        if recorded.path.startswith("/rest/") and self._misbehave():
+            return
+        if recorded.path == "/rest/v1.0/me":
+            if self._bearer(recorded) is None:
+                self._reply(401, {"errors": "The access token is invalid or expired"})
+            else:
+                self._reply(200, {"id": 42, "login": "pat@example.com", "name": "Pat Builder"})
+            return
+        if recorded.path == "/oauth/authorize":
+            query = dict(recorded.query)
+            target = f"{query['redirect_uri']}?code=good-code&state={query.get('state', '')}"
+            self.send_response(302)
+            self.send_header("Location", target)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         rfi_list = re.fullmatch(r"/rest/v1\.0/projects/(\d+)/rfis", recorded.path)
         rfi_show = re.fullmatch(r"/rest/v1\.0/projects/(\d+)/rfis/(\d+)", recorded.path)
         if (rfi_list or rfi_show) and not self._authorized(recorded):
@@ -170,6 +213,8 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         recorded, body = self._record()
         state = self.server.state
+        if recorded.path.startswith("/rest/") and self._misbehave():
+            return
         if recorded.path == "/oauth/token":
             body = body or {}
             if body.get("client_id") != CLIENT_ID or body.get("client_secret") != CLIENT_SECRET:
@@ -183,7 +228,11 @@ class _Handler(BaseHTTPRequestHandler):
                 if not known:
                     self._reply(400, {"error": "invalid_grant", "error_description": "The refresh token is invalid"})
                     return
-            elif grant not in ("client_credentials", "authorization_code"):
+            elif grant == "authorization_code":
+                if body.get("code") not in state.codes:
+                    self._reply(400, {"error": "invalid_grant", "error_description": "The code is invalid"})
+                    return
+            elif grant != "client_credentials":
                 self._reply(400, {"error": "unsupported_grant_type", "error_description": f"grant {grant!r}"})
                 return
             self._reply(200, state.issue())

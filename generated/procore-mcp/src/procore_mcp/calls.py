@@ -264,16 +264,36 @@ def api_message(response: httpx.Response) -> str:
     return json.dumps(data)[:MAX_ERROR_TEXT]
 
 
-def decode_response(response: httpx.Response, wrap_result: bool) -> tuple[str, Any]:
-    """The text copy and the structured result (None when the body is not JSON) of a successful response."""
-    if not response.content:
-        return f"Done: HTTP {response.status_code} with an empty body.", None
+def is_json(response: httpx.Response) -> bool:
     content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type == "application/json" or content_type.endswith("+json"):
-        try:
-            data = response.json()
-        except ValueError:
-            return response.text, None
-        structured = {"result": data} if wrap_result or not isinstance(data, dict) else data
-        return json.dumps(data, ensure_ascii=False), structured
-    return response.text, None
+    return content_type == "application/json" or content_type.endswith("+json")
+
+
+def is_text(response: httpx.Response) -> bool:
+    content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    return content_type.startswith("text/") or content_type in ("application/xml", "application/csv", "")
+
+
+def _page_number(link: str) -> int | None:
+    for key, value in httpx.URL(link).params.multi_items():
+        if key == "page" and value.isdigit():
+            return int(value)
+    return None
+
+
+def pagination(response: httpx.Response, page: Any) -> dict[str, Any]:
+    """Where a page sits, from Procore-style `Total`, `Per-Page` and `Link` headers (null when unknown)."""
+    links = {
+        rel: _page_number(str(link.get("url", "")))
+        for rel, link in response.links.items()
+        if isinstance(rel, str)
+    }
+    total = response.headers.get("Total", "")
+    per_page = response.headers.get("Per-Page", "")
+    return {
+        "page": int(page) if isinstance(page, int) else 1,
+        "per_page": int(per_page) if per_page.isdigit() else None,
+        "total": int(total) if total.isdigit() else None,
+        "next_page": links.get("next"),
+        "last_page": links.get("last"),
+    }
