@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 import sys
+import threading
 import webbrowser
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
@@ -66,8 +67,10 @@ def _browser_code(authorize: str, client_id: str, port: int) -> tuple[str, str]:
         query = {"response_type": "code", "client_id": client_id, "redirect_uri": redirect_uri, "state": state}
         link = f"{authorize}?{urlencode(query)}"
         print(f"Opening the sign-in page; if no browser opens, visit:\n{link}", file=sys.stderr)
+        waiting = threading.Thread(target=server.handle_request, daemon=True)
+        waiting.start()  # listening before the browser opens: some browsers return only after the redirect
         webbrowser.open(link)
-        server.handle_request()
+        waiting.join(WAIT_SECONDS)
         return server.code, redirect_uri
     finally:
         server.server_close()
