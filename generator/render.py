@@ -120,6 +120,15 @@ def runtime_document(api: Api) -> dict[str, Any]:
     }
 
 
+def bound_settings(api: Api) -> list[tuple[str, list[str]]]:
+    """Visible bindings by variable: which inputs each setting fills by default."""
+    grouped: dict[str, list[str]] = {}
+    for name, binding in api.config.bindings:
+        if binding.env and not binding.hidden:
+            grouped.setdefault(binding.env, []).append(name)
+    return sorted(grouped.items())
+
+
 def output_path(template_name: str, package_name: str) -> str:
     """`package/src/__package__/server.py.jinja` -> `src/procore_mcp/server.py`."""
     relative = template_name.removeprefix(PACKAGE_TEMPLATES).removesuffix(".jinja")
@@ -135,6 +144,7 @@ def render_package(api: Api, spec_name: str, templates_dir: Path | None = None) 
         "spec_name": spec_name,
         "runtime": runtime_document(api),
         "tools": [tool_definition(tool) for tool in api.tools],
+        "bound_settings": bound_settings(api),
     }
     files: dict[str, str] = {}
     for name in sorted(env.list_templates(filter_func=lambda n: n.startswith(PACKAGE_TEMPLATES))):
