@@ -34,6 +34,11 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--check", action="store_true", help="write nothing; exit 1 if --out differs from a fresh run")
     gen.add_argument("--strict", action="store_true", help="treat warnings as errors")
     gen.add_argument(
+        "--mode",
+        choices=["static", "catalog", "hybrid"],
+        help="tools/list: a tool per operation, search/describe/call meta-tools, or curated tools plus those",
+    )
+    gen.add_argument(
         "--allow-remote-refs", action="store_true", help="follow `$ref`s to http(s) URLs (off: no network access)"
     )
     gen.add_argument(
@@ -80,7 +85,7 @@ def _print_warnings(diagnostics: Sequence[Diagnostic], quiet: bool) -> None:
 
 def run_generate(args: argparse.Namespace) -> int:
     try:
-        options = Options(args.strict, args.allow_remote_refs, args.allow_outside_refs)
+        options = Options(args.strict, args.allow_remote_refs, args.allow_outside_refs, args.mode)
         result = generate(args.spec, args.config, options)
         _print_warnings(result.diagnostics, args.quiet)
         if args.check:

@@ -9,7 +9,7 @@ from typing import Any
 
 from generator.diagnostics import Diagnostic, GenerationError
 from generator.load import load_mapping
-from generator.selection import Selection, parse_selection
+from generator.selection import Rule, Selection, parse_rules, parse_selection
 
 
 @dataclass(frozen=True)
@@ -40,12 +40,17 @@ class GeneratorConfig:
     env_prefix: str
     docs_base_url: str = ""
     description_budget: int = 1200
+    output_schema: str = "full"
+    """`full`, `shallow` (top-level fields only) or `none`: how much of each response schema tools/list carries."""
+    mode: str = "static"
+    """`static` (one tool per operation), `catalog` (search, describe and call meta-tools) or `hybrid`."""
     nesting: str = "openapi"
     """How nested values travel in forms and queries: `openapi` (the spec's style rules; JSON parts in
     multipart) or `brackets` (Rails: `image[data]`, `items[][id]`), which Procore expects."""
     servers: tuple[ServerSetting, ...] = field(default_factory=tuple)
     operations: Selection = field(default_factory=Selection)
     bindings: tuple[tuple[str, Binding], ...] = ()
+    hybrid_static: tuple[Rule, ...] = ()
 
     def binding_for(self, wire_name: str) -> Binding | None:
         return next((binding for name, binding in self.bindings if name == wire_name), None)
@@ -60,9 +65,12 @@ _KNOWN_KEYS = {
     "docs_base_url": str,
     "description_budget": int,
     "nesting": str,
+    "output_schema": str,
+    "mode": str,
     "servers": dict,
     "operations": dict,
     "bindings": dict,
+    "hybrid_static": list,
 }
 
 
@@ -103,6 +111,11 @@ def _check(raw: dict[str, Any], source: str) -> list[Diagnostic]:
         "distribution_name": r"[a-z0-9]+([-_.][a-z0-9]+)*",
         "env_prefix": r"[A-Z][A-Z0-9_]*",
     }
+    choices = {"output_schema": ("full", "shallow", "none"), "mode": ("static", "catalog", "hybrid")}
+    for key, allowed in choices.items():
+        if raw.get(key, allowed[0]) not in allowed:
+            message = f"`{key}` must be one of {', '.join(allowed)}"
+            problems.append(Diagnostic("error", "config", message, source, f"/{key}"))
     if raw.get("nesting", "openapi") not in ("openapi", "brackets"):
         message = "`nesting` must be `openapi` (the spec's own rules) or `brackets` (Rails style: `image[data]`)"
         problems.append(Diagnostic("error", "config", message, source, "/nesting"))
@@ -145,13 +158,14 @@ def build_config(raw: dict[str, Any], title: str, spec_urls: list[str], source: 
     problems = _check(raw, source)
     if problems:
         raise GenerationError(problems)
-    special = ("servers", "operations", "bindings")
+    special = ("servers", "operations", "bindings", "hybrid_static")
     values = defaults_from_title(title) | {k: v for k, v in raw.items() if k not in special}
     return GeneratorConfig(
         **values,
         servers=_server_settings(raw, spec_urls, source),
         operations=parse_selection(raw.get("operations"), source),
         bindings=_bindings(raw.get("bindings") or {}, values["env_prefix"], source),
+        hybrid_static=parse_rules(raw.get("hybrid_static"), "/hybrid_static", source),
     )
 
 

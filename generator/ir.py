@@ -82,6 +82,8 @@ class Tool:
     binding: HttpBinding
     operation_id: str
     tags: tuple[str, ...]
+    curated: bool = False
+    """Listed as a static tool in hybrid mode (the config's `hybrid_static` rules); others via the catalog."""
     documented_response: bool = False
     """True when the spec gives a 2xx JSON response schema (the quality gate then expects an outputSchema)."""
 

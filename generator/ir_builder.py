@@ -16,7 +16,7 @@ from generator.files import is_binary, replace_binary_fields
 from generator.ir import Api, Argument, HttpBinding, Location, SecurityScheme, Tool, ToolAnnotations
 from generator.naming import sentence_case, snake_case, title_case, unique_names
 from generator.parse import ParsedSpec
-from generator.schema import SchemaCompiler, attach_defs
+from generator.schema import SchemaCompiler, attach_defs, trim_output
 from generator.selection import Override
 from generator.templating import environment
 from generator.text import as_sentence, clean_prose, drop_doubled_words, strip_html
@@ -484,6 +484,8 @@ class _ToolBuilder:
         )
         if binding.paginated and output_schema is not None:
             output_schema = self.with_pagination(output_schema)
+        if output_schema is not None and self.config.output_schema != "full":
+            output_schema = trim_output(output_schema, self.config.output_schema)
         tags = _tags(op)
         return Tool(
             name=name,
@@ -505,6 +507,10 @@ class _ToolBuilder:
             operation_id=str(op.operation.get("operationId", "")),
             tags=tags,
             documented_response=_documents_json_response(op),
+            curated=any(
+                rule.matches(op.method, op.path, str(op.operation.get("operationId", "")), tags)
+                for rule in self.config.hybrid_static
+            ),
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,8 @@ class Options:
     strict: bool = False
     allow_remote_refs: bool = False
     allow_outside_refs: bool = False
+    mode: str | None = None
+    """Overrides the config's `mode` (static, catalog or hybrid)."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,8 @@ def build_model(
     parsed = parse_document(document, source, strict=options.strict)
     info = parsed.document.get("info") or {}
     config = load_config(config_path, str(info.get("title", "")), all_server_urls(parsed.document))
+    if options.mode is not None:
+        config = dataclasses.replace(config, mode=options.mode)
     api, diagnostics = build_api(parsed, config, spec_path.read_bytes())
     if options.strict and diagnostics:
         raise GenerationError([Diagnostic("error", d.kind, d.message, d.file, d.pointer) for d in diagnostics])

@@ -169,7 +169,10 @@ def lint_api(api: Api, description_limit: int = DESCRIPTION_LIMIT) -> Report:
             violations.append(Violation(tool.name, "name", "used by more than one tool"))
         for check, run in CHECKS.items():
             violations += [Violation(tool.name, check, detail) for detail in run(tool)]
-        violations += [Violation(tool.name, "output-schema", d) for d in check_output(tool, tool.documented_response)]
+        violations += [
+            Violation(tool.name, "output-schema", d)
+            for d in check_output(tool, tool.documented_response and api.config.output_schema != "none")
+        ]
         violations += [Violation(tool.name, "length", d) for d in check_length(tool, description_limit)]
     definitions = [tool_definition(tool) for tool in api.tools]
     sizes = tuple((d["name"], len(json.dumps(d, separators=(",", ":")).encode())) for d in definitions)

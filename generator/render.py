@@ -23,7 +23,6 @@ def tool_definition(tool: Tool) -> dict[str, Any]:
     if tool.output_schema is not None:
         definition["outputSchema"] = tool.output_schema
     definition["annotations"] = {
-        "title": tool.title,
         "readOnlyHint": tool.annotations.read_only,
         "destructiveHint": tool.annotations.destructive,
         "idempotentHint": tool.annotations.idempotent,
@@ -80,6 +79,10 @@ def tool_binding(tool: Tool, server_keys: dict[str, str]) -> dict[str, Any]:
         binding["tokenEndpoint"] = True
     if tool.binding.paginated:
         binding["paginated"] = True
+    if tool.tags:
+        binding["tags"] = list(tool.tags)
+    if tool.curated:
+        binding["curated"] = True
     return binding
 
 
@@ -112,6 +115,7 @@ def runtime_document(api: Api) -> dict[str, Any]:
     prefix = api.config.env_prefix
     server_keys = {s.url: s.env for s in api.config.servers}
     return {
+        "mode": api.config.mode,
         "servers": {s.env: {"default": s.url, "env": f"{prefix}_{s.env}"} for s in api.config.servers},
         "securitySchemes": {s.name: security_scheme(s, server_keys) for s in api.security_schemes},
         "tools": [

@@ -395,3 +395,31 @@ def attach_defs(schema: dict[str, Any], defs: dict[str, dict[str, Any]]) -> dict
         frontier |= _refs_in(defs.get(name, {}))
     kept = {name: defs[name] for name in sorted(used) if name in defs}
     return {**schema, "$defs": kept} if kept else schema
+
+
+def trim_output(schema: dict[str, Any], level: str) -> dict[str, Any] | None:
+    """Less of a response schema for tools/list: `shallow` keeps the top-level fields (and a wrapped list's
+    item fields) without their nested ones; `none` keeps nothing. Results are the same either way."""
+    if level == "none":
+        return None
+
+    def flat(node: Any) -> Any:
+        if not isinstance(node, dict):
+            return node
+        kept = {k: v for k, v in node.items() if k not in ("properties", "items", "$defs", "anyOf", "oneOf", "allOf")}
+        if "anyOf" in node and "type" not in kept:  # a nullable reference: keep its description only
+            kept["type"] = ["object", "null"]
+        return kept
+
+    def level_one(node: dict[str, Any]) -> dict[str, Any]:
+        result = {k: v for k, v in node.items() if k != "$defs"}
+        if isinstance(node.get("properties"), dict):
+            result["properties"] = {name: flat(sub) for name, sub in node["properties"].items()}
+        return result
+
+    trimmed = level_one(schema)
+    for name in ("result", "data"):
+        inner = schema.get("properties", {}).get(name)
+        if isinstance(inner, dict) and isinstance(inner.get("items"), dict):
+            trimmed["properties"][name] = {**flat(inner), "items": level_one(inner["items"])}
+    return trimmed

@@ -65,7 +65,7 @@ def _strings(value: Any, where: str, source: str) -> tuple[str, ...]:
     return tuple(items)
 
 
-def _rules(raw: Any, where: str, source: str) -> tuple[Rule, ...]:
+def parse_rules(raw: Any, where: str, source: str) -> tuple[Rule, ...]:
     if raw is None:
         return ()
     if not isinstance(raw, list):
@@ -123,7 +123,7 @@ def parse_selection(raw: Any, source: str) -> Selection:
     if not isinstance(overrides, dict):
         raise GenerationError([Diagnostic("error", "config", "expected a mapping", source, "/operations/overrides")])
     return Selection(
-        include=_rules(raw.get("include"), "/operations/include", source),
-        exclude=_rules(raw.get("exclude"), "/operations/exclude", source),
+        include=parse_rules(raw.get("include"), "/operations/include", source),
+        exclude=parse_rules(raw.get("exclude"), "/operations/exclude", source),
         overrides=tuple((str(key), _override(str(key), value, source)) for key, value in overrides.items()),
     )

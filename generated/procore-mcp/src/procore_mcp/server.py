@@ -16,7 +16,7 @@ import httpx
 import mcp.types as types
 from mcp.server.lowlevel import Server
 
-from procore_mcp import __version__, auth, calls, sending, settings
+from procore_mcp import __version__, auth, calls, catalog, sending, settings
 
 SERVER_NAME = "procore-mcp"
 SERVER_TITLE = "Procore MCP server"
@@ -222,8 +222,64 @@ def _budgeted(text: str, budget: int) -> str:
     return text[:budget] + f"\n[truncated: {len(text) - budget:,} more characters; raise {settings.RESPONSE_BUDGET} or ask for less]"
 
 
+def _meta_result(data: dict[str, Any]) -> types.CallToolResult:
+    text = json.dumps(data, ensure_ascii=False)
+    return types.CallToolResult(content=[types.TextContent(type="text", text=text)], structured_content=data)
+
+
+async def call_meta_tool(name: str, arguments: dict[str, Any]) -> types.CallToolResult:
+    """The catalog's search, describe and call tools."""
+    problems = _meta_problems(name, arguments)
+    if problems:
+        return _error("Invalid arguments:\n" + "\n".join(f"- {p}" for p in problems))
+    if name == "search_operations":
+        return _meta_result(catalog.search(RUNTIME["tools"], arguments))
+    target = TOOLS.get(str(arguments.get("name", "")))
+    if target is None:
+        return _error(f"No operation is named {arguments.get('name')!r}; find names with `search_operations`.")
+    if name == "describe_operation":
+        return _meta_result(catalog.describe(target))
+    outcome = await call_tool(target["definition"]["name"], dict(arguments.get("arguments") or {}))
+    return outcome
+
+
+@cache
+def _meta_validators() -> dict[str, Any]:
+    try:
+        from jsonschema import Draft202012Validator
+    except ImportError:  # pragma: no cover - mcp depends on jsonschema
+        return {}
+    return {d["name"]: Draft202012Validator(d["inputSchema"]) for d in catalog.meta_definitions()}
+
+
+def _meta_problems(name: str, arguments: dict[str, Any]) -> list[str]:
+    validator = _meta_validators().get(name)
+    if validator is None:
+        return []
+    return [f"{'/'.join(str(p) for p in e.absolute_path) or 'arguments'}: {e.message}" for e in validator.iter_errors(arguments)]
+
+
+def mode() -> str:
+    """`static`, `catalog` or `hybrid`: the generated default, or the `_MODE` setting."""
+    chosen = settings.value(settings.MODE) or RUNTIME.get("mode", "static")
+    if chosen not in ("static", "catalog", "hybrid"):
+        raise settings.ConfigurationError(f"{settings.MODE} must be static, catalog or hybrid, not {chosen!r}.")
+    return chosen
+
+
+def listed_definitions() -> list[dict[str, Any]]:
+    """What tools/list shows in the current mode."""
+    chosen = mode()
+    if chosen == "static":
+        return [entry["definition"] for entry in RUNTIME["tools"]]
+    curated = [e["definition"] for e in RUNTIME["tools"] if chosen == "hybrid" and e["binding"].get("curated")]
+    return [*curated, *catalog.meta_definitions()]
+
+
 async def call_tool(name: str, arguments: dict[str, Any]) -> types.CallToolResult:
     """Run one tool: validate, fill bound arguments, send, and report the response or what went wrong."""
+    if name in catalog.META_TOOLS and name not in TOOLS:
+        return await call_meta_tool(name, arguments)
     entry = TOOLS.get(name)
     if entry is None:
         return _error(f"Unknown tool {name!r}.")
@@ -266,7 +322,7 @@ def _http_error(response: httpx.Response) -> str:
 
 
 async def _on_list_tools(ctx: Any, params: Any) -> types.ListToolsResult:
-    return types.ListToolsResult(tools=_tool_list())
+    return types.ListToolsResult(tools=_tool_list(mode()))
 
 
 async def _on_call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
@@ -274,8 +330,8 @@ async def _on_call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.
 
 
 @cache
-def _tool_list() -> list[types.Tool]:
-    return [types.Tool.model_validate(entry["definition"]) for entry in RUNTIME["tools"]]
+def _tool_list(chosen_mode: str) -> list[types.Tool]:
+    return [types.Tool.model_validate(definition) for definition in listed_definitions()]
 
 
 def build_server() -> Server[Any]:

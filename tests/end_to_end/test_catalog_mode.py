@@ -1,0 +1,116 @@
+"""Catalog and hybrid modes: a handful of meta-tools reach every operation; tools/list stays small."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+import yaml
+from mcp import Client
+from mcp.client.stdio import StdioServerParameters
+
+from generator.pipeline import Options, generate
+from generator.write import write_tree
+from tests.end_to_end.conftest import run_session, with_client_credentials
+from tests.support.fake_procore import FakeProcore
+
+
+def _listing_bytes(listed: Any) -> int:
+    return len(json.dumps(listed.model_dump(by_alias=True, exclude_none=True, mode="json")["tools"]).encode())
+
+
+def test_catalog_mode_lists_three_meta_tools_and_reaches_every_operation(
+    installed_package: Path, fake_procore: FakeProcore
+) -> None:
+    async def body(client: Client) -> Any:
+        listed = await client.list_tools()
+        found = await client.call_tool("search_operations", {"query": "rfi", "limit": 5})
+        described = await client.call_tool("describe_operation", {"name": "show_the_signed_in_user"})
+        called = await client.call_tool("call_operation", {"name": "show_the_signed_in_user", "arguments": {}})
+        invalid = await client.call_tool("call_operation", {"name": "show_an_rfi", "arguments": {"id": "x"}})
+        unknown = await client.call_tool("describe_operation", {"name": "no_such_tool"})
+        return listed, found, described, called, invalid, unknown
+
+    environment = with_client_credentials(PROCORE_MODE="catalog")
+    listed, found, described, called, invalid, unknown = run_session(
+        installed_package, fake_procore, body, **environment
+    )
+    assert [t.name for t in listed.tools] == ["search_operations", "describe_operation", "call_operation"]
+    assert _listing_bytes(listed) < 8 * 1024
+    names = [r["name"] for r in found.structured_content["results"]]
+    assert names and all("rfi" in name for name in names)
+    assert described.structured_content["inputSchema"]["type"] == "object"
+    assert (described.structured_content["method"], described.structured_content["path"]) == ("GET", "/rest/v1.0/me")
+    assert called.is_error is False and called.structured_content["login"] == "pat@example.com"
+    assert invalid.is_error is True and "id: 'x' is not of type 'integer'" in invalid.content[0].text
+    assert unknown.is_error is True and "search_operations" in unknown.content[0].text
+
+
+@pytest.fixture(scope="module")
+def catalog_package(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    shared = Path(__file__).resolve().parents[2].parent / "shared" / "specs" / "procore-catalog.json"
+    if not shared.is_file():
+        pytest.skip("../shared is absent: the Procore catalog is only beside the project on developer machines and CI")
+    folder = tmp_path_factory.mktemp("catalog")
+    config = folder / "config.yaml"
+    hybrid = [{"paths": ["/rest/v1.0/projects", "/rest/v1.0/me"], "methods": ["GET"]}]
+    config.write_text(yaml.safe_dump({"package_name": "procore_catalog_mcp", "hybrid_static": hybrid}))
+    generation = generate(shared, config, Options(mode="catalog"))
+    write_tree(folder / "pkg", generation.files)
+    return folder / "pkg" / "src"
+
+
+def _session(source: Path, body: Any, **environment: str) -> Any:
+    params = StdioServerParameters(
+        command=sys.executable, args=["-m", "procore_catalog_mcp"], env={"PYTHONPATH": str(source), **environment}
+    )
+
+    async def run() -> Any:
+        async with Client(params) as client:
+            return await body(client)
+
+    return anyio.run(run)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("rfi", ["rfi"]), ("submittal", ["submittal"]), ("daily log", ["daily", "log"]), ("budget", ["budget"])],
+)
+def test_search_ranks_matching_operations_first_across_the_whole_catalog(
+    catalog_package: Path, query: str, expected: list[str]
+) -> None:
+    async def body(client: Client) -> Any:
+        return await client.call_tool("search_operations", {"query": query, "limit": 5})
+
+    found = _session(catalog_package, body)
+    results = found.structured_content["results"]
+    assert found.structured_content["total"] > 5
+    texts = [(r["name"] + " " + r["title"] + " " + r["path"]).lower() for r in results]
+    assert all(all(word in text for word in expected) for text in texts), texts
+
+
+def test_search_filters_by_method_and_read_only(catalog_package: Path) -> None:
+    async def body(client: Client) -> Any:
+        writes = await client.call_tool("search_operations", {"query": "rfi", "method": "POST", "limit": 50})
+        reads = await client.call_tool("search_operations", {"query": "rfi", "read_only": True, "limit": 50})
+        return writes, reads
+
+    writes, reads = _session(catalog_package, body)
+    assert {r["method"] for r in writes.structured_content["results"]} == {"POST"}
+    assert all(r["read_only"] for r in reads.structured_content["results"])
+
+
+def test_catalog_listing_stays_small_whatever_the_size_and_hybrid_adds_curated_tools(catalog_package: Path) -> None:
+    async def body(client: Client) -> Any:
+        return await client.list_tools()
+
+    catalog_listing = _session(catalog_package, body)
+    assert len(catalog_listing.tools) == 3 and _listing_bytes(catalog_listing) < 8 * 1024
+    hybrid = _session(catalog_package, body, PROCORE_MODE="hybrid")
+    names = [t.name for t in hybrid.tools]
+    assert names[-3:] == ["search_operations", "describe_operation", "call_operation"]
+    assert len(names) == 5
