@@ -8,7 +8,7 @@ SPEC := specs/procore.yaml
 CONFIG := specs/procore.config.yaml
 OUT := generated/procore-mcp
 
-.PHONY: venv generate check-generated lint typecheck quality test format clean
+.PHONY: venv generate check-generated lint typecheck quality test bench format clean
 
 venv: $(STAMP)
 
@@ -27,6 +27,7 @@ check-generated: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check generator tests
 	$(PY) -m ruff format --check generator tests
+	$(PY) -m ruff check --no-cache --select F,E9,B $(OUT)/src
 
 typecheck: $(STAMP)
 	$(PY) -m mypy
@@ -36,6 +37,10 @@ quality: $(STAMP)
 
 test: lint typecheck quality
 	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) bench/run.py
 
 format: $(STAMP)
 	$(PY) -m ruff format generator tests

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import re
 from collections.abc import Iterator
@@ -92,9 +93,9 @@ class _ToolBuilder:
         self.spec = spec
         self.document = spec.document
         self.config = config
-        self.compiler = SchemaCompiler(
-            spec.document, spec.source, spec.openapi_version, clean=lambda text: clean_prose(text, config.docs_base_url)
-        )
+        # Real specs repeat the same field descriptions thousands of times: clean each text once.
+        self.clean = functools.lru_cache(maxsize=None)(lambda text: clean_prose(text, config.docs_base_url))
+        self.compiler = SchemaCompiler(spec.document, spec.source, spec.openapi_version, clean=self.clean)
         self.phrases: Any = environment().get_template("tool/phrases.jinja").module
         self.schemes = security_schemes(spec.document)
         self.description_template = environment().get_template("tool/description.md.jinja")
@@ -121,7 +122,7 @@ class _ToolBuilder:
             content = parameter.get("content") or {}
             media: Any = next(iter(content.values()), {}) if isinstance(content, dict) else {}
             schema = self.compiler.compile_part(media.get("schema", {}), pointer + "/content", state)
-        description = clean_prose(str(parameter.get("description", "")), self.config.docs_base_url)
+        description = self.clean(str(parameter.get("description", "")))
         if description:
             schema = {"description": description, **{k: v for k, v in schema.items() if k != "description"}}
         if parameter.get("deprecated"):

@@ -243,7 +243,7 @@ def test_path_parameters_cannot_climb_the_path(installed_package: Path) -> None:
         import httpx
         from procore_mcp import calls, server  # type: ignore[import-not-found]
 
-        binding = server.TOOLS["show_an_rfi"]["binding"]
+        binding = server.tools()["show_an_rfi"]["binding"]
         request = calls.build_request(
             httpx.AsyncClient(), binding, {"project_id": "../../companies", "id": "..", "procore_company_id": 1},
             {"BASE_URL": {"default": "https://api.procore.com", "env": "UNSET_VARIABLE"}},

@@ -69,7 +69,7 @@ class Index:
         terms = words(query)
         phrase = " ".join(terms)
         scored = []
-        for position, (entry, fields) in enumerate(zip(self.tools, self.fields)):
+        for position, (entry, fields) in enumerate(zip(self.tools, self.fields, strict=True)):
             binding, definition = entry["binding"], entry["definition"]
             if method and binding["method"] != method.upper():
                 continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import importlib.util
 import json
 import sys
 from functools import cache
@@ -17,6 +18,11 @@ import mcp.types as types
 from mcp.server.lowlevel import Server
 
 from procore_mcp import __version__, auth, calls, catalog, sending, settings
+
+# httpcore tries to import the optional `sniffio` on every request; when it is not installed, record that
+# once, so each call does not search the import path again (about half a millisecond a request).
+if importlib.util.find_spec("sniffio") is None:
+    sys.modules.setdefault("sniffio", None)  # type: ignore[assignment]
 
 SERVER_NAME = "procore-mcp"
 SERVER_TITLE = "Procore MCP server"
@@ -31,16 +37,27 @@ def load_runtime() -> dict[str, Any]:
     return data
 
 
-RUNTIME = load_runtime()
-TOOLS = {entry["definition"]["name"]: entry for entry in RUNTIME["tools"]}
-CREDENTIALS = auth.Credentials(RUNTIME)
+@cache
+def runtime() -> dict[str, Any]:
+    """Loaded on first use, not at import: catalog mode lists its tools without reading every definition."""
+    return load_runtime()
+
+
+@cache
+def tools() -> dict[str, dict[str, Any]]:
+    return {entry["definition"]["name"]: entry for entry in runtime()["tools"]}
+
+
+@cache
+def credentials() -> auth.Credentials:
+    return auth.Credentials(runtime())
 
 
 def _secrets() -> list[str]:
     """Values that must never appear in a result: the client secret and every token in play."""
     found = [settings.value(settings.CLIENT_SECRET), settings.value(settings.ACCESS_TOKEN), settings.value(settings.PASSWORD), settings.value(settings.API_KEY)]
     try:
-        tokens = CREDENTIALS.store.load() or {}
+        tokens = credentials().store.load() or {}
     except auth.AuthError:
         tokens = {}
     found += [str(tokens.get("access_token", "")), str(tokens.get("refresh_token", ""))]
@@ -64,12 +81,12 @@ def _validator(name: str) -> Any:
         from jsonschema import Draft202012Validator
     except ImportError:  # pragma: no cover - mcp depends on jsonschema
         return None
-    return Draft202012Validator(TOOLS[name]["definition"]["inputSchema"])
+    return Draft202012Validator(tools()[name]["definition"]["inputSchema"])
 
 
 @cache
 def _output_validator(name: str) -> Any:
-    schema = TOOLS[name]["definition"].get("outputSchema")
+    schema = tools()[name]["definition"].get("outputSchema")
     if schema is None:
         return None
     try:
@@ -107,7 +124,7 @@ def fill_bound(binding: dict[str, Any], arguments: dict[str, Any]) -> dict[str, 
                 purpose = "it fills `" + argument["name"] + "`"
                 raise settings.ConfigurationError(f"Set {argument['env']} ({purpose}), or pass `{name}`.")
         elif argument.get("token"):
-            value = CREDENTIALS.stored(argument["token"])
+            value = credentials().stored(argument["token"])
         if value is not None:
             filled[name] = value
     return filled
@@ -126,7 +143,7 @@ def http_client() -> httpx.AsyncClient:
 
 def allowed_hosts() -> frozenset[str]:
     hosts = set()
-    for server in RUNTIME["servers"].values():
+    for server in runtime()["servers"].values():
         try:
             hosts.add(httpx.URL(settings.server_url(server)).host)
         except settings.ConfigurationError:
@@ -137,9 +154,9 @@ def allowed_hosts() -> frozenset[str]:
 async def _signed(client: httpx.AsyncClient, request: httpx.Request, binding: dict[str, Any], renew: bool) -> httpx.Request:
     """The request with credentials for the first scheme the operation accepts."""
     for name in binding["auth"]:
-        scheme = RUNTIME["securitySchemes"].get(name, {})
+        scheme = runtime()["securitySchemes"].get(name, {})
         if scheme.get("type") in ("oauth2", "openIdConnect"):
-            request.headers["Authorization"] = f"Bearer {await CREDENTIALS.bearer(client, renew=renew)}"
+            request.headers["Authorization"] = f"Bearer {await credentials().bearer(client, renew=renew)}"
             return request
         headers, params = auth.scheme_headers(scheme)
         request.headers.update(headers)
@@ -154,13 +171,13 @@ async def send(binding: dict[str, Any], arguments: dict[str, Any]) -> httpx.Resp
     client = http_client()
     idempotent = binding["method"] in IDEMPOTENT_METHODS
     for renew in (False, True):
-        request = calls.build_request(client, binding, arguments, RUNTIME["servers"])
+        request = calls.build_request(client, binding, arguments, runtime()["servers"])
         request.extensions["timeout"] = settings.timeouts().as_dict()
         request = await _signed(client, request, binding, renew)
         response = await sending.send(
             client, request, idempotent=idempotent, attempts=settings.max_attempts(), allowed_hosts=allowed_hosts()
         )
-        oauth = any(RUNTIME["securitySchemes"].get(n, {}).get("type") == "oauth2" for n in binding["auth"])
+        oauth = any(runtime()["securitySchemes"].get(n, {}).get("type") == "oauth2" for n in binding["auth"])
         if response.status_code != 401 or renew or not oauth or settings.access_token() is not None:
             return response
         await response.aread()
@@ -169,7 +186,7 @@ async def send(binding: dict[str, Any], arguments: dict[str, Any]) -> httpx.Resp
 
 def _structured(name: str, binding: dict[str, Any], response: httpx.Response, arguments: dict[str, Any]) -> types.CallToolResult:
     """A successful response as a tool result: JSON as structured content plus a text copy."""
-    entry = TOOLS[name]
+    entry = tools()[name]
     budget = settings.response_budget()
     if not calls.is_json(response):
         if "outputSchema" in entry["definition"]:
@@ -191,7 +208,7 @@ def _structured(name: str, binding: dict[str, Any], response: httpx.Response, ar
     except ValueError:
         return _error(f"HTTP {response.status_code}: the API sent malformed JSON: {response.text[:300]}")
     if binding.get("tokenEndpoint") and isinstance(data, dict):
-        CREDENTIALS.keep(data)  # stored first; the model only sees a redacted copy
+        credentials().keep(data)  # stored first; the model only sees a redacted copy
         secrets = [str(data.get(k)) for k in ("access_token", "refresh_token") if data.get(k)]
         data = {k: (REDACTED if k in ("access_token", "refresh_token") and v else v) for k, v in data.items()}
     else:
@@ -233,8 +250,8 @@ async def call_meta_tool(name: str, arguments: dict[str, Any]) -> types.CallTool
     if problems:
         return _error("Invalid arguments:\n" + "\n".join(f"- {p}" for p in problems))
     if name == "search_operations":
-        return _meta_result(catalog.search(RUNTIME["tools"], arguments))
-    target = TOOLS.get(str(arguments.get("name", "")))
+        return _meta_result(catalog.search(runtime()["tools"], arguments))
+    target = tools().get(str(arguments.get("name", "")))
     if target is None:
         return _error(f"No operation is named {arguments.get('name')!r}; find names with `search_operations`.")
     if name == "describe_operation":
@@ -261,7 +278,7 @@ def _meta_problems(name: str, arguments: dict[str, Any]) -> list[str]:
 
 def mode() -> str:
     """`static`, `catalog` or `hybrid`: the generated default, or the `_MODE` setting."""
-    chosen = settings.value(settings.MODE) or RUNTIME.get("mode", "static")
+    chosen = settings.value(settings.MODE) or settings.DEFAULT_MODE
     if chosen not in ("static", "catalog", "hybrid"):
         raise settings.ConfigurationError(f"{settings.MODE} must be static, catalog or hybrid, not {chosen!r}.")
     return chosen
@@ -271,16 +288,16 @@ def listed_definitions() -> list[dict[str, Any]]:
     """What tools/list shows in the current mode."""
     chosen = mode()
     if chosen == "static":
-        return [entry["definition"] for entry in RUNTIME["tools"]]
-    curated = [e["definition"] for e in RUNTIME["tools"] if chosen == "hybrid" and e["binding"].get("curated")]
+        return [entry["definition"] for entry in runtime()["tools"]]
+    curated = [e["definition"] for e in runtime()["tools"] if chosen == "hybrid" and e["binding"].get("curated")]
     return [*curated, *catalog.meta_definitions()]
 
 
 async def call_tool(name: str, arguments: dict[str, Any]) -> types.CallToolResult:
     """Run one tool: validate, fill bound arguments, send, and report the response or what went wrong."""
-    if name in catalog.META_TOOLS and name not in TOOLS:
+    if name in catalog.META_TOOLS and name not in tools():
         return await call_meta_tool(name, arguments)
-    entry = TOOLS.get(name)
+    entry = tools().get(name)
     if entry is None:
         return _error(f"Unknown tool {name!r}.")
     binding = entry["binding"]
@@ -374,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "login":
         from procore_mcp import login as login_flow
 
-        return login_flow.run(RUNTIME, CREDENTIALS, open_browser=not args.no_browser, port=args.login_port)
+        return login_flow.run(runtime(), credentials(), open_browser=not args.no_browser, port=args.login_port)
     try:
         if args.transport == "http":
             serve_http(args.host, args.port)

@@ -1,0 +1,41 @@
+"""FastMCP's `from_openapi` on a spec, for the benchmark only (FastMCP is a peer we compare against).
+
+FastMCP rejects Procore's catalog as it is: empty `required: []` lists are removed first, here only.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import yaml
+from fastmcp import FastMCP
+
+
+def _drop_empty_required(node: Any) -> None:
+    if isinstance(node, dict):
+        if node.get("required") == []:
+            del node["required"]
+        for value in node.values():
+            _drop_empty_required(value)
+    elif isinstance(node, list):
+        for value in node:
+            _drop_empty_required(value)
+
+
+def build(spec_path: str, base_url: str) -> FastMCP:
+    text = Path(spec_path).read_text(encoding="utf-8")
+    spec = json.loads(text) if spec_path.endswith(".json") else yaml.safe_load(text)
+    _drop_empty_required(spec)
+    client = httpx2.AsyncClient(base_url=base_url, headers={"Authorization": "Bearer bench"})
+    return FastMCP.from_openapi(spec, client=client)
+
+
+if __name__ == "__main__":
+    server = build(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "http://127.0.0.1:9")
+    if len(sys.argv) > 3 and sys.argv[3] == "--build-only":
+        raise SystemExit(0)
+    server.run(show_banner=False)

@@ -1,0 +1,234 @@
+"""`make bench`: this generator and its servers against FastMCP's `from_openapi`, in one run, side by side.
+
+Measures generation time and peak memory, server cold start to the first tools/list response over stdio,
+tools/list bytes, and the latency a tool call adds over a direct HTTP request. Writes bench/RESULTS.md.
+Numbers are from this machine and this run: compare the ratios, not the absolute values.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+from mcp import Client
+from mcp.client.stdio import StdioServerParameters
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+SPEC = ROOT / "specs" / "procore.yaml"
+CONFIG = ROOT / "specs" / "procore.config.yaml"
+CATALOG = ROOT.parent / "shared" / "specs" / "procore-catalog.json"
+RUNS = 3
+CALLS = 60
+
+
+@dataclass
+class Row:
+    what: str
+    ours: float | None
+    theirs: float | None
+    unit: str
+    target: str = ""
+
+    def ratio(self) -> str:
+        if self.ours is None or not self.theirs:
+            return "n/a"
+        return f"{self.ours / self.theirs:.2f}x"
+
+
+def _peak_child_kb() -> int:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+
+
+def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Wall seconds and peak memory (MB) of one child process (best of RUNS for time)."""
+    times, peaks = [], []
+    for _ in range(RUNS):
+        code = f"import resource,subprocess,sys,time;t=time.perf_counter();r=subprocess.run({command!r},env={env!r},capture_output=True);print(time.perf_counter()-t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.returncode)"
+        out = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+        if out[2] != "0":
+            raise RuntimeError(f"{command} failed")
+        times.append(float(out[0]))
+        peaks.append(int(out[1]) / 1024)
+    return min(times), max(peaks)
+
+
+def generate(spec: Path, out: Path, *extra: str) -> None:
+    subprocess.run([PYTHON, "-m", "generator", "generate", "--spec", str(spec), "--out", str(out), "--quiet", *extra],
+                   cwd=ROOT, check=True)  # fmt: skip
+
+
+def cold_start(command: list[str], env: dict[str, str]) -> tuple[float, int, int]:
+    """Seconds from spawn to the complete tools/list response, read raw from stdout (no client parsing).
+
+    Returns the median over RUNS, the response's tools array size in bytes, and the tool count.
+    """
+    initialize = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "bench", "version": "1"}}}
+    messages = [initialize, {"jsonrpc": "2.0", "method": "notifications/initialized"},
+                {"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}}]  # fmt: skip
+    durations, size, count = [], 0, 0
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+        assert process.stdin is not None and process.stdout is not None
+        process.stdin.write((json.dumps(messages[0]) + "\n").encode())
+        process.stdin.flush()
+        process.stdout.readline()
+        for message in messages[1:]:
+            process.stdin.write((json.dumps(message) + "\n").encode())
+        process.stdin.flush()
+        while True:
+            line = process.stdout.readline()
+            if not line or b'"id":2' in line.replace(b" ", b""):
+                break
+        durations.append(time.perf_counter() - start)
+        process.kill()
+        process.wait()
+        tools = json.loads(line)["result"]["tools"]
+        size, count = len(json.dumps(tools, separators=(",", ":")).encode()), len(tools)
+    return statistics.median(durations), size, count
+
+
+class _Me(BaseHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    def do_GET(self) -> None:
+        body = b'{"id": 42, "login": "pat@example.com", "name": "Pat Builder"}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@contextmanager
+def endpoint() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Me)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+async def _direct(url: str) -> list[float]:
+    async with httpx.AsyncClient() as client:
+        await client.get(url)
+        samples = []
+        for _ in range(CALLS):
+            start = time.perf_counter()
+            (await client.get(url)).json()
+            samples.append(time.perf_counter() - start)
+        return samples
+
+
+async def _through_mcp(params: StdioServerParameters, tool: str) -> list[float]:
+    async with Client(params) as client:
+        await client.list_tools()
+        await client.call_tool(tool, {})
+        samples = []
+        for _ in range(CALLS):
+            start = time.perf_counter()
+            result = await client.call_tool(tool, {})
+            samples.append(time.perf_counter() - start)
+            assert not result.is_error, result.content
+        return samples
+
+
+def added_latency(params: StdioServerParameters, tool: str, url: str) -> float:
+    through = statistics.median(anyio.run(_through_mcp, params, tool))
+    direct = statistics.median(anyio.run(_direct, url))
+    return (through - direct) * 1000
+
+
+def main() -> int:
+    work = Path(tempfile.mkdtemp(prefix="bench-"))
+    rows: list[Row] = []
+    has_catalog = CATALOG.is_file()
+    if not has_catalog:
+        print("../shared is absent: catalog rows are skipped", file=sys.stderr)
+    base_env = {"PATH": os.environ.get("PATH", ""), "PROCORE_ACCESS_TOKEN": "bench"}
+
+    # Generation: ours writes a package; FastMCP builds its server in memory from the same spec.
+    specs = [("Procore spec (48 ops)", SPEC, ["--config", str(CONFIG)])]
+    if has_catalog:
+        config = work / "catalog.yaml"
+        config.write_text("package_name: procore_catalog_mcp\ndocs_base_url: https://developers.procore.com\n")
+        lean = work / "lean.yaml"
+        lean.write_text(config.read_text() + "output_schema: none\n")
+        specs.append(("Procore catalog (2,636 ops)", CATALOG, ["--config", str(config)]))
+    for label, spec, extra in specs:
+        ours_time, ours_mem = timed([PYTHON, "-m", "generator", "generate", "--spec", str(spec), "--out", str(work / "gen"), "--quiet", *extra], {**base_env, "PYTHONPATH": str(ROOT)})
+        theirs_time, theirs_mem = timed([PYTHON, str(ROOT / "bench" / "fastmcp_server.py"), str(spec), "http://127.0.0.1:9", "--build-only"], base_env)
+        rows.append(Row(f"{label}: generation time", ours_time, theirs_time, "s", "catalog <= 2 s" if spec == CATALOG else ""))
+        rows.append(Row(f"{label}: generation peak memory", ours_mem, theirs_mem, "MB"))
+
+    # Cold start and tools/list size.
+    packages = [("Procore spec", SPEC, ["--config", str(CONFIG)], "procore_mcp")]
+    if has_catalog:
+        packages.append(("Procore catalog", CATALOG, ["--config", str(config)], "procore_catalog_mcp"))
+        packages.append(("Procore catalog, output_schema none", CATALOG, ["--config", str(lean)], "procore_catalog_mcp"))
+    for label, spec, extra, package in packages:
+        out = work / package / label.replace(" ", "_").replace(",", "")
+        generate(spec, out, *extra)
+        env = {**base_env, "PYTHONPATH": str(out / "src")}
+        ours_static, ours_bytes, ours_count = cold_start([PYTHON, "-m", package], env)
+        theirs_static, theirs_bytes, theirs_count = cold_start([PYTHON, str(ROOT / "bench" / "fastmcp_server.py"), str(spec)], base_env)
+        rows.append(Row(f"{label}: cold start to tools/list, static", ours_static, theirs_static, "s", "<= 0.25x"))
+        rows.append(Row(f"{label}: tools/list bytes per tool", ours_bytes / ours_count, theirs_bytes / theirs_count, "B", "<= 0.6x"))
+        rows.append(Row(f"{label}: tools/list total", ours_bytes / 1024, theirs_bytes / 1024, "KB"))
+        catalog_start, catalog_bytes, _ = cold_start([PYTHON, "-m", package], {**env, "PROCORE_MODE": "catalog"})
+        rows.append(Row(f"{label}: cold start to tools/list, catalog mode", catalog_start, None, "s", "<= 1.0 s"))
+        rows.append(Row(f"{label}: tools/list bytes, catalog mode", catalog_bytes / 1024, None, "KB", "< 8 KB"))
+
+    # Added latency of one tool call over a direct request to the same local endpoint.
+    with endpoint() as url:
+        ours_pkg = work / "procore_mcp" / "Procore_spec" / "src"
+        ours = StdioServerParameters(command=PYTHON, args=["-m", "procore_mcp"],
+                                     env={**base_env, "PYTHONPATH": str(ours_pkg), "PROCORE_BASE_URL": url})  # fmt: skip
+        theirs = StdioServerParameters(command=PYTHON, args=[str(ROOT / "bench" / "fastmcp_server.py"), str(SPEC), url], env=base_env)
+        rows.append(Row("Added latency of a tool call (median)", added_latency(ours, "show_the_signed_in_user", url + "/rest/v1.0/me"),
+                        added_latency(theirs, "showCurrentUser", url + "/rest/v1.0/me"), "ms", "<= 3 ms"))  # fmt: skip
+
+    table = ["| Measure | This project | FastMCP from_openapi | Ratio | Target |", "| --- | ---: | ---: | ---: | --- |"]
+    for row in rows:
+        ours = "n/a" if row.ours is None else f"{row.ours:,.2f} {row.unit}"
+        theirs = "n/a" if row.theirs is None else f"{row.theirs:,.2f} {row.unit}"
+        table.append(f"| {row.what} | {ours} | {theirs} | {row.ratio()} | {row.target} |")
+    import platform
+
+    header = [
+        "# Benchmark results",
+        "",
+        f"`make bench` on {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. Cold start is",
+        "measured from spawning the server to reading its complete tools/list response from stdout (no client",
+        "parsing); medians of 3 runs. Added latency: median over 60 calls through the MCP client over stdio, minus",
+        "the median of direct httpx requests to the same local endpoint.",
+        "",
+    ]
+    text = "\n".join(header + table) + "\n"
+    (ROOT / "bench" / "RESULTS.md").write_text(text, encoding="utf-8")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
