@@ -1,0 +1,93 @@
+"""Pieces of the installed runtime driven directly: response shaping for other content types, the non-OAuth
+auth schemes, backoff and Retry-After parsing. Real httpx objects, no transport."""
+
+from __future__ import annotations
+
+import base64
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import httpx
+import pytest
+
+
+@pytest.fixture
+def runtime(installed_package: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, ModuleType]]:
+    monkeypatch.syspath_prepend(str(installed_package))
+    for name in [m for m in sys.modules if m == "procore_mcp" or m.startswith("procore_mcp.")]:
+        monkeypatch.delitem(sys.modules, name)
+    import procore_mcp.auth as auth  # type: ignore[import-not-found]
+    import procore_mcp.sending as sending  # type: ignore[import-not-found]
+    import procore_mcp.server as server  # type: ignore[import-not-found]
+
+    yield {"server": server, "auth": auth, "sending": sending}
+
+
+def _response(content: bytes, content_type: str, status: int = 200) -> httpx.Response:
+    return httpx.Response(status, content=content, headers={"Content-Type": content_type},
+                          request=httpx.Request("GET", "https://api.procore.com/x"))  # fmt: skip
+
+
+def test_text_and_binary_responses(runtime: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    server = runtime["server"]
+    monkeypatch.setenv("PROCORE_TOKEN_FILE", "/nonexistent/tokens.json")
+    binding: dict[str, Any] = {"method": "GET", "path": "/x", "arguments": [], "auth": []}
+    monkeypatch.setitem(
+        server.tools(),
+        "export",
+        {"definition": {"name": "export", "inputSchema": {"type": "object"}}, "binding": binding},
+    )
+    text = server._structured("export", binding, _response(b"a,b\n1,2\n", "text/csv"), {})
+    assert text.is_error is False and text.content[0].text == "a,b\n1,2\n"
+    pdf = server._structured("export", binding, _response(b"%PDF-1.7 bytes", "application/pdf"), {})
+    assert pdf.content[0].type == "resource"
+    assert base64.b64decode(pdf.content[0].resource.blob) == b"%PDF-1.7 bytes"
+    assert pdf.content[0].resource.mime_type == "application/pdf"
+
+
+def test_json_that_breaks_the_output_schema_is_reported_not_hidden(
+    runtime: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = runtime["server"]
+    monkeypatch.setenv("PROCORE_TOKEN_FILE", "/nonexistent/tokens.json")
+    entry = server.tools()["show_the_signed_in_user"]
+    result = server._structured(
+        "show_the_signed_in_user", entry["binding"], _response(b'{"id": "not a number"}', "application/json"), {}
+    )
+    assert result.is_error is True
+    assert (
+        "does not match the documented output (id:" in result.content[0].text
+        and "not a number" in result.content[0].text
+    )
+    wrong_kind = server._structured("show_the_signed_in_user", entry["binding"], _response(b"<html>", "text/html"), {})
+    assert wrong_kind.is_error is True and "text/html instead of JSON" in wrong_kind.content[0].text
+
+
+def test_basic_bearer_and_api_key_schemes(runtime: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    auth = runtime["auth"]
+    monkeypatch.setenv("PROCORE_USERNAME", "pat")
+    monkeypatch.setenv("PROCORE_PASSWORD", "pw")
+    monkeypatch.setenv("PROCORE_API_KEY", "key-123")
+    monkeypatch.setenv("PROCORE_ACCESS_TOKEN", "tok")
+    assert auth.scheme_headers({"type": "http", "scheme": "basic"}) == ({"Authorization": "Basic cGF0OnB3"}, {})
+    assert auth.scheme_headers({"type": "http", "scheme": "bearer"}) == ({"Authorization": "Bearer tok"}, {})
+    assert auth.scheme_headers({"type": "apiKey", "in": "header", "name": "X-Key"}) == ({"X-Key": "key-123"}, {})
+    assert auth.scheme_headers({"type": "apiKey", "in": "query", "name": "key"}) == ({}, {"key": "key-123"})
+    assert auth.scheme_headers({"type": "apiKey", "in": "cookie", "name": "k"}) == ({"Cookie": "k=key-123"}, {})
+    monkeypatch.delenv("PROCORE_API_KEY")
+    with pytest.raises(Exception, match="Set PROCORE_API_KEY"):
+        auth.scheme_headers({"type": "apiKey", "in": "header", "name": "X-Key"})
+
+
+def test_retry_waits_come_from_the_api_and_backoff_is_capped(runtime: dict[str, Any]) -> None:
+    sending = runtime["sending"]
+    assert sending.retry_after(_response(b"", "text/plain", 429).__class__(429, headers={"Retry-After": "7"})) == 7.0
+    reset = str(int(time.time()) + 30)
+    assert 28 <= sending.retry_after(httpx.Response(429, headers={"X-Rate-Limit-Reset": reset})) <= 30
+    date = "Wed, 21 Oct 2015 07:28:00 GMT"
+    assert sending.retry_after(httpx.Response(503, headers={"Retry-After": date})) == 0.0
+    assert all(0 < sending.backoff(attempt) <= sending.BACKOFF_CAP_SECONDS for attempt in range(1, 12))
