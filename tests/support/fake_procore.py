@@ -41,6 +41,10 @@ class FakeProcoreState:
     delay_seconds: float = 0.0
     redirect_to: str = ""
     codes: set[str] = field(default_factory=lambda: {"good-code"})
+    raw_body: bytes | None = None
+    """When set, API calls answer 200 with exactly these bytes as JSON (malformed or huge bodies)."""
+    token_endpoint_status: int = 0
+    """When set, the token endpoint answers with this status instead of working."""
     issued_tokens: list[str] = field(default_factory=list)
     revoked: set[str] = field(default_factory=set)
     refresh_tokens: set[str] = field(default_factory=set)
@@ -138,6 +142,13 @@ class _Handler(BaseHTTPRequestHandler):
             return True
         if state.delay_seconds:
             time.sleep(state.delay_seconds)
+        if state.raw_body is not None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(state.raw_body)))
+            self.end_headers()
+            self.wfile.write(state.raw_body)
+            return True
         if state.redirect_to:
             self.send_response(302)
             self.send_header("Location", state.redirect_to)
@@ -214,6 +225,9 @@ class _Handler(BaseHTTPRequestHandler):
         recorded, body = self._record()
         state = self.server.state
         if recorded.path.startswith("/rest/") and self._misbehave():
+            return
+        if recorded.path == "/oauth/token" and state.token_endpoint_status:
+            self._reply(state.token_endpoint_status, {"error": "unavailable"})
             return
         if recorded.path == "/oauth/token":
             body = body or {}

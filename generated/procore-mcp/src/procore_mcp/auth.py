@@ -36,7 +36,7 @@ class TokenStore:
     def load(self) -> dict[str, Any] | None:
         try:
             text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return None
         except OSError as exc:
             raise AuthError(f"Cannot read the token file {self.path}: {exc.strerror}. Fix its permissions.") from None
