@@ -31,17 +31,16 @@ async def _round(url: str, ids: list[int]) -> dict[int, Any]:
     answers: dict[int, Any] = {}
 
     async def client_calls(chunk: list[int]) -> None:
-        async with Client(url) as client:
-            async with anyio.create_task_group() as group:
-                for rfi_id in chunk:
+        async with Client(url) as client, anyio.create_task_group() as group:
+            for rfi_id in chunk:
 
-                    async def one(rfi_id: int = rfi_id) -> None:
-                        arguments = {"project_id": 7, "procore_company_id": 1, "id": rfi_id}
-                        result = await client.call_tool("show_an_rfi", arguments)
-                        assert rfi_id not in answers, "answered twice"
-                        answers[rfi_id] = result
+                async def one(rfi_id: int = rfi_id) -> None:
+                    arguments = {"project_id": 7, "procore_company_id": 1, "id": rfi_id}
+                    result = await client.call_tool("show_an_rfi", arguments)
+                    assert rfi_id not in answers, "answered twice"
+                    answers[rfi_id] = result
 
-                    group.start_soon(one)
+                group.start_soon(one)
 
     async with anyio.create_task_group() as group:
         for index in range(CLIENTS):
