@@ -22,6 +22,28 @@ from tests.support.fake_procore import CLIENT_ID, CLIENT_SECRET, FakeProcore, ru
 
 Session = Callable[[Client], Awaitable[Any]]
 
+# Everything the servers said during the suite (results, errors, stderr) and every secret in play.
+SEEN_TEXT: list[str] = []
+SECRETS: set[str] = {CLIENT_SECRET}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_secret_ever_shown(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """After the whole suite: no tool result, error or server log line contains a secret or a token."""
+    yield
+    text = "\n".join(SEEN_TEXT)
+    leaked = sorted(secret for secret in SECRETS if len(secret) >= 6 and secret in text)
+    assert SEEN_TEXT, "the scan saw nothing"
+    assert not leaked, f"secrets appeared in results or logs: {leaked}"
+
+
+def _collect(value: Any) -> None:
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            _collect(item)
+    elif hasattr(value, "model_dump_json"):
+        SEEN_TEXT.append(value.model_dump_json())
+
 
 @pytest.fixture(scope="session")
 def installed_package(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -40,6 +62,8 @@ def installed_package(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def fake_procore() -> Iterator[FakeProcore]:
     with running_fake_procore() as fake:
         yield fake
+        SECRETS.update(fake.state.issued_tokens)
+        SECRETS.update(f"refresh-{n + 1}" for n in range(len(fake.state.issued_tokens)))
 
 
 def server_environment(installed: Path, fake: FakeProcore, **extra: str) -> dict[str, str]:
@@ -69,13 +93,19 @@ def run_session(installed: Path, fake: FakeProcore, body: Session, transport: st
     """Start the installed server (stdio, or HTTP on a free port), run `body` with a connected client."""
     environment = server_environment(installed, fake, **extra)
     if transport == "stdio":
-        params = StdioServerParameters(command=sys.executable, args=["-m", "procore_mcp"], env=environment)
+        log = installed.parent / "server-stderr.log"
+        command = f'exec "{sys.executable}" -m procore_mcp 2>>"{log}"'
+        params = StdioServerParameters(command="sh", args=["-c", command], env=environment)
 
         async def over_stdio() -> Any:
             async with Client(params) as client:
                 return await body(client)
 
-        return anyio.run(over_stdio)
+        outcome = anyio.run(over_stdio)
+        _collect(outcome)
+        if log.exists():
+            SEEN_TEXT.append(log.read_text(errors="replace"))
+        return outcome
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "procore_mcp", "--transport", "http", "--port", str(port)],
@@ -94,7 +124,11 @@ def run_session(installed: Path, fake: FakeProcore, body: Session, transport: st
             async with Client(f"http://127.0.0.1:{port}/mcp") as client:
                 return await body(client)
 
-        return anyio.run(over_http)
+        outcome = anyio.run(over_http)
+        _collect(outcome)
+        return outcome
     finally:
         process.terminate()
         process.wait(timeout=10)
+        if process.stderr is not None:
+            SEEN_TEXT.append(process.stderr.read().decode(errors="replace"))
