@@ -8,7 +8,7 @@ SPEC := specs/procore.yaml
 CONFIG := specs/procore.config.yaml
 OUT := generated/procore-mcp
 
-.PHONY: venv generate check-generated lint typecheck quality test bench format clean
+.PHONY: venv generate check-generated lint typecheck quality test check dist bench format clean
 
 venv: $(STAMP)
 
@@ -35,8 +35,18 @@ typecheck: $(STAMP)
 quality: $(STAMP)
 	$(PY) -m generator lint --spec $(SPEC) --config $(CONFIG)
 
+# CI's entry point (.ci/run); test_golden.py compares generated/ too.
 test: lint typecheck quality
 	$(PY) -m pytest
+
+# Everything CI runs, plus the explicit generated/ check: run it before pushing.
+check: lint typecheck quality check-generated
+	$(PY) -m pytest
+
+# An sdist and a wheel of the generated package in dist/ (ignored by git), built offline with .venv's hatchling.
+dist: check-generated
+	rm -rf dist
+	$(PY) -m build --no-isolation --outdir dist $(OUT)
 
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[bench]'

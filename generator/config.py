@@ -47,6 +47,13 @@ class GeneratorConfig:
     nesting: str = "openapi"
     """How nested values travel in forms and queries: `openapi` (the spec's style rules; JSON parts in
     multipart) or `brackets` (Rails: `image[data]`, `items[][id]`), which Procore expects."""
+    license_holder: str = ""
+    package_version: str = ""
+    """The generated package's version; by default the spec's version followed by the generator's."""
+    registry_name: str = ""
+    """The server's name in the MCP Registry (`io.github.owner/name`); by default from the distribution name."""
+    repository_url: str = ""
+    """The copyright holder named in the package's LICENSE (MIT); empty: "The <distribution> contributors"."""
     servers: tuple[ServerSetting, ...] = field(default_factory=tuple)
     operations: Selection = field(default_factory=Selection)
     bindings: tuple[tuple[str, Binding], ...] = ()
@@ -67,6 +74,10 @@ _KNOWN_KEYS = {
     "nesting": str,
     "output_schema": str,
     "mode": str,
+    "license_holder": str,
+    "package_version": str,
+    "registry_name": str,
+    "repository_url": str,
     "servers": dict,
     "operations": dict,
     "bindings": dict,

@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
+
+import jinja2
 
 from generator.bundle import bundle
 from generator.config import load_config
 from generator.diagnostics import Diagnostic, GenerationError
 from generator.ir import Api
-from generator.ir_builder import all_server_urls, build_api
+from generator.ir_builder import all_server_urls, build_api, iter_operations
 from generator.load import load_mapping
 from generator.parse import parse_document
 from generator.render import render_package
+from generator.templating import template_override
+
+Progress = Callable[[str, int], None]
+"""Told each stage as it starts (`loading`, `parsing`, `building`, `rendering`) and the operation count
+(0 until the document is parsed). The CLI shows it for large specs; the stages never print."""
 
 
 @dataclass(frozen=True)
@@ -25,6 +35,8 @@ class Options:
     allow_outside_refs: bool = False
     mode: str | None = None
     """Overrides the config's `mode` (static, catalog or hybrid)."""
+    templates: Path | None = None
+    """A folder of templates searched before the built-in `templates/` (`--templates`)."""
 
 
 @dataclass(frozen=True)
@@ -36,31 +48,93 @@ class Generation:
     diagnostics: tuple[Diagnostic, ...] = field(default_factory=tuple)
 
 
+def _no_progress(stage: str, operations: int) -> None:
+    return
+
+
+def check_templates_folder(folder: Path | None) -> None:
+    """A `--templates` folder must exist; raise the usual bad-input error when it does not."""
+    if folder is not None and not folder.is_dir():
+        message = "the templates folder does not exist (--templates)"
+        raise GenerationError([Diagnostic("error", "templates", message, str(folder))])
+
+
+def _template_frame(traceback: TracebackType | None) -> tuple[str, int | None]:
+    """The innermost template file and line in a rendering traceback (Jinja rewrites frames to them)."""
+    found: tuple[str, int | None] = ("", None)
+    while traceback is not None:
+        filename = traceback.tb_frame.f_code.co_filename
+        if filename.endswith(".jinja"):
+            found = (filename, traceback.tb_lineno)
+        traceback = traceback.tb_next
+    return found
+
+
+@contextmanager
+def user_templates(folder: Path | None) -> Iterator[None]:
+    """Run a block with the user's templates first; their mistakes become bad-input errors (exit 2)."""
+    if folder is None:
+        yield
+        return
+    check_templates_folder(folder)
+    try:
+        with template_override(folder):
+            yield
+    except jinja2.TemplateSyntaxError as exc:
+        where = exc.filename or exc.name or str(folder)
+        raise GenerationError(
+            [Diagnostic("error", "template", exc.message or "syntax error", where, "", exc.lineno)]
+        ) from None
+    except jinja2.TemplateError as exc:
+        filename, line = _template_frame(exc.__traceback__)
+        message = f"{type(exc).__name__}: {exc.message or exc}"
+        raise GenerationError([Diagnostic("error", "template", message, filename or str(folder), "", line)]) from None
+
+
 def build_model(
-    spec_path: Path, config_path: Path | None = None, options: Options | None = None
+    spec_path: Path,
+    config_path: Path | None = None,
+    options: Options | None = None,
+    *,
+    progress: Progress | None = None,
 ) -> tuple[Api, list[Diagnostic]]:
     """Load, parse and lower a spec to the IR; raise GenerationError on bad input (or any warning if strict)."""
     options = options or Options()
+    report = progress or _no_progress
+    check_templates_folder(options.templates)
     source = str(spec_path)
+    report("loading", 0)
     document = bundle(
         load_mapping(spec_path),
         spec_path,
         allow_remote=options.allow_remote_refs,
         allow_outside=options.allow_outside_refs,
     )
+    report("parsing", 0)
     parsed = parse_document(document, source, strict=options.strict)
     info = parsed.document.get("info") or {}
     config = load_config(config_path, str(info.get("title", "")), all_server_urls(parsed.document))
     if options.mode is not None:
         config = dataclasses.replace(config, mode=options.mode)
-    api, diagnostics = build_api(parsed, config, spec_path.read_bytes())
+    report("building", sum(1 for _ in iter_operations(parsed.document)))
+    with user_templates(options.templates):
+        api, diagnostics = build_api(parsed, config, spec_path.read_bytes())
     if options.strict and diagnostics:
         raise GenerationError([Diagnostic("error", d.kind, d.message, d.file, d.pointer) for d in diagnostics])
     return api, diagnostics
 
 
-def generate(spec_path: Path, config_path: Path | None = None, options: Options | None = None) -> Generation:
+def generate(
+    spec_path: Path,
+    config_path: Path | None = None,
+    options: Options | None = None,
+    *,
+    progress: Progress | None = None,
+) -> Generation:
     """Everything but writing: the files a run would put in the output folder."""
-    api, diagnostics = build_model(spec_path, config_path, options)
-    files = render_package(api, spec_path.name)
+    options = options or Options()
+    api, diagnostics = build_model(spec_path, config_path, options, progress=progress)
+    (progress or _no_progress)("rendering", len(api.tools))
+    with user_templates(options.templates):
+        files = render_package(api, spec_path.name, override=options.templates)
     return Generation(api, files, tuple(diagnostics))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +125,22 @@ def runtime_document(api: Api) -> dict[str, Any]:
     }
 
 
+def package_version(api: Api) -> str:
+    """A PEP 440 version that moves with the spec and the generator: `<spec version>.<generator serial>`.
+
+    `2026.11` and generator 0.1.0 give `2026.11.100`; a config `package_version` wins.
+    """
+    if api.config.package_version:
+        return api.config.package_version
+    spec = re.match(r"\d+(\.\d+)*", api.version.strip())
+    major, minor, patch = (int(part) for part in (api.generator_version.split(".") + ["0", "0"])[:3])
+    return f"{spec.group(0) if spec else '0'}.{major * 10000 + minor * 100 + patch}"
+
+
+def registry_name(api: Api) -> str:
+    return api.config.registry_name or f"io.github.{api.config.distribution_name}/{api.config.distribution_name}"
+
+
 def bound_settings(api: Api) -> list[tuple[str, list[str]]]:
     """Visible bindings by variable: which inputs each setting fills by default."""
     grouped: dict[str, list[str]] = {}
@@ -139,16 +156,37 @@ def output_path(template_name: str, package_name: str) -> str:
     return str(Path(relative.replace(PACKAGE_PLACEHOLDER, package_name)).as_posix())
 
 
-def render_package(api: Api, spec_name: str, templates_dir: Path | None = None) -> dict[str, str]:
-    """Render every template under `templates/package/` for this API."""
-    env = environment(templates_dir)
+def tool_groups(runtime: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Tool definitions by tag, tags sorted and tools by name; a tool with several tags is in each group.
+
+    Untagged tools come last, under the tag "" (the template names that group)."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for entry in runtime["tools"]:
+        for tag in entry["binding"].get("tags") or [""]:
+            groups.setdefault(str(tag), []).append(entry["definition"])
+    ordered = sorted(groups.items(), key=lambda item: (item[0] == "", item[0].casefold(), item[0]))
+    return [(tag, sorted(definitions, key=lambda d: str(d["name"]))) for tag, definitions in ordered]
+
+
+def render_package(
+    api: Api, spec_name: str, templates_dir: Path | None = None, override: Path | None = None
+) -> dict[str, str]:
+    """Render every template under `templates/package/` for this API.
+
+    `override` is a user's folder searched before the built-in templates (`--templates`); a template
+    there replaces the built-in one of the same name, and a new one under `package/` adds a file."""
+    env = environment(templates_dir, override)
+    runtime = runtime_document(api)
     context = {
         "api": api,
         "config": api.config,
         "spec_name": spec_name,
-        "runtime": runtime_document(api),
+        "runtime": runtime,
         "tools": [tool_definition(tool) for tool in api.tools],
+        "tool_groups": tool_groups(runtime),
         "bound_settings": bound_settings(api),
+        "package_version": package_version(api),
+        "registry_name": registry_name(api),
     }
     files: dict[str, str] = {}
     for name in sorted(env.list_templates(filter_func=lambda n: n.startswith(PACKAGE_TEMPLATES))):

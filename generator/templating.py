@@ -1,13 +1,23 @@
-"""The Jinja2 environment shared by every stage that writes text: strict, and JSON only through `tojson`."""
+"""The Jinja2 environment shared by every stage that writes text: strict, and JSON only through `tojson`.
+
+A user's folder of templates (`--templates DIR`) can override any built-in template: the environment's
+loader looks in that folder first and falls back to `templates/`. The IR builder asks for `environment()`
+without arguments, so the folder for a run is set with `template_override(folder)` around it.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
+
+_OVERRIDE: ContextVar[Path | None] = ContextVar("template_override", default=None)
 
 
 def builtin_templates_dir() -> Path:
@@ -33,11 +43,43 @@ def markdown_inline(value: str) -> str:
     return text
 
 
+def paragraphs(value: str) -> list[str]:
+    """A text's paragraphs (split at blank lines), each on one line; empty ones dropped."""
+    chunks = str(value).replace("\r\n", "\n").split("\n\n")
+    return [" ".join(chunk.split()) for chunk in chunks if chunk.strip()]
+
+
+def active_override() -> Path | None:
+    """The user's template folder for the current run, if any."""
+    return _OVERRIDE.get()
+
+
+@contextmanager
+def template_override(folder: Path | None) -> Iterator[None]:
+    """Within the block, `environment()` looks in `folder` first, then in the built-in templates."""
+    token = _OVERRIDE.set(folder.resolve() if folder is not None else None)
+    try:
+        yield
+    finally:
+        _OVERRIDE.reset(token)
+
+
+def environment(templates_dir: Path | None = None, override: Path | None = None) -> jinja2.Environment:
+    """A strict environment: undefined names fail, nothing is auto-escaped, output ends as written.
+
+    `templates_dir` replaces the built-in templates; `override` (else the run's `template_override`) is a
+    folder searched before them. One environment is kept per pair of folders.
+    """
+    chosen = override.resolve() if override is not None else active_override()
+    return _environment((templates_dir or builtin_templates_dir()).resolve(), chosen)
+
+
 @cache
-def environment(templates_dir: Path | None = None) -> jinja2.Environment:
-    """A strict environment: undefined names fail, nothing is auto-escaped, output ends as written."""
+def _environment(templates_dir: Path, override: Path | None) -> jinja2.Environment:
+    loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(str(override))] if override is not None else []
+    loaders.append(jinja2.FileSystemLoader(str(templates_dir)))
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir or builtin_templates_dir())),
+        loader=jinja2.ChoiceLoader(loaders),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,
@@ -46,4 +88,5 @@ def environment(templates_dir: Path | None = None) -> jinja2.Environment:
     )
     env.filters["tojson"] = to_json
     env.filters["md"] = markdown_inline
+    env.filters["paragraphs"] = paragraphs
     return env

@@ -387,11 +387,20 @@ def main(argv: list[str] | None = None) -> int:
     login = commands.add_parser("login", help="sign in through the browser and store the tokens")
     login.add_argument("--no-browser", action="store_true", help="print the sign-in link and read the code from stdin")
     login.add_argument("--port", type=int, default=0, dest="login_port", help="local port for the redirect")
+    commands.add_parser(
+        "doctor",
+        help="check the settings, base URLs, token file and token endpoint (values are never shown)",
+        description="Check the configuration, one line per check; exit 0 when all pass, 1 otherwise.",
+    )
     args = parser.parse_args(argv)
     if args.command == "login":
         from procore_mcp import login as login_flow
 
         return login_flow.run(runtime(), credentials(), open_browser=not args.no_browser, port=args.login_port)
+    if args.command == "doctor":
+        from procore_mcp import doctor
+
+        return doctor.run()
     try:
         if args.transport == "http":
             serve_http(args.host, args.port)

@@ -1,0 +1,114 @@
+"""The generated package's TOOLS.md (a tool reference by tag) and LICENSE (MIT, holder from the config)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from generator.config import build_config
+from generator.diagnostics import GenerationError
+from generator.pipeline import generate
+from generator.render import tool_groups
+from tests.conftest import CONFIG, SPEC, minimal_spec, write_spec
+
+
+@pytest.fixture(scope="module")
+def files() -> dict[str, str]:
+    return generate(SPEC, CONFIG).files
+
+
+def _sections(tools_md: str) -> dict[str, list[list[str]]]:
+    """`## tag` -> table rows (cells), in the order written."""
+    sections: dict[str, list[list[str]]] = {}
+    current = ""
+    for line in tools_md.splitlines():
+        if line.startswith("## "):
+            current = line[3:]
+            sections[current] = []
+        elif current and line.startswith("| `"):
+            sections[current].append([cell.strip() for cell in line.strip("|").split(" | ")])
+    return sections
+
+
+def test_tools_md_lists_every_tool_once_under_its_tag_sorted(files: dict[str, str]) -> None:
+    runtime = json.loads(files["src/procore_mcp/tools.json"])
+    sections = _sections(files["TOOLS.md"])
+    expected: dict[str, list[str]] = {}
+    for entry in runtime["tools"]:
+        for tag in entry["binding"]["tags"]:
+            expected.setdefault(tag, []).append(entry["definition"]["name"])
+    assert list(sections) == sorted(expected, key=str.casefold)
+    for tag, rows in sections.items():
+        names = [row[0].strip("`") for row in rows]
+        assert names == sorted(expected[tag]), tag
+    assert sum(len(rows) for rows in sections.values()) == len(runtime["tools"]) == 48
+
+
+def test_tools_md_rows_have_title_purpose_and_effect(files: dict[str, str]) -> None:
+    runtime = json.loads(files["src/procore_mcp/tools.json"])
+    by_name = {entry["definition"]["name"]: entry["definition"] for entry in runtime["tools"]}
+    rows = [row for rows in _sections(files["TOOLS.md"]).values() for row in rows]
+    for name_cell, title, purpose, effect in rows:
+        definition = by_name[name_cell.strip("`")]
+        assert title == definition["title"]
+        assert purpose and "\n" not in purpose
+        annotations = definition["annotations"]
+        if annotations["readOnlyHint"]:
+            assert effect == "read-only"
+        elif annotations["destructiveHint"]:
+            assert effect == "destructive"
+        else:
+            assert effect == "changes data"
+    effects = {row[3] for row in rows}
+    assert effects == {"read-only", "destructive", "changes data"}
+
+
+def test_tools_md_purpose_is_the_first_paragraph_or_the_next_when_it_restates_the_title(files: dict[str, str]) -> None:
+    rows = {row[0].strip("`"): row for rows in _sections(files["TOOLS.md"]).values() for row in rows}
+    runtime = json.loads(files["src/procore_mcp/tools.json"])
+    for entry in runtime["tools"]:
+        definition = entry["definition"]
+        paragraphs = [" ".join(p.split()) for p in definition["description"].split("\n\n") if p.strip()]
+        restates = paragraphs[0].rstrip(".").lower() == definition["title"].lower()
+        chosen = paragraphs[1] if restates and len(paragraphs) > 1 else paragraphs[0]
+        unescaped = re.sub(r"\\(.)", r"\1", rows[definition["name"]][2])
+        assert unescaped == chosen, definition["name"]
+
+
+def test_untagged_tools_come_last_and_several_tags_list_a_tool_in_each(tmp_path: Path) -> None:
+    runtime = {
+        "tools": [
+            {"definition": {"name": "b"}, "binding": {"tags": ["zeta", "Alpha"]}},
+            {"definition": {"name": "a"}, "binding": {"tags": ["zeta"]}},
+            {"definition": {"name": "c"}, "binding": {}},
+        ]
+    }
+    groups = [(tag, [d["name"] for d in defs]) for tag, defs in tool_groups(runtime)]
+    assert groups == [("Alpha", ["b"]), ("zeta", ["a", "b"]), ("", ["c"])]
+    spec = write_spec(tmp_path, minimal_spec())  # no tags at all
+    text = generate(spec).files["TOOLS.md"]
+    assert "## Other tools" in text and "`list_things`" in text
+
+
+def test_license_is_mit_with_the_default_holder(files: dict[str, str]) -> None:
+    text = files["LICENSE"]
+    assert text.splitlines()[0] == "MIT License"
+    assert "Copyright (c) The procore-mcp contributors\n" in text
+    assert 'THE SOFTWARE IS PROVIDED "AS IS"' in text
+    assert not re.search(r"\b(19|20)\d\d\b", text)  # no year: the output carries no dates
+
+
+def test_license_holder_comes_from_the_config(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(CONFIG.read_text(encoding="utf-8") + "license_holder: Example Builders Ltd\n", encoding="utf-8")
+    text = generate(SPEC, config).files["LICENSE"]
+    assert "Copyright (c) Example Builders Ltd\n" in text
+
+
+def test_license_holder_must_be_text() -> None:
+    with pytest.raises(GenerationError, match="`license_holder` must be a str"):
+        build_config({"license_holder": 42}, "Example", [], "test")
+    assert build_config({}, "Example", [], "test").license_holder == ""

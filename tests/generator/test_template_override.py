@@ -1,0 +1,134 @@
+"""`--templates DIR`: a user's folder of templates overrides any built-in one; the rest fall back."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from generator.cli import main
+from generator.pipeline import Options, generate
+from generator.templating import builtin_templates_dir, environment, template_override
+from tests.conftest import CONFIG, ROOT, SPEC, minimal_spec, write_spec
+
+BUILTIN = builtin_templates_dir()
+
+
+def _override(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return folder
+
+
+def _descriptions(files: dict[str, str], package: str) -> list[str]:
+    runtime = json.loads(files[f"src/{package}/tools.json"])
+    return [entry["definition"]["description"] for entry in runtime["tools"]]
+
+
+def test_overriding_the_description_template_changes_every_tool(tmp_path: Path) -> None:
+    builtin = (BUILTIN / "tool" / "description.md.jinja").read_text(encoding="utf-8")
+    folder = _override(tmp_path / "mine", "tool/description.md.jinja", builtin + "\nReviewed by the platform team.\n")
+    plain = generate(SPEC, CONFIG)
+    custom = generate(SPEC, CONFIG, Options(templates=folder))
+    assert all(text.endswith("Reviewed by the platform team.") for text in _descriptions(custom.files, "procore_mcp"))
+    assert not any("platform team" in text for text in _descriptions(plain.files, "procore_mcp"))
+    # Everything else came from the built-in templates: same files, same server code.
+    assert custom.files.keys() == plain.files.keys()
+    assert custom.files["src/procore_mcp/server.py"] == plain.files["src/procore_mcp/server.py"]
+
+
+def test_overriding_a_package_template_replaces_that_file_only(tmp_path: Path) -> None:
+    folder = _override(tmp_path / "mine", "package/README.md.jinja", "# {{ config.distribution_name }}, our way\n")
+    plain = generate(SPEC, CONFIG)
+    custom = generate(SPEC, CONFIG, Options(templates=folder))
+    assert custom.files["README.md"] == "# procore-mcp, our way\n"
+    assert {k: v for k, v in custom.files.items() if k != "README.md"} == {
+        k: v for k, v in plain.files.items() if k != "README.md"
+    }
+
+
+def test_a_new_package_template_adds_a_file(tmp_path: Path) -> None:
+    folder = _override(tmp_path / "mine", "package/SECURITY.md.jinja", "Report issues to {{ config.server_name }}.\n")
+    files = generate(SPEC, CONFIG, Options(templates=folder)).files
+    assert files["SECURITY.md"] == "Report issues to procore-mcp.\n"
+
+
+def test_an_empty_override_folder_changes_nothing(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    assert generate(SPEC, CONFIG, Options(templates=tmp_path / "empty")).files == generate(SPEC, CONFIG).files
+
+
+def test_environment_is_cached_per_override_folder(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    assert environment() is environment()
+    assert environment(override=tmp_path / "a") is environment(override=tmp_path / "a")
+    assert environment(override=tmp_path / "a") is not environment(override=tmp_path / "b")
+    assert environment(override=tmp_path / "a") is not environment()
+    with template_override(tmp_path / "a"):
+        assert environment() is environment(override=tmp_path / "a")
+    assert environment() is not environment(override=tmp_path / "a")
+
+
+def test_cli_generate_with_templates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = _override(tmp_path / "mine", "package/README.md.jinja", "custom readme\n")
+    out = tmp_path / "out"
+    command = ["generate", "--spec", str(SPEC), "--config", str(CONFIG), "--out", str(out), "--templates", str(folder)]
+    assert main(command) == 0
+    assert (out / "README.md").read_text(encoding="utf-8") == "custom readme\n"
+    assert (out / "TOOLS.md").is_file()  # not overridden: the built-in one
+    assert main([*command, "--check"]) == 0
+    # The committed package was generated without the override: --check with it reports the difference.
+    assert main([*command[:-2], "--check"]) == 1
+    assert "differs: README.md" in capsys.readouterr().err
+
+
+def test_cli_lint_with_templates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = write_spec(tmp_path, minimal_spec())
+    builtin = (BUILTIN / "tool" / "description.md.jinja").read_text(encoding="utf-8")
+    folder = _override(tmp_path / "mine", "tool/description.md.jinja", builtin + "\nSee <b>the docs</b>.\n")
+    assert main(["lint", "--spec", str(spec)]) == 0
+    capsys.readouterr()
+    assert main(["lint", "--spec", str(spec), "--templates", str(folder)]) == 1  # markup: the quality gate objects
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "generator", *args], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+
+
+def test_a_missing_templates_folder_is_bad_input(tmp_path: Path) -> None:
+    completed = _run(
+        "generate", "--spec", str(SPEC), "--out", str(tmp_path / "out"), "--templates", str(tmp_path / "nope")
+    )
+    assert completed.returncode == 2
+    assert (
+        completed.stderr.strip()
+        == f"{tmp_path / 'nope'}: error: the templates folder does not exist (--templates) [templates]"
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_broken_override_is_bad_input_with_file_and_line(tmp_path: Path) -> None:
+    folder = _override(tmp_path / "mine", "package/README.md.jinja", "line one\n{% if %}\n")
+    completed = _run("generate", "--spec", str(SPEC), "--out", str(tmp_path / "out"), "--templates", str(folder))
+    assert completed.returncode == 2, completed.stderr
+    lines = completed.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in completed.stderr
+    assert lines[0].startswith(f"{folder / 'package' / 'README.md.jinja'}:2: error:")
+    assert lines[0].endswith("[template]")
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_undefined_name_in_an_override_is_bad_input(tmp_path: Path) -> None:
+    folder = _override(tmp_path / "mine", "tool/description.md.jinja", "{{ summary }}\n\n{{ no_such_name }}\n")
+    completed = _run("generate", "--spec", str(SPEC), "--out", str(tmp_path / "out"), "--templates", str(folder))
+    assert completed.returncode == 2, completed.stderr
+    assert "'no_such_name' is undefined" in completed.stderr
+    assert completed.stderr.strip().endswith("[template]")
+    assert "Traceback" not in completed.stderr
