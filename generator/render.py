@@ -133,7 +133,7 @@ def package_version(api: Api) -> str:
     if api.config.package_version:
         return api.config.package_version
     spec = re.match(r"\d+(\.\d+)*", api.version.strip())
-    major, minor, patch = (int(part) for part in (api.generator_version.split(".") + ["0", "0"])[:3])
+    major, minor, patch = (int(part) for part in [*api.generator_version.split("."), "0", "0"][:3])
     return f"{spec.group(0) if spec else '0'}.{major * 10000 + minor * 100 + patch}"
 
 
