@@ -12,6 +12,14 @@ from tests.end_to_end.conftest import SEEN_TEXT, _free_port, server_environment,
 from tests.support.fake_procore import CLIENT_ID, CLIENT_SECRET, FakeProcore
 
 
+def _package_version() -> str:
+    import tomllib
+
+    from tests.conftest import GENERATED
+
+    return str(tomllib.loads((GENERATED / "pyproject.toml").read_text())["project"]["version"])
+
+
 def _server(installed: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     completed = subprocess.run(
         [sys.executable, "-m", "procore_mcp", *args], env=env, capture_output=True, text=True, timeout=60, check=False
@@ -44,7 +52,7 @@ def test_help_lists_the_subcommands_and_version_prints_it(installed_package: Pat
     assert "{login,doctor}" in shown.stdout
     assert "login " in shown.stdout and "doctor " in shown.stdout
     version = _server(installed_package, "--version", env=environment)
-    assert (version.returncode, version.stdout) == (0, "procore-mcp 0.1.0\n")
+    assert (version.returncode, version.stdout) == (0, f"procore-mcp {_package_version()}\n")
     doctor_help = _server(installed_package, "doctor", "--help", env=environment)
     assert doctor_help.returncode == 0 and "exit 0 when all pass, 1 otherwise" in " ".join(doctor_help.stdout.split())
 

@@ -26,6 +26,14 @@ pytestmark = pytest.mark.slow
 INSTALL_TIMEOUT = 900  # seconds: mcp, httpx and their dependencies come from PyPI
 
 
+def _package_version() -> str:
+    import tomllib
+
+    from tests.conftest import GENERATED
+
+    return str(tomllib.loads((GENERATED / "pyproject.toml").read_text())["project"]["version"])
+
+
 def _build(outdir: Path) -> tuple[Path, Path]:
     """`make dist`, into a temporary folder: an sdist and a wheel, offline, with this venv's hatchling."""
     command = [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(outdir), str(GENERATED)]
@@ -84,7 +92,7 @@ def test_wheel_installs_into_a_clean_venv_and_serves_over_stdio(tmp_path: Path, 
 
     script = venv / "bin" / "procore-mcp"
     version = subprocess.run([str(script), "--version"], env=environment, capture_output=True, text=True, timeout=60)
-    assert (version.returncode, version.stdout) == (0, "procore-mcp 0.1.0\n")
+    assert (version.returncode, version.stdout) == (0, f"procore-mcp {_package_version()}\n")
     doctor = subprocess.run([str(script), "doctor"], env=environment, capture_output=True, text=True, timeout=60)
     SEEN_TEXT.append(doctor.stdout + doctor.stderr)
     assert doctor.returncode == 0, doctor.stdout + doctor.stderr
