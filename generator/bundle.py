@@ -12,6 +12,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
+from urllib.request import url2pathname
 
 from generator.diagnostics import Diagnostic, GenerationError, escape_pointer_token
 from generator.load import load_mapping, parse_text
@@ -57,20 +58,26 @@ class _Bundler:
         key = self.include(target, source, pointer)
         if key is None:
             return ref
+        if key == "":  # a bundled file referring back into the spec itself
+            return f"#{fragment}"
         return f"#/{BUNDLE_KEY}/{escape_pointer_token(key)}{fragment}"
 
     def locate(self, location: str, base: str, source: str, pointer: str) -> str | None:
         """The absolute file path or URL a ref names, or None (with an error) when it may not be read."""
         if "://" in location or "://" in base:
             url = location if "://" in location else urljoin(base, location)
-            if urlsplit(url).scheme not in ("http", "https", "file"):
+            scheme = urlsplit(url).scheme
+            if scheme == "file":  # a local file named by URL: the same folder rule as for a path
+                location = url2pathname(urlsplit(url).path)
+            elif scheme not in ("http", "https"):
                 self.error("unsupported-ref", f"cannot follow reference to {url!r}", source, pointer)
                 return None
-            if not self.allow_remote:
+            elif not self.allow_remote:
                 message = f"reference to {url!r} needs network access; pass --allow-remote-refs to follow it"
                 self.error("remote-ref", message, source, pointer)
                 return None
-            return url
+            else:
+                return url
         path = (Path(base).parent / location).resolve()
         if not self.allow_outside and not path.is_relative_to(self.root_dir):
             message = f"reference to {location!r} leaves the spec's folder; only files beside the spec may be read"

@@ -130,6 +130,12 @@ def _check(raw: dict[str, Any], source: str) -> list[Diagnostic]:
     if raw.get("nesting", "openapi") not in ("openapi", "brackets"):
         message = "`nesting` must be `openapi` (the spec's own rules) or `brackets` (Rails style: `image[data]`)"
         problems.append(Diagnostic("error", "config", message, source, "/nesting"))
+    for key, value in raw.items():
+        if isinstance(value, str) and any(
+            ord(c) < 32 or 0x202A <= ord(c) <= 0x202E or 0x2066 <= ord(c) <= 0x2069 for c in value
+        ):
+            message = f"`{key}` contains control or bidirectional characters"
+            problems.append(Diagnostic("error", "config", message, source, f"/{key}"))
     for key, pattern in patterns.items():
         value = raw.get(key)
         if isinstance(value, str) and not re.fullmatch(pattern, value):

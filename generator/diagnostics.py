@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 Level = Literal["error", "warning"]
+
+# Characters that would break the one-line promise, hide text or reorder it on a terminal: escaped when shown.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def escape_pointer_token(token: str | int) -> str:
@@ -31,14 +35,19 @@ class Diagnostic:
     line: int | None = None
 
     def render(self) -> str:
-        """One line: `file:line: level: message (at /json/pointer) [kind]`."""
-        where = self.file if self.line is None else f"{self.file}:{self.line}"
-        at = f" (at {self.pointer})" if self.pointer else ""
-        return f"{where}: {self.level}: {_one_line(self.message)}{at} [{self.kind}]"
+        """One line: `file:line: level: message (at /json/pointer) [kind]`; control characters escaped."""
+        where = _visible(self.file) if self.line is None else f"{_visible(self.file)}:{self.line}"
+        at = f" (at {_visible(self.pointer)})" if self.pointer else ""
+        return f"{where}: {self.level}: {_visible(_one_line(self.message))}{at} [{self.kind}]"
 
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def _visible(text: str) -> str:
+    """Escape line breaks, other control characters, bidi overrides and lone surrogates as `\\n`, `\\u202e`..."""
+    return _UNPRINTABLE.sub(lambda match: ascii(match.group())[1:-1], text)
 
 
 class GenerationError(Exception):

@@ -94,7 +94,8 @@ class _ToolBuilder:
         self.document = spec.document
         self.config = config
         # Real specs repeat the same field descriptions thousands of times: clean each text once.
-        self.clean = functools.lru_cache(maxsize=None)(lambda text: clean_prose(text, config.docs_base_url))
+        budget = config.description_budget
+        self.clean = functools.lru_cache(maxsize=None)(lambda text: clean_prose(text, config.docs_base_url, budget))
         self.compiler = SchemaCompiler(spec.document, spec.source, spec.openapi_version, clean=self.clean)
         self.phrases: Any = environment().get_template("tool/phrases.jinja").module
         self.schemes = security_schemes(spec.document)
@@ -235,18 +236,25 @@ class _ToolBuilder:
 
         renamed: dict[str, tuple[str, str]] = {}
 
+        taken: set[str] = set()
+
         def take(name: str, location: Location) -> str:
+            """A property name for a wire name: as written when it is a valid, free name; else qualified."""
             candidate = name if _PROPERTY_NAME.match(name) else snake_case(name) or "value"
             if location == "header":
                 candidate = snake_case(name) or "header"
-            if candidate in properties:
-                candidate = f"{location}_{candidate}"
+            if candidate in taken:
+                base = f"{location}_{candidate}"
+                candidate, counter = base, 2
+                while candidate in taken:
+                    candidate, counter = f"{base}_{counter}", counter + 1
                 self.warn(
                     "renamed-property",
                     f"`{name}` appears in more than one place; the {location} one is called `{candidate}`",
                     op.pointer,
                 )
                 renamed[candidate] = (name, location)
+            taken.add(candidate)
             return candidate
 
         path_params: set[str] = set()
@@ -600,12 +608,10 @@ def _is_object_schema(schema: dict[str, Any]) -> bool:
 
 def base_name(op: _Operation) -> str:
     """The name before uniqueness: from the summary, else the operationId, else method and path."""
-    summary = str(op.operation.get("summary", ""))
-    if summary.strip():
-        return snake_case(summary)
-    operation_id = str(op.operation.get("operationId", ""))
-    if operation_id.strip():
-        return snake_case(operation_id)
+    for source in (str(op.operation.get("summary", "")), str(op.operation.get("operationId", ""))):
+        name = snake_case(source)
+        if name:  # a summary in a script with no ASCII letters falls through to the operationId
+            return name
     return snake_case(f"{op.method} {op.path}")
 
 

@@ -1,18 +1,42 @@
-"""Stage 1, load: read a YAML or JSON file into plain JSON-compatible data, with file and line on errors."""
+"""Stage 1, load: read a YAML or JSON file into plain JSON-compatible data, with file and line on errors.
+
+Data that later stages could not take is refused here, with a clear error instead of a crash or a hang:
+nesting deeper than MAX_DEPTH, YAML aliases that expand past MAX_VALUES values (an "alias bomb"), text
+that is not Unicode (a lone surrogate from a `\\ud800` escape), and file names with control characters
+(the spec's name is written into every generated file).
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from generator.diagnostics import Diagnostic, GenerationError
+from generator.diagnostics import Diagnostic, GenerationError, json_pointer
+
+MAX_DEPTH = 256
+"""The deepest nesting of mappings and lists accepted: 100 levels of nested schemas take about 210."""
+MAX_VALUES = 10_000_000
+"""The most values (counting every use of a YAML alias) a document may hold."""
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\(u|U0000)[dD][89a-fA-F]")
+_UNSAFE_IN_FILE_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 class _JsonCompatibleLoader(yaml.SafeLoader):
     """A safe YAML loader that yields only JSON types: no dates, and every mapping key a string."""
+
+    aliases = 0
+    """How many `*alias` uses were read: without any, the data is a tree, cheap to measure."""
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            self.aliases += 1
+        return super().compose_node(parent, index)
 
 
 # YAML 1.1 turns `2024-01-01` into a date and `on` into a boolean; OpenAPI means the JSON data model.
@@ -42,13 +66,29 @@ def _error(path: Path, kind: str, message: str, line: int | None = None) -> Gene
 
 def parse_text(text: str, path: Path) -> Any:
     """Parse JSON (for `.json` files) or YAML (anything else, a superset of JSON) from text."""
+    data, shared = _parse(text, path)
+    check_structure(data, path, shared=shared, escapes=_SURROGATE_ESCAPE.search(text) is not None)
+    return data
+
+
+def _parse(text: str, path: Path) -> tuple[Any, bool]:
+    """The data, and whether YAML aliases made parts of it shared (so that it is no longer a plain tree)."""
+    too_deep = f"nested too deeply to read (the limit is {MAX_DEPTH} levels)"
     if path.suffix.lower() == ".json":
         try:
-            return json.loads(text)
+            return json.loads(text), False
         except json.JSONDecodeError as exc:
             raise _error(path, "invalid-json", f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from None
+        except RecursionError:
+            raise _error(path, "too-deep", too_deep) from None
+    loader: _JsonCompatibleLoader | None = None
     try:
-        return yaml.load(text, Loader=_JsonCompatibleLoader)
+        loader = _JsonCompatibleLoader(text)  # reading starts here: a NUL byte already fails
+        return loader.get_single_data(), loader.aliases > 0
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, such as a NUL or an escape byte
+        where = text.count("\n", 0, exc.position) + 1
+        character = ascii(chr(exc.character))[1:-1] if isinstance(exc.character, int) else "?"
+        raise _error(path, "invalid-yaml", f"invalid YAML: the character {character} is not allowed", where) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -56,10 +96,119 @@ def parse_text(text: str, path: Path) -> Any:
         raise _error(path, "invalid-yaml", f"invalid YAML: {problem}", line) from None
     except yaml.YAMLError as exc:
         raise _error(path, "invalid-yaml", f"invalid YAML: {exc}") from None
+    except RecursionError:
+        raise _error(path, "too-deep", too_deep) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+
+
+def _children(node: dict[str, Any] | list[Any]) -> list[tuple[str | int, Any]]:
+    return list(node.items()) if isinstance(node, dict) else list(enumerate(node))
+
+
+def _depth(data: Any) -> int:
+    """How deep mappings and lists nest in a tree (one pass, no recursion)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (dict, list)):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return deepest
+
+
+def _measure(data: Any) -> dict[int, tuple[int, int]]:
+    """Per distinct mapping or list (by id): how many values it holds once aliases are expanded, and its depth.
+
+    Iterative and linear in the distinct nodes, so measuring an alias bomb costs nothing.
+    """
+    measured: dict[int, tuple[int, int]] = {}
+    stack: list[tuple[Any, bool]] = [(data, False)]
+    while stack:
+        node, done = stack.pop()
+        if not isinstance(node, (dict, list)) or (not done and id(node) in measured):
+            continue
+        values = list(node.values()) if isinstance(node, dict) else node
+        if done:
+            size, depth = 1 + len(values), 1
+            for child in values:
+                if isinstance(child, (dict, list)):
+                    child_size, child_depth = measured.get(id(child), (1, 0))
+                    size, depth = size + child_size - 1, max(depth, child_depth + 1)
+            measured[id(node)] = (min(size, MAX_VALUES + 1), depth)
+        else:
+            stack.append((node, True))
+            stack.extend((child, False) for child in values)
+    return measured
+
+
+def _deepest_pointer(data: Any, measured: dict[int, tuple[int, int]]) -> str:
+    """The pointer MAX_DEPTH levels down the deepest branch: where the document goes too deep."""
+    tokens: list[str | int] = []
+    node = data
+    for _ in range(MAX_DEPTH):
+        branches = [(measured[id(c)][1], k, c) for k, c in _children(node) if isinstance(c, (dict, list))]
+        if not branches:
+            break
+        deepest = max(depth for depth, _, _ in branches)
+        key, node = next((k, c) for depth, k, c in branches if depth == deepest)
+        tokens.append(key)
+    return json_pointer(*tokens)
+
+
+def _has_surrogate(value: Any) -> bool:
+    return isinstance(value, str) and not value.isascii() and _SURROGATE.search(value) is not None
+
+
+def _surrogate_pointer(data: Any) -> str | None:
+    """The pointer of the first key or text (in document order) holding a lone surrogate; None when none does."""
+    if _has_surrogate(data):
+        return ""
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
+    while stack:
+        node, tokens = stack.pop()
+        if not isinstance(node, (dict, list)):
+            continue
+        children = _children(node)
+        for key, child in children:
+            if _has_surrogate(key) or _has_surrogate(child):
+                return json_pointer(*tokens, key)
+        stack.extend((child, (*tokens, key)) for key, child in reversed(children))
+    return None
+
+
+def check_structure(data: Any, path: Path, *, shared: bool = True, escapes: bool = True) -> None:
+    """Refuse data later stages cannot take: too many values once aliases expand, too deep, or not Unicode.
+
+    `shared` says parts of the data may be shared (YAML aliases); `escapes` that its text may hold a lone
+    surrogate (the source has a `\\uD800`-style escape). Both default to the safe side.
+    """
+    if shared:
+        measured = _measure(data)
+        size, depth = measured.get(id(data), (1, 0))
+        if size > MAX_VALUES:
+            message = f"the document holds more than {MAX_VALUES:,} values once its YAML aliases are expanded"
+            raise _error(path, "too-large", f"{message} (an alias bomb?); refusing to expand it")
+    else:
+        depth = _depth(data)
+    if depth > MAX_DEPTH:
+        pointer = _deepest_pointer(data, _measure(data))
+        message = f"nested more than {MAX_DEPTH} levels deep; later stages cannot follow it"
+        raise GenerationError([Diagnostic("error", "too-deep", message, str(path), pointer)])
+    found = _surrogate_pointer(data) if escapes else None
+    if found is not None:
+        message = "text holds a lone surrogate (a `\\ud800`-style escape without its pair), which is not Unicode"
+        raise GenerationError([Diagnostic("error", "not-unicode", message, str(path), found)])
 
 
 def read_text(path: Path) -> str:
     """Read a UTF-8 file, turning every I/O problem into a one-line error."""
+    unsafe = _UNSAFE_IN_FILE_NAME.search(path.name)
+    if unsafe is not None:
+        message = f"the file name holds a control character ({ascii(unsafe.group())[1:-1]}); rename the file"
+        raise _error(path, "bad-file-name", message)
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -55,10 +55,13 @@ def limit_name(name: str, limit: int = MAX_NAME_LENGTH) -> str:
     """Cut a snake_case name to `limit` characters at a word boundary."""
     if len(name) <= limit:
         return name
-    words = name[: limit + 1].rsplit("_", 1)[0].split("_")
+    head = name[: limit + 1]
+    if "_" not in head:  # one long word: cut it
+        return name[:limit]
+    words = head.rsplit("_", 1)[0].split("_")
     while len(words) > 1 and words[-1] in _MINOR_WORDS:  # no dangling "..._of_the"
         words.pop()
-    return "_".join(words) if words != [""] else name[:limit]
+    return "_".join(words).strip("_") or name[:limit]
 
 
 def title_case(text: str) -> str:
@@ -100,7 +103,8 @@ def unique_names(candidates: list[tuple[str, str, str]]) -> list[str]:
     A clash is settled by the first qualifier (API version, then parent resource, then method) that tells
     the clashing operations apart; the order of the input decides nothing but the last-resort counter.
     """
-    names = [limit_name(base) for base, _, _ in candidates]
+    # A summary or operationId without a single ASCII letter or digit (emoji, Arabic, `$$$`) names nothing.
+    names = [limit_name(base or snake_case(f"{method} {path}") or method.lower()) for base, method, path in candidates]
     for _ in range(4):
         groups: dict[str, list[int]] = {}
         for index, name in enumerate(names):
@@ -119,16 +123,22 @@ def unique_names(candidates: list[tuple[str, str, str]]) -> list[str]:
                         if picks[i]:
                             names[i] = _append(names[i], picks[i])
                     break
-    seen: dict[str, int] = {}
+    taken: set[str] = set()
     for index, name in enumerate(names):
-        count = seen.get(name, 0) + 1
-        seen[name] = count
-        if count > 1:
-            names[index] = _append(name, str(count))
+        candidate, count = name, 1
+        while candidate in taken:  # a counter, skipping names already given (`list_2` may be a real name)
+            count += 1
+            candidate = _append(name, str(count))
+        taken.add(candidate)
+        names[index] = candidate
     return names
 
 
 def _append(name: str, suffix: str) -> str:
-    """Append a qualifier, shortening the base at a word boundary so the result fits the limit."""
-    room = MAX_NAME_LENGTH - len(suffix) - 1
-    return f"{limit_name(name, room)}_{suffix}"
+    """Append a qualifier, shortening the base at a word boundary so the result fits the limit.
+
+    A qualifier longer than half the limit (a path segment can be any length) is cut first, so a base stays.
+    """
+    suffix = limit_name(suffix, MAX_NAME_LENGTH // 2)
+    base = limit_name(name, MAX_NAME_LENGTH - len(suffix) - 1)
+    return f"{base}_{suffix}" if base else suffix

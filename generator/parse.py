@@ -19,6 +19,15 @@ from generator.swagger2 import convert_swagger2
 
 # Keys whose values are instance data, never schemas: quirk repairs must not walk into them.
 _DATA_KEYS = frozenset({"example", "examples", "default", "enum", "const", "x-examples"})
+# Prose a reader (a model or a person) sees: it must not hide characters or reorder itself.
+_PROSE_KEYS = ("title", "summary", "description")
+# C0 and C1 controls other than tab and line breaks (a NUL also cannot stand in Python source); the ones Python
+# counts as white space (vertical tab, form feed...) become a space, the others go...
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# ...and the bidi embedding, override and isolate marks, which make text display otherwise than it reads.
+_BIDI_CONTROL = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+_OPERATION_KEYS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+_RESPONSE_CODE = re.compile(r"default|[1-5](\d\d|XX)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -75,7 +84,34 @@ def repair_quirks(document: dict[str, Any], source: str) -> list[Diagnostic]:
             del node["default"]
             message = "`default: null` on a non-nullable schema removed"
             warnings.append(Diagnostic("warning", "null-default", message, source, pointer + "/default"))
+        for key in _PROSE_KEYS:
+            text = node.get(key)
+            unwanted = _CONTROL.findall(text) + _BIDI_CONTROL.findall(text) if isinstance(text, str) else []
+            if isinstance(text, str) and unwanted:
+                found = ", ".join(sorted({ascii(c)[1:-1] for c in unwanted}))
+                node[key] = _BIDI_CONTROL.sub("", _CONTROL.sub(lambda m: " " if m.group().isspace() else "", text))
+                message = f"control characters ({found}) removed from `{key}`"
+                warnings.append(Diagnostic("warning", "control-character", message, source, f"{pointer}/{key}"))
     return warnings
+
+
+def check_paths_and_responses(document: dict[str, Any], source: str) -> list[Diagnostic]:
+    """What openapi-pydantic lets through: paths must start with `/`; response keys are status codes or ranges."""
+    errors: list[Diagnostic] = []
+    paths = document.get("paths")
+    for path, path_item in paths.items() if isinstance(paths, dict) else ():
+        if not str(path).startswith("/"):
+            message = f"path {path!r} must begin with `/`"
+            errors.append(Diagnostic("error", "invalid-openapi", message, source, json_pointer("paths", path)))
+        for method in _OPERATION_KEYS:
+            operation = path_item.get(method) if isinstance(path_item, dict) else None
+            responses = operation.get("responses") if isinstance(operation, dict) else None
+            for code in responses if isinstance(responses, dict) else ():
+                if not _RESPONSE_CODE.fullmatch(str(code)):
+                    message = f"response key {code!r} is not an HTTP status code, a range such as `2XX`, or `default`"
+                    pointer = json_pointer("paths", path, method, "responses", code)
+                    errors.append(Diagnostic("error", "invalid-openapi", message, source, pointer))
+    return errors
 
 
 def _pointer_for_error(document: Any, location: tuple[int | str, ...]) -> tuple[str, str] | None:
@@ -158,7 +194,7 @@ def parse_document(document: dict[str, Any], source: str, *, strict: bool = Fals
     warnings += repair_quirks(document, source)
     if strict and warnings:
         raise GenerationError([Diagnostic("error", w.kind, w.message, w.file, w.pointer) for w in warnings])
-    errors = validate(document, version, source)
+    errors = check_paths_and_responses(document, source) + validate(document, version, source)
     if errors:
         raise GenerationError(errors)
     return ParsedSpec(document, version, source, tuple(warnings))

@@ -31,7 +31,18 @@ _SCHEMA_KEYWORDS = ("items", "not", "contains", "if", "then", "else", "propertyN
 _SCHEMA_LIST_KEYWORDS = ("allOf", "oneOf", "anyOf", "prefixItems")
 # Keywords holding a mapping of name to subschema.
 _SCHEMA_MAP_KEYWORDS = ("properties", "patternProperties", "dependentSchemas")
+# Keywords whose subschemas apply to a part of the value (an item, a property), not to the value itself.
+_DESCENDING_KEYWORDS = frozenset(
+    {"items", "contains", "propertyNames", "unevaluatedItems", "prefixItems", "properties", "patternProperties"}
+)
+# Marks, in the stack of refs being expanded, a step into a part of the value: a cycle that passes through one
+# describes ever deeper values (a tree); a cycle without one would send a validator round in circles for ever.
+_DESCENT = ""
 
+
+# The most schemas nested in one another (references followed) that a compiled schema holds: each file is at
+# most 256 levels deep (see load.py), but a chain of references can nest such parts without end.
+MAX_SCHEMA_DEPTH = 200
 
 # JSON Schema 2020-12 formats and the ones OpenAPI adds.
 KNOWN_FORMATS = frozenset(
@@ -110,6 +121,7 @@ class SchemaCompiler:
         self.openapi_version = openapi_version
         self.diagnostics: list[Diagnostic] = []
         self._warned: set[tuple[str, str]] = set()
+        self._depth = 0
 
     def warn(self, kind: str, message: str, pointer: str) -> None:
         """Record a warning once per kind and place."""
@@ -189,6 +201,21 @@ class SchemaCompiler:
         return state.def_names[ref]
 
     def _compile(self, schema: Any, pointer: str, state: _Compilation, stack: tuple[str, ...]) -> dict[str, Any]:
+        """Compile one schema; past MAX_SCHEMA_DEPTH nested schemas (references followed), any value, with a warning."""
+        if self._depth >= MAX_SCHEMA_DEPTH:
+            message = (
+                f"schema nested more than {MAX_SCHEMA_DEPTH} levels deep once references are followed;"
+                " the deeper part is accepted as any value"
+            )
+            self.warn("too-deep", message, pointer)
+            return {}
+        self._depth += 1
+        try:
+            return self._compile_schema(schema, pointer, state, stack)
+        finally:
+            self._depth -= 1
+
+    def _compile_schema(self, schema: Any, pointer: str, state: _Compilation, stack: tuple[str, ...]) -> dict[str, Any]:
         if isinstance(schema, bool):
             return {} if schema else {"not": {}}
         if not isinstance(schema, dict):
@@ -200,7 +227,9 @@ class SchemaCompiler:
 
         out: dict[str, Any] = {}
         for keyword in _VALUE_KEYWORDS:
-            if keyword in schema:
+            # `required: null`, `type: null`...: the validator reads null as absent, and so does JSON Schema's
+            # meta-schema (it rejects the null); only `default` and `const` take null as a value.
+            if keyword in schema and (schema[keyword] is not None or keyword in ("default", "const")):
                 out[keyword] = copy.deepcopy(schema[keyword])
         if self.clean is not None and isinstance(out.get("description"), str):
             out["description"] = self.clean(out["description"])
@@ -212,26 +241,30 @@ class SchemaCompiler:
             out["examples"] = list(out["examples"].values())
         self._map_bounds(schema, out)
 
+        deeper = (*stack, _DESCENT)
         for keyword in _SCHEMA_KEYWORDS:
             if keyword in schema:
-                out[keyword] = self._compile(schema[keyword], f"{pointer}/{keyword}", state, stack)
+                within = deeper if keyword in _DESCENDING_KEYWORDS else stack
+                out[keyword] = self._compile(schema[keyword], f"{pointer}/{keyword}", state, within)
         for keyword in _SCHEMA_LIST_KEYWORDS:
             if isinstance(schema.get(keyword), list):
+                within = deeper if keyword in _DESCENDING_KEYWORDS else stack
                 out[keyword] = [
-                    self._compile(sub, f"{pointer}/{keyword}/{i}", state, stack)
+                    self._compile(sub, f"{pointer}/{keyword}/{i}", state, within)
                     for i, sub in enumerate(schema[keyword])
                 ]
         for keyword in _SCHEMA_MAP_KEYWORDS:
             if isinstance(schema.get(keyword), dict):
+                within = deeper if keyword in _DESCENDING_KEYWORDS else stack
                 out[keyword] = {
-                    name: self._compile(sub, f"{pointer}/{keyword}/{_escape(name)}", state, stack)
+                    name: self._compile(sub, f"{pointer}/{keyword}/{_escape(name)}", state, within)
                     for name, sub in schema[keyword].items()
                 }
         extra = schema.get("additionalProperties")
         if isinstance(extra, bool):
             out["additionalProperties"] = extra
         elif isinstance(extra, dict):
-            out["additionalProperties"] = self._compile(extra, f"{pointer}/additionalProperties", state, stack)
+            out["additionalProperties"] = self._compile(extra, f"{pointer}/additionalProperties", state, deeper)
 
         self._check_enum_and_format(out, pointer)
         if self.openapi_version == "3.0" and schema.get("nullable") is True:
@@ -255,7 +288,12 @@ class SchemaCompiler:
     def _compile_ref(
         self, schema: dict[str, Any], ref: str, pointer: str, state: _Compilation, stack: tuple[str, ...]
     ) -> dict[str, Any]:
-        if ref in stack:
+        if ref and ref in stack:
+            since = stack[len(stack) - stack[::-1].index(ref) :]
+            if _DESCENT not in since:
+                message = f"reference {ref!r} comes back to itself without describing any value; treated as any value"
+                self.warn("circular-ref", message, pointer)
+                return {}
             return {"$ref": f"#/$defs/{self._def_name(ref, state)}"}
         resolved = self.resolve(ref, pointer)
         if resolved is None:

@@ -416,7 +416,7 @@ def _collection_format(ctx: _Context, node: dict[str, Any], location: Location) 
         message = "`collectionFormat: tsv` has no OpenAPI 3 equivalent; treated as csv"
         ctx.warn("unsupported-collection-format", message, (*location, "collectionFormat"))
         return "csv"
-    if fmt not in _QUERY_STYLES:
+    if not isinstance(fmt, str) or fmt not in _QUERY_STYLES:
         message = f"unknown `collectionFormat: {fmt}`; treated as csv"
         ctx.warn("unsupported-collection-format", message, (*location, "collectionFormat"))
         return "csv"
