@@ -14,7 +14,7 @@ from openapi_pydantic.v3.v3_0 import OpenAPI as OpenAPI30
 from openapi_pydantic.v3.v3_1 import OpenAPI as OpenAPI31
 from pydantic import ValidationError
 
-from generator.diagnostics import Diagnostic, GenerationError, escape_pointer_token, json_pointer
+from generator.diagnostics import Diagnostic, GenerationError, json_pointer
 from generator.swagger2 import convert_swagger2
 
 # Keys whose values are instance data, never schemas: quirk repairs must not walk into them.
@@ -60,22 +60,32 @@ def detect_version(document: dict[str, Any], source: str) -> str:
     raise GenerationError([Diagnostic("error", "not-openapi", message, source, "")])
 
 
-def _walk_schemas(node: Any, pointer: str) -> Iterator[tuple[dict[str, Any], str]]:
-    """Yield every mapping in the document outside instance data, with its pointer."""
-    if isinstance(node, dict):
-        yield node, pointer
-        for key, value in node.items():
-            if key not in _DATA_KEYS:
-                yield from _walk_schemas(value, f"{pointer}/{escape_pointer_token(key)}")
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _walk_schemas(value, f"{pointer}/{index}")
+def _walk_schemas(document: Any) -> Iterator[tuple[dict[str, Any], tuple[str | int, ...]]]:
+    """Yield every mapping in the document outside instance data, with its path (turned into a pointer only
+    where a repair needs one: the walk itself visits hundreds of thousands of nodes in large specs)."""
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(document, ())]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, dict):
+            yield node, path
+            children = [(value, (*path, key)) for key, value in node.items() if key not in _DATA_KEYS]
+        elif isinstance(node, list):
+            children = [(value, (*path, index)) for index, value in enumerate(node)]
+        else:
+            continue
+        stack.extend(child for child in reversed(children) if isinstance(child[0], (dict, list)))
+
+
+_REPAIRED_KEYS = frozenset({"required", "default", *_PROSE_KEYS})
 
 
 def repair_quirks(document: dict[str, Any], source: str) -> list[Diagnostic]:
     """Mend what real specs get wrong but mean clearly, in place; one warning per repair."""
     warnings: list[Diagnostic] = []
-    for node, pointer in _walk_schemas(document, ""):
+    for node, path in _walk_schemas(document):
+        if node.keys().isdisjoint(_REPAIRED_KEYS):
+            continue
+        pointer = json_pointer(*path)
         if node.get("required") == []:
             del node["required"]
             message = "empty `required` list removed (OpenAPI 3.0 requires at least one name)"

@@ -230,7 +230,8 @@ class SchemaCompiler:
             # `required: null`, `type: null`...: the validator reads null as absent, and so does JSON Schema's
             # meta-schema (it rejects the null); only `default` and `const` take null as a value.
             if keyword in schema and (schema[keyword] is not None or keyword in ("default", "const")):
-                out[keyword] = copy.deepcopy(schema[keyword])
+                value = schema[keyword]
+                out[keyword] = copy.deepcopy(value) if isinstance(value, (dict, list)) else value
         if self.clean is not None and isinstance(out.get("description"), str):
             out["description"] = self.clean(out["description"])
             if not out["description"]:
@@ -425,6 +426,8 @@ def _refs_in(node: Any) -> set[str]:
 
 def attach_defs(schema: dict[str, Any], defs: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Put the definitions a root schema still refers to (directly or through each other) under `$defs`."""
+    if not defs:
+        return schema
     used: set[str] = set()
     frontier = _refs_in(schema)
     while frontier - used:
