@@ -36,12 +36,13 @@ quality: $(STAMP)
 	$(PY) -m generator lint --spec $(SPEC) --config $(CONFIG)
 
 # CI's entry point (.ci/run); test_golden.py compares generated/ too.
+# Two workers: the suite spawns servers and waits on them, and this machine has two cores.
 test: lint typecheck quality
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 
 # Everything CI runs, plus the explicit generated/ check: run it before pushing.
 check: lint typecheck quality check-generated
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 
 # An sdist and a wheel of the generated package in dist/ (ignored by git), built offline with .venv's hatchling.
 dist: check-generated
