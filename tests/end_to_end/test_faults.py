@@ -4,12 +4,10 @@ no refresh token is lost."""
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 from typing import Any
 
-import pytest
 from mcp import Client
 
 from tests.end_to_end.conftest import run_session, server_environment, with_client_credentials
@@ -83,15 +81,15 @@ def test_token_file_corrupt(installed_package: Path, fake_procore: FakeProcore) 
     assert "is damaged. Delete it, then sign in again" in text
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads and writes files whatever their permissions")
 def test_token_file_unreadable(installed_package: Path, fake_procore: FakeProcore) -> None:
+    """A folder where the token file should be: unreadable for anyone, root included (chmod would not stop root)."""
     token_file = _token_file(installed_package, fake_procore)
-    token_file.write_text("{}")
-    token_file.chmod(0)
+    token_file.mkdir()
     try:
-        assert "Cannot read the token file" in _failed(installed_package, fake_procore)
+        text = _failed(installed_package, fake_procore)
     finally:
-        token_file.chmod(0o600)
+        token_file.rmdir()
+    assert "Cannot read the token file" in text and "Fix its permissions" in text
 
 
 def test_token_file_unwritable(installed_package: Path, fake_procore: FakeProcore, tmp_path: Path) -> None:

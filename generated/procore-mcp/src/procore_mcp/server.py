@@ -289,7 +289,9 @@ def listed_definitions() -> list[dict[str, Any]]:
     chosen = mode()
     if chosen == "static":
         return [entry["definition"] for entry in runtime()["tools"]]
-    curated = [e["definition"] for e in runtime()["tools"] if chosen == "hybrid" and e["binding"].get("curated")]
+    if chosen == "catalog":  # the meta-tools only: the operations' data is not even read yet
+        return list(catalog.meta_definitions())
+    curated = [e["definition"] for e in runtime()["tools"] if e["binding"].get("curated")]
     return [*curated, *catalog.meta_definitions()]
 
 
