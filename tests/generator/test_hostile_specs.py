@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -35,6 +34,7 @@ import yaml
 from syrupy.assertion import SnapshotAssertion
 
 from tests.conftest import ROOT
+from tests.support.generated import assert_imports
 
 HOSTILE = ROOT / "tests" / "fixtures" / "hostile"
 PREVIOUS = b"previous\n"
@@ -489,17 +489,7 @@ def _check_generated_package(out: Path, tmp_path: Path) -> dict[str, dict[str, A
     (package,) = [p.name for p in (out / "src").iterdir() if p.is_dir()]
     workdir = tmp_path / "import"
     workdir.mkdir()
-    environment = {**os.environ, "PYTHONPATH": str(out / "src")}
-    completed = subprocess.run(
-        [sys.executable, "-c", f"import {package}.server"],
-        cwd=workdir,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stderr
-    runtime = json.loads((out / "src" / package / "tools.json").read_text(encoding="utf-8"))
+    runtime = assert_imports(out, package, workdir)
     tools = {entry["definition"]["name"]: entry for entry in runtime["tools"]}
     assert len(tools) == len(runtime["tools"]), "tool names are unique"
     for name, entry in tools.items():

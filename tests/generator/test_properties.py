@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -31,6 +28,7 @@ from generator.naming import MAX_NAME_LENGTH, unique_names
 from generator.pipeline import Generation, generate
 from generator.render import tool_definition
 from generator.write import write_tree
+from tests.support.generated import assert_imports
 
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
 SLOW = settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
@@ -275,17 +273,7 @@ def test_generated_package_imports(document: dict[str, Any]) -> None:
             if relative.endswith(".py"):
                 compile(text, relative, "exec")
         package = generation.api.config.package_name
-        environment = {**os.environ, "PYTHONPATH": str(out / "src")}
-        completed = subprocess.run(
-            [sys.executable, "-c", f"import {package}.server"],
-            cwd=folder,
-            env=environment,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert completed.returncode == 0, completed.stderr
-        runtime = json.loads((out / "src" / package / "tools.json").read_text(encoding="utf-8"))
+        runtime = assert_imports(out, package, folder)
         assert [entry["definition"]["name"] for entry in runtime["tools"]] == [t.name for t in generation.api.tools]
 
 

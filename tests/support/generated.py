@@ -46,3 +46,22 @@ def generate_and_import(spec: Path, out: Path, **config: Any) -> GeneratedPackag
     runtime = json.loads((out / "src" / package / "tools.json").read_text(encoding="utf-8"))
     fresh = parse_document(load_mapping(spec), str(spec))  # the validator gets its own untouched copy
     return GeneratedPackage(calls, runtime, fresh.document, fresh.openapi_version, package)
+
+
+def assert_imports(out: Path, package: str, cwd: Path) -> dict[str, Any]:
+    """The generated server module imports in a fresh interpreter; return its parsed tools.json."""
+    import os
+    import subprocess
+
+    environment = {**os.environ, "PYTHONPATH": str(out / "src")}
+    completed = subprocess.run(
+        [sys.executable, "-c", f"import {package}.server"],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    runtime: dict[str, Any] = json.loads((out / "src" / package / "tools.json").read_text(encoding="utf-8"))
+    return runtime
