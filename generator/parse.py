@@ -26,6 +26,7 @@ _PROSE_KEYS = ("title", "summary", "description")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # ...and the bidi embedding, override and isolate marks, which make text display otherwise than it reads.
 _BIDI_CONTROL = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+_UNWANTED = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _OPERATION_KEYS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _RESPONSE_CODE = re.compile(r"default|[1-5](\d\d|XX)", re.IGNORECASE)
 
@@ -60,20 +61,30 @@ def detect_version(document: dict[str, Any], source: str) -> str:
     raise GenerationError([Diagnostic("error", "not-openapi", message, source, "")])
 
 
-def _walk_schemas(document: Any) -> Iterator[tuple[dict[str, Any], tuple[str | int, ...]]]:
-    """Yield every mapping in the document outside instance data, with its path (turned into a pointer only
-    where a repair needs one: the walk itself visits hundreds of thousands of nodes in large specs)."""
-    stack: list[tuple[Any, tuple[str | int, ...]]] = [(document, ())]
+Trail = tuple[Any, str | int] | None
+"""Where a node sits, as a linked list (parent trail, key): a pointer is built only when one is needed."""
+
+
+def _pointer(trail: Trail) -> str:
+    tokens: list[str | int] = []
+    while trail is not None:
+        trail, key = trail
+        tokens.append(key)
+    return json_pointer(*reversed(tokens))
+
+
+def _walk_schemas(document: Any) -> Iterator[tuple[dict[str, Any], Trail]]:
+    """Yield every mapping in the document outside instance data, with its trail. Iterative and cheap per
+    node: large specs have hundreds of thousands of them."""
+    stack: list[tuple[Any, Trail]] = [(document, None)]
     while stack:
-        node, path = stack.pop()
+        node, trail = stack.pop()
         if isinstance(node, dict):
-            yield node, path
-            children = [(value, (*path, key)) for key, value in node.items() if key not in _DATA_KEYS]
-        elif isinstance(node, list):
-            children = [(value, (*path, index)) for index, value in enumerate(node)]
+            yield node, trail
+            children = [(v, (trail, k)) for k, v in node.items() if k not in _DATA_KEYS and isinstance(v, (dict, list))]
         else:
-            continue
-        stack.extend(child for child in reversed(children) if isinstance(child[0], (dict, list)))
+            children = [(v, (trail, i)) for i, v in enumerate(node) if isinstance(v, (dict, list))]
+        stack.extend(reversed(children))  # document order: the first child is visited next
 
 
 _REPAIRED_KEYS = frozenset({"required", "default", *_PROSE_KEYS})
@@ -82,10 +93,10 @@ _REPAIRED_KEYS = frozenset({"required", "default", *_PROSE_KEYS})
 def repair_quirks(document: dict[str, Any], source: str) -> list[Diagnostic]:
     """Mend what real specs get wrong but mean clearly, in place; one warning per repair."""
     warnings: list[Diagnostic] = []
-    for node, path in _walk_schemas(document):
+    for node, trail in _walk_schemas(document):
         if node.keys().isdisjoint(_REPAIRED_KEYS):
             continue
-        pointer = json_pointer(*path)
+        pointer = _pointer(trail)
         if node.get("required") == []:
             del node["required"]
             message = "empty `required` list removed (OpenAPI 3.0 requires at least one name)"
@@ -96,8 +107,10 @@ def repair_quirks(document: dict[str, Any], source: str) -> list[Diagnostic]:
             warnings.append(Diagnostic("warning", "null-default", message, source, pointer + "/default"))
         for key in _PROSE_KEYS:
             text = node.get(key)
-            unwanted = _CONTROL.findall(text) + _BIDI_CONTROL.findall(text) if isinstance(text, str) else []
-            if isinstance(text, str) and unwanted:
+            if not isinstance(text, str) or _UNWANTED.search(text) is None:
+                continue
+            unwanted = _CONTROL.findall(text) + _BIDI_CONTROL.findall(text)
+            if unwanted:
                 found = ", ".join(sorted({ascii(c)[1:-1] for c in unwanted}))
                 node[key] = _BIDI_CONTROL.sub("", _CONTROL.sub(lambda m: " " if m.group().isspace() else "", text))
                 message = f"control characters ({found}) removed from `{key}`"
