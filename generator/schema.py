@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from generator.diagnostics import Diagnostic
+from generator.templating import environment
 
 Direction = Literal["input", "output"]
 
@@ -117,6 +118,8 @@ class SchemaCompiler:
     ) -> None:
         self.document = document
         self.clean = clean
+        # Words the compiler adds to schemas come from templates/tool/phrases.jinja, like every generated word.
+        self.phrases: Any = environment().get_template("tool/phrases.jinja").module
         self.source = source
         self.openapi_version = openapi_version
         self.diagnostics: list[Diagnostic] = []
@@ -275,7 +278,7 @@ class SchemaCompiler:
             out["format"] = "binary"
         discriminator = schema.get("discriminator")
         if isinstance(discriminator, dict) and isinstance(discriminator.get("propertyName"), str):
-            note = f"The `{discriminator['propertyName']}` property tells which of the alternatives applies."
+            note = str(self.phrases.discriminator(discriminator["propertyName"]))
             out["description"] = f"{out['description']} {note}" if out.get("description") else note
         if "allOf" in out:
             out = _merge_all_of(out)
