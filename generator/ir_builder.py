@@ -743,7 +743,7 @@ def build_api(spec: ParsedSpec, config: GeneratorConfig, spec_bytes: bytes) -> t
         description=clean_prose(str(info.get("description", "")), config.docs_base_url),
         config=config,
         tools=tools,
-        security_schemes=security_schemes(spec.document),
+        security_schemes=builder.schemes,
         spec_sha256=hashlib.sha256(spec_bytes).hexdigest(),
         generator_version=__version__,
     )

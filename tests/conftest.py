@@ -46,3 +46,12 @@ def write_spec(folder: Path, document: dict[str, Any], name: str = "spec.yaml") 
     path = folder / name
     path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
     return path
+
+
+def spec_with_a_quirk(folder: Path) -> Path:
+    """A valid spec whose response schema has `required: []`: generation repairs it with one warning."""
+    document = minimal_spec()
+    document["paths"]["/things"]["get"]["responses"]["200"]["content"] = {
+        "application/json": {"schema": {"type": "object", "required": []}}
+    }
+    return write_spec(folder, document)

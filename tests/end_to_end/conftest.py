@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +108,21 @@ def run_session(installed: Path, fake: FakeProcore, body: Session, transport: st
         if log.exists():
             SEEN_TEXT.append(log.read_text(errors="replace"))
         return outcome
+    with http_server(environment) as (url, _):
+
+        async def over_http() -> Any:
+            async with Client(url) as client:
+                return await body(client)
+
+        outcome = anyio.run(over_http)
+    _collect(outcome)
+    return outcome
+
+
+@contextmanager
+def http_server(environment: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """The installed server on streamable HTTP, on a free port; yield its MCP URL and process. Its stderr
+    joins the secret scan when it stops."""
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "procore_mcp", "--transport", "http", "--port", str(port)],
@@ -120,14 +136,7 @@ def run_session(installed: Path, fake: FakeProcore, body: Session, transport: st
                     break
             assert process.poll() is None, process.stderr.read() if process.stderr else ""
             time.sleep(0.05)
-
-        async def over_http() -> Any:
-            async with Client(f"http://127.0.0.1:{port}/mcp") as client:
-                return await body(client)
-
-        outcome = anyio.run(over_http)
-        _collect(outcome)
-        return outcome
+        yield f"http://127.0.0.1:{port}/mcp", process
     finally:
         process.terminate()
         process.wait(timeout=10)

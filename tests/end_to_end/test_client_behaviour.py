@@ -8,11 +8,9 @@ import os
 import stat
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +19,7 @@ from mcp import Client
 
 from tests.end_to_end.conftest import run_session, server_environment, with_client_credentials
 from tests.support.fake_procore import CLIENT_SECRET, FakeProcore
+from tests.support.loopback import QuietHandler, serving
 
 ME = "show_the_signed_in_user"
 RFIS = "list_rfis_in_a_project"
@@ -206,10 +205,7 @@ def _other_host() -> Iterator[tuple[str, list[dict[str, str]]]]:
     """A second server, reached as `localhost` (another host name than 127.0.0.1), recording what it gets."""
     seen: list[dict[str, str]] = []
 
-    class Record(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            return
-
+    class Record(QuietHandler):
         def do_GET(self) -> None:
             seen.append(dict(self.headers))
             self.send_response(200)
@@ -217,13 +213,8 @@ def _other_host() -> Iterator[tuple[str, list[dict[str, str]]]]:
             self.end_headers()
             self.wfile.write(b"{}")
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Record)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://localhost:{server.server_address[1]}/elsewhere", seen
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Record, host="localhost") as base:
+        yield f"{base}/elsewhere", seen
 
 
 def test_redirects_to_another_host_are_refused_and_get_no_credentials(

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +14,10 @@ from mcp.client.stdio import StdioServerParameters
 
 from generator.pipeline import generate
 from generator.write import write_tree
+from tests.support.loopback import QuietHandler, serving
 
 
-class _Pets(BaseHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        return
-
+class _Pets(QuietHandler):
     def do_GET(self) -> None:
         body = json.dumps([{"id": 1, "name": "Rex", "tag": "dog"}]).encode()
         self.send_response(200)
@@ -31,18 +25,6 @@ class _Pets(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
-
-
-@contextmanager
-def _pet_store() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Pets)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 EXAMPLES = {
@@ -67,7 +49,7 @@ def test_example_package_serves_its_tools(name: str, tmp_path: Path, shared_dir:
             called = await client.call_tool("find_pets", {"limit": 5}) if listed.tools else None
             return listed, called
 
-    with _pet_store() as url:
+    with serving(_Pets) as url:
         listed, called = anyio.run(session, url)
     assert [tool.name for tool in listed.tools] == EXAMPLES[name]
     if called is not None:

@@ -3,17 +3,13 @@ with its own result, and the server's memory stable from one round to the next."
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import anyio
 from mcp import Client
 
-from tests.end_to_end.conftest import server_environment, with_client_credentials
+from tests.end_to_end.conftest import http_server, server_environment, with_client_credentials
 from tests.support.fake_procore import FakeProcore
 
 CLIENTS = 4
@@ -51,19 +47,8 @@ async def _round(url: str, ids: list[int]) -> dict[int, Any]:
 def test_200_concurrent_calls_over_http(installed_package: Path, fake_procore: FakeProcore) -> None:
     rfis = [fake_procore.state.add_rfi(f"Question {n}", "open") for n in range(CLIENTS * CALLS_PER_CLIENT)]
     ids = [rfi["id"] for rfi in rfis]
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
     environment = server_environment(installed_package, fake_procore, **with_client_credentials())
-    process = subprocess.Popen(
-        [sys.executable, "-m", "procore_mcp", "--transport", "http", "--port", str(port)],
-        env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 30
-        while socket.socket().connect_ex(("127.0.0.1", port)) != 0 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        url = f"http://127.0.0.1:{port}/mcp"
+    with http_server(environment) as (url, process):
         anyio.run(_round, url, ids[:20])  # warm up: imports, token, connection pool
         before = _rss_kb(process.pid)
         for _ in range(2):
@@ -74,9 +59,6 @@ def test_200_concurrent_calls_over_http(installed_package: Path, fake_procore: F
                 assert result.structured_content["id"] == rfi_id
                 assert result.structured_content["subject"] == f"Question {rfi_id - 1001}"
         after = _rss_kb(process.pid)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
     assert after - before < 40_000, f"memory grew by {after - before} KB over two rounds of 200 calls"
     served = [r for r in fake_procore.state.requests if "/rfis/" in r.path]
     assert len(served) == 20 + 2 * len(ids)

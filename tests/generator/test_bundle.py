@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 
 import jsonschema
@@ -16,6 +14,7 @@ import yaml
 from generator.diagnostics import GenerationError
 from generator.pipeline import Options, generate
 from tests.conftest import ROOT, minimal_spec, write_spec
+from tests.support.loopback import serving
 
 MULTIFILE = ROOT / "tests" / "fixtures" / "multifile" / "main.yaml"
 
@@ -66,18 +65,10 @@ def test_url_ref_is_refused_without_permission(tmp_path: Path) -> None:
     assert "needs network access; pass --allow-remote-refs" in message and "[remote-ref]" in message
 
 
-@contextmanager
-def _serving(folder: Path) -> Iterator[str]:
+def _serving(folder: Path) -> AbstractContextManager[str]:
     handler = partial(SimpleHTTPRequestHandler, directory=str(folder))
     handler.log_message = lambda *args: None  # type: ignore[method-assign]
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    return serving(handler)
 
 
 def test_url_ref_is_followed_when_allowed(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from generator.cli import main
-from tests.conftest import CONFIG, ROOT, SPEC, minimal_spec, write_spec
+from tests.conftest import CONFIG, ROOT, SPEC, minimal_spec, spec_with_a_quirk, write_spec
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -82,11 +82,7 @@ def test_bad_config(tmp_path: Path) -> None:
 
 
 def test_warnings_are_printed_with_a_summary(tmp_path: Path) -> None:
-    document = minimal_spec()
-    document["paths"]["/things"]["get"]["responses"]["200"]["content"] = {
-        "application/json": {"schema": {"type": "object", "required": []}}
-    }
-    spec = write_spec(tmp_path, document)
+    spec = spec_with_a_quirk(tmp_path)
     completed = _run("generate", "--spec", str(spec), "--out", str(tmp_path / "out"))
     assert completed.returncode == 0
     assert "warning: empty `required` list removed" in completed.stderr

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from generator.cli import PROGRESS_THRESHOLD, StageProgress, _parser, main
-from tests.conftest import CONFIG, ROOT, SPEC, minimal_spec, write_spec
+from tests.conftest import CONFIG, ROOT, SPEC, minimal_spec, spec_with_a_quirk, write_spec
 
 SUMMARY = re.compile(
     r"^(?P<out>.+): (?P<tools>\d+) tools, (?P<warnings>.+), (?P<files>\d+) files written in \d+\.\d\d s$"
@@ -57,11 +57,7 @@ def test_summary_line_counts_tools_warnings_files_and_seconds(
 
 
 def test_summary_line_names_the_warnings_by_kind(tmp_path: Path) -> None:
-    document = minimal_spec()
-    document["paths"]["/things"]["get"]["responses"]["200"]["content"] = {
-        "application/json": {"schema": {"type": "object", "required": []}}
-    }
-    spec = write_spec(tmp_path, document)
+    spec = spec_with_a_quirk(tmp_path)
     completed = _run("generate", "--spec", str(spec), "--out", str(tmp_path / "out"))
     assert completed.returncode == 0
     assert ", 1 warning (empty-required: 1), " in completed.stdout

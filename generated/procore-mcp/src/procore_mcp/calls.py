@@ -104,7 +104,7 @@ def load_file(value: Any, field: str) -> tuple[str, bytes, str]:
         path = Path(os.path.expanduser(str(value["path"])))
         root = settings.upload_root()
         if root is not None and not path.resolve().is_relative_to(root):
-            raise ToolError(f"`{field}`: {path} is outside {settings.UPLOAD_ROOT_VARIABLE} ({root}).")
+            raise ToolError(f"`{field}`: {path} is outside {settings.UPLOAD_ROOT} ({root}).")
         try:
             data = path.read_bytes()
         except OSError as exc:

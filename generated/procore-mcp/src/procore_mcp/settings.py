@@ -27,10 +27,6 @@ MAX_RETRIES = f"{ENV_PREFIX}_MAX_RETRIES"
 RESPONSE_BUDGET = f"{ENV_PREFIX}_RESPONSE_BUDGET"
 UPLOAD_ROOT = f"{ENV_PREFIX}_UPLOAD_ROOT"
 MODE = f"{ENV_PREFIX}_MODE"
-# Kept for readability where a single name reads better.
-ACCESS_TOKEN_VARIABLE = ACCESS_TOKEN
-TIMEOUT_VARIABLE = TIMEOUT
-UPLOAD_ROOT_VARIABLE = UPLOAD_ROOT
 
 DEFAULT_READ_TIMEOUT = 30.0
 DEFAULT_CONNECT_TIMEOUT = 10.0
@@ -87,10 +83,6 @@ def timeouts() -> httpx.Timeout:
     read = _number(TIMEOUT, DEFAULT_READ_TIMEOUT, 0.001)
     connect = _number(CONNECT_TIMEOUT, min(DEFAULT_CONNECT_TIMEOUT, read), 0.001)
     return httpx.Timeout(read, connect=connect)
-
-
-def timeout_seconds() -> float:
-    return _number(TIMEOUT, DEFAULT_READ_TIMEOUT, 0.001)
 
 
 def max_attempts() -> int:
