@@ -121,14 +121,20 @@ class _Bundler:
         self.errors.append(Diagnostic("error", kind, message, source, pointer))
 
 
-def _has_external_refs(node: Any) -> bool:
-    if isinstance(node, dict):
-        ref = node.get("$ref")
-        if isinstance(ref, str) and not ref.startswith("#"):
-            return True
-        return any(_has_external_refs(v) for k, v in node.items() if k not in _DATA_KEYS)
-    if isinstance(node, list):
-        return any(_has_external_refs(v) for v in node)
+def _has_external_refs(document: Any) -> bool:
+    """Whether any `$ref` outside instance data points elsewhere than this document (one level at a time)."""
+    level = [document]
+    while level:
+        below: list[Any] = []
+        for node in level:
+            if isinstance(node, dict):
+                ref = node.get("$ref")
+                if isinstance(ref, str) and not ref.startswith("#"):
+                    return True
+                below.extend([v for k, v in node.items() if isinstance(v, (dict, list)) and k not in _DATA_KEYS])
+            elif isinstance(node, list):
+                below.extend([v for v in node if isinstance(v, (dict, list))])
+        level = below
     return False
 
 

@@ -108,15 +108,21 @@ def _children(node: dict[str, Any] | list[Any]) -> list[tuple[str | int, Any]]:
 
 
 def _depth(data: Any) -> int:
-    """How deep mappings and lists nest in a tree (one pass, no recursion)."""
-    deepest = 0
-    stack: list[tuple[Any, int]] = [(data, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, (dict, list)):
-            deepest = max(deepest, depth)
-            stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
-    return deepest
+    """How deep mappings and lists nest in a tree: one level at a time, no recursion, no per-node bookkeeping."""
+    depth, level = 0, [data] if isinstance(data, (dict, list)) else []
+    while level:
+        depth += 1
+        below: list[Any] = []
+        for node in level:
+            below.extend(
+                [
+                    child
+                    for child in (node.values() if isinstance(node, dict) else node)
+                    if isinstance(child, (dict, list))
+                ]
+            )
+        level = below
+    return depth
 
 
 def _measure(data: Any) -> dict[int, tuple[int, int]]:

@@ -10,10 +10,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from openapi_pydantic.v3.v3_0 import OpenAPI as OpenAPI30
-from openapi_pydantic.v3.v3_1 import OpenAPI as OpenAPI31
-from pydantic import ValidationError
-
 from generator.diagnostics import Diagnostic, GenerationError, json_pointer
 from generator.swagger2 import convert_swagger2
 
@@ -96,19 +92,19 @@ def repair_quirks(document: dict[str, Any], source: str) -> list[Diagnostic]:
     for node, trail in _walk_schemas(document):
         if node.keys().isdisjoint(_REPAIRED_KEYS):
             continue
-        pointer = _pointer(trail)
         if node.get("required") == []:
             del node["required"]
             message = "empty `required` list removed (OpenAPI 3.0 requires at least one name)"
-            warnings.append(Diagnostic("warning", "empty-required", message, source, pointer + "/required"))
+            warnings.append(Diagnostic("warning", "empty-required", message, source, _pointer(trail) + "/required"))
         if "default" in node and node["default"] is None and node.get("nullable") is not True and "type" in node:
             del node["default"]
             message = "`default: null` on a non-nullable schema removed"
-            warnings.append(Diagnostic("warning", "null-default", message, source, pointer + "/default"))
+            warnings.append(Diagnostic("warning", "null-default", message, source, _pointer(trail) + "/default"))
         for key in _PROSE_KEYS:
             text = node.get(key)
             if not isinstance(text, str) or _UNWANTED.search(text) is None:
                 continue
+            pointer = _pointer(trail)
             unwanted = _CONTROL.findall(text) + _BIDI_CONTROL.findall(text)
             if unwanted:
                 found = ", ".join(sorted({ascii(c)[1:-1] for c in unwanted}))
@@ -166,7 +162,14 @@ def _pointer_for_error(document: Any, location: tuple[int | str, ...]) -> tuple[
 
 
 def validate(document: dict[str, Any], version: str, source: str) -> list[Diagnostic]:
-    """Validate with openapi-pydantic; return one error per distinct problem, with its JSON pointer."""
+    """Validate with openapi-pydantic; return one error per distinct problem, with its JSON pointer.
+
+    The models are imported here, not with the module: for large documents this runs in a background process
+    (see `generator.background`), which alone then pays for building them."""
+    from openapi_pydantic.v3.v3_0 import OpenAPI as OpenAPI30
+    from openapi_pydantic.v3.v3_1 import OpenAPI as OpenAPI31
+    from pydantic import ValidationError
+
     model = OpenAPI30 if version == "3.0" else OpenAPI31
     try:
         model.model_validate(document)
@@ -206,8 +209,9 @@ def drop_map_extensions(document: dict[str, Any]) -> None:
                     del responses[key]
 
 
-def parse_document(document: dict[str, Any], source: str, *, strict: bool = False) -> ParsedSpec:
-    """Normalise and validate a loaded document; raise GenerationError with every error found."""
+def prepare_document(document: dict[str, Any], source: str, *, strict: bool = False) -> ParsedSpec:
+    """Parsing up to validation: the version, Swagger 2.0 conversion and quirk repairs (warnings, or errors
+    when strict). The result is not yet known to be valid: `document_errors` says whether it is."""
     version = detect_version(document, source)
     warnings: list[Diagnostic] = []
     if version == "2.0":
@@ -217,7 +221,20 @@ def parse_document(document: dict[str, Any], source: str, *, strict: bool = Fals
     warnings += repair_quirks(document, source)
     if strict and warnings:
         raise GenerationError([Diagnostic("error", w.kind, w.message, w.file, w.pointer) for w in warnings])
-    errors = check_paths_and_responses(document, source) + validate(document, version, source)
+    return ParsedSpec(document, version, source, tuple(warnings))
+
+
+def document_errors(spec: ParsedSpec) -> list[Diagnostic]:
+    """Everything wrong with a prepared document: openapi-pydantic's verdict and the checks it misses."""
+    return check_paths_and_responses(spec.document, spec.source) + validate(
+        spec.document, spec.openapi_version, spec.source
+    )
+
+
+def parse_document(document: dict[str, Any], source: str, *, strict: bool = False) -> ParsedSpec:
+    """Normalise and validate a loaded document; raise GenerationError with every error found."""
+    prepared = prepare_document(document, source, strict=strict)
+    errors = document_errors(prepared)
     if errors:
         raise GenerationError(errors)
-    return ParsedSpec(document, version, source, tuple(warnings))
+    return prepared

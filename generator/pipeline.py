@@ -11,13 +11,14 @@ from types import TracebackType
 
 import jinja2
 
+from generator.background import Pending
 from generator.bundle import bundle
 from generator.config import load_config
 from generator.diagnostics import Diagnostic, GenerationError
 from generator.ir import Api
 from generator.ir_builder import all_server_urls, build_api, iter_operations
 from generator.load import load_mapping
-from generator.parse import parse_document
+from generator.parse import document_errors, prepare_document
 from generator.render import render_package
 from generator.templating import template_override
 
@@ -37,6 +38,12 @@ class Options:
     """Overrides the config's `mode` (static, catalog or hybrid)."""
     templates: Path | None = None
     """A folder of templates searched before the built-in `templates/` (`--templates`)."""
+    validate_in_background: bool | None = None
+    """Check the document with openapi-pydantic in a forked process while the IR is built (its verdict still
+    decides). None: only for documents of BACKGROUND_FROM operations or more, where it pays for the fork."""
+
+
+BACKGROUND_FROM = 300
 
 
 @dataclass(frozen=True)
@@ -91,6 +98,11 @@ def user_templates(folder: Path | None) -> Iterator[None]:
         raise GenerationError([Diagnostic("error", "template", message, filename or str(folder), "", line)]) from None
 
 
+def _raise_if_any(errors: list[Diagnostic]) -> None:
+    if errors:
+        raise GenerationError(errors)
+
+
 def build_model(
     spec_path: Path,
     config_path: Path | None = None,
@@ -111,14 +123,33 @@ def build_model(
         allow_outside=options.allow_outside_refs,
     )
     report("parsing", 0)
-    parsed = parse_document(document, source, strict=options.strict)
-    info = parsed.document.get("info") or {}
-    config = load_config(config_path, str(info.get("title", "")), all_server_urls(parsed.document))
-    if options.mode is not None:
-        config = dataclasses.replace(config, mode=options.mode)
-    report("building", sum(1 for _ in iter_operations(parsed.document)))
-    with user_templates(options.templates):
-        api, diagnostics = build_api(parsed, config, spec_path.read_bytes())
+    parsed = prepare_document(document, source, strict=options.strict)
+    # Not validated yet: count only what has the expected shape.
+    operations = (
+        sum(1 for _ in iter_operations(parsed.document)) if isinstance(parsed.document.get("paths"), dict) else 0
+    )
+    background = options.validate_in_background
+    verdict = Pending(
+        document_errors, parsed, background=operations >= BACKGROUND_FROM if background is None else background
+    )
+    if not verdict.in_background:
+        _raise_if_any(verdict.result())
+    try:
+        info = parsed.document.get("info") or {}
+        config = load_config(config_path, str(info.get("title", "")), all_server_urls(parsed.document))
+        if options.mode is not None:
+            config = dataclasses.replace(config, mode=options.mode)
+        report("building", operations)
+        with user_templates(options.templates):
+            api, diagnostics = build_api(parsed, config, spec_path.read_bytes())
+    except Exception:
+        # An invalid document explains whatever went wrong after it: its errors come first, as if checked first.
+        _raise_if_any(verdict.result())
+        raise
+    except BaseException:  # interrupted: the verdict is no longer wanted
+        verdict.cancel()
+        raise
+    _raise_if_any(verdict.result())
     if options.strict and diagnostics:
         raise GenerationError([Diagnostic("error", d.kind, d.message, d.file, d.pointer) for d in diagnostics])
     return api, diagnostics

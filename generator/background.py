@@ -1,0 +1,77 @@
+"""Work on a second core: run a function in a forked process while the caller goes on, then collect its result."""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+
+def can_fork() -> bool:
+    """Fork is what makes this cheap: the child starts with the parent's data, nothing is copied or pickled on
+    the way in. macOS has fork but warns against it and Windows has none: there the work runs in the caller."""
+    return sys.platform != "darwin" and "fork" in multiprocessing.get_all_start_methods()
+
+
+def _run_and_send(sender: Connection, function: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    with sender:
+        try:
+            sender.send(function(*args))
+        except BaseException:  # the caller runs the function again and meets the error first-hand
+            return
+
+
+class Pending(Generic[T]):
+    """A function's result, computed in a forked child when `background` is asked for and fork is available,
+    else in the caller when the result is first wanted.
+
+    `result()` waits for the child. If the child failed in any way (an exception, a crash, a value that cannot
+    be sent back) the function runs again in the caller, so its error surfaces as if it had been called there.
+    """
+
+    def __init__(self, function: Callable[..., T], *args: Any, background: bool = True) -> None:
+        self._function, self._args = function, args
+        self._process: Any = None
+        self._value: tuple[T] | None = None
+        if background and can_fork():
+            context = multiprocessing.get_context("fork")
+            self._receiver, sender = context.Pipe(duplex=False)
+            self._process = context.Process(target=_run_and_send, args=(sender, function, args), daemon=True)
+            self._process.start()
+            sender.close()
+
+    @property
+    def in_background(self) -> bool:
+        """Whether a child process is computing the result right now."""
+        return self._process is not None
+
+    def result(self) -> T:
+        """The function's value (or its exception); computed once."""
+        if self._value is None:
+            self._value = (self._collect(),)
+        return self._value[0]
+
+    def _collect(self) -> T:
+        if self._process is None:
+            return self._function(*self._args)
+        process, self._process = self._process, None
+        try:
+            value: T = self._receiver.recv()
+        except (EOFError, OSError):
+            value = self._function(*self._args)
+        finally:
+            self._receiver.close()
+            process.join()
+        return value
+
+    def cancel(self) -> None:
+        """Stop the child when the result is no longer wanted."""
+        if self._process is not None:
+            process, self._process = self._process, None
+            process.kill()
+            process.join()
+            self._receiver.close()
