@@ -40,8 +40,9 @@ class GeneratorConfig:
     env_prefix: str
     docs_base_url: str = ""
     description_budget: int = 1200
-    output_schema: str = "full"
-    """`full`, `shallow` (top-level fields only) or `none`: how much of each response schema tools/list carries."""
+    output_schema: str = "outline"
+    """How much of each response schema tools/list carries: `outline` (top-level fields and their types),
+    `full`, `shallow` (top-level fields with their descriptions) or `none`."""
     mode: str = "static"
     """`static` (one tool per operation), `catalog` (search, describe and call meta-tools) or `hybrid`."""
     nesting: str = "openapi"
@@ -122,7 +123,7 @@ def _check(raw: dict[str, Any], source: str) -> list[Diagnostic]:
         "distribution_name": r"[a-z0-9]+([-_.][a-z0-9]+)*",
         "env_prefix": r"[A-Z][A-Z0-9_]*",
     }
-    choices = {"output_schema": ("full", "shallow", "none"), "mode": ("static", "catalog", "hybrid")}
+    choices = {"output_schema": ("outline", "full", "shallow", "none"), "mode": ("static", "catalog", "hybrid")}
     for key, allowed in choices.items():
         if raw.get(key, allowed[0]) not in allowed:
             message = f"`{key}` must be one of {', '.join(allowed)}"

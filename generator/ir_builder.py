@@ -493,6 +493,7 @@ class _ToolBuilder:
         )
         if binding.paginated and output_schema is not None:
             output_schema = self.with_pagination(output_schema)
+        full_output = output_schema  # the description tells what comes back, however much tools/list carries
         if output_schema is not None and self.config.output_schema != "full":
             output_schema = trim_output(output_schema, self.config.output_schema)
         tags = _tags(op)
@@ -503,7 +504,7 @@ class _ToolBuilder:
                 op,
                 summary or title,
                 annotations,
-                (output_schema, wrapped),
+                (full_output, wrapped),
                 (input_schema, arguments),
                 addendum,
                 related or [],

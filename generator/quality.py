@@ -108,9 +108,10 @@ def check_length(tool: Tool, limit: int) -> Iterator[str]:
 def check_annotations(tool: Tool) -> Iterator[str]:
     definition = tool_definition(tool)
     hints = definition.get("annotations", {})
-    missing = {"readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"} - set(hints)
-    if missing:
-        yield f"missing {', '.join(sorted(missing))}"
+    # Left-out hints take MCP's defaults, and the default for a tool that changes data is "destructive":
+    # such a tool must say `destructiveHint` either way.
+    if not hints.get("readOnlyHint") and "destructiveHint" not in hints:
+        yield "changes data but says neither readOnlyHint nor destructiveHint"
     if hints.get("readOnlyHint") and hints.get("destructiveHint"):
         yield "both read-only and destructive"
 

@@ -23,17 +23,20 @@ def tool_definition(tool: Tool) -> dict[str, Any]:
     }
     if tool.output_schema is not None:
         definition["outputSchema"] = tool.output_schema
-    definition["annotations"] = {
-        "readOnlyHint": tool.annotations.read_only,
-        "destructiveHint": tool.annotations.destructive,
-        "idempotentHint": tool.annotations.idempotent,
-        "openWorldHint": tool.annotations.open_world,
-    }
-    meta: dict[str, Any] = {"method": tool.binding.method, "path": tool.binding.path}
-    if tool.operation_id:
-        meta["operationId"] = tool.operation_id
-    definition["_meta"] = {"openapi": meta}
+    definition["annotations"] = annotation_hints(tool)
     return definition
+
+
+def annotation_hints(tool: Tool) -> dict[str, bool]:
+    """The hints that say something: MCP defines a default for each (not read-only, destructive, not
+    idempotent, open world), and the destructive and idempotent hints only matter for tools that change data."""
+    effect = tool.annotations
+    hints = {"readOnlyHint": True} if effect.read_only else {"destructiveHint": effect.destructive}
+    if effect.idempotent and not effect.read_only:
+        hints["idempotentHint"] = True
+    if not effect.open_world:
+        hints["openWorldHint"] = False
+    return hints
 
 
 def tool_binding(tool: Tool, server_keys: dict[str, str]) -> dict[str, Any]:
@@ -82,6 +85,8 @@ def tool_binding(tool: Tool, server_keys: dict[str, str]) -> dict[str, Any]:
         binding["paginated"] = True
     if tool.tags:
         binding["tags"] = list(tool.tags)
+    if tool.operation_id:
+        binding["operationId"] = tool.operation_id
     if tool.curated:
         binding["curated"] = True
     return binding

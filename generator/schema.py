@@ -32,6 +32,14 @@ _SCHEMA_KEYWORDS = ("items", "not", "contains", "if", "then", "else", "propertyN
 _SCHEMA_LIST_KEYWORDS = ("allOf", "oneOf", "anyOf", "prefixItems")
 # Keywords holding a mapping of name to subschema.
 _SCHEMA_MAP_KEYWORDS = ("properties", "patternProperties", "dependentSchemas")
+# Every keyword above, in the order compiled schemas hold them.
+_KEYWORD_ORDER = {
+    keyword: position
+    for position, keyword in enumerate(
+        (*_VALUE_KEYWORDS, *_SCHEMA_KEYWORDS, *_SCHEMA_LIST_KEYWORDS, *_SCHEMA_MAP_KEYWORDS)
+    )
+}
+_VALUE_ORDER = frozenset(_VALUE_KEYWORDS)
 # Keywords whose subschemas apply to a part of the value (an item, a property), not to the value itself.
 _DESCENDING_KEYWORDS = frozenset(
     {"items", "contains", "propertyNames", "unevaluatedItems", "prefixItems", "properties", "patternProperties"}
@@ -228,13 +236,17 @@ class SchemaCompiler:
         if isinstance(ref, str):
             return self._compile_ref(schema, ref, pointer, state, stack)
 
+        # The schema's own keys, in the fixed order output takes (a schema has few keys; the keyword lists are long).
+        known = sorted((key for key in schema if key in _KEYWORD_ORDER), key=_KEYWORD_ORDER.__getitem__)
         out: dict[str, Any] = {}
-        for keyword in _VALUE_KEYWORDS:
+        for keyword in known:
+            if keyword not in _VALUE_ORDER:
+                break
             # `required: null`, `type: null`...: the validator reads null as absent, and so does JSON Schema's
             # meta-schema (it rejects the null); only `default` and `const` take null as a value.
-            if keyword in schema and (schema[keyword] is not None or keyword in ("default", "const")):
-                value = schema[keyword]
-                out[keyword] = copy.deepcopy(value) if isinstance(value, (dict, list)) else value
+            value = schema[keyword]
+            if value is not None or keyword in ("default", "const"):
+                out[keyword] = _copy_data(value)
         if self.clean is not None and isinstance(out.get("description"), str):
             out["description"] = self.clean(out["description"])
             if not out["description"]:
@@ -243,26 +255,26 @@ class SchemaCompiler:
             out["examples"] = [copy.deepcopy(schema["example"])]
         elif isinstance(out.get("examples"), dict):  # an OpenAPI Example map slipped into a schema
             out["examples"] = list(out["examples"].values())
-        self._map_bounds(schema, out)
+        if "exclusiveMaximum" in out or "exclusiveMinimum" in out:
+            self._map_bounds(schema, out)
 
         deeper = (*stack, _DESCENT)
-        for keyword in _SCHEMA_KEYWORDS:
-            if keyword in schema:
-                within = deeper if keyword in _DESCENDING_KEYWORDS else stack
-                out[keyword] = self._compile(schema[keyword], f"{pointer}/{keyword}", state, within)
-        for keyword in _SCHEMA_LIST_KEYWORDS:
-            if isinstance(schema.get(keyword), list):
-                within = deeper if keyword in _DESCENDING_KEYWORDS else stack
-                out[keyword] = [
-                    self._compile(sub, f"{pointer}/{keyword}/{i}", state, within)
-                    for i, sub in enumerate(schema[keyword])
-                ]
-        for keyword in _SCHEMA_MAP_KEYWORDS:
-            if isinstance(schema.get(keyword), dict):
-                within = deeper if keyword in _DESCENDING_KEYWORDS else stack
+        for keyword in known:
+            if keyword in _VALUE_ORDER:
+                continue
+            within = deeper if keyword in _DESCENDING_KEYWORDS else stack
+            sub = schema[keyword]
+            if keyword in _SCHEMA_KEYWORDS:
+                out[keyword] = self._compile(sub, f"{pointer}/{keyword}", state, within)
+            elif keyword in _SCHEMA_LIST_KEYWORDS:
+                if isinstance(sub, list):
+                    out[keyword] = [
+                        self._compile(item, f"{pointer}/{keyword}/{i}", state, within) for i, item in enumerate(sub)
+                    ]
+            elif isinstance(sub, dict):
                 out[keyword] = {
-                    name: self._compile(sub, f"{pointer}/{keyword}/{_escape(name)}", state, within)
-                    for name, sub in schema[keyword].items()
+                    name: self._compile(item, f"{pointer}/{keyword}/{_escape(name)}", state, within)
+                    for name, item in sub.items()
                 }
         extra = schema.get("additionalProperties")
         if isinstance(extra, bool):
@@ -358,6 +370,13 @@ class SchemaCompiler:
                 del out["required"]
 
 
+def _copy_data(value: Any) -> Any:
+    """A copy of instance data (enum lists, defaults...): flat lists of plain values cheaply, the rest deeply."""
+    if isinstance(value, list) and all(item is None or isinstance(item, (str, int, float)) for item in value):
+        return list(value)
+    return copy.deepcopy(value) if isinstance(value, (dict, list)) else value
+
+
 def _escape(name: str) -> str:
     return name.replace("~", "~0").replace("/", "~1")
 
@@ -442,21 +461,31 @@ def attach_defs(schema: dict[str, Any], defs: dict[str, dict[str, Any]]) -> dict
 
 
 def trim_output(schema: dict[str, Any], level: str) -> dict[str, Any] | None:
-    """Less of a response schema for tools/list: `shallow` keeps the top-level fields (and a wrapped list's
-    item fields) without their nested ones; `none` keeps nothing. Results are the same either way."""
+    """Less of a response schema for tools/list. `outline` keeps the top-level fields (and a wrapped list's item
+    fields) with their types only; `shallow` keeps those fields with their descriptions and other keywords but
+    without nested fields; `none` keeps nothing. Either way the schema still accepts every response the full one
+    does, and results are the same."""
     if level == "none":
         return None
+    outline = level == "outline"
 
     def flat(node: Any) -> Any:
         if not isinstance(node, dict):
             return node
+        if outline:
+            kinds = _types_of(node)
+            return {"type": kinds} if kinds else {}
         kept = {k: v for k, v in node.items() if k not in ("properties", "items", "$defs", "anyOf", "oneOf", "allOf")}
         if "anyOf" in node and "type" not in kept:  # a nullable reference: keep its description only
             kept["type"] = ["object", "null"]
         return kept
 
     def level_one(node: dict[str, Any]) -> dict[str, Any]:
-        result = {k: v for k, v in node.items() if k != "$defs"}
+        result: dict[str, Any]
+        if outline:
+            result = {k: node[k] for k in ("type", "required") if k in node}
+        else:
+            result = {k: v for k, v in node.items() if k not in ("$defs", "properties")}
         if isinstance(node.get("properties"), dict):
             result["properties"] = {name: flat(sub) for name, sub in node["properties"].items()}
         return result
@@ -467,3 +496,21 @@ def trim_output(schema: dict[str, Any], level: str) -> dict[str, Any] | None:
         if isinstance(inner, dict) and isinstance(inner.get("items"), dict):
             trimmed["properties"][name] = {**flat(inner), "items": level_one(inner["items"])}
     return trimmed
+
+
+def _types_of(node: dict[str, Any]) -> str | list[str] | None:
+    """The JSON types a compiled schema allows, read from `type` or from the branches of `anyOf`/`oneOf`;
+    None when some branch allows any type."""
+    kinds = node.get("type")
+    if kinds is not None:
+        return kinds if isinstance(kinds, (str, list)) else None
+    branches = node.get("anyOf") or node.get("oneOf")
+    if not isinstance(branches, list) or not branches:
+        return None
+    found: list[str] = []
+    for branch in branches:
+        inner = _types_of(branch) if isinstance(branch, dict) else None
+        if inner is None:
+            return None
+        found += [kind for kind in ([inner] if isinstance(inner, str) else inner) if kind not in found]
+    return found[0] if len(found) == 1 else found

@@ -218,7 +218,7 @@ def check_circular_external(tools: dict[str, dict[str, Any]], out: Path) -> None
 
 def check_duplicate_operation_ids(tools: dict[str, dict[str, Any]], out: Path) -> None:
     assert len(tools) == 3
-    assert [tool["definition"]["_meta"]["openapi"]["operationId"] for tool in tools.values()] == ["items"] * 3
+    assert [tool["binding"]["operationId"] for tool in tools.values()] == ["items"] * 3
     assert [(tool["binding"]["method"], tool["binding"]["path"]) for tool in tools.values()] == [
         ("GET", "/items"),
         ("POST", "/items"),
@@ -229,7 +229,7 @@ def check_duplicate_operation_ids(tools: dict[str, dict[str, Any]], out: Path) -
 def check_colliding_names(tools: dict[str, dict[str, Any]], out: Path) -> None:
     assert len(tools) == 4, "every operation keeps its tool"
     assert all(name.startswith("list_items") for name in tools), list(tools)
-    assert sorted(tool["definition"]["_meta"]["openapi"]["operationId"] for tool in tools.values()) == sorted(
+    assert sorted(tool["binding"]["operationId"] for tool in tools.values()) == sorted(
         ["listItems", "list-items", "ListItems", "list_items"]
     )
 
@@ -287,7 +287,7 @@ def check_template_injection(tools: dict[str, dict[str, Any]], out: Path) -> Non
     assert "{% for i in range(3) %}{{ i }}{% endfor %}" in definition["description"]
     assert "49" not in definition["description"] and "012" not in definition["description"]
     assert definition["title"] == "Get an Item {{ 7 * 7 }} \"\"\" ''' \\ ${x}"  # the HTML tag is stripped from prose
-    assert definition["_meta"]["openapi"]["operationId"] == "get{{ item }}\"\"\"'''\\${x}</script>"
+    assert binding["operationId"] == "get{{ item }}\"\"\"'''\\${x}</script>"
     properties = definition["inputSchema"]["properties"]
     assert properties["item_id"]["description"] == "The {{ item }} \"\"\" ''' \\ ${x} id."
     assert properties["q"]["enum"] == [
@@ -332,11 +332,12 @@ def check_control_and_unicode(tools: dict[str, dict[str, Any]], out: Path) -> No
     assert properties["na_ve"]["description"] == "A name in 日本語."
     assert properties["topping"]["enum"] == ["🍕", "עברית", "\u202e", "a\x00b", "مرحبا"]  # data stays as it is
     assert pizzas["outputSchema"]["properties"]["🍕"]["description"] == "A slice."
-    assert pizzas["_meta"]["openapi"]["operationId"] == "list\x00Pizzas\u202e"
+    pizzas_binding, article_binding = (tool["binding"] for tool in tools.values())
+    assert pizzas_binding["operationId"] == "list\x00Pizzas\u202e"
     wires = [argument["name"] for argument in next(iter(tools.values()))["binding"]["arguments"]]
     assert wires == ["shop_id", "naïve_名前", "nul\x00name", "topping"]
     assert article["title"] == "اقرأ المقال"
-    assert article["_meta"]["openapi"]["path"] == "/مقالات/{id}"
+    assert article_binding["path"] == "/مقالات/{id}"
     init = next((out / "src").glob("*/__init__.py")).read_text(encoding="utf-8")
     assert "Café 🚀" in init and not CONTROL_CHARACTERS.search(init)
 
@@ -510,10 +511,24 @@ def test_hostile_spec(name: str, tmp_path: Path, snapshot: SnapshotAssertion) ->
     out = tmp_path / "out"
     out.mkdir()
     (out / "provenance.json").write_bytes(PREVIOUS)
+    config = tmp_path / "config.yaml"
+    config.write_text("output_schema: full  # the checks below read compiled output schemas in full\n")
     before = sorted(p.name for p in tmp_path.iterdir())
 
     completed = subprocess.run(
-        [sys.executable, "-m", "generator", "generate", "--spec", str(spec), "--out", str(out), *case.extra],
+        [
+            sys.executable,
+            "-m",
+            "generator",
+            "generate",
+            "--spec",
+            str(spec),
+            "--out",
+            str(out),
+            "--config",
+            str(config),
+            *case.extra,
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,

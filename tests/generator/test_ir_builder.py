@@ -8,6 +8,7 @@ from generator.config import build_config
 from generator.ir import Api, Argument
 from generator.ir_builder import all_server_urls, build_api
 from generator.parse import parse_document
+from generator.render import annotation_hints
 from tests.conftest import minimal_spec
 
 
@@ -168,3 +169,28 @@ def test_quirks_are_warnings_with_working_tools() -> None:
     assert list(properties) == ["id", "kind", "when", "cost"]
     assert properties["kind"]["type"] == ["integer", "null", "string"]
     assert properties["when"]["format"] == "date-time"
+
+
+def test_the_description_names_the_returned_fields_whatever_tools_list_carries() -> None:
+    schema = {"type": "object", "properties": {"id": {"type": "integer"}, "subject": {"type": "string"}}}
+    response = {"description": "ok", "content": {"application/json": {"schema": schema}}}
+    document = minimal_spec(**{"/rfis/{id}": {"get": {"summary": "Show an RFI", "responses": {"200": response}}}})
+    parsed = parse_document(document, "spec.yaml")
+    for level in ("full", "outline", "shallow", "none"):
+        config = build_config({"output_schema": level}, "Example API", all_server_urls(parsed.document), "x")
+        (tool,) = build_api(parsed, config, b"")[0].tools
+        assert "Returns an object with `id` and `subject`." in tool.description, level
+        assert (tool.output_schema is None) == (level == "none")
+
+
+def test_listed_hints_mean_the_same_under_mcps_defaults() -> None:
+    defaults = {"readOnlyHint": False, "destructiveHint": True, "idempotentHint": False, "openWorldHint": True}
+    methods = ("get", "put", "post", "delete", "patch")
+    document = minimal_spec(**{"/t": {m: _operation(summary=f"{m} t") for m in methods}})
+    for tool in _api(document).tools:
+        hints = {**defaults, **annotation_hints(tool)}
+        effect = tool.annotations
+        assert hints["readOnlyHint"] == effect.read_only and hints["openWorldHint"] == effect.open_world
+        if not effect.read_only:  # the other two only mean something for tools that change data
+            assert "destructiveHint" in annotation_hints(tool)
+            assert hints["destructiveHint"] == effect.destructive and hints["idempotentHint"] == effect.idempotent

@@ -56,9 +56,9 @@ def test_tools_md_rows_have_title_purpose_and_effect(files: dict[str, str]) -> N
         assert title == definition["title"]
         assert purpose and "\n" not in purpose
         annotations = definition["annotations"]
-        if annotations["readOnlyHint"]:
+        if annotations.get("readOnlyHint"):
             assert effect == "read-only"
-        elif annotations["destructiveHint"]:
+        elif annotations["destructiveHint"]:  # stated by every tool that changes data
             assert effect == "destructive"
         else:
             assert effect == "changes data"

@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import jsonschema
+import pytest
 
-from generator.schema import SchemaCompiler
+from generator.pipeline import build_model
+from generator.schema import SchemaCompiler, trim_output
+from tests.support.instances import example_instance
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def procore_full_outputs(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+    """The Procore spec's response schemas, compiled in full."""
+    config = tmp_path_factory.mktemp("config") / "config.yaml"
+    config.write_text((ROOT / "specs" / "procore.config.yaml").read_text() + "\noutput_schema: full\n")
+    api, _ = build_model(ROOT / "specs" / "procore.yaml", config)
+    outputs = [tool.output_schema for tool in api.tools if tool.output_schema is not None]
+    assert len(outputs) > 40
+    return outputs
 
 
 def _compiler(schemas: dict[str, Any] | None = None, version: str = "3.0") -> SchemaCompiler:
@@ -116,3 +134,78 @@ def test_openapi_31_keywords_are_kept() -> None:
     }
     binary = {"type": "string", "contentMediaType": "image/png"}
     assert compiler.compile(binary, "input", "/x") == binary
+
+
+# -- how much of a response schema tools/list carries ------------------------------------------------------------
+
+_RESPONSE = {
+    "type": "object",
+    "description": "An RFI.",
+    "properties": {
+        "id": {"type": ["integer", "null"], "description": "ID of the RFI."},
+        "status": {"type": ["string", "null"], "enum": ["open", "closed", None], "description": "Where it stands."},
+        "manager": {
+            "anyOf": [{"type": "object", "properties": {"id": {"type": "integer"}}}, {"type": "null"}],
+            "description": "Who manages it.",
+        },
+        "anything": {"description": "Free-form."},
+    },
+    "required": ["id"],
+}
+
+
+def test_outline_keeps_top_level_fields_with_their_types_only() -> None:
+    assert trim_output(_RESPONSE, "outline") == {
+        "type": "object",
+        "required": ["id"],
+        "properties": {
+            "id": {"type": ["integer", "null"]},
+            "status": {"type": ["string", "null"]},
+            "manager": {"type": ["object", "null"]},
+            "anything": {},
+        },
+    }
+
+
+def test_outline_of_a_wrapped_list_keeps_the_item_fields() -> None:
+    wrapped = {
+        "type": "object",
+        "properties": {"result": {"type": "array", "description": "The RFIs.", "items": _RESPONSE}},
+        "required": ["result"],
+    }
+    outline = trim_output(wrapped, "outline")
+    assert outline is not None
+    assert outline["properties"]["result"]["type"] == "array"
+    assert list(outline["properties"]["result"]["items"]["properties"]) == ["id", "status", "manager", "anything"]
+    assert "description" not in json.dumps(outline)
+
+
+def test_shallow_keeps_descriptions_and_none_keeps_nothing() -> None:
+    shallow = trim_output(_RESPONSE, "shallow")
+    assert shallow is not None
+    assert shallow["properties"]["status"] == {
+        "type": ["string", "null"],
+        "enum": ["open", "closed", None],
+        "description": "Where it stands.",
+    }
+    assert shallow["properties"]["manager"] == {"description": "Who manages it.", "type": ["object", "null"]}
+    assert trim_output(_RESPONSE, "none") is None
+
+
+@pytest.mark.parametrize("level", ["outline", "shallow"])
+def test_trimmed_output_schemas_accept_every_response_the_full_ones_accept(
+    level: str, procore_full_outputs: list[dict[str, Any]]
+) -> None:
+    checked = 0
+    for schema in procore_full_outputs:
+        trimmed = trim_output(schema, level)
+        assert trimmed is not None
+        jsonschema.Draft202012Validator.check_schema(trimmed)
+        full, lean = jsonschema.Draft202012Validator(schema), jsonschema.Draft202012Validator(trimmed)
+        filled = example_instance(schema)
+        nulls = {name: None for name in schema.get("properties", {}) if name not in schema.get("required", [])}
+        for response in (filled, {**filled, **nulls}):
+            if full.is_valid(response):
+                assert lean.is_valid(response), (level, response)
+                checked += 1
+    assert checked >= len(procore_full_outputs)

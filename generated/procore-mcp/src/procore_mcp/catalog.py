@@ -134,4 +134,6 @@ def describe(entry: dict[str, Any]) -> dict[str, Any]:
     described["annotations"] = definition.get("annotations", {})
     described["method"] = binding["method"]
     described["path"] = binding["path"]
+    if "operationId" in binding:
+        described["operationId"] = binding["operationId"]
     return described
