@@ -4,6 +4,8 @@ auth schemes, backoff and Retry-After parsing. Real httpx objects, no transport.
 from __future__ import annotations
 
 import base64
+import os
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -91,3 +93,32 @@ def test_retry_waits_come_from_the_api_and_backoff_is_capped(runtime: dict[str, 
     date = "Wed, 21 Oct 2015 07:28:00 GMT"
     assert sending.retry_after(httpx.Response(503, headers={"Retry-After": date})) == 0.0
     assert all(0 < sending.backoff(attempt) <= sending.BACKOFF_CAP_SECONDS for attempt in range(1, 12))
+
+
+_LEAN_IMPORT = """
+import sys
+import procore_mcp.server
+loaded = set(sys.modules)
+print("client" if "mcp.client" in loaded else "no-client", "framework" if "mcp.server.mcpserver" in loaded else "no-framework")
+from mcp import Client
+from mcp.server import MCPServer
+import mcp
+print(Client.__name__, MCPServer.__name__, mcp.Client is Client)
+"""
+
+
+def test_the_server_starts_without_the_sdks_client_and_framework_yet_both_still_import(installed_package: Path) -> None:
+    completed = subprocess.run(
+        [sys.executable, "-c", _LEAN_IMPORT], capture_output=True, text=True, check=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(installed_package)},
+    )  # fmt: skip
+    assert completed.stdout.split() == ["no-client", "no-framework", "Client", "MCPServer", "True"]
+
+
+def test_an_sdk_imported_first_is_left_as_it_is(installed_package: Path) -> None:
+    code = "import mcp, sys\nbefore = sys.modules['mcp']\nimport procore_mcp.server\nprint(sys.modules['mcp'] is before, 'mcp.client' in sys.modules)"
+    completed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(installed_package)},
+    )  # fmt: skip
+    assert completed.stdout.split() == ["True", "True"]

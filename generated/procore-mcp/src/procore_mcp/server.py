@@ -12,6 +12,10 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from procore_mcp import sdk
+
+sdk.load_lean()  # before the first import of the SDK
+
 import anyio
 import httpx
 import mcp.types as types
@@ -340,17 +344,22 @@ def _http_error(response: httpx.Response) -> str:
     return message
 
 
-async def _on_list_tools(ctx: Any, params: Any) -> types.ListToolsResult:
-    return types.ListToolsResult(tools=_tool_list(mode()))
+@cache
+def _list_envelope() -> dict[str, Any]:
+    """The fields of a tools/list result besides the tools (cache hints, result type), as the SDK fills them."""
+    envelope = types.ListToolsResult(tools=[]).model_dump(by_alias=True, mode="json", exclude_none=True)
+    del envelope["tools"]
+    return envelope
+
+
+async def _on_list_tools(ctx: Any, params: Any) -> dict[str, Any]:
+    # The definitions as they are: the SDK validates the result against the connection's protocol version
+    # before sending it, so building a model of each tool first would only add another pass over thousands.
+    return {**_list_envelope(), "tools": listed_definitions()}
 
 
 async def _on_call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
     return await call_tool(params.name, params.arguments or {})
-
-
-@cache
-def _tool_list(chosen_mode: str) -> list[types.Tool]:
-    return [types.Tool.model_validate(definition) for definition in listed_definitions()]
 
 
 def build_server() -> Server[Any]:
