@@ -475,7 +475,11 @@ def trim_output(schema: dict[str, Any], level: str) -> dict[str, Any] | None:
         if outline:
             kinds = _types_of(node)
             return {"type": kinds} if kinds else {}
-        kept = {k: v for k, v in node.items() if k not in ("properties", "items", "$defs", "anyOf", "oneOf", "allOf")}
+        kept = {
+            k: v
+            for k, v in node.items()
+            if k not in ("properties", "items", "$defs", "$ref", "anyOf", "oneOf", "allOf")
+        }
         if "anyOf" in node and "type" not in kept:  # a nullable reference: keep its description only
             kept["type"] = ["object", "null"]
         return kept

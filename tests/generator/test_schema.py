@@ -209,3 +209,12 @@ def test_trimmed_output_schemas_accept_every_response_the_full_ones_accept(
                 assert lean.is_valid(response), (level, response)
                 checked += 1
     assert checked >= len(procore_full_outputs)
+
+
+@pytest.mark.parametrize("level", ["outline", "shallow"])
+def test_trimming_leaves_no_reference_to_the_definitions_it_drops(level: str) -> None:
+    node = {"type": "object", "properties": {"name": {"type": "string"}, "parent": {"$ref": "#/$defs/Node"}}}
+    full = {**node, "properties": {**node["properties"], "parent": {"$ref": "#/$defs/Node", "description": "Up."}}}
+    trimmed = trim_output({**full, "$defs": {"Node": node}}, level)
+    assert trimmed is not None and "$ref" not in json.dumps(trimmed)
+    jsonschema.Draft202012Validator(trimmed).validate({"name": "a", "parent": {"name": "b"}})
