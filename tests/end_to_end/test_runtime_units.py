@@ -23,10 +23,11 @@ def runtime(installed_package: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
     for name in [m for m in sys.modules if m == "procore_mcp" or m.startswith("procore_mcp.")]:
         monkeypatch.delitem(sys.modules, name)
     import procore_mcp.auth as auth  # type: ignore[import-not-found]
+    import procore_mcp.dispatch as dispatch  # type: ignore[import-not-found]
     import procore_mcp.sending as sending  # type: ignore[import-not-found]
     import procore_mcp.server as server  # type: ignore[import-not-found]
 
-    yield {"server": server, "auth": auth, "sending": sending}
+    yield {"server": server, "dispatch": dispatch, "auth": auth, "sending": sending}
 
 
 def _response(content: bytes, content_type: str, status: int = 200) -> httpx.Response:
@@ -35,7 +36,7 @@ def _response(content: bytes, content_type: str, status: int = 200) -> httpx.Res
 
 
 def test_text_and_binary_responses(runtime: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
-    server = runtime["server"]
+    server, dispatch = runtime["server"], runtime["dispatch"]
     monkeypatch.setenv("PROCORE_TOKEN_FILE", "/nonexistent/tokens.json")
     binding: dict[str, Any] = {"method": "GET", "path": "/x", "arguments": [], "auth": []}
     monkeypatch.setitem(
@@ -43,9 +44,9 @@ def test_text_and_binary_responses(runtime: dict[str, Any], monkeypatch: pytest.
         "export",
         {"definition": {"name": "export", "inputSchema": {"type": "object"}}, "binding": binding},
     )
-    text = server._structured("export", binding, _response(b"a,b\n1,2\n", "text/csv"), {})
+    text = dispatch._structured("export", binding, _response(b"a,b\n1,2\n", "text/csv"), {})
     assert text.is_error is False and text.content[0].text == "a,b\n1,2\n"
-    pdf = server._structured("export", binding, _response(b"%PDF-1.7 bytes", "application/pdf"), {})
+    pdf = dispatch._structured("export", binding, _response(b"%PDF-1.7 bytes", "application/pdf"), {})
     assert pdf.content[0].type == "resource"
     assert base64.b64decode(pdf.content[0].resource.blob) == b"%PDF-1.7 bytes"
     assert pdf.content[0].resource.mime_type == "application/pdf"
@@ -54,10 +55,10 @@ def test_text_and_binary_responses(runtime: dict[str, Any], monkeypatch: pytest.
 def test_json_that_breaks_the_output_schema_is_reported_not_hidden(
     runtime: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    server = runtime["server"]
+    server, dispatch = runtime["server"], runtime["dispatch"]
     monkeypatch.setenv("PROCORE_TOKEN_FILE", "/nonexistent/tokens.json")
     entry = server.tools()["show_the_signed_in_user"]
-    result = server._structured(
+    result = dispatch._structured(
         "show_the_signed_in_user", entry["binding"], _response(b'{"id": "not a number"}', "application/json"), {}
     )
     assert result.is_error is True
@@ -65,7 +66,9 @@ def test_json_that_breaks_the_output_schema_is_reported_not_hidden(
         "does not match the documented output (id:" in result.content[0].text
         and "not a number" in result.content[0].text
     )
-    wrong_kind = server._structured("show_the_signed_in_user", entry["binding"], _response(b"<html>", "text/html"), {})
+    wrong_kind = dispatch._structured(
+        "show_the_signed_in_user", entry["binding"], _response(b"<html>", "text/html"), {}
+    )
     assert wrong_kind.is_error is True and "text/html instead of JSON" in wrong_kind.content[0].text
 
 
@@ -99,7 +102,8 @@ _LEAN_IMPORT = """
 import sys
 import procore_mcp.server
 loaded = set(sys.modules)
-print("client" if "mcp.client" in loaded else "no-client", "framework" if "mcp.server.mcpserver" in loaded else "no-framework")
+print("client" if "mcp.client" in loaded else "no-client", "framework" if "mcp.server.mcpserver" in loaded else "no-framework",
+      "http" if {"httpx", "procore_mcp.dispatch"} & loaded else "no-http")
 from mcp import Client
 from mcp.server import MCPServer
 import mcp
@@ -107,12 +111,14 @@ print(Client.__name__, MCPServer.__name__, mcp.Client is Client)
 """
 
 
-def test_the_server_starts_without_the_sdks_client_and_framework_yet_both_still_import(installed_package: Path) -> None:
+def test_the_server_starts_without_the_http_stack_or_the_sdks_client_and_framework_yet_both_still_import(
+    installed_package: Path,
+) -> None:
     completed = subprocess.run(
         [sys.executable, "-c", _LEAN_IMPORT], capture_output=True, text=True, check=True, timeout=120,
         env={**os.environ, "PYTHONPATH": str(installed_package)},
     )  # fmt: skip
-    assert completed.stdout.split() == ["no-client", "no-framework", "Client", "MCPServer", "True"]
+    assert completed.stdout.split() == ["no-client", "no-framework", "no-http", "Client", "MCPServer", "True"]
 
 
 def test_an_sdk_imported_first_is_left_as_it_is(installed_package: Path) -> None:

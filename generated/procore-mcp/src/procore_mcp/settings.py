@@ -6,8 +6,10 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 ENV_PREFIX = "PROCORE"
 DISTRIBUTION = "procore-mcp"
@@ -82,6 +84,8 @@ def timeouts() -> httpx.Timeout:
     """Connect and read timeouts; `_TIMEOUT` sets the read (and write) timeout."""
     read = _number(TIMEOUT, DEFAULT_READ_TIMEOUT, 0.001)
     connect = _number(CONNECT_TIMEOUT, min(DEFAULT_CONNECT_TIMEOUT, read), 0.001)
+    import httpx  # here, not at the top: the listing side of the server reads settings without the HTTP stack
+
     return httpx.Timeout(read, connect=connect)
 
 
