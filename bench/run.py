@@ -73,16 +73,27 @@ def generate(spec: Path, out: Path, *extra: str) -> None:
                    cwd=ROOT, check=True)  # fmt: skip
 
 
-def cold_start(command: list[str], env: dict[str, str]) -> tuple[float, int, int]:
+def _size(value: Any) -> int:
+    return len(json.dumps(value, separators=(",", ":")).encode())
+
+
+def prompt_bytes(tools: list[dict[str, Any]]) -> int:
+    """What a model is given of each tool by clients that pass on name, description and input schema only
+    (output schemas, titles and annotations stay with the client)."""
+    return sum(_size({k: tool[k] for k in ("name", "description", "inputSchema") if k in tool}) for tool in tools)
+
+
+def cold_start(command: list[str], env: dict[str, str]) -> tuple[float, int, int, int]:
     """Seconds from spawn to the complete tools/list response, read raw from stdout (no client parsing).
 
-    Returns the median over RUNS, the response's tools array size in bytes, and the tool count.
+    Returns the median over RUNS, the response's tools array size in bytes, the tool count, and the bytes of
+    the tools' names, descriptions and input schemas.
     """
     initialize = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
         "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "bench", "version": "1"}}}
     messages = [initialize, {"jsonrpc": "2.0", "method": "notifications/initialized"},
                 {"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}}]  # fmt: skip
-    durations, size, count = [], 0, 0
+    durations, size, count, prompt = [], 0, 0, 0
     for _ in range(RUNS):
         start = time.perf_counter()
         process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
@@ -101,8 +112,8 @@ def cold_start(command: list[str], env: dict[str, str]) -> tuple[float, int, int
         process.kill()
         process.wait()
         tools = json.loads(line)["result"]["tools"]
-        size, count = len(json.dumps(tools, separators=(",", ":")).encode()), len(tools)
-    return statistics.median(durations), size, count
+        size, count, prompt = _size(tools), len(tools), prompt_bytes(tools)
+    return statistics.median(durations), size, count, prompt
 
 
 class _Me(BaseHTTPRequestHandler):
@@ -190,12 +201,13 @@ def main() -> int:
         out = work / package / label.replace(" ", "_").replace(",", "")
         generate(spec, out, *extra)
         env = {**base_env, "PYTHONPATH": str(out / "src")}
-        ours_static, ours_bytes, ours_count = cold_start([PYTHON, "-m", package], env)
-        theirs_static, theirs_bytes, theirs_count = cold_start([PYTHON, str(ROOT / "bench" / "fastmcp_server.py"), str(spec)], base_env)
+        ours_static, ours_bytes, ours_count, ours_prompt = cold_start([PYTHON, "-m", package], env)
+        theirs_static, theirs_bytes, theirs_count, theirs_prompt = cold_start([PYTHON, str(ROOT / "bench" / "fastmcp_server.py"), str(spec)], base_env)
         rows.append(Row(f"{label}: cold start to tools/list, static", ours_static, theirs_static, "s", "<= 0.25x"))
         rows.append(Row(f"{label}: tools/list bytes per tool", ours_bytes / ours_count, theirs_bytes / theirs_count, "B", "<= 0.6x"))
+        rows.append(Row(f"{label}: name, description and inputSchema bytes per tool", ours_prompt / ours_count, theirs_prompt / theirs_count, "B"))
         rows.append(Row(f"{label}: tools/list total", ours_bytes / 1024, theirs_bytes / 1024, "KB"))
-        catalog_start, catalog_bytes, _ = cold_start([PYTHON, "-m", package], {**env, "PROCORE_MODE": "catalog"})
+        catalog_start, catalog_bytes, _, _ = cold_start([PYTHON, "-m", package], {**env, "PROCORE_MODE": "catalog"})
         rows.append(Row(f"{label}: cold start to tools/list, catalog mode", catalog_start, None, "s", "<= 1.0 s"))
         rows.append(Row(f"{label}: tools/list bytes, catalog mode", catalog_bytes / 1024, None, "KB", "< 8 KB"))
 
@@ -221,7 +233,9 @@ def main() -> int:
         f"`make bench` on {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. Cold start is",
         "measured from spawning the server to reading its complete tools/list response from stdout (no client",
         "parsing); medians of 3 runs. Added latency: median over 60 calls through the MCP client over stdio, minus",
-        "the median of direct httpx requests to the same local endpoint.",
+        "the median of direct httpx requests to the same local endpoint. \"Name, description and inputSchema\"",
+        "is what a model reads of each tool through clients that pass on only those (output schemas, titles and",
+        "annotations stay with the client).",
         "",
     ]
     text = "\n".join(header + table) + "\n"
