@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import stat
 import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -124,3 +126,34 @@ def test_console_script_and_version(installed_package: Path) -> None:
     )  # fmt: skip
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.startswith("procore-mcp ")
+
+
+def test_a_client_that_stops_reading_ends_the_server_quietly(
+    installed_package: Path, fake_procore: FakeProcore
+) -> None:
+    environment = server_environment(installed_package, fake_procore, PROCORE_ACCESS_TOKEN="fixed-token")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "procore_mcp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env=environment,
+    )  # fmt: skip
+    assert server.stdin is not None and server.stdout is not None and server.stderr is not None
+    hello = {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "gone", "version": "1"}}
+    server.stdin.write(
+        (json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": hello}) + "\n").encode()
+    )
+    server.stdin.flush()
+    assert b'"id":1' in server.stdout.readline().replace(b" ", b"")
+    server.stdout.close()  # the client stops reading (it is on its way out)...
+    for message in (
+        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+        {"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
+    ):
+        server.stdin.write((json.dumps(message) + "\n").encode())
+    server.stdin.flush()
+    time.sleep(1)  # ...the answer meets the closed pipe...
+    server.stdin.close()  # ...and the client's end of the input closes as it exits
+    try:
+        assert server.wait(timeout=60) == 0
+    finally:
+        server.kill()
+    assert "Traceback" not in server.stderr.read().decode()

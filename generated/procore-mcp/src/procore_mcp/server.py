@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from functools import cache
 from importlib import resources
@@ -92,6 +93,18 @@ def build_server() -> Server[Any]:
     )
 
 
+def run_stdio() -> int:
+    """Serve over stdio until the client closes stdin; a client that leaves without closing ends it quietly."""
+    try:
+        anyio.run(serve_stdio)
+    except* (BrokenPipeError, ConnectionResetError):
+        # Nobody reads our answers any more: stop, and keep the interpreter from failing to flush stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    return 0
+
+
 async def serve_stdio() -> None:
     from mcp.server.stdio import stdio_server
 
@@ -136,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.transport == "http":
             serve_http(args.host, args.port)
         else:
-            anyio.run(serve_stdio)
+            return run_stdio()
     except KeyboardInterrupt:
         return 130
     return 0
