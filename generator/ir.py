@@ -86,6 +86,9 @@ class Tool:
     """Listed as a static tool in hybrid mode (the config's `hybrid_static` rules); others via the catalog."""
     documented_response: bool = False
     """True when the spec gives a 2xx JSON response schema (the quality gate then expects an outputSchema)."""
+    full_output_schema: JsonSchema | None = None
+    """The whole response schema when tools/list carries less of it (`output_schema` other than `full`):
+    catalog mode's `describe_operation` shows it."""
 
 
 @dataclass(frozen=True)

@@ -517,6 +517,7 @@ class _ToolBuilder:
             operation_id=str(op.operation.get("operationId", "")),
             tags=tags,
             documented_response=_documents_json_response(op),
+            full_output_schema=full_output if output_schema != full_output else None,
             curated=any(
                 rule.matches(op.method, op.path, str(op.operation.get("operationId", "")), tags)
                 for rule in self.config.hybrid_static

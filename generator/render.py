@@ -188,6 +188,7 @@ def render_package(
         "spec_name": spec_name,
         "runtime": runtime,
         "tools": [tool_definition(tool) for tool in api.tools],
+        "full_output_schemas": {t.name: t.full_output_schema for t in api.tools if t.full_output_schema is not None},
         "tool_groups": tool_groups(runtime),
         "bound_settings": bound_settings(api),
         "package_version": package_version(api),

@@ -29,7 +29,7 @@ def test_catalog_mode_lists_three_meta_tools_and_reaches_every_operation(
     async def body(client: Client) -> Any:
         listed = await client.list_tools()
         found = await client.call_tool("search_operations", {"query": "rfi", "limit": 5})
-        described = await client.call_tool("describe_operation", {"name": "show_the_signed_in_user"})
+        described = await client.call_tool("describe_operation", {"name": "list_rfis_in_a_project"})
         called = await client.call_tool("call_operation", {"name": "show_the_signed_in_user", "arguments": {}})
         invalid = await client.call_tool("call_operation", {"name": "show_an_rfi", "arguments": {"id": "x"}})
         unknown = await client.call_tool("describe_operation", {"name": "no_such_tool"})
@@ -43,8 +43,15 @@ def test_catalog_mode_lists_three_meta_tools_and_reaches_every_operation(
     assert _listing_bytes(listed) < 8 * 1024
     names = [r["name"] for r in found.structured_content["results"]]
     assert names and all("rfi" in name for name in names)
-    assert described.structured_content["inputSchema"]["type"] == "object"
-    assert (described.structured_content["method"], described.structured_content["path"]) == ("GET", "/rest/v1.0/me")
+    about = described.structured_content
+    assert about["inputSchema"]["type"] == "object"
+    assert (about["method"], about["path"]) == ("GET", "/rest/v1.0/projects/{project_id}/rfis")
+    # The whole response schema (tools/list only outlines it), and where each argument goes.
+    manager = about["outputSchema"]["properties"]["result"]["items"]["properties"]["rfi_manager"]
+    assert manager["properties"]["name"]["description"] == "The user's full name."
+    assert {"argument": "project_id", "in": "path", "name": "project_id"} in about["arguments"]
+    company = {"argument": "procore_company_id", "in": "header", "name": "Procore-Company-Id"}
+    assert {**company, "default": "setting PROCORE_COMPANY_ID"} in about["arguments"]
     assert called.is_error is False and called.structured_content["login"] == "pat@example.com"
     assert invalid.is_error is True and "id: 'x' is not of type 'integer'" in invalid.content[0].text
     assert unknown.is_error is True and "search_operations" in unknown.content[0].text

@@ -126,14 +126,38 @@ def search(tools: list[dict[str, Any]], arguments: dict[str, Any]) -> dict[str, 
     return {"results": results, "total": len(found)}
 
 
+@cache
+def full_output_schemas() -> dict[str, Any]:
+    """Whole response schemas of the tools whose listing outlines them; read on the first `describe`."""
+    text = resources.files(__package__).joinpath("output_schemas.json").read_text(encoding="utf-8")
+    schemas: dict[str, Any] = json.loads(text)["outputSchemas"]
+    return schemas
+
+
+def _argument(argument: dict[str, Any]) -> dict[str, Any]:
+    """Where one argument travels, and what the server fills in by itself (names of settings, never values)."""
+    shown = {"argument": argument["property"], "in": argument["in"], "name": argument["name"]}
+    if argument.get("env"):
+        shown["default"] = "setting " + argument["env"]
+    if argument.get("token"):
+        shown["default"] = "the stored " + argument["token"].replace("_", " ")
+    if argument.get("hidden"):
+        shown["filledByServer"] = True
+    return shown
+
+
 def describe(entry: dict[str, Any]) -> dict[str, Any]:
     definition, binding = entry["definition"], entry["binding"]
     described = {key: definition[key] for key in ("name", "title", "description", "inputSchema") if key in definition}
-    if "outputSchema" in definition:
-        described["outputSchema"] = definition["outputSchema"]
+    output = full_output_schemas().get(definition["name"], definition.get("outputSchema"))
+    if output is not None:
+        described["outputSchema"] = output
     described["annotations"] = definition.get("annotations", {})
     described["method"] = binding["method"]
     described["path"] = binding["path"]
     if "operationId" in binding:
         described["operationId"] = binding["operationId"]
+    described["arguments"] = [_argument(argument) for argument in binding["arguments"]]
+    if "body" in binding:
+        described["bodyMediaType"] = binding["body"]["mediaType"]
     return described
