@@ -173,3 +173,16 @@ def test_help_explains_every_option_and_the_exit_codes() -> None:
     for command in (parser, *commands.choices.values()):
         for action in command._actions:
             assert action.help, (command.prog, action.option_strings)
+
+
+def test_a_large_static_api_gets_a_note_about_catalog_mode(tmp_path: Path) -> None:
+    spec = _large_spec(tmp_path)
+    static = _run("generate", "--spec", str(spec), "--out", str(tmp_path / "static"))
+    assert static.returncode == 0
+    lines = static.stdout.strip().splitlines()
+    assert len(lines) == 2 and SUMMARY.match(lines[0])
+    assert lines[1].startswith(f"{tmp_path / 'static'}: note: {PROGRESS_THRESHOLD + 1} tools listed one by one")
+    catalog = _run("generate", "--spec", str(spec), "--out", str(tmp_path / "catalog"), "--mode", "catalog")
+    assert catalog.returncode == 0 and "note:" not in catalog.stdout
+    quiet = _run("generate", "--spec", str(spec), "--out", str(tmp_path / "quiet"), "--quiet")
+    assert quiet.stdout == ""
