@@ -540,10 +540,13 @@ def _serialization(parameter: dict[str, Any], location: str) -> tuple[str, bool 
     )
 
 
+_NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]")
+
+
 def _is_weak(description: str, name: str) -> bool:
     """No description, or one that only repeats the property's name ("Page" for `page`)."""
-    bare = re.sub(r"[^a-z0-9]", "", description.lower())
-    return not bare or bare == re.sub(r"[^a-z0-9]", "", name.lower())
+    bare = _NOT_ALPHANUMERIC.sub("", description.lower())
+    return not bare or bare == _NOT_ALPHANUMERIC.sub("", name.lower())
 
 
 def _documents_json_response(op: _Operation) -> bool:

@@ -36,13 +36,19 @@ _MINOR_WORDS = frozenset(
 )
 
 
+_PLURAL_ACRONYM = re.compile(r"([A-Z]{2,})s(?![a-z])")
+_LOWER_THEN_UPPER = re.compile(r"([a-z0-9])([A-Z])")
+_ACRONYM_THEN_WORD = re.compile(r"([A-Z]+)([A-Z][a-z])")
+_NOT_A_WORD = re.compile(r"[^A-Za-z0-9]+")
+
+
 def split_words(text: str) -> list[str]:
     """Split prose, snake_case, kebab-case or CamelCase (`RestV10ProjectsGet`) into lower-case words."""
     # A plural acronym (`RFIs`) is one word, not `RF` + `Is`.
-    spaced = re.sub(r"([A-Z]{2,})s(?![a-z])", lambda m: m.group(1).capitalize() + "s", text)
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", spaced)
-    spaced = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", spaced)
-    return [w for w in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if w]
+    spaced = _PLURAL_ACRONYM.sub(lambda m: m.group(1).capitalize() + "s", text)
+    spaced = _LOWER_THEN_UPPER.sub(r"\1 \2", spaced)
+    spaced = _ACRONYM_THEN_WORD.sub(r"\1 \2", spaced)
+    return [w for w in _NOT_A_WORD.split(spaced.lower()) if w]
 
 
 def snake_case(text: str) -> str:

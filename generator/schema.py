@@ -237,7 +237,8 @@ class SchemaCompiler:
             return self._compile_ref(schema, ref, pointer, state, stack)
 
         # The schema's own keys, in the fixed order output takes (a schema has few keys; the keyword lists are long).
-        known = sorted((key for key in schema if key in _KEYWORD_ORDER), key=_KEYWORD_ORDER.__getitem__)
+        known = [key for key in schema if key in _KEYWORD_ORDER]
+        known.sort(key=_KEYWORD_ORDER.__getitem__)
         out: dict[str, Any] = {}
         for keyword in known:
             if keyword not in _VALUE_ORDER:
@@ -282,7 +283,8 @@ class SchemaCompiler:
         elif isinstance(extra, dict):
             out["additionalProperties"] = self._compile(extra, f"{pointer}/additionalProperties", state, deeper)
 
-        self._check_enum_and_format(out, pointer)
+        if "enum" in out or "format" in out:
+            self._check_enum_and_format(out, pointer)
         if self.openapi_version == "3.0" and schema.get("nullable") is True:
             _make_nullable(out)
         if schema.get("type") == "file":  # Swagger 2.0 leftovers

@@ -7,6 +7,10 @@ import re
 
 _LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]+)\)")
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>")
+_BREAK_TAG = re.compile(r"<br\s*/?>|</p>", re.IGNORECASE)
+_BLANK_LINE = re.compile(r"\n\s*\n")
+_CODE_SPAN = re.compile(r"(`[^`]*`)")
+_ENDS_A_PARAGRAPH = re.compile(r"[.!?:)`\]\"']$")
 _TRUNCATED = re.compile(r"(\.\.\.|…)\s*$")
 # A sentence ends at . ! or ? followed by white space or the end, not after a common abbreviation.
 _SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)[.!?](?=[\s)\]]|$)")
@@ -28,13 +32,13 @@ def absolute_links(text: str, base_url: str) -> str:
 
 def strip_html(text: str) -> str:
     """Drop HTML tags (a `<br>` or a `</p>` becomes a break) and decode entities."""
-    text = re.sub(r"<br\s*/?>|</p>", "\n", text, flags=re.IGNORECASE)
+    text = _BREAK_TAG.sub("\n", text)
     return html.unescape(_TAG.sub("", text))
 
 
 def normalize_whitespace(text: str) -> str:
     """One space between words; paragraphs kept as blank-line breaks; single line breaks joined."""
-    paragraphs = re.split(r"\n\s*\n", text.strip())
+    paragraphs = _BLANK_LINE.split(text.strip())
     cleaned = [" ".join(p.split()) for p in paragraphs]
     return "\n\n".join(p for p in cleaned if p)
 
@@ -65,14 +69,14 @@ _DOUBLED = re.compile(r"\b(\w+)(\s+)\1\b", re.IGNORECASE)
 
 def drop_doubled_words(text: str) -> str:
     """`the the` -> `the`, `RFI RFI manager` -> `RFI manager` (code spans left alone)."""
-    parts = re.split(r"(`[^`]*`)", text)
+    parts = _CODE_SPAN.split(text)
     return "".join(part if part.startswith("`") else _DOUBLED.sub(r"\1", part) for part in parts)
 
 
 def end_paragraphs(text: str) -> str:
     """Close every paragraph with a full stop when it ends without terminal punctuation."""
     paragraphs = text.split("\n\n")
-    return "\n\n".join(p if not p or re.search(r"[.!?:)`\]\"']$", p) else p + "." for p in paragraphs)
+    return "\n\n".join(p if not p or _ENDS_A_PARAGRAPH.search(p) else p + "." for p in paragraphs)
 
 
 def clean_prose(text: str, base_url: str, budget: int | None = None) -> str:
