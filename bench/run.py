@@ -34,6 +34,8 @@ SPEC = ROOT / "specs" / "procore.yaml"
 CONFIG = ROOT / "specs" / "procore.config.yaml"
 CATALOG = ROOT.parent / "shared" / "specs" / "procore-catalog.json"
 RUNS = 3
+COLD_RUNS = 5
+SETTLE = 1.0
 CALLS = 60
 
 
@@ -83,37 +85,52 @@ def prompt_bytes(tools: list[dict[str, Any]]) -> int:
     return sum(_size({k: tool[k] for k in ("name", "description", "inputSchema") if k in tool}) for tool in tools)
 
 
-def cold_start(command: list[str], env: dict[str, str]) -> tuple[float, int, int, int]:
-    """Seconds from spawn to the complete tools/list response, read raw from stdout (no client parsing).
+Launch = tuple[list[str], dict[str, str]]
+"""A server command and its environment."""
 
-    Returns the median over RUNS, the response's tools array size in bytes, the tool count, and the bytes of
-    the tools' names, descriptions and input schemas.
-    """
-    initialize = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-        "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "bench", "version": "1"}}}
-    messages = [initialize, {"jsonrpc": "2.0", "method": "notifications/initialized"},
-                {"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}}]  # fmt: skip
-    durations, size, count, prompt = [], 0, 0, 0
-    for _ in range(RUNS):
-        start = time.perf_counter()
-        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
-        assert process.stdin is not None and process.stdout is not None
-        process.stdin.write((json.dumps(messages[0]) + "\n").encode())
-        process.stdin.flush()
-        process.stdout.readline()
-        for message in messages[1:]:
-            process.stdin.write((json.dumps(message) + "\n").encode())
-        process.stdin.flush()
-        while True:
-            line = process.stdout.readline()
-            if not line or b'"id":2' in line.replace(b" ", b""):
-                break
-        durations.append(time.perf_counter() - start)
-        process.kill()
-        process.wait()
-        tools = json.loads(line)["result"]["tools"]
-        size, count, prompt = _size(tools), len(tools), prompt_bytes(tools)
-    return statistics.median(durations), size, count, prompt
+_INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+    "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "bench", "version": "1"}}}
+_THEN = [{"jsonrpc": "2.0", "method": "notifications/initialized"},
+         {"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}}]  # fmt: skip
+
+
+def _first_listing(command: list[str], env: dict[str, str]) -> tuple[float, list[dict[str, Any]]]:
+    """Seconds from spawn to the complete tools/list response, read raw from stdout (no client parsing)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write((json.dumps(_INITIALIZE) + "\n").encode())
+    process.stdin.flush()
+    process.stdout.readline()
+    for message in _THEN:
+        process.stdin.write((json.dumps(message) + "\n").encode())
+    process.stdin.flush()
+    while True:
+        line = process.stdout.readline()
+        if not line or b'"id":2' in line.replace(b" ", b""):
+            break
+    seconds = time.perf_counter() - start
+    process.kill()
+    process.wait()
+    time.sleep(SETTLE)  # let the machine finish tearing the process down before the next one starts
+    tools: list[dict[str, Any]] = json.loads(line)["result"]["tools"]
+    return seconds, tools
+
+
+def cold_starts(*launches: Launch) -> list[tuple[float, int, int, int]]:
+    """For each server: the median cold start over COLD_RUNS, its tools array in bytes, the tool count, and
+    the bytes of the tools' names, descriptions and input schemas. The servers take turns run by run, so a
+    busy moment on a shared machine weighs on each of them alike."""
+    durations: list[list[float]] = [[] for _ in launches]
+    listings: list[list[dict[str, Any]]] = [[] for _ in launches]
+    for _ in range(COLD_RUNS):
+        for index, (command, env) in enumerate(launches):
+            seconds, listings[index] = _first_listing(command, env)
+            durations[index].append(seconds)
+    return [
+        (statistics.median(times), _size(tools), len(tools), prompt_bytes(tools))
+        for times, tools in zip(durations, listings, strict=True)
+    ]
 
 
 class _Me(BaseHTTPRequestHandler):
@@ -201,13 +218,15 @@ def main() -> int:
         out = work / package / label.replace(" ", "_").replace(",", "")
         generate(spec, out, *extra)
         env = {**base_env, "PYTHONPATH": str(out / "src")}
-        ours_static, ours_bytes, ours_count, ours_prompt = cold_start([PYTHON, "-m", package], env)
-        theirs_static, theirs_bytes, theirs_count, theirs_prompt = cold_start([PYTHON, str(ROOT / "bench" / "fastmcp_server.py"), str(spec)], base_env)
+        fastmcp = [PYTHON, str(ROOT / "bench" / "fastmcp_server.py"), str(spec)]
+        catalog_mode = {**env, "PROCORE_MODE": "catalog"}
+        (ours_static, ours_bytes, ours_count, ours_prompt), (theirs_static, theirs_bytes, theirs_count, theirs_prompt), (
+            catalog_start, catalog_bytes, _, _
+        ) = cold_starts(([PYTHON, "-m", package], env), (fastmcp, base_env), ([PYTHON, "-m", package], catalog_mode))
         rows.append(Row(f"{label}: cold start to tools/list, static", ours_static, theirs_static, "s", "<= 0.25x"))
         rows.append(Row(f"{label}: tools/list bytes per tool", ours_bytes / ours_count, theirs_bytes / theirs_count, "B", "<= 0.6x"))
         rows.append(Row(f"{label}: name, description and inputSchema bytes per tool", ours_prompt / ours_count, theirs_prompt / theirs_count, "B"))
         rows.append(Row(f"{label}: tools/list total", ours_bytes / 1024, theirs_bytes / 1024, "KB"))
-        catalog_start, catalog_bytes, _, _ = cold_start([PYTHON, "-m", package], {**env, "PROCORE_MODE": "catalog"})
         rows.append(Row(f"{label}: cold start to tools/list, catalog mode", catalog_start, None, "s", "<= 1.0 s"))
         rows.append(Row(f"{label}: tools/list bytes, catalog mode", catalog_bytes / 1024, None, "KB", "< 8 KB"))
 
@@ -232,10 +251,11 @@ def main() -> int:
         "",
         f"`make bench` on {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. Cold start is",
         "measured from spawning the server to reading its complete tools/list response from stdout (no client",
-        "parsing); medians of 3 runs. Added latency: median over 60 calls through the MCP client over stdio, minus",
-        "the median of direct httpx requests to the same local endpoint. \"Name, description and inputSchema\"",
-        "is what a model reads of each tool through clients that pass on only those (output schemas, titles and",
-        "annotations stay with the client).",
+        "parsing); medians of 5 runs, the servers taking turns run by run. Generation: best of 3 runs. Added",
+        "latency: median over 60 calls through the MCP client over stdio, minus the median of direct httpx",
+        "requests to the same local endpoint. \"Name, description and inputSchema\" is what a model reads of each",
+        "tool through clients that pass on only those (output schemas, titles and annotations stay with the",
+        "client). The machine is shared: compare the ratios, and expect a few tenths of a second of noise.",
         "",
     ]
     text = "\n".join(header + table) + "\n"
