@@ -8,7 +8,7 @@ SPEC := specs/procore.yaml
 CONFIG := specs/procore.config.yaml
 OUT := generated/procore-mcp
 
-.PHONY: venv generate check-generated lint typecheck quality test check dist bench format clean
+.PHONY: venv generate check-generated lint typecheck quality test check dist bench profile format clean
 
 venv: $(STAMP)
 
@@ -52,6 +52,10 @@ dist: check-generated
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) bench/run.py
+
+profile: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) bench/profile.py
 
 format: $(STAMP)
 	$(PY) -m ruff format generator tests
