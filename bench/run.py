@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -189,6 +190,13 @@ def added_latency(params: StdioServerParameters, tool: str, url: str) -> float:
 
 def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-"))
+    try:
+        return measure(work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def measure(work: Path) -> int:
     rows: list[Row] = []
     has_catalog = CATALOG.is_file()
     if not has_catalog:
