@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -56,9 +57,12 @@ def test_an_error_in_the_child_is_raised_in_the_caller_without_a_traceback_on_st
 
 @needs_fork
 def test_cancel_stops_the_child() -> None:
-    pending = Pending(os.read, os.open(os.devnull, os.O_RDONLY), 1)
+    pending = Pending(time.sleep, 600)
+    child = pending._process.pid
     pending.cancel()
     assert not pending.in_background
+    with pytest.raises(ProcessLookupError):  # killed and reaped, not left sleeping
+        os.kill(child, 0)
 
 
 @pytest.mark.parametrize("fixture", ["path_item_list.yaml", "response_code_invalid.yaml", "path_without_slash.yaml"])
