@@ -128,3 +128,30 @@ def test_an_sdk_imported_first_is_left_as_it_is(installed_package: Path) -> None
         env={**os.environ, "PYTHONPATH": str(installed_package)},
     )  # fmt: skip
     assert completed.stdout.split() == ["True", "True"]
+
+
+_CIRCULAR_SDK = {
+    "mcp/__init__.py": "MARK = 'whole'\n",
+    "mcp/types.py": "",
+    "mcp/server/__init__.py": "helper = 'from the package'\nfrom mcp.server.lowlevel import Server\n",
+    "mcp/server/lowlevel/__init__.py": "from mcp.server import helper\n\nclass Server:\n    pass\n",
+}
+
+
+def test_an_sdk_that_needs_its_package_init_is_imported_whole(installed_package: Path, tmp_path: Path) -> None:
+    # Deferring `mcp.server` breaks this SDK's import cycle; the server falls back to importing it as usual.
+    for name, text in _CIRCULAR_SDK.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    code = (
+        "from procore_mcp import sdk\n"
+        "sdk.import_lean('mcp.types', 'mcp.server.lowlevel')\n"
+        "import mcp, mcp.server.lowlevel as lowlevel\n"
+        "print(lowlevel.Server.__name__, mcp.MARK, lowlevel.helper)\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=120,
+        env={**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{installed_package}"},
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.split() == ["Server", "whole", "from", "the", "package"]

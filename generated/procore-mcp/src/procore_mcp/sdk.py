@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import sys
 from typing import Any
@@ -30,9 +31,18 @@ def _defer(name: str) -> None:
     sys.modules[name] = module
 
 
-def load_lean() -> None:
-    """Call before the first `import mcp...`; does nothing once the SDK is imported."""
+def import_lean(*modules: str) -> None:
+    """Import these SDK modules with the package modules deferred; does nothing once the SDK is imported.
+
+    Should an SDK version need a package `__init__` while these modules load (a circular import through it,
+    say), everything imported so far from `mcp` is dropped and the caller's own imports load the SDK whole."""
     if any(name in sys.modules for name in DEFERRED_PACKAGES):
         return
     for name in DEFERRED_PACKAGES:
         _defer(name)
+    try:
+        for module in modules:
+            importlib.import_module(module)
+    except ImportError:
+        for name in [name for name in sys.modules if name == "mcp" or name.startswith("mcp.")]:
+            del sys.modules[name]

@@ -13,7 +13,7 @@ from typing import Any
 
 from procore_mcp import sdk
 
-sdk.load_lean()  # before the first import of the SDK
+sdk.import_lean("mcp.types", "mcp.server.lowlevel")  # before the imports below bind them
 
 import anyio
 import mcp.types as types
