@@ -491,7 +491,7 @@ def trim_output(schema: dict[str, Any], level: str) -> dict[str, Any] | None:
         if outline:
             result = {k: node[k] for k in ("type", "required") if k in node}
         else:
-            result = {k: v for k, v in node.items() if k not in ("$defs", "properties")}
+            result = {k: v for k, v in node.items() if k != "$defs"}
         if isinstance(node.get("properties"), dict):
             result["properties"] = {name: flat(sub) for name, sub in node["properties"].items()}
         return result
