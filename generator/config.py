@@ -41,8 +41,8 @@ class GeneratorConfig:
     docs_base_url: str = ""
     description_budget: int = 1200
     output_schema: str = "outline"
-    """How much of each response schema tools/list carries: `outline` (top-level fields and their types),
-    `full`, `shallow` (top-level fields with their descriptions) or `none`."""
+    """How much of each response schema tools/list carries: `outline` (the names of the top-level fields),
+    `full`, `shallow` (top-level fields with their types and descriptions) or `none`."""
     mode: str = "static"
     """`static` (one tool per operation), `catalog` (search, describe and call meta-tools) or `hybrid`."""
     nesting: str = "openapi"

@@ -186,6 +186,8 @@ class _ToolBuilder:
                 for child, sub in result["properties"].items()
             }
         items = result.get("items")
+        if isinstance(items, dict) and "description" in items and _is_weak(str(items["description"]), name):
+            items = result["items"] = {k: v for k, v in items.items() if k != "description"}
         if isinstance(items, dict) and isinstance(items.get("properties"), dict):
             result["items"] = {
                 **items,
@@ -541,12 +543,19 @@ def _serialization(parameter: dict[str, Any], location: str) -> tuple[str, bool 
 
 
 _NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]")
+# Text some specs put where a description should be, telling nothing the schema does not.
+_PLACEHOLDER = re.compile(
+    r"\(?\s*(nested )?(object|array|string|integer|number|boolean|n/?a|none|null|todo|tbd)\s*\)?\.?", re.I
+)
 
 
 def _is_weak(description: str, name: str) -> bool:
-    """No description, or one that only repeats the property's name ("Page" for `page`)."""
+    """No description, one that only repeats the property's name ("Page" for `page`), or a placeholder such as
+    "(nested object)"."""
     bare = _NOT_ALPHANUMERIC.sub("", description.lower())
-    return not bare or bare == _NOT_ALPHANUMERIC.sub("", name.lower())
+    return (
+        not bare or bare == _NOT_ALPHANUMERIC.sub("", name.lower()) or bool(_PLACEHOLDER.fullmatch(description.strip()))
+    )
 
 
 def _documents_json_response(op: _Operation) -> bool:

@@ -463,8 +463,8 @@ def attach_defs(schema: dict[str, Any], defs: dict[str, dict[str, Any]]) -> dict
 
 
 def trim_output(schema: dict[str, Any], level: str) -> dict[str, Any] | None:
-    """Less of a response schema for tools/list. `outline` keeps the top-level fields (and a wrapped list's item
-    fields) with their types only; `shallow` keeps those fields with their descriptions and other keywords but
+    """Less of a response schema for tools/list. `outline` names the top-level fields (and a wrapped list's item
+    fields) and nothing more; `shallow` keeps those fields with their types, descriptions and other keywords but
     without nested fields; `none` keeps nothing. Either way the schema still accepts every response the full one
     does, and results are the same."""
     if level == "none":
@@ -475,8 +475,7 @@ def trim_output(schema: dict[str, Any], level: str) -> dict[str, Any] | None:
         if not isinstance(node, dict):
             return node
         if outline:
-            kinds = _types_of(node)
-            return {"type": kinds} if kinds else {}
+            return {}
         kept = {
             k: v
             for k, v in node.items()
@@ -489,7 +488,7 @@ def trim_output(schema: dict[str, Any], level: str) -> dict[str, Any] | None:
     def level_one(node: dict[str, Any]) -> dict[str, Any]:
         result: dict[str, Any]
         if outline:
-            result = {k: node[k] for k in ("type", "required") if k in node}
+            result = {"type": node["type"]} if "type" in node else {}
         else:
             result = {k: v for k, v in node.items() if k != "$defs"}
         if isinstance(node.get("properties"), dict):
@@ -500,7 +499,9 @@ def trim_output(schema: dict[str, Any], level: str) -> dict[str, Any] | None:
     for name in ("result", "data"):
         inner = schema.get("properties", {}).get(name)
         if isinstance(inner, dict) and isinstance(inner.get("items"), dict):
-            trimmed["properties"][name] = {**flat(inner), "items": level_one(inner["items"])}
+            kinds = _types_of(inner)
+            kept = ({"type": kinds} if kinds else {}) if outline else flat(inner)
+            trimmed["properties"][name] = {**kept, "items": level_one(inner["items"])}
     return trimmed
 
 

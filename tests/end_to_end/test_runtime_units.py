@@ -58,6 +58,9 @@ def test_json_that_breaks_the_output_schema_is_reported_not_hidden(
     server, dispatch = runtime["server"], runtime["dispatch"]
     monkeypatch.setenv("PROCORE_TOKEN_FILE", "/nonexistent/tokens.json")
     entry = server.tools()["show_the_signed_in_user"]
+    # A typed output schema, as `output_schema: full` lists it (the default outline only names the fields).
+    typed = {"type": "object", "properties": {"id": {"type": ["integer", "null"]}, "login": {}}}
+    monkeypatch.setitem(entry, "definition", {**entry["definition"], "outputSchema": typed})
     result = dispatch._structured(
         "show_the_signed_in_user", entry["binding"], _response(b'{"id": "not a number"}', "application/json"), {}
     )

@@ -100,11 +100,12 @@ def test_non_object_response_is_wrapped() -> None:
     response = {"description": "ok", "content": {"application/json": {"schema": {"type": "array", "items": {}}}}}
     tool = _api(minimal_spec(**{"/things": {"get": {"responses": {"200": response}}}})).tools[0]
     assert tool.output_wrapped is True
-    assert tool.output_schema == {
+    assert tool.full_output_schema == {
         "type": "object",
         "properties": {"result": {"type": "array", "items": {}}},
         "required": ["result"],
     }
+    assert tool.output_schema == {"type": "object", "properties": {"result": {"type": "array", "items": {}}}}
 
 
 def test_annotations_follow_the_method() -> None:
@@ -194,3 +195,23 @@ def test_listed_hints_mean_the_same_under_mcps_defaults() -> None:
         if not effect.read_only:  # the other two only mean something for tools that change data
             assert "destructiveHint" in annotation_hints(tool)
             assert hints["destructiveHint"] == effect.destructive and hints["idempotentHint"] == effect.idempotent
+
+
+def test_placeholder_descriptions_count_as_missing() -> None:
+    body = {
+        "type": "object",
+        "properties": {
+            "injury": {"type": "object", "description": "(nested object)", "properties": {"part_id": {}}},
+            "witness_ids": {"type": "array", "description": "Witnesses.", "items": {"description": "(Nested Object)"}},
+            "status": {"type": "string", "description": "Status of the record, (nested object) or not."},
+        },
+    }
+    operation = _operation(
+        summary="Create an incident",
+        requestBody={"content": {"application/json": {"schema": body}}},
+    )
+    properties = _api(minimal_spec(**{"/incidents": {"post": operation}})).tools[0].input_schema["properties"]
+    assert properties["injury"]["description"] == "Fields of the injury."
+    assert properties["injury"]["properties"]["part_id"]["description"] == "ID of the part for the injury."
+    assert properties["witness_ids"] == {"type": "array", "description": "Witnesses.", "items": {}}
+    assert properties["status"]["description"] == "Status of the record, (nested object) or not."
