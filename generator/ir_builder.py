@@ -465,7 +465,12 @@ class _ToolBuilder:
             annotations=annotations,
             returns=_returns(*output),
             paginated="page" in schema.get("properties", {}),
-            context=[a.property_name for a in arguments if a.required and a.location in ("path", "header")],
+            # What the model must supply: a setting or the token store fills bound arguments.
+            context=[
+                a.property_name
+                for a in arguments
+                if a.required and a.location in ("path", "header") and not (a.bind_env or a.bind_token or a.hidden)
+            ],
             related=related,
         )
         return "\n\n".join(p.strip() for p in text.strip().split("\n\n") if p.strip())

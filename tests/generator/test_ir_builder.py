@@ -215,3 +215,15 @@ def test_placeholder_descriptions_count_as_missing() -> None:
     assert properties["injury"]["properties"]["part_id"]["description"] == "ID of the part for the injury."
     assert properties["witness_ids"] == {"type": "array", "description": "Witnesses.", "items": {}}
     assert properties["status"]["description"] == "Status of the record, (nested object) or not."
+
+
+def test_needs_names_only_what_the_model_must_supply() -> None:
+    header = {"name": "Company-Id", "in": "header", "required": True, "schema": {"type": "integer"}}
+    path = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    document = minimal_spec(**{"/things/{id}": {"get": _operation(summary="Show a thing", parameters=[header, path])}})
+    parsed = parse_document(document, "spec.yaml")
+    unbound = _api(document).tools[0].description
+    config = build_config({"bindings": {"Company-Id": {"env": "COMPANY_ID"}}}, "Example API", [], "x")
+    bound = build_api(parsed, config, b"")[0].tools[0].description
+    assert "Needs `company_id` and `id`." in unbound
+    assert "Needs `id`." in bound and "`company_id`" not in bound.split("Needs")[1].split(".")[0]
