@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -83,21 +84,50 @@ def _session(source: Path, body: Any, **environment: str) -> Any:
     return anyio.run(run)
 
 
-@pytest.mark.parametrize(
-    ("query", "expected"),
-    [("rfi", ["rfi"]), ("submittal", ["submittal"]), ("daily log", ["daily", "log"]), ("budget", ["budget"])],
-)
-def test_search_ranks_matching_operations_first_across_the_whole_catalog(
-    catalog_package: Path, query: str, expected: list[str]
-) -> None:
-    async def body(client: Client) -> Any:
-        return await client.call_tool("search_operations", {"query": query, "limit": 5})
+# What an agent would type, and the operation it means (method and path; Procore's API facts). The first
+# four are the issue's own; the rest cover verbs, plurals, everyday words and resources named in paths.
+_MEANT = [
+    ("rfi", "GET", r"/projects/\{project_id\}/rfis$"),
+    ("submittal", "GET", r"/submittals$|/submittal_logs$"),
+    ("daily log", "GET", r"daily_logs"),
+    ("budget", "GET", r"/budget_views$"),
+    ("list projects", "GET", r"^/rest/v1\.\d/(companies/\{company_id\}/)?projects$"),
+    ("show project", "GET", r"^/rest/v1\.\d/projects/\{id\}$"),
+    ("create rfi", "POST", r"/rfis$"),
+    ("update submittal", "PATCH", r"/submittals/\{id\}$"),
+    ("delete rfi reply", "DELETE", r"/rfis/\{rfi_id\}/replies/\{id\}$"),
+    ("punch list", "GET", r"/punch_items$"),
+    ("company vendors", "GET", r"^/rest/v1\.\d/(vendors|companies/\{company_id\}/vendors)$"),
+    ("project users", "GET", r"/projects/\{project_id\}/users$"),
+    ("timesheets", "GET", r"/timesheets$"),
+    ("drawing revisions", "GET", r"/drawing_revisions$"),
+    ("weather logs", "GET", r"/weather_logs$"),
+    ("observations", "GET", r"/observations/items$"),
+    ("meetings", "GET", r"/meetings$"),
+    ("commitments", "GET", r"/commitments$|/commitment_contracts$"),
+    ("change events", "GET", r"/change_events$"),
+    ("change order packages", "GET", r"/change_order_packages$"),
+    ("prime contracts", "GET", r"/prime_contracts$"),
+    ("photos", "GET", r"/images$"),
+    ("upload a photo", "POST", r"/images$"),
+    ("incidents", "GET", r"/incidents$"),
+    ("cost codes", "GET", r"/cost_codes$"),
+    ("bid packages", "GET", r"/bid_packages$"),
+]
 
-    found = _session(catalog_package, body)
-    results = found.structured_content["results"]
-    assert found.structured_content["total"] > 5
-    texts = [(r["name"] + " " + r["title"] + " " + r["path"]).lower() for r in results]
-    assert all(all(word in text for word in expected) for text in texts), texts
+
+def test_search_ranks_the_operation_meant_first_across_the_whole_catalog(catalog_package: Path) -> None:
+    async def body(client: Client) -> Any:
+        return [await client.call_tool("search_operations", {"query": query, "limit": 3}) for query, _, _ in _MEANT]
+
+    answers = _session(catalog_package, body)
+    missed = []
+    for (query, method, path), answer in zip(_MEANT, answers, strict=True):
+        results = answer.structured_content["results"]
+        first = results[0] if results else {"method": "", "path": "(nothing found)", "name": ""}
+        if first["method"] != method or not re.search(path, first["path"]):
+            missed.append(f"{query!r}: {first['method']} {first['path']} ({first['name']})")
+    assert not missed, "\n".join(missed)
 
 
 def test_search_filters_by_method_and_read_only(catalog_package: Path) -> None:

@@ -4,13 +4,27 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from functools import cache
 from importlib import resources
 from typing import Any
 
-WEIGHTS = {"name": 3.0, "title": 3.0, "tags": 2.0, "path": 1.5, "summary": 1.0, "params": 0.5}
+# How much a query word found in each field counts (times the word's rarity across the API).
+WEIGHTS = {"name": 3.0, "title": 2.0, "resource": 3.0, "tags": 1.5, "path": 1.0, "summary": 1.0, "params": 0.3}
 META_TOOLS = ("search_operations", "describe_operation", "call_operation")
+# A query's verb, as the kind of operation it asks for (`change`, `get` and `set` are left out: too often nouns
+# or too vague). Without a verb, lists rank before single records, and both before changes.
+INTENTS = {
+    "list": "list", "find": "list", "search": "list", "all": "list",
+    "show": "show", "view": "show", "detail": "show",
+    "create": "create", "add": "create", "new": "create", "upload": "create",
+    "update": "update", "edit": "update", "modify": "update",
+    "delete": "delete", "remove": "delete",
+}  # fmt: skip
+STOP_WORDS = frozenset({"a", "an", "the", "of", "for", "in", "on", "to", "by", "with", "from", "my", "me", "i", "and", "or", "get"})
+SYNONYMS = {"photo": "image", "picture": "image"}
+_VERSION = re.compile(r"v?\d+")
 
 
 @cache
@@ -45,29 +59,60 @@ def _params(schema: dict[str, Any]) -> str:
     return " ".join(names)
 
 
+def _segments(path: str) -> list[str]:
+    """A path's fixed parts, without parameters, version numbers and `rest`: what the operation works on."""
+    return [s for s in path.split("/") if s and s[0] != "{" and s != "rest" and not _VERSION.fullmatch(s.replace(".", ""))]
+
+
+def _kind(name: str, method: str, path: str) -> str:
+    """What an operation does, from its name's verb, else from its method and path."""
+    verb = words(name)[:1]
+    if verb and verb[0] in INTENTS:
+        return INTENTS[verb[0]]
+    if method == "GET":
+        return "show" if path.rstrip("/").endswith("}") else "list"
+    return {"POST": "create", "PUT": "update", "PATCH": "update", "DELETE": "delete"}.get(method, "")
+
+
 class Index:
-    """The words each operation is found by, built on the first search (not at start-up)."""
+    """The words each operation is found by, and how rare each word is; built on the first search."""
 
     def __init__(self, tools: list[dict[str, Any]]) -> None:
         self.tools = tools
         self.fields: list[dict[str, set[str]]] = []
-        self.phrases: list[str] = []
+        self.kinds: list[str] = []
+        self.topics: list[set[str]] = []  # the words of a name besides its verb and version
+        counts: dict[str, int] = {}
         for entry in tools:
             definition, binding = entry["definition"], entry["binding"]
+            segments = _segments(binding["path"])
             texts = {
                 "name": definition["name"],
                 "title": definition.get("title", ""),
+                "resource": segments[-1] if segments else "",
                 "tags": " ".join(binding.get("tags", [])),
-                "path": binding["path"],
+                "path": " ".join(segments),
                 "summary": summary(definition),
                 "params": _params(definition["inputSchema"]),
             }
-            self.fields.append({field: set(words(text)) for field, text in texts.items()})
-            self.phrases.append(" ".join(words(f"{texts['name']} {texts['title']} {texts['tags']}")))
+            fields = {field: set(words(text)) for field, text in texts.items()}
+            self.fields.append(fields)
+            self.kinds.append(_kind(definition["name"], binding["method"], binding["path"]))
+            self.topics.append({w for w in fields["name"] if w not in INTENTS and not _VERSION.fullmatch(w)})
+            for word in fields["name"] | fields["title"] | fields["resource"] | fields["tags"] | fields["path"]:
+                counts[word] = counts.get(word, 0) + 1
+        self.rarity = {word: math.log(1 + len(tools) / count) for word, count in counts.items()}
+        self.unknown = math.log(1 + max(len(tools), 1))
 
     def search(self, query: str, tag: str = "", method: str = "", read_only: bool | None = None) -> list[tuple[float, int]]:
-        terms = words(query)
-        phrase = " ".join(terms)
+        """Matching operations, best first: rare query words found in names and resources count most, an
+        operation must hold most of the query's words, a name the query covers gains, and the query's verb
+        (list, show, create, update, delete) picks the kind of operation."""
+        terms = [SYNONYMS.get(t, t) for t in words(query) if t not in STOP_WORDS] or words(query)
+        intent = next((INTENTS[t] for t in terms if t in INTENTS), "")
+        topic = [t for t in terms if t not in INTENTS] or terms
+        rarities = [self.rarity.get(t, self.unknown) for t in topic]
+        top = max(rarities, default=0.0)
         scored = []
         for position, (entry, fields) in enumerate(zip(self.tools, self.fields, strict=True)):
             binding, definition = entry["binding"], entry["definition"]
@@ -77,17 +122,32 @@ class Index:
                 continue
             if read_only is not None and bool(definition["annotations"].get("readOnlyHint")) != read_only:
                 continue
-            score = 0.0
-            for term in terms:
+            if not terms:
+                scored.append((0.0, position))
+                continue
+            score, matched = 0.0, set()
+            for term, rarity in zip(topic, rarities, strict=True):
+                best = 0.0
                 for field, weight in WEIGHTS.items():
                     if term in fields[field]:
-                        score += weight
-                    elif len(term) >= 3 and any(word.startswith(term) for word in fields[field]):
-                        score += weight / 2
-            if len(terms) > 1 and phrase in self.phrases[position]:
-                score += 3.0
-            if score > 0 or not terms:
-                scored.append((score, position))
+                        best = max(best, weight)
+                    elif best < weight / 2 and len(term) >= 3 and any(w.startswith(term) for w in fields[field]):
+                        best = weight / 2
+                if best:
+                    matched.add(term)
+                    score += best * rarity
+            if not matched:
+                continue
+            score *= len(matched) / len(topic)
+            named = self.topics[position]
+            if named:
+                score += 2.0 * top * len(named & matched) / len(named)
+            kind = self.kinds[position]
+            if intent:
+                score += 1.5 * top if kind == intent else 0.0
+            else:
+                score += {"list": 1.0, "show": 0.5}.get(kind, 0.0) * top
+            scored.append((score, position))
         scored.sort(key=lambda item: (-item[0], len(self.tools[item[1]]["definition"]["name"]), item[1]))
         return scored
 
