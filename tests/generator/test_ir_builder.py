@@ -212,7 +212,7 @@ def test_placeholder_descriptions_count_as_missing() -> None:
     )
     properties = _api(minimal_spec(**{"/incidents": {"post": operation}})).tools[0].input_schema["properties"]
     assert properties["injury"]["description"] == "Fields of the injury."
-    assert properties["injury"]["properties"]["part_id"]["description"] == "ID of the part for the injury."
+    assert properties["injury"]["properties"]["part_id"]["description"] == "ID of the part."
     assert properties["witness_ids"] == {"type": "array", "description": "Witnesses.", "items": {}}
     assert properties["status"]["description"] == "Status of the record, (nested object) or not."
 
