@@ -272,19 +272,20 @@ def run_generate(args: argparse.Namespace) -> int:
         return EXIT_OK
     if not args.quiet:
         print(f"{args.out}: {summary_line(tools, result.diagnostics, files, 'written', seconds)}")
-        hint = mode_hint(result.api.config.mode, tools)
+        hint = mode_hint(result.api.config.mode, tools, result.api.config.env_prefix)
         if hint:
             print(f"{args.out}: {hint}")
     return EXIT_OK
 
 
-def mode_hint(mode: str, tools: int) -> str:
+def mode_hint(mode: str, tools: int, env_prefix: str) -> str:
     """A suggestion for APIs too large to list tool by tool; empty when there is nothing to suggest."""
     if mode != "static" or tools <= PROGRESS_THRESHOLD:
         return ""
     return (
         f"note: {tools:,} tools listed one by one make a large tools/list for an agent to read; `mode: catalog`"
-        " (or `hybrid`, or the server's _MODE setting) lists three meta-tools that search, describe and call them"
+        f" (or `hybrid`, or the server's {env_prefix}_MODE setting) lists three meta-tools that search, describe"
+        " and call them"
     )
 
 

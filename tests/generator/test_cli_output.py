@@ -182,6 +182,7 @@ def test_a_large_static_api_gets_a_note_about_catalog_mode(tmp_path: Path) -> No
     lines = static.stdout.strip().splitlines()
     assert len(lines) == 2 and SUMMARY.match(lines[0])
     assert lines[1].startswith(f"{tmp_path / 'static'}: note: {PROGRESS_THRESHOLD + 1} tools listed one by one")
+    assert "the server's EXAMPLE_MODE setting" in lines[1]
     catalog = _run("generate", "--spec", str(spec), "--out", str(tmp_path / "catalog"), "--mode", "catalog")
     assert catalog.returncode == 0 and "note:" not in catalog.stdout
     quiet = _run("generate", "--spec", str(spec), "--out", str(tmp_path / "quiet"), "--quiet")
