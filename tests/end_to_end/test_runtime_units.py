@@ -204,13 +204,11 @@ def _first(catalog: Any, query: str, **filters: Any) -> str:
 def test_search_ranks_by_rarity_coverage_and_the_verb_asked_for(
     runtime: dict[str, Any], query: str, meant: str
 ) -> None:
-    runtime["catalog"]._INDEX = None
     assert _first(runtime["catalog"], query) == meant
 
 
 def test_search_needs_the_query_words_and_keeps_its_filters(runtime: dict[str, Any]) -> None:
     catalog = runtime["catalog"]
-    catalog._INDEX = None
     assert catalog.search(_OPERATIONS, {"query": "submittal"})["results"] == []
     assert _first(catalog, "project", method="POST") == "create_project"
     assert _first(catalog, "change event", read_only=False) == "update_change_event"

@@ -156,8 +156,9 @@ _INDEX: Index | None = None
 
 
 def index(tools: list[dict[str, Any]]) -> Index:
+    """The index of these tools, built once for the list the server keeps (again only for another list)."""
     global _INDEX
-    if _INDEX is None:
+    if _INDEX is None or _INDEX.tools is not tools:
         _INDEX = Index(tools)
     return _INDEX
 
