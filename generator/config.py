@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.diagnostics import Diagnostic, GenerationError
+from generator.diagnostics import Diagnostic, GenerationError, json_pointer
 from generator.load import load_mapping
 from generator.selection import Rule, Selection, parse_rules, parse_selection
 
@@ -27,6 +27,10 @@ class Binding:
     env: str = ""
     token: str = ""
     hidden: bool = False
+
+
+DEFAULT_SYNONYMS = (("photo", "image"), ("picture", "image"))
+"""Everyday words for what APIs commonly name otherwise; a config's `search_synonyms` adds to them."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,8 @@ class GeneratorConfig:
     operations: Selection = field(default_factory=Selection)
     bindings: tuple[tuple[str, Binding], ...] = ()
     hybrid_static: tuple[Rule, ...] = ()
+    search_synonyms: tuple[tuple[str, str], ...] = DEFAULT_SYNONYMS
+    """Catalog search: a word an agent may use, and the word the API uses for it; a query word matches either."""
 
     def binding_for(self, wire_name: str) -> Binding | None:
         return next((binding for name, binding in self.bindings if name == wire_name), None)
@@ -83,6 +89,7 @@ _KNOWN_KEYS = {
     "operations": dict,
     "bindings": dict,
     "hybrid_static": list,
+    "search_synonyms": dict,
 }
 
 
@@ -176,7 +183,7 @@ def build_config(raw: dict[str, Any], title: str, spec_urls: list[str], source: 
     problems = _check(raw, source)
     if problems:
         raise GenerationError(problems)
-    special = ("servers", "operations", "bindings", "hybrid_static")
+    special = ("servers", "operations", "bindings", "hybrid_static", "search_synonyms")
     values = defaults_from_title(title) | {k: v for k, v in raw.items() if k not in special}
     return GeneratorConfig(
         **values,
@@ -184,7 +191,21 @@ def build_config(raw: dict[str, Any], title: str, spec_urls: list[str], source: 
         operations=parse_selection(raw.get("operations"), source),
         bindings=_bindings(raw.get("bindings") or {}, values["env_prefix"], source),
         hybrid_static=parse_rules(raw.get("hybrid_static"), "/hybrid_static", source),
+        search_synonyms=_synonyms(raw.get("search_synonyms") or {}, source),
     )
+
+
+def _synonyms(raw: dict[str, Any], source: str) -> tuple[tuple[str, str], ...]:
+    """`search_synonyms`: a word an agent may use -> the word the API uses; added to (or replacing) the defaults."""
+    merged = dict(DEFAULT_SYNONYMS)
+    for word, meaning in raw.items():
+        if not all(isinstance(text, str) and re.fullmatch(r"[A-Za-z0-9]+", text) for text in (word, meaning)):
+            message = "a search synonym maps one word to another (letters and digits)"
+            raise GenerationError(
+                [Diagnostic("error", "config", message, source, json_pointer("search_synonyms", str(word)))]
+            )
+        merged[word.lower()] = meaning.lower()
+    return tuple(sorted(merged.items()))
 
 
 def _bindings(raw: dict[str, Any], prefix: str, source: str) -> tuple[tuple[str, Binding], ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 import sys
@@ -16,6 +17,7 @@ from mcp.client.stdio import StdioServerParameters
 
 from generator.pipeline import Options, generate
 from generator.write import write_tree
+from tests.conftest import minimal_spec, write_spec
 from tests.end_to_end.conftest import run_session, with_client_credentials
 from tests.support.fake_procore import FakeProcore
 
@@ -151,3 +153,27 @@ def test_catalog_listing_stays_small_whatever_the_size_and_hybrid_adds_curated_t
     names = [t.name for t in hybrid.tools]
     assert names[-3:] == ["search_operations", "describe_operation", "call_operation"]
     assert len(names) == 5
+
+
+def test_search_synonyms_from_the_config_reach_the_generated_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def listing(summary: str) -> dict[str, Any]:
+        return {"get": {"summary": summary, "responses": {"200": {"description": "ok"}}}}
+
+    paths = {"/checklists": listing("List checklists"), "/inspection_logs": listing("List inspection logs")}
+    paths["/images"] = listing("List images")
+    spec = write_spec(tmp_path, minimal_spec(**paths))
+    config = tmp_path / "config.yaml"
+    config.write_text("package_name: synonym_mcp\nsearch_synonyms:\n  inspections: checklist\n")
+    write_tree(tmp_path / "pkg", generate(spec, config).files)
+    monkeypatch.syspath_prepend(str(tmp_path / "pkg" / "src"))
+    catalog = importlib.import_module("synonym_mcp.catalog")
+    tools = json.loads((tmp_path / "pkg" / "src" / "synonym_mcp" / "tools.json").read_text())["tools"]
+
+    def first(query: str) -> str:
+        return str(catalog.search(tools, {"query": query, "limit": 1})["results"][0]["name"])
+
+    assert first("inspections") == "list_checklists"  # the API's word, not the agent's
+    assert first("inspection logs") == "list_inspection_logs"  # a query naming the other still finds it
+    assert first("photos") == "list_images"  # the defaults stay

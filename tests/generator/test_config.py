@@ -47,6 +47,10 @@ def test_explicit_settings_win(tmp_path: Path) -> None:
         ("env_prefix: lower\n", "`env_prefix` 'lower' must match"),
         ("description_budget: many\n", "`description_budget` must be a int, not str"),
         ("servers:\n  https://x.org: {}\n", "server 'https://x.org' needs `env`"),
+        ("search_synonyms:\n  two words: checklist\n", "a search synonym maps one word to another"),
+        ("search_synonyms:\n  inspection: 3\n", "a search synonym maps one word to another"),
+        ("search_synonyms:\n  inspection: daily log\n", "a search synonym maps one word to another"),
+        ("search_synonyms: [inspection]\n", "`search_synonyms` must be a dict, not list"),
     ],
 )
 def test_bad_settings_are_clear_errors(tmp_path: Path, text: str, message: str) -> None:
@@ -56,3 +60,11 @@ def test_bad_settings_are_clear_errors(tmp_path: Path, text: str, message: str) 
         load_config(path, "Example", [])
     assert message in caught.value.diagnostics[0].message
     assert caught.value.diagnostics[0].file == str(path)
+
+
+def test_search_synonyms_add_to_the_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("search_synonyms:\n  Inspections: Checklist\n  picture: photograph\n")
+    config = load_config(path, "Example", [])
+    assert config.search_synonyms == (("inspections", "checklist"), ("photo", "image"), ("picture", "photograph"))
+    assert build_config({}, "Example", [], "x").search_synonyms == (("photo", "image"), ("picture", "image"))

@@ -23,7 +23,8 @@ INTENTS = {
     "delete": "delete", "remove": "delete",
 }  # fmt: skip
 STOP_WORDS = frozenset({"a", "an", "the", "of", "for", "in", "on", "to", "by", "with", "from", "my", "me", "i", "and", "or", "get"})
-SYNONYMS = {"photo": "image", "picture": "image"}
+# Words an agent may search for, and the words this API uses instead (the config's `search_synonyms`).
+SYNONYMS: dict[str, str] = {"photo": "image", "picture": "image"}
 _VERSION = re.compile(r"v?\d+")
 
 
@@ -44,6 +45,9 @@ def words(text: str) -> list[str]:
             word = word[:-1]
         found.append(word)
     return found
+
+
+_MEANINGS = {" ".join(words(word)): tuple(words(meaning)) for word, meaning in SYNONYMS.items()}
 
 
 def summary(definition: dict[str, Any]) -> str:
@@ -107,12 +111,13 @@ class Index:
     def search(self, query: str, tag: str = "", method: str = "", read_only: bool | None = None) -> list[tuple[float, int]]:
         """Matching operations, best first: rare query words found in names and resources count most, an
         operation must hold most of the query's words, a name the query covers gains, and the query's verb
-        (list, show, create, update, delete) picks the kind of operation."""
-        terms = [SYNONYMS.get(t, t) for t in words(query) if t not in STOP_WORDS] or words(query)
+        (list, show, create, update, delete) picks the kind of operation. A word with a synonym matches
+        either word."""
+        terms = [t for t in words(query) if t not in STOP_WORDS] or words(query)
         intent = next((INTENTS[t] for t in terms if t in INTENTS), "")
         topic = [t for t in terms if t not in INTENTS] or terms
-        rarities = [self.rarity.get(t, self.unknown) for t in topic]
-        top = max(rarities, default=0.0)
+        choices = [[(word, self.rarity.get(word, self.unknown)) for word in (t, *_MEANINGS.get(t, ()))] for t in topic]
+        top = max((rarity for words_ in choices for _, rarity in words_), default=0.0)
         scored = []
         for position, (entry, fields) in enumerate(zip(self.tools, self.fields, strict=True)):
             binding, definition = entry["binding"], entry["definition"]
@@ -125,20 +130,25 @@ class Index:
             if not terms:
                 scored.append((0.0, position))
                 continue
-            score, matched = 0.0, set()
-            for term, rarity in zip(topic, rarities, strict=True):
-                best = 0.0
-                for field, weight in WEIGHTS.items():
-                    if term in fields[field]:
-                        best = max(best, weight)
-                    elif best < weight / 2 and len(term) >= 3 and any(w.startswith(term) for w in fields[field]):
-                        best = weight / 2
+            score, found, matched = 0.0, 0, set()
+            for alternatives in choices:
+                best, best_word = 0.0, ""
+                for word, rarity in alternatives:
+                    for field, weight in WEIGHTS.items():
+                        value = weight * rarity  # a whole word; a word's beginning counts half
+                        if value <= best:
+                            continue
+                        if word in fields[field]:
+                            best, best_word = value, word
+                        elif value / 2 > best and len(word) >= 3 and any(w.startswith(word) for w in fields[field]):
+                            best, best_word = value / 2, word
                 if best:
-                    matched.add(term)
-                    score += best * rarity
-            if not matched:
+                    found += 1
+                    matched.add(best_word)
+                    score += best
+            if not found:
                 continue
-            score *= len(matched) / len(topic)
+            score *= found / len(topic)
             named = self.topics[position]
             if named:
                 score += 2.0 * top * len(named & matched) / len(named)
