@@ -49,6 +49,9 @@ class HttpBinding:
     """Security scheme names accepted by the operation; empty means no authentication."""
     token_endpoint: bool = False
     """The OAuth token endpoint itself: the server stores what it returns and hands back a redacted copy."""
+    revokes_tokens: bool = False
+    """A token revocation endpoint (RFC 7009: a path ending in `revoke`) that sends a stored token: once it
+    succeeds, the server drops that token from its store (and, for a refresh token, the whole store)."""
     paginated: bool = False
     """Takes `page`: results carry `pagination` from the Total, Per-Page and Link headers."""
     file_fields: tuple[tuple[str, ...], ...] = ()

@@ -496,6 +496,7 @@ class _ToolBuilder:
             file_fields=file_fields,
             nesting=self.config.nesting,
             token_endpoint=self.is_token_endpoint(op),
+            revokes_tokens=op.path.rstrip("/").rsplit("/", 1)[-1] == "revoke" and any(a.bind_token for a in arguments),
             paginated=any(a.wire_name == "page" and a.location == "query" for a in arguments),
         )
         if binding.paginated and output_schema is not None:

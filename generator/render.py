@@ -81,6 +81,8 @@ def tool_binding(tool: Tool, server_keys: dict[str, str]) -> dict[str, Any]:
         binding["wrapResult"] = True
     if tool.binding.token_endpoint:
         binding["tokenEndpoint"] = True
+    if tool.binding.revokes_tokens:
+        binding["revokesTokens"] = True
     if tool.binding.paginated:
         binding["paginated"] = True
     if tool.tags:

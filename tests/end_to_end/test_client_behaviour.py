@@ -93,6 +93,28 @@ def test_a_refused_refresh_token_falls_back_to_client_credentials(
     assert _grants(fake_procore) == ["refresh_token", "client_credentials"]
 
 
+def test_a_revoked_access_token_leaves_the_store_and_the_next_call_renews(
+    installed_package: Path, fake_procore: FakeProcore
+) -> None:
+    old = fake_procore.state.issue()
+    token_file = _token_file(installed_package, fake_procore)
+    token_file.write_text(json.dumps({**old, "expires_at": time.time() + 3000}))
+
+    async def body(client: Client) -> Any:
+        revoked = await client.call_tool("revoke_a_token", {})
+        stored = json.loads(token_file.read_text())
+        return revoked, stored, await client.call_tool(ME, {})
+
+    revoked, stored, after = run_session(installed_package, fake_procore, body, **with_client_credentials())
+    assert revoked.is_error is False, revoked.content
+    assert stored == {"refresh_token": old["refresh_token"]}  # the revoked token is not kept to be refused later
+    assert after.is_error is False, after.content
+    assert _grants(fake_procore) == ["refresh_token"]  # straight to a renewal, no call with the revoked token
+    assert [r.headers.get("Authorization") for r in fake_procore.state.requests if r.path == "/rest/v1.0/me"] == [
+        "Bearer access-2"
+    ]
+
+
 def test_company_header_comes_from_the_setting_and_a_call_can_override_it(
     installed_package: Path, fake_procore: FakeProcore
 ) -> None:

@@ -227,3 +227,19 @@ def test_needs_names_only_what_the_model_must_supply() -> None:
     bound = build_api(parsed, config, b"")[0].tools[0].description
     assert "Needs `company_id` and `id`." in unbound
     assert "Needs `id`." in bound and "`company_id`" not in bound.split("Needs")[1].split(".")[0]
+
+
+def test_a_revocation_endpoint_sending_a_stored_token_is_marked() -> None:
+    body = {"content": {"application/json": {"schema": {"type": "object", "properties": {"token": {}}}}}}
+    paths = {
+        "/oauth/revoke": {"post": _operation(summary="Revoke a token", requestBody=body)},
+        "/oauth/introspect": {"post": _operation(summary="Inspect a token", requestBody=body)},
+        "/things/revoke": {"post": _operation(summary="Revoke a thing")},
+    }
+    config = build_config({"bindings": {"token": {"token": "access_token", "hidden": True}}}, "Example API", [], "x")
+    tools = build_api(parse_document(minimal_spec(**paths), "spec.yaml"), config, b"")[0].tools
+    assert [(t.name, t.binding.revokes_tokens) for t in tools] == [
+        ("revoke_a_token", True),
+        ("inspect_a_token", False),
+        ("revoke_a_thing", False),  # nothing stored is sent
+    ]

@@ -51,6 +51,12 @@ class TokenStore:
             )
         return data
 
+    def remove(self) -> None:
+        try:
+            self.path.unlink(missing_ok=True)
+        except OSError as exc:
+            raise AuthError(f"Cannot remove the token file {self.path}: {exc.strerror}. Delete it by hand.") from None
+
     def save(self, tokens: dict[str, Any]) -> None:
         """Write atomically: a private temporary file in the same folder, flushed, then renamed over the old."""
         try:
@@ -112,6 +118,18 @@ class Credentials:
         """Store a token response (from the token tool or the login flow) before anything uses it."""
         if data.get("access_token"):
             self.store.save(tokens_from_response(data))
+
+    def forget(self, revoked: str) -> None:
+        """After a revocation: drop the revoked token. Revoking a refresh token ends its access tokens too
+        (RFC 7009), so then nothing is kept; a revoked access token leaves the refresh token to try."""
+        tokens = self.store.load()
+        if not tokens or not tokens.get(revoked):
+            return
+        kept = {k: v for k, v in tokens.items() if k == "refresh_token"} if revoked == "access_token" else {}
+        if kept:
+            self.store.save(kept)
+        else:
+            self.store.remove()
 
     async def bearer(self, client: httpx.AsyncClient, *, renew: bool = False) -> str:
         """A valid access token: the fixed one from the environment, the stored one, or a fresh one."""

@@ -286,6 +286,13 @@ async def call_tool(name: str, arguments: dict[str, Any]) -> types.CallToolResul
     await response.aread()
     if response.status_code >= 400:
         return _error(_http_error(response))
+    if binding.get("revokesTokens"):
+        try:
+            for argument in binding["arguments"]:
+                if argument.get("token"):
+                    credentials().forget(argument["token"])  # stored, it would only be refused from now on
+        except auth.AuthError as exc:
+            return _error(f"The token was revoked. {exc}")
     return _structured(name, binding, response, filled)
 
 
