@@ -117,7 +117,7 @@ class Index:
         intent = next((INTENTS[t] for t in terms if t in INTENTS), "")
         topic = [t for t in terms if t not in INTENTS] or terms
         choices = [[(word, self.rarity.get(word, self.unknown)) for word in (t, *_MEANINGS.get(t, ()))] for t in topic]
-        top = max((rarity for words_ in choices for _, rarity in words_), default=0.0)
+        top = max((rarity for alternatives in choices for _, rarity in alternatives), default=0.0)
         scored = []
         for position, (entry, fields) in enumerate(zip(self.tools, self.fields, strict=True)):
             binding, definition = entry["binding"], entry["definition"]
