@@ -134,6 +134,11 @@ class _ToolBuilder:
         url = f"{server_url(self.document, op)}{op.path}"
         return any(scheme.token_url.rstrip("/") == url for scheme in self.schemes)
 
+    @staticmethod
+    def is_revocation_endpoint(op: _Operation, arguments: list[Argument]) -> bool:
+        """A token revocation endpoint (RFC 7009 names its path `revoke`) that sends a token from the store."""
+        return op.path.rstrip("/").rsplit("/", 1)[-1] == "revoke" and any(a.bind_token for a in arguments)
+
     def with_pagination(self, schema: dict[str, Any]) -> dict[str, Any]:
         """Add the optional `pagination` object the server fills from the response headers."""
         properties = schema.get("properties", {})
@@ -496,7 +501,7 @@ class _ToolBuilder:
             file_fields=file_fields,
             nesting=self.config.nesting,
             token_endpoint=self.is_token_endpoint(op),
-            revokes_tokens=op.path.rstrip("/").rsplit("/", 1)[-1] == "revoke" and any(a.bind_token for a in arguments),
+            revokes_tokens=self.is_revocation_endpoint(op, arguments),
             paginated=any(a.wire_name == "page" and a.location == "query" for a in arguments),
         )
         if binding.paginated and output_schema is not None:
