@@ -1,25 +1,69 @@
 """Multi-file specs: every external `$ref` is pulled into one document, so later stages see local refs only.
 
-A referenced file is copied whole under `/x-bundled/<relative path>`; its own refs are rewritten to point
-there. Files outside the spec's folder, and URLs, are refused unless explicitly allowed: generation reads
-nothing from the network by default.
+A referenced JSON or YAML file is copied whole under `/x-bundled/<relative path>`; its own refs are rewritten to
+point there. A referenced file of another kind (Markdown, a code sample) is text: it replaces the reference where
+text belongs (a description or summary) and is dropped, with a warning, anywhere else; it is never parsed as YAML.
+Files outside the spec's folder, and URLs, are refused unless explicitly allowed: generation reads nothing from the
+network by default.
 """
 
 from __future__ import annotations
 
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 from urllib.request import url2pathname
 
 from generator.diagnostics import Diagnostic, GenerationError, escape_pointer_token
-from generator.load import load_mapping, parse_text
+from generator.load import parse_text, read_text
 
 BUNDLE_KEY = "x-bundled"
 _DATA_KEYS = frozenset({"example", "examples", "default", "enum", "const"})
 _REMOTE_TIMEOUT_SECONDS = 20
+# Where a referenced text file can stand in for the reference.
+PROSE_KEYS = frozenset({"description", "summary", "title"})
+# Extensions that say a file is data, and ones that say it is text; any other extension is judged by content.
+_DATA_SUFFIXES = frozenset({".json", ".yaml", ".yml"})
+_TEXT_SUFFIXES = frozenset(
+    {
+        ".md", ".markdown", ".mdx", ".txt", ".text", ".rst", ".adoc", ".html", ".htm", ".xml", ".csv",
+        ".js", ".mjs", ".ts", ".py", ".rb", ".sh", ".bash", ".go", ".java", ".kt", ".cs", ".php", ".swift",
+        ".c", ".cpp", ".rs", ".curl", ".http", ".graphql", ".sql",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Text:
+    """A referenced file that is not JSON or YAML data: its text, as written."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Bundled:
+    """The document with only local refs, and the warnings found while bundling it."""
+
+    document: dict[str, Any]
+    warnings: tuple[Diagnostic, ...] = ()
+
+
+def classify(text: str, path: Path) -> Any:
+    """A file's content: data (a mapping or list) for JSON and YAML, else `Text`. The extension decides when it
+    names a kind; otherwise the content does (data only when it reads as a mapping or a list)."""
+    suffix = path.suffix.lower()
+    if suffix in _TEXT_SUFFIXES:
+        return Text(text)
+    if suffix in _DATA_SUFFIXES:
+        return parse_text(text, path)
+    try:
+        data = parse_text(text, path)
+    except GenerationError:
+        return Text(text)
+    return data if isinstance(data, (dict, list)) else Text(text)
 
 
 class _Bundler:
@@ -29,12 +73,21 @@ class _Bundler:
         self.allow_remote = allow_remote
         self.allow_outside = allow_outside
         self.bundled: dict[str, Any] = {}
+        self.texts: dict[str, Text | None] = {}
         self.errors: list[Diagnostic] = []
+        self.warnings: list[Diagnostic] = []
 
     def rewrite(self, node: Any, base: str, local_prefix: str, source: str, pointer: str) -> Any:
         """A copy of `node` whose refs are all local: `#/...` refs of a bundled file gain its prefix."""
         if isinstance(node, list):
-            return [self.rewrite(v, base, local_prefix, source, f"{pointer}/{i}") for i, v in enumerate(node)]
+            items = []
+            for index, value in enumerate(node):
+                child = f"{pointer}/{index}"
+                if self.referenced_text(value, base, source, child) is not None:
+                    self.drop_text(value["$ref"], source, child)
+                else:
+                    items.append(self.rewrite(value, base, local_prefix, source, child))
+            return items
         if not isinstance(node, dict):
             return node
         result: dict[str, Any] = {}
@@ -44,9 +97,34 @@ class _Bundler:
                 result[key] = self.local_ref(value, base, local_prefix, source, child)
             elif key in _DATA_KEYS:
                 result[key] = value
+            elif (text := self.referenced_text(value, base, source, child)) is not None:
+                if key in PROSE_KEYS:
+                    result[key] = text.text.strip()
+                else:
+                    self.drop_text(value["$ref"], source, child)
             else:
                 result[key] = self.rewrite(value, base, local_prefix, source, child)
         return result
+
+    def referenced_text(self, value: Any, base: str, source: str, pointer: str) -> Text | None:
+        """The text file a `{"$ref": ...}` value names, or None when it names data (or nothing readable)."""
+        if not isinstance(value, dict) or not isinstance(value.get("$ref"), str):
+            return None
+        location = value["$ref"].partition("#")[0]
+        if not location or Path(urlsplit(location).path).suffix.lower() in _DATA_SUFFIXES:
+            return None
+        errors = len(self.errors)
+        target = self.locate(location, base, source, f"{pointer}/$ref")
+        del self.errors[errors:]  # bundling the reference reports them, once
+        if target is None or target == str(self.root_file):
+            return None
+        if target not in self.texts:
+            self.texts[target] = self.load(target, source, f"{pointer}/$ref", text_only=True)
+        return self.texts[target]
+
+    def drop_text(self, ref: str, source: str, pointer: str) -> None:
+        message = f"reference to {ref!r} names a text file (not JSON or YAML) where no text belongs; dropped"
+        self.warnings.append(Diagnostic("warning", "text-ref", message, source, pointer))
 
     def local_ref(self, ref: str, base: str, local_prefix: str, source: str, pointer: str) -> str:
         location, _, fragment = ref.partition("#")
@@ -94,28 +172,43 @@ class _Bundler:
         if key in self.bundled:
             return key
         self.bundled[key] = {}  # placeholder: a file that refers back to itself is already known
-        try:
-            document = self.fetch(target) if "://" in target else load_mapping(Path(target))
-        except GenerationError as exc:
-            self.errors.extend(exc.diagnostics)
-            message = f"reference to {Path(target).name if '://' not in target else target!r} cannot be loaded"
-            self.error("dangling-ref", message, source, pointer)
+        document = self.load(target, source, pointer)
+        if document is None or isinstance(document, Text):
+            if isinstance(document, Text):
+                self.drop_text(target, source, pointer)
             del self.bundled[key]
             return None
         prefix = f"/{BUNDLE_KEY}/{escape_pointer_token(key)}"
         self.bundled[key] = self.rewrite(document, target, prefix, target, "")
         return key
 
-    def fetch(self, url: str) -> dict[str, Any]:
+    def load(self, target: str, source: str, pointer: str, *, text_only: bool = False) -> Any:
+        """A file's data or `Text`; None (with errors) when it cannot be read. With `text_only`, data files are
+        not parsed (None): the caller only asks whether the file is text, and bundles data itself."""
+        name = target if "://" in target else Path(target).name
+        try:
+            text = self.fetch(target) if "://" in target else read_text(Path(target))
+            where = Path(urlsplit(target).path or "remote.yaml") if "://" in target else Path(target)
+            if text_only and where.suffix.lower() in _DATA_SUFFIXES:
+                return None
+            content = classify(text, where)
+        except GenerationError as exc:
+            if text_only:
+                return None  # bundling the reference reports it
+            self.errors.extend(exc.diagnostics)
+            self.error("dangling-ref", f"reference to {name!r} cannot be loaded", source, pointer)
+            return None
+        if text_only:
+            return content if isinstance(content, Text) else None
+        return content
+
+    def fetch(self, url: str) -> str:
         try:
             with urllib.request.urlopen(url, timeout=_REMOTE_TIMEOUT_SECONDS) as response:
-                text = response.read().decode("utf-8")
+                text: str = response.read().decode("utf-8")
         except (urllib.error.URLError, OSError, UnicodeDecodeError) as exc:
             raise GenerationError([Diagnostic("error", "remote-ref", f"cannot fetch: {exc}", url)]) from None
-        data = parse_text(text, Path(urlsplit(url).path or "remote.yaml"))
-        if not isinstance(data, dict):
-            raise GenerationError([Diagnostic("error", "not-a-mapping", "expected a mapping", url)])
-        return data
+        return text
 
     def error(self, kind: str, message: str, source: str, pointer: str) -> None:
         self.errors.append(Diagnostic("error", kind, message, source, pointer))
@@ -140,10 +233,10 @@ def _has_external_refs(document: Any) -> bool:
 
 def bundle(
     document: dict[str, Any], spec_path: Path, *, allow_remote: bool = False, allow_outside: bool = False
-) -> dict[str, Any]:
+) -> Bundled:
     """The document with every external ref made local; raise GenerationError listing refs that cannot be."""
     if not _has_external_refs(document):
-        return document
+        return Bundled(document)
     bundler = _Bundler(spec_path, allow_remote=allow_remote, allow_outside=allow_outside)
     result = bundler.rewrite(document, str(bundler.root_file), "", str(spec_path), "")
     if bundler.errors:
@@ -151,4 +244,4 @@ def bundle(
     bundled: dict[str, Any] = dict(result)
     if bundler.bundled:
         bundled[BUNDLE_KEY] = {key: bundler.bundled[key] for key in sorted(bundler.bundled)}
-    return bundled
+    return Bundled(bundled, tuple(bundler.warnings))

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TextIO
 
 from generator import __version__
-from generator.diagnostics import Diagnostic, GenerationError
+from generator.diagnostics import Diagnostic, GenerationError, grouped_lines
 from generator.pipeline import Options, build_model, generate
 from generator.quality import DESCRIPTION_LIMIT, lint_api
 from generator.write import compare_tree, write_tree
@@ -195,8 +195,8 @@ class StageProgress:
 
 
 def _print_errors(error: GenerationError) -> None:
-    for diagnostic in error.diagnostics:
-        print(diagnostic.render(), file=sys.stderr)
+    for line in grouped_lines(error.diagnostics):
+        print(line, file=sys.stderr)
 
 
 def run_lint(args: argparse.Namespace) -> int:
@@ -219,10 +219,8 @@ def run_lint(args: argparse.Namespace) -> int:
 def _print_warnings(diagnostics: Sequence[Diagnostic], quiet: bool) -> None:
     if quiet or not diagnostics:
         return
-    for diagnostic in diagnostics[:20]:
-        print(diagnostic.render(), file=sys.stderr)
-    if len(diagnostics) > 20:
-        print(f"... and {len(diagnostics) - 20} more warnings", file=sys.stderr)
+    for line in grouped_lines(diagnostics):
+        print(line, file=sys.stderr)
     print(f"warnings by kind: {_warnings_by_kind(diagnostics)}", file=sys.stderr)
 
 

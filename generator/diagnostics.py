@@ -50,6 +50,31 @@ def _visible(text: str) -> str:
     return _UNPRINTABLE.sub(lambda match: ascii(match.group())[1:-1], text)
 
 
+GROUP_SHOWN = 3
+"""How many places a grouped line names before it only counts the rest."""
+
+
+def grouped_lines(diagnostics: Sequence[Diagnostic]) -> list[str]:
+    """One line per kind (in order of first appearance): a kind found once is shown as it is; one found more often
+    shows its first message, how many more there are, and the first few places."""
+    by_kind: dict[str, list[Diagnostic]] = {}
+    for diagnostic in diagnostics:
+        by_kind.setdefault(diagnostic.kind, []).append(diagnostic)
+    lines: list[str] = []
+    for kind, found in by_kind.items():
+        first = found[0]
+        if len(found) == 1:
+            lines.append(first.render())
+            continue
+        places = [_visible(d.pointer or (f"line {d.line}" if d.line else d.file)) for d in found[:GROUP_SHOWN]]
+        rest = len(found) - len(places)
+        also = ", ".join(places) + (f" and {rest:,} more" if rest else "")
+        where = _visible(first.file)
+        like = f"{len(found) - 1:,} more like it"
+        lines.append(f"{where}: {first.level}: {_visible(_one_line(first.message))}; {like} (at {also}) [{kind}]")
+    return lines
+
+
 class GenerationError(Exception):
     """Raised when the input cannot be turned into a server; carries every error found."""
 

@@ -6,25 +6,13 @@ The result is the normalised document as plain data, validated by openapi-pydant
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from generator.dereference import dereference_structure
 from generator.diagnostics import Diagnostic, GenerationError, json_pointer
+from generator.repairs import repair_quirks
 from generator.swagger2 import convert_swagger2
-
-# Keys whose values are instance data, never schemas: quirk repairs must not walk into them.
-_DATA_KEYS = frozenset({"example", "examples", "default", "enum", "const", "x-examples"})
-# Prose a reader (a model or a person) sees: it must not hide characters or reorder itself.
-_PROSE_KEYS = ("title", "summary", "description")
-# C0 and C1 controls other than tab and line breaks (a NUL also cannot stand in Python source); the ones Python
-# counts as white space (vertical tab, form feed...) become a space, the others go...
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-# ...and the bidi embedding, override and isolate marks, which make text display otherwise than it reads.
-_BIDI_CONTROL = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
-_UNWANTED = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_OPERATION_KEYS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-_RESPONSE_CODE = re.compile(r"default|[1-5](\d\d|XX)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -55,82 +43,6 @@ def detect_version(document: dict[str, Any], source: str) -> str:
         raise GenerationError([Diagnostic("error", "unsupported-version", message, source, "/swagger")])
     message = "not an OpenAPI document: it has neither an `openapi` nor a `swagger` field"
     raise GenerationError([Diagnostic("error", "not-openapi", message, source, "")])
-
-
-Trail = tuple[Any, str | int] | None
-"""Where a node sits, as a linked list (parent trail, key): a pointer is built only when one is needed."""
-
-
-def _pointer(trail: Trail) -> str:
-    tokens: list[str | int] = []
-    while trail is not None:
-        trail, key = trail
-        tokens.append(key)
-    return json_pointer(*reversed(tokens))
-
-
-def _walk_schemas(document: Any) -> Iterator[tuple[dict[str, Any], Trail]]:
-    """Yield every mapping in the document outside instance data, with its trail. Iterative and cheap per
-    node: large specs have hundreds of thousands of them."""
-    stack: list[tuple[Any, Trail]] = [(document, None)]
-    while stack:
-        node, trail = stack.pop()
-        if isinstance(node, dict):
-            yield node, trail
-            children = [(v, (trail, k)) for k, v in node.items() if k not in _DATA_KEYS and isinstance(v, (dict, list))]
-        else:
-            children = [(v, (trail, i)) for i, v in enumerate(node) if isinstance(v, (dict, list))]
-        stack.extend(reversed(children))  # document order: the first child is visited next
-
-
-_REPAIRED_KEYS = frozenset({"required", "default", *_PROSE_KEYS})
-
-
-def repair_quirks(document: dict[str, Any], source: str) -> list[Diagnostic]:
-    """Mend what real specs get wrong but mean clearly, in place; one warning per repair."""
-    warnings: list[Diagnostic] = []
-    for node, trail in _walk_schemas(document):
-        if node.keys().isdisjoint(_REPAIRED_KEYS):
-            continue
-        if node.get("required") == []:
-            del node["required"]
-            message = "empty `required` list removed (OpenAPI 3.0 requires at least one name)"
-            warnings.append(Diagnostic("warning", "empty-required", message, source, _pointer(trail) + "/required"))
-        if "default" in node and node["default"] is None and node.get("nullable") is not True and "type" in node:
-            del node["default"]
-            message = "`default: null` on a non-nullable schema removed"
-            warnings.append(Diagnostic("warning", "null-default", message, source, _pointer(trail) + "/default"))
-        for key in _PROSE_KEYS:
-            text = node.get(key)
-            if not isinstance(text, str) or _UNWANTED.search(text) is None:
-                continue
-            pointer = _pointer(trail)
-            unwanted = _CONTROL.findall(text) + _BIDI_CONTROL.findall(text)
-            if unwanted:
-                found = ", ".join(sorted({ascii(c)[1:-1] for c in unwanted}))
-                node[key] = _BIDI_CONTROL.sub("", _CONTROL.sub(lambda m: " " if m.group().isspace() else "", text))
-                message = f"control characters ({found}) removed from `{key}`"
-                warnings.append(Diagnostic("warning", "control-character", message, source, f"{pointer}/{key}"))
-    return warnings
-
-
-def check_paths_and_responses(document: dict[str, Any], source: str) -> list[Diagnostic]:
-    """What openapi-pydantic lets through: paths must start with `/`; response keys are status codes or ranges."""
-    errors: list[Diagnostic] = []
-    paths = document.get("paths")
-    for path, path_item in paths.items() if isinstance(paths, dict) else ():
-        if not str(path).startswith("/"):
-            message = f"path {path!r} must begin with `/`"
-            errors.append(Diagnostic("error", "invalid-openapi", message, source, json_pointer("paths", path)))
-        for method in _OPERATION_KEYS:
-            operation = path_item.get(method) if isinstance(path_item, dict) else None
-            responses = operation.get("responses") if isinstance(operation, dict) else None
-            for code in responses if isinstance(responses, dict) else ():
-                if not _RESPONSE_CODE.fullmatch(str(code)):
-                    message = f"response key {code!r} is not an HTTP status code, a range such as `2XX`, or `default`"
-                    pointer = json_pointer("paths", path, method, "responses", code)
-                    errors.append(Diagnostic("error", "invalid-openapi", message, source, pointer))
-    return errors
 
 
 def _pointer_for_error(document: Any, location: tuple[int | str, ...]) -> tuple[str, str] | None:
@@ -194,6 +106,18 @@ def validate(document: dict[str, Any], version: str, source: str) -> list[Diagno
     return []
 
 
+def operation_of(pointer: str) -> tuple[str, str] | None:
+    """The (path, method) of the operation a JSON pointer lies in; the method is empty for the rest of a path
+    item (its shared parameters); None when the pointer lies outside `paths`."""
+    tokens = [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]]
+    if len(tokens) >= 2 and tokens[0] == "paths":
+        return tokens[1], tokens[2] if len(tokens) >= 3 and tokens[2] in _OPERATION_KEYS else ""
+    return None
+
+
+_OPERATION_KEYS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
+
+
 def drop_map_extensions(document: dict[str, Any]) -> None:
     """Remove `x-` keys of the Paths and Responses maps: legal, meaningless here, and rejected by the validator."""
     paths = document.get("paths")
@@ -209,26 +133,29 @@ def drop_map_extensions(document: dict[str, Any]) -> None:
                     del responses[key]
 
 
-def prepare_document(document: dict[str, Any], source: str, *, strict: bool = False) -> ParsedSpec:
-    """Parsing up to validation: the version, Swagger 2.0 conversion and quirk repairs (warnings, or errors
-    when strict). The result is not yet known to be valid: `document_errors` says whether it is."""
+def prepare_document(
+    document: dict[str, Any], source: str, *, strict: bool = False, warnings: tuple[Diagnostic, ...] = ()
+) -> ParsedSpec:
+    """Parsing up to validation: the version, structural refs, Swagger 2.0 conversion and quirk repairs (warnings,
+    or errors when strict; `warnings` are earlier stages' own). The result is not yet known to be valid:
+    `document_errors` says whether it is."""
     version = detect_version(document, source)
-    warnings: list[Diagnostic] = []
+    found = [*warnings, *dereference_structure(document, source)]
     if version == "2.0":
-        document, warnings = convert_swagger2(document, source)
+        document, converted = convert_swagger2(document, source)
+        found += converted
         version = "3.0"
     drop_map_extensions(document)
-    warnings += repair_quirks(document, source)
+    found += repair_quirks(document, source, version)
+    warnings = tuple(found)
     if strict and warnings:
         raise GenerationError([Diagnostic("error", w.kind, w.message, w.file, w.pointer) for w in warnings])
-    return ParsedSpec(document, version, source, tuple(warnings))
+    return ParsedSpec(document, version, source, warnings)
 
 
 def document_errors(spec: ParsedSpec) -> list[Diagnostic]:
     """Everything wrong with a prepared document: openapi-pydantic's verdict and the checks it misses."""
-    return check_paths_and_responses(spec.document, spec.source) + validate(
-        spec.document, spec.openapi_version, spec.source
-    )
+    return validate(spec.document, spec.openapi_version, spec.source)
 
 
 def parse_document(document: dict[str, Any], source: str, *, strict: bool = False) -> ParsedSpec:

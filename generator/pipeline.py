@@ -14,11 +14,11 @@ import jinja2
 from generator.background import Pending
 from generator.bundle import bundle
 from generator.config import load_config
-from generator.diagnostics import Diagnostic, GenerationError
+from generator.diagnostics import Diagnostic, GenerationError, json_pointer
 from generator.ir import Api
 from generator.ir_builder import all_server_urls, build_api, iter_operations
 from generator.load import load_mapping
-from generator.parse import document_errors, prepare_document
+from generator.parse import ParsedSpec, document_errors, operation_of, prepare_document
 from generator.render import render_package
 from generator.templating import template_override
 
@@ -103,6 +103,39 @@ def _raise_if_any(errors: list[Diagnostic]) -> None:
         raise GenerationError(errors)
 
 
+def _left_out(errors: list[Diagnostic], parsed: ParsedSpec, strict: bool) -> list[Diagnostic]:
+    """Operations the validator refused, taken out of the document, with a warning each. Errors anywhere else
+    (or any at all with `--strict`) still refuse the document: then this raises."""
+    by_operation: dict[tuple[str, str], list[Diagnostic]] = {}
+    for error in errors:
+        where = operation_of(error.pointer)
+        if where is None or strict:
+            raise GenerationError(errors)
+        by_operation.setdefault(where, []).append(error)
+    warnings: list[Diagnostic] = []
+    for (path, method), found in by_operation.items():
+        del parsed.document["paths"][path][method]
+        first = found[0]
+        message = f"operation left out: it is not valid OpenAPI ({first.message}, at {first.pointer})"
+        if len(found) > 1:
+            message += f" and {len(found) - 1} more problems"
+        warnings.append(
+            Diagnostic("warning", "invalid-operation", message, first.file, json_pointer("paths", path, method))
+        )
+    return warnings
+
+
+def _build(
+    parsed: ParsedSpec, config_path: Path | None, spec_path: Path, options: Options
+) -> tuple[Api, list[Diagnostic]]:
+    info = parsed.document.get("info") or {}
+    config = load_config(config_path, str(info.get("title", "")), all_server_urls(parsed.document))
+    if options.mode is not None:
+        config = dataclasses.replace(config, mode=options.mode)
+    with user_templates(options.templates):
+        return build_api(parsed, config, spec_path.read_bytes())
+
+
 def build_model(
     spec_path: Path,
     config_path: Path | None = None,
@@ -114,16 +147,15 @@ def build_model(
     options = options or Options()
     report = progress or _no_progress
     check_templates_folder(options.templates)
-    source = str(spec_path)
     report("loading", 0)
-    document = bundle(
+    bundled = bundle(
         load_mapping(spec_path),
         spec_path,
         allow_remote=options.allow_remote_refs,
         allow_outside=options.allow_outside_refs,
     )
     report("parsing", 0)
-    parsed = prepare_document(document, source, strict=options.strict)
+    parsed = prepare_document(bundled.document, str(spec_path), strict=options.strict, warnings=bundled.warnings)
     # Not validated yet: count only what has the expected shape.
     operations = (
         sum(1 for _ in iter_operations(parsed.document)) if isinstance(parsed.document.get("paths"), dict) else 0
@@ -132,16 +164,10 @@ def build_model(
     verdict = Pending(
         document_errors, parsed, background=operations >= BACKGROUND_FROM if background is None else background
     )
-    if not verdict.in_background:
-        _raise_if_any(verdict.result())
+    left_out = [] if verdict.in_background else _left_out(verdict.result(), parsed, options.strict)
     try:
-        info = parsed.document.get("info") or {}
-        config = load_config(config_path, str(info.get("title", "")), all_server_urls(parsed.document))
-        if options.mode is not None:
-            config = dataclasses.replace(config, mode=options.mode)
         report("building", operations)
-        with user_templates(options.templates):
-            api, diagnostics = build_api(parsed, config, spec_path.read_bytes())
+        api, diagnostics = _build(parsed, config_path, spec_path, options)
     except Exception:
         # An invalid document explains whatever went wrong after it: its errors come first, as if checked first.
         _raise_if_any(verdict.result())
@@ -149,7 +175,11 @@ def build_model(
     except BaseException:  # interrupted: the verdict is no longer wanted
         verdict.cancel()
         raise
-    _raise_if_any(verdict.result())
+    if verdict.in_background:
+        left_out = _left_out(verdict.result(), parsed, options.strict)
+        if left_out:  # rare: built again without the operations the validator refused
+            api, diagnostics = _build(parsed, config_path, spec_path, options)
+    diagnostics = [*left_out, *diagnostics]
     if options.strict and diagnostics:
         raise GenerationError([Diagnostic("error", d.kind, d.message, d.file, d.pointer) for d in diagnostics])
     return api, diagnostics

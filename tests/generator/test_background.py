@@ -65,22 +65,37 @@ def test_cancel_stops_the_child() -> None:
         os.kill(child, 0)
 
 
-@pytest.mark.parametrize("fixture", ["path_item_list.yaml", "response_code_invalid.yaml", "path_without_slash.yaml"])
-def test_background_validation_refuses_what_inline_validation_refuses(fixture: str) -> None:
+def test_background_validation_refuses_what_inline_validation_refuses() -> None:
     verdicts = []
     for background in (False, True):
         with pytest.raises(GenerationError) as caught:
-            build_model(HOSTILE / fixture, options=Options(validate_in_background=background))
+            build_model(HOSTILE / "invalid_component.yaml", options=Options(validate_in_background=background))
         verdicts.append([d.render() for d in caught.value.diagnostics])
     assert verdicts[0] == verdicts[1] and verdicts[0]
 
 
+def test_an_operation_the_validator_refuses_is_left_out_inline_and_in_the_background() -> None:
+    results = []
+    for background in (False, True):
+        api, diagnostics = build_model(
+            HOSTILE / "invalid_operation.yaml", options=Options(validate_in_background=background)
+        )
+        results.append(([tool.name for tool in api.tools], [d.render() for d in diagnostics]))
+    assert results[0] == results[1]
+    names, warnings = results[0]
+    assert names == ["list_items"]
+    assert len(warnings) == 1 and "[invalid-operation]" in warnings[0] and "(at /paths/~1items/post)" in warnings[0]
+    with pytest.raises(GenerationError):
+        build_model(HOSTILE / "invalid_operation.yaml", options=Options(strict=True))
+
+
 def test_an_invalid_document_is_refused_with_its_own_errors_inline_and_in_the_background(tmp_path: Path) -> None:
-    # `responses` must be a map: whichever way validation runs, the reader is told what is wrong with the spec.
+    # A security scheme without its type: whichever way validation runs, the reader is told what is wrong.
     spec = tmp_path / "spec.yaml"
     spec.write_text(
         "openapi: 3.0.3\ninfo: {title: t, version: '1'}\n"
-        "paths:\n  /items:\n    get:\n      operationId: listItems\n      responses: [1, 2]\n"
+        "paths:\n  /items:\n    get:\n      operationId: listItems\n      responses: {'200': {description: ok}}\n"
+        "components:\n  securitySchemes:\n    key: {name: key, in: header}\n"
     )
     for background in (False, True):
         with pytest.raises(GenerationError) as caught:
@@ -99,6 +114,6 @@ def test_a_build_failure_gives_way_to_the_documents_errors_and_surfaces_when_the
 ) -> None:
     monkeypatch.setattr("generator.pipeline.build_api", _stumble)
     with pytest.raises(GenerationError):
-        build_model(HOSTILE / "path_without_slash.yaml", options=Options(validate_in_background=background))
+        build_model(HOSTILE / "invalid_component.yaml", options=Options(validate_in_background=background))
     with pytest.raises(RuntimeError, match="the build tripped"):
         build_model(HOSTILE / "no_operations.yaml", options=Options(validate_in_background=background))

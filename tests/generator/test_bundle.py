@@ -87,3 +87,15 @@ def test_missing_referenced_file(tmp_path: Path) -> None:
     spec = _spec_with_ref(tmp_path, "absent.yaml#/limit")
     message = _error(spec)
     assert "file not found" in message and "[dangling-ref]" in message
+
+
+def test_markdown_files_give_their_text_where_text_belongs_and_are_never_parsed() -> None:
+    generation = generate(ROOT / "tests" / "fixtures" / "hostile" / "markdown_refs" / "main.yaml")
+    assert "An API of *items*: lists them." in generation.api.description
+    assert "with a colon, - and [brackets that YAML would choke on." in generation.api.description
+    (tool,) = generation.api.tools
+    assert tool.binding.body_media_type is None
+    assert [(d.kind, d.pointer) for d in generation.diagnostics] == [
+        ("text-ref", "/paths/~1items/get/x-code-samples/0/source"),
+        ("text-ref", "/paths/~1items/get/responses/200/content/text~1markdown/schema"),
+    ]

@@ -43,7 +43,10 @@ BAD_SPECS = {
     "invalid-json": ("spec.json", '{"openapi": "3.0.3",}'),
     "not-openapi": ("spec.yaml", "hello: world\n"),
     "unsupported-version": ("spec.yaml", "openapi: 2.5.0\ninfo: {title: x, version: '1'}\npaths: {}\n"),
-    "invalid-openapi": ("spec.yaml", "openapi: 3.0.3\ninfo: {title: x}\npaths: {}\n"),
+    "invalid-openapi": (
+        "spec.yaml",
+        "openapi: 3.0.3\ninfo: {title: x, version: '1'}\npaths: {}\ncomponents: {securitySchemes: {k: {in: header}}}\n",
+    ),
 }
 
 

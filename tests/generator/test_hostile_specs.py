@@ -276,6 +276,120 @@ def check_no_operations(tools: dict[str, dict[str, Any]], out: Path) -> None:
     assert tools == {}
 
 
+# Checks of quirks that are repaired (with a warning) rather than refused.
+
+
+def _input(tools: dict[str, dict[str, Any]], name: str) -> dict[str, Any]:
+    schema: dict[str, Any] = tools[name]["definition"]["inputSchema"]
+    return schema
+
+
+def check_path_item_list(tools: dict[str, dict[str, Any]], out: Path) -> None:
+    assert tools == {}, "the unreadable path item is left out; nothing else was there"
+
+
+def check_response_code_invalid(tools: dict[str, dict[str, Any]], out: Path) -> None:
+    assert _only(tools)["name"] == "list_items"
+
+
+def check_path_without_slash(tools: dict[str, dict[str, Any]], out: Path) -> None:
+    (tool,) = tools.values()
+    assert tool["binding"]["path"] == "/items"
+
+
+def check_invalid_operation(tools: dict[str, dict[str, Any]], out: Path) -> None:
+    assert list(tools) == ["list_items"], "the refused operation is left out, the other one kept"
+
+
+def check_empty_enum(tools: dict[str, dict[str, Any]], out: Path) -> None:
+    state = _only(tools)["inputSchema"]["properties"]["state"]
+    assert "enum" not in state and state["type"] == "string"
+    _validator(_only(tools)["inputSchema"]).validate({"state": "open"})
+
+
+def check_type_list_in_30(tools: dict[str, dict[str, Any]], out: Path) -> None:
+    schema = _only(tools)["inputSchema"]
+    validator = _validator(schema)
+    assert schema["properties"]["name"]["type"] == ["string", "null"]
+    for good in ({"name": None, "size": 3, "note": None}, {"name": "a", "size": "big", "note": "n"}):
+        validator.validate(good)
+    assert not validator.is_valid({"size": [1]}) and not validator.is_valid({"note": 5})
+
+
+def check_swagger_type_list(tools: dict[str, dict[str, Any]], out: Path) -> None:
+    validator = _validator(_only(tools)["inputSchema"])
+    validator.validate({"name": None, "tags": ["a", None]})
+    assert not validator.is_valid({"name": 1})
+
+
+def check_security_scopes(tools: dict[str, dict[str, Any]], out: Path) -> None:
+    (tool,) = tools.values()
+    assert tool["binding"]["auth"] == ["token"]
+
+
+def check_missing_responses(tools: dict[str, dict[str, Any]], out: Path) -> None:
+    assert list(tools) == ["list_items", "delete_every_item"]
+    assert all("outputSchema" not in tool["definition"] for tool in tools.values())
+
+
+def check_non_string_text(tools: dict[str, dict[str, Any]], out: Path) -> None:
+    definition = _only(tools)
+    assert "Lists every item. Newest first." in definition["description"]
+    assert definition["inputSchema"]["properties"]["limit"]["description"] == "100."
+
+
+def check_body_on_get(tools: dict[str, dict[str, Any]], out: Path) -> None:
+    search, delete = tools["search_items"], tools["delete_items"]
+    assert search["binding"]["method"] == "GET" and search["binding"]["body"]["mediaType"] == "application/json"
+    assert "query" in search["definition"]["inputSchema"]["properties"]
+    assert delete["definition"]["inputSchema"]["required"] == ["ids"]
+
+
+def check_empty_path_item(tools: dict[str, dict[str, Any]], out: Path) -> None:
+    assert list(tools) == ["list_items"]
+
+
+def check_duplicate_parameters(tools: dict[str, dict[str, Any]], out: Path) -> None:
+    limit = _only(tools)["inputSchema"]["properties"]["limit"]
+    assert limit == {"description": "How many items to return.", "type": "integer"}
+    (tool,) = tools.values()
+    assert [argument["name"] for argument in tool["binding"]["arguments"]] == ["limit"]
+
+
+def check_schema_examples_map(tools: dict[str, dict[str, Any]], out: Path) -> None:
+    assert _only(tools)["inputSchema"]["properties"]["name"]["type"] == "string"
+
+
+def check_component_map_ref(tools: dict[str, dict[str, Any]], out: Path) -> None:
+    definition = _only(tools)
+    assert definition["inputSchema"]["properties"]["limit"]["type"] == "integer"
+    item = definition["outputSchema"]["properties"]["result"]["items"]
+    assert item["properties"]["kind"]["enum"] == ["cat", "dog", None]
+
+
+def check_operation_ref(tools: dict[str, dict[str, Any]], out: Path) -> None:
+    assert list(tools) == ["list_items", "create_an_item", "show_an_item"]
+    assert _input(tools, "create_an_item")["properties"]["name"]["type"] == "string"
+    assert _input(tools, "show_an_item")["required"] == ["item_id"]
+    assert tools["show_an_item"]["binding"]["path"] == "/items/{item_id}"
+
+
+def check_markdown_refs(tools: dict[str, dict[str, Any]], out: Path) -> None:
+    description = _only(tools)["description"]
+    assert "Lists every item, newest first." in description and "key: not YAML, just text" in description
+    assert "curl" not in json.dumps(tools), "a code sample is not text the tools carry"
+
+
+def check_content_format(tools: dict[str, dict[str, Any]], out: Path) -> None:
+    definition = _only(tools)
+    assert definition["inputSchema"]["properties"]["name"]["description"] == "Name of the item."
+    assert definition["outputSchema"]["properties"]["id"]["type"] == ["integer", "null"]
+
+
+def check_format_by_content(tools: dict[str, dict[str, Any]], out: Path) -> None:
+    assert _only(tools)["name"] == "list_items"
+
+
 INJECTED = ['"""', "'''", "\\", "${x}", "{{ 7 * 7 }}", "{% if true %}rendered{% endif %}", "{# comment #}"]
 
 
@@ -400,11 +514,9 @@ CASES: dict[str, Case] = {
     "unsupported-openapi-version": _refused("unsupported_version.yaml", "unsupported-version"),
     "unsupported-swagger-version": _refused("unsupported_swagger.json", "unsupported-version"),
     "dangling-file-ref": _refused("dangling_file_ref.yaml", "file-not-found", "dangling-ref"),
-    "ref-outside-folder": _refused("ref_outside_folder.yaml", "ref-outside-folder", "ref-outside-folder"),
+    "ref-outside-folder": _refused("ref_outside_folder.yaml", "ref-outside-folder"),
     "ref-to-url": _refused("ref_url.yaml", "remote-ref", "ref-outside-folder", "unsupported-ref"),
-    "path-item-is-a-list": _refused("path_item_list.yaml", "invalid-openapi"),
-    "response-code-not-a-code": _refused("response_code_invalid.yaml", "invalid-openapi", "invalid-openapi"),
-    "path-without-slash": _refused("path_without_slash.yaml", "invalid-openapi"),
+    "invalid-component": _refused("invalid_component.yaml", "invalid-openapi"),
     "empty-file": _refused("empty.yaml", "not-a-mapping"),
     "yaml-list": _refused("yaml_list.yaml", "not-a-mapping"),
     "binary-file": _refused("binary.png", "not-utf8"),
@@ -414,7 +526,7 @@ CASES: dict[str, Case] = {
     "lone-surrogate": _refused("lone_surrogate.json", "not-unicode"),
     "nesting-300-levels": _refused(lambda folder: _nesting(folder, 300, "nesting_300.json"), "too-deep"),
     "control-characters-in-file-name": _refused(_hostile_file_name, "bad-file-name"),
-    "strict-makes-repairs-errors": Case("control_and_unicode.json", 2, ("control-character",) * 4, extra=("--strict",)),
+    "strict-makes-repairs-errors": Case("control_and_unicode.json", 2, ("control-character",), extra=("--strict",)),
     # generated, with warnings where the input is odd
     "dangling-local-ref": _generated("dangling_local_ref.yaml", "dangling-ref", check=check_dangling_local_ref),
     "circular-external-refs": _generated("circular_external/main.yaml", check=check_circular_external),
@@ -447,6 +559,44 @@ CASES: dict[str, Case] = {
     "description-of-5-mb": _generated(_huge_description, check=check_huge_description),
     "enum-of-10000-values": _generated(_enum_10000, check=check_enum_10000),
     "nesting-100-levels": _generated(lambda folder: _nesting(folder, 100, "nesting_100.json"), check=check_nesting_100),
+    # repaired, with a warning each, instead of refused
+    "path-item-is-a-list": _generated(
+        "path_item_list.yaml", "invalid-path-item", "no-operations", check=check_path_item_list
+    ),
+    "response-code-not-a-code": _generated(
+        "response_code_invalid.yaml", "invalid-response-code", check=check_response_code_invalid
+    ),
+    "path-without-slash": _generated("path_without_slash.yaml", "path-without-slash", check=check_path_without_slash),
+    "operation-the-validator-refuses": _generated(
+        "invalid_operation.yaml", "invalid-operation", check=check_invalid_operation
+    ),
+    "empty-enum": _generated("empty_enum.yaml", "empty-enum", check=check_empty_enum),
+    "type-lists-in-openapi-3.0": _generated(
+        "type_list_in_30.yaml", "type-list", "null-type", check=check_type_list_in_30
+    ),
+    "type-lists-and-anyof-in-swagger-2.0": _generated(
+        "swagger_type_list.json", "type-list", "null-type", check=check_swagger_type_list
+    ),
+    "security-scopes-not-a-list": _generated("security_scopes.yaml", "security-scopes", check=check_security_scopes),
+    "operations-without-responses": _generated(
+        "missing_responses.yaml", "missing-responses", check=check_missing_responses
+    ),
+    "non-string-text": _generated("non_string_text.yaml", "non-string-text", check=check_non_string_text),
+    "body-on-get-and-delete": _generated("body_on_get.yaml", check=check_body_on_get),
+    "empty-path-item": _generated("empty_path_item.yaml", "invalid-path-item", check=check_empty_path_item),
+    "duplicate-parameters": _generated(
+        "duplicate_parameters.yaml", "duplicate-parameter", check=check_duplicate_parameters
+    ),
+    "schema-examples-as-a-map": _generated("schema_examples_map.yaml", "examples-map", check=check_schema_examples_map),
+    "component-maps-as-file-refs": _generated(
+        "component_map_ref/main.yaml", "component-map-ref", check=check_component_map_ref
+    ),
+    "operations-and-path-items-as-file-refs": _generated(
+        "operation_ref/main.yaml", "operation-ref", check=check_operation_ref
+    ),
+    "markdown-and-code-sample-refs": _generated("markdown_refs/main.yaml", "text-ref", check=check_markdown_refs),
+    "format-from-content-of-referenced-files": _generated("content_format/main.yaml", check=check_content_format),
+    "format-from-content-of-the-spec": _generated("format_by_content.unprocessed", check=check_format_by_content),
 }
 
 

@@ -49,12 +49,24 @@ def test_version_errors(change: dict[str, object], expected: str) -> None:
 
 def test_validation_errors_point_at_the_problem() -> None:
     document = minimal_spec()
-    del document["info"]["version"]
+    document["components"] = {"parameters": {"limit": {"name": "limit"}}}
     document["paths"]["/things"]["get"]["parameters"] = [{"name": "x", "in": "body"}]
     assert _errors(document) == [
-        "spec.yaml: error: missing required field `version` (at /info) [invalid-openapi]",
         "spec.yaml: error: Input should be 'query', 'header', 'path' or 'cookie' "
         "(at /paths/~1things/get/parameters/0/in) [invalid-openapi]",
+        "spec.yaml: error: missing required field `in` (at /components/parameters/limit) [invalid-openapi]",
+    ]
+
+
+def test_a_missing_or_numeric_info_field_is_repaired() -> None:
+    document = minimal_spec()
+    del document["info"]["version"]
+    document["info"]["title"] = 7
+    parsed = parse_document(document, "spec.yaml")
+    assert parsed.document["info"] == {"title": "7", "version": ""}
+    assert [(d.kind, d.pointer) for d in parsed.diagnostics] == [
+        ("non-string-text", "/info/title"),
+        ("missing-info", "/info/version"),
     ]
 
 
