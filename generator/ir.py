@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from generator.config import GeneratorConfig
@@ -58,6 +58,10 @@ class HttpBinding:
     """Paths (from the body's root; `*` for array items) of file fields, sent as file parts or raw bytes."""
     nesting: str = "openapi"
     """How nested form fields are named: `brackets` (`image[data]`, Rails style) or `openapi` (JSON parts)."""
+    body_required: bool = False
+    """The spec requires a body: an empty one goes when no field of it is given."""
+    bracketed_fields: tuple[str, ...] = ()
+    """Form body fields whose Encoding Object says `style: deepObject`: named `a[b]` even under `openapi`."""
 
 
 @dataclass(frozen=True)
@@ -91,7 +95,7 @@ class Tool:
     """True when the spec gives a 2xx JSON response schema (the quality gate then expects an outputSchema)."""
     full_output_schema: JsonSchema | None = None
     """The whole response schema when tools/list carries less of it (`output_schema` other than `full`):
-    catalog mode's `describe_operation` shows it."""
+    catalog mode's `describe_operation` shows it. Its `$ref`s point into `Api.output_definitions`."""
 
 
 @dataclass(frozen=True)
@@ -121,3 +125,5 @@ class Api:
     security_schemes: tuple[SecurityScheme, ...]
     spec_sha256: str
     generator_version: str
+    output_definitions: dict[str, JsonSchema] = field(default_factory=dict)
+    """Response schemas that several tools' `full_output_schema`s share (or that are recursive), by name."""

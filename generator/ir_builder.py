@@ -17,7 +17,7 @@ from generator.files import is_binary, replace_binary_fields
 from generator.ir import Api, Argument, HttpBinding, Location, SecurityScheme, Tool, ToolAnnotations
 from generator.naming import sentence_case, snake_case, title_case, unique_names
 from generator.parse import ParsedSpec
-from generator.schema import SchemaCompiler, attach_defs, trim_output
+from generator.schema import Linking, Part, SchemaCompiler, attach_defs, trim_output
 from generator.selection import Override
 from generator.templating import environment
 from generator.text import as_sentence, clean_prose, drop_doubled_words, strip_html
@@ -32,6 +32,30 @@ _BODY_MEDIA_PREFERENCE = (
 )
 _BRACKETED = re.compile(r"^([A-Za-z0-9_.-]+)\[([^\[\]]+)\](\[\])?$")
 _PROPERTY_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class _BodyPart:
+    """A request body as found: the media type chosen, the Request Body Object, and its compiled schema."""
+
+    media_type: str
+    body: dict[str, Any]
+    part: Part
+    bracketed: tuple[str, ...] = ()
+    """Fields the media type's `encoding` gives `style: deepObject`."""
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """What a tool takes: its input schema, where each argument goes, and how the body travels."""
+
+    schema: dict[str, Any]
+    arguments: list[Argument]
+    media_type: str | None
+    body_is_whole: bool
+    file_fields: tuple[tuple[str, ...], ...]
+    bracketed: tuple[str, ...]
+    body_required: bool
 
 
 @dataclass(frozen=True)
@@ -100,6 +124,8 @@ class _ToolBuilder:
         self.phrases: Any = environment().get_template("tool/phrases.jinja").module
         self.schemes = security_schemes(spec.document)
         self.description_template = environment().get_template("tool/description.md.jinja")
+        self.output_parts: dict[str, tuple[Part, bool]] = {}
+        """Per tool whose listing carries less than its response schema: that schema compiled, and paginated."""
 
     def warn(self, kind: str, message: str, pointer: str) -> None:
         self.compiler.warn(kind, message, pointer)
@@ -116,13 +142,16 @@ class _ToolBuilder:
                     merged[(str(parameter["in"]), str(parameter["name"]))] = (parameter, pointer)
         return list(merged.values())
 
-    def parameter_schema(self, parameter: dict[str, Any], pointer: str, state: Any) -> dict[str, Any]:
+    def parameter_part(self, parameter: dict[str, Any], pointer: str, state: Linking) -> Part:
+        """A parameter's schema, compiled (from `schema`, else from its one `content` entry) and added to `state`."""
         if "schema" in parameter:
-            schema = self.compiler.compile_part(parameter["schema"], pointer + "/schema", state)
-        else:
-            content = parameter.get("content") or {}
-            media: Any = next(iter(content.values()), {}) if isinstance(content, dict) else {}
-            schema = self.compiler.compile_part(media.get("schema", {}), pointer + "/content", state)
+            return self.compiler.compile_part(parameter["schema"], pointer + "/schema", state)
+        content = parameter.get("content") or {}
+        media: Any = next(iter(content.values()), {}) if isinstance(content, dict) else {}
+        return self.compiler.compile_part(media.get("schema", {}), pointer + "/content", state)
+
+    def parameter_schema(self, parameter: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+        """The linked schema of a parameter, with the parameter's own description and deprecation."""
         description = self.clean(str(parameter.get("description", "")))
         if description:
             schema = {"description": description, **{k: v for k, v in schema.items() if k != "description"}}
@@ -203,21 +232,34 @@ class _ToolBuilder:
             }
         return result
 
-    def request_body(
-        self, op: _Operation, state: Any
-    ) -> tuple[str | None, dict[str, Any] | None, bool, list[tuple[str, ...]]]:
-        """The chosen media type, its compiled schema, whether the body is required, and its file fields."""
+    def body_part(self, op: _Operation, state: Linking) -> _BodyPart | None:
+        """The request body's chosen media type and its schema, compiled and added to `state`; None without one."""
         raw = op.operation.get("requestBody")
         if raw is None:
-            return None, None, False, []
+            return None
         body, pointer = self.compiler.resolve_object(raw, op.pointer + "/requestBody")
         content = body.get("content") if isinstance(body, dict) else None
         if not isinstance(content, dict) or not content:
-            return None, None, False, []
+            return None
         media_type = _pick_media_type(list(content))
         media = content[media_type] if isinstance(content[media_type], dict) else {}
         media_pointer = f"{pointer}/content/{media_type.replace('/', '~1')}/schema"
-        schema = self.compiler.compile_part(media.get("schema", {}), media_pointer, state)
+        encoding = media.get("encoding")
+        encoding = encoding if isinstance(encoding, dict) else {}
+        bracketed = tuple(
+            str(name) for name, rule in encoding.items() if isinstance(rule, dict) and rule.get("style") == "deepObject"
+        )
+        part = self.compiler.compile_part(media.get("schema", {}), media_pointer, state)
+        return _BodyPart(media_type, body, part, bracketed)
+
+    def request_body(
+        self, found: _BodyPart | None, state: Linking
+    ) -> tuple[str | None, dict[str, Any] | None, bool, list[tuple[str, ...]]]:
+        """The chosen media type, its linked schema, whether the body is required, and its file fields."""
+        if found is None:
+            return None, None, False, []
+        media_type, body = found.media_type, found.body
+        schema = state.link(found.part)
         description = clean_prose(str(body.get("description", "")), self.config.docs_base_url)
         if description and "description" not in schema:
             schema["description"] = description
@@ -231,15 +273,19 @@ class _ToolBuilder:
 
     # -- one tool --------------------------------------------------------------------------------------
 
-    def build_input(
-        self, op: _Operation
-    ) -> tuple[dict[str, Any], list[Argument], str | None, bool, tuple[tuple[str, ...], ...]]:
+    def build_input(self, op: _Operation) -> _Inputs:
         properties: dict[str, Any] = {}
         required: list[str] = []
         arguments: list[Argument] = []
         filter_groups: dict[str, dict[str, Any]] = {}
         dependent_required: dict[str, list[str]] = {}
+        # Every part is compiled before any is linked: which referenced schemas are shared depends on all of them.
         state = self.compiler.begin("input")
+        parameters = [
+            (parameter, pointer, self.parameter_part(parameter, pointer, state))
+            for parameter, pointer in self.parameters(op)
+        ]
+        body = self.body_part(op, state)
 
         renamed: dict[str, tuple[str, str]] = {}
 
@@ -265,11 +311,11 @@ class _ToolBuilder:
             return candidate
 
         path_params: set[str] = set()
-        for parameter, pointer in self.parameters(op):
+        for parameter, pointer, part in parameters:
             location = str(parameter["in"])
             wire = str(parameter["name"])
             is_required = bool(parameter.get("required")) or location == "path"
-            schema = self.parameter_schema(parameter, pointer, state)
+            schema = self.parameter_schema(parameter, state.link(part))
             if location == "path":
                 if "{" + wire + "}" not in op.path:
                     message = f"path parameter `{wire}` does not appear in the path; it is left out"
@@ -327,7 +373,7 @@ class _ToolBuilder:
             style = "brackets" if self.config.nesting == "brackets" else ""
             arguments.append(Argument(name, "query", group_name, bool(group["required"]), members=wires, style=style))
 
-        media_type, body_schema, body_required, file_fields = self.request_body(op, state)
+        media_type, body_schema, body_required, file_fields = self.request_body(body, state)
         body_is_whole = False
         if body_schema is not None:
             body_properties = body_schema.get("properties")
@@ -383,7 +429,7 @@ class _ToolBuilder:
         if dependent_required:
             input_schema["dependentRequired"] = {k: v for k, v in dependent_required.items() if v}
         input_schema["additionalProperties"] = False
-        input_schema = attach_defs(input_schema, self.compiler.finish(state, op.pointer))
+        input_schema = attach_defs(input_schema, state.definitions())
         for def_name, definition in input_schema.get("$defs", {}).items():
             input_schema["$defs"][def_name] = (
                 {
@@ -396,10 +442,15 @@ class _ToolBuilder:
                 if "properties" in definition
                 else definition
             )
-        return input_schema, arguments, media_type, body_is_whole, tuple(file_fields)
+        deep_fields = body.bracketed if body is not None and not body_is_whole else ()
+        return _Inputs(
+            input_schema, arguments, media_type, body_is_whole, tuple(file_fields), deep_fields, body_required
+        )
 
-    def build_output(self, op: _Operation) -> tuple[dict[str, Any] | None, bool]:
-        """The outputSchema from the first 2xx JSON response; non-objects are wrapped as `{"result": ...}`."""
+    def build_output(self, op: _Operation) -> tuple[dict[str, Any] | None, bool, Part | None]:
+        """The outputSchema from the first 2xx JSON response (non-objects are wrapped as `{"result": ...}`), and
+        the compiled response schema. Unless tools/list carries it in full, the schema is only its first levels,
+        which is all an outline and the description need; output_schemas.json gets the whole (`link_outputs`)."""
         responses = op.operation.get("responses") or {}
         for status in sorted((s for s in responses if str(s).startswith("2")), key=lambda s: str(s).replace("X", "9")):
             response, pointer = self.compiler.resolve_object(responses[status], f"{op.pointer}/responses/{status}")
@@ -409,16 +460,35 @@ class _ToolBuilder:
             for media_type, media in content.items():
                 if _is_json(media_type) and isinstance(media, dict) and "schema" in media:
                     media_pointer = f"{pointer}/content/{media_type.replace('/', '~1')}/schema"
-                    state = self.compiler.begin("output")
-                    schema = self.compiler.compile_part(media["schema"], media_pointer, state)
-                    defs = self.compiler.finish(state, media_pointer)
-                    if _is_object_schema(schema):
-                        schema = {"type": "object", **{k: v for k, v in schema.items() if k != "type"}}
-                        return attach_defs(schema, defs), False
-                    wrapped = {"type": "object", "properties": {"result": schema}, "required": ["result"]}
-                    return attach_defs(wrapped, defs), True
-            return None, False
-        return None, False
+                    part = self.compiler.part(media["schema"], media_pointer, "output")
+                    if self.config.output_schema != "full":
+                        shaped, wrapped = _shaped_output(self.compiler.shallow(part, _OUTLINE_DEPTH))
+                        return shaped, wrapped, part
+                    linking = self.compiler.begin("output")
+                    linking.add(part)
+                    shaped, wrapped = _shaped_output(linking.link(part))
+                    return attach_defs(shaped, linking.definitions()), wrapped, part
+            return None, False, None
+        return None, False, None
+
+    def link_outputs(self, tools: tuple[Tool, ...]) -> tuple[tuple[Tool, ...], dict[str, Any]]:
+        """The whole response schemas for output_schemas.json, linked together: a referenced schema that several
+        of them use is kept once in the shared definitions returned. Tools get theirs as `full_output_schema`."""
+        linking = self.compiler.begin("output")
+        for part, _ in self.output_parts.values():
+            linking.add(part)
+        linked: list[Tool] = []
+        for tool in tools:
+            if tool.name not in self.output_parts:
+                linked.append(tool)
+                continue
+            part, paginated = self.output_parts[tool.name]
+            schema, _ = _shaped_output(linking.link(part))
+            if paginated:
+                schema = self.with_pagination(schema)
+            full = schema if schema != tool.output_schema else None
+            linked.append(dataclasses.replace(tool, full_output_schema=full))
+        return tuple(linked), linking.definitions()
 
     def annotations(self, op: _Operation, override: Override | None) -> ToolAnnotations:
         """Hints from the method, then the config's per-operation overrides."""
@@ -483,8 +553,9 @@ class _ToolBuilder:
     def build(self, op: _Operation, name: str, related: list[tuple[str, str]] | None = None) -> Tool:
         summary = drop_doubled_words(" ".join(strip_html(str(op.operation.get("summary", ""))).split()))
         override = self.config.operations.override_for(op.method, op.path, str(op.operation.get("operationId", "")))
-        input_schema, arguments, media_type, body_is_whole, file_fields = self.build_input(op)
-        output_schema, wrapped = self.build_output(op)
+        inputs = self.build_input(op)
+        input_schema, arguments = inputs.schema, inputs.arguments
+        output_schema, wrapped, output_part = self.build_output(op)
         annotations = self.annotations(op, override)
         title = title_case(summary) if summary else title_case(" ".join(name.split("_")))
         if override is not None and override.title:
@@ -495,10 +566,12 @@ class _ToolBuilder:
             server=server_url(self.document, op),
             path=op.path,
             arguments=tuple(arguments),
-            body_media_type=media_type,
-            body_is_whole=body_is_whole,
+            body_media_type=inputs.media_type,
+            body_is_whole=inputs.body_is_whole,
             auth=self.security(op),
-            file_fields=file_fields,
+            file_fields=inputs.file_fields,
+            bracketed_fields=inputs.bracketed,
+            body_required=inputs.body_required,
             nesting=self.config.nesting,
             token_endpoint=self.is_token_endpoint(op),
             revokes_tokens=self.is_revocation_endpoint(op, arguments),
@@ -509,6 +582,8 @@ class _ToolBuilder:
         full_output = output_schema  # the description tells what comes back, however much tools/list carries
         if output_schema is not None and self.config.output_schema != "full":
             output_schema = trim_output(output_schema, self.config.output_schema)
+            if output_part is not None:
+                self.output_parts[name] = (output_part, binding.paginated)
         tags = _tags(op)
         return Tool(
             name=name,
@@ -530,7 +605,7 @@ class _ToolBuilder:
             operation_id=str(op.operation.get("operationId", "")),
             tags=tags,
             documented_response=_documents_json_response(op),
-            full_output_schema=full_output if output_schema != full_output else None,
+            full_output_schema=None,  # set by `link_outputs`, once every tool's response is known
             curated=any(
                 rule.matches(op.method, op.path, str(op.operation.get("operationId", "")), tags)
                 for rule in self.config.hybrid_static
@@ -622,6 +697,17 @@ def _pick_media_type(media_types: list[str]) -> str:
 def _is_json(media_type: str) -> bool:
     base = media_type.split(";")[0].strip().lower()
     return base == "application/json" or base.endswith("+json") or base == "*/*"
+
+
+_OUTLINE_DEPTH = 5
+"""How many levels of a response schema an outline or a description reads: fields, a list's items, their fields."""
+
+
+def _shaped_output(schema: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """An object schema as it is (typed `object`); anything else wrapped as `{"result": ...}` (True)."""
+    if _is_object_schema(schema):
+        return {"type": "object", **{k: v for k, v in schema.items() if k != "type"}}, False
+    return {"type": "object", "properties": {"result": schema}, "required": ["result"]}, True
 
 
 def _is_object_schema(schema: dict[str, Any]) -> bool:
@@ -761,6 +847,7 @@ def build_api(spec: ParsedSpec, config: GeneratorConfig, spec_bytes: bytes) -> t
     names = unique_names([(_chosen_name(config, op), op.method, op.path) for op in operations])
     related = related_tools(operations, names)
     tools = tuple(builder.build(op, name, related.get(name, [])) for op, name in zip(operations, names, strict=True))
+    tools, output_definitions = builder.link_outputs(tools)
     info = spec.document.get("info") or {}
     api = Api(
         title=str(info.get("title", "")),
@@ -770,6 +857,7 @@ def build_api(spec: ParsedSpec, config: GeneratorConfig, spec_bytes: bytes) -> t
         tools=tools,
         security_schemes=builder.schemes,
         spec_sha256=hashlib.sha256(spec_bytes).hexdigest(),
+        output_definitions=output_definitions,
         generator_version=__version__,
     )
     return api, list(spec.diagnostics) + builder.compiler.diagnostics

@@ -72,10 +72,14 @@ def tool_binding(tool: Tool, server_keys: dict[str, str]) -> dict[str, Any]:
     }
     if tool.binding.body_media_type:
         body: dict[str, Any] = {"mediaType": tool.binding.body_media_type, "whole": tool.binding.body_is_whole}
+        if tool.binding.body_required:
+            body["required"] = True
         if tool.binding.file_fields:
             body["files"] = [list(path) for path in tool.binding.file_fields]
         if tool.binding.body_media_type.lower().startswith(("multipart/", "application/x-www-form-urlencoded")):
             body["nesting"] = tool.binding.nesting
+            if tool.binding.bracketed_fields:
+                body["bracketed"] = list(tool.binding.bracketed_fields)
         binding["body"] = body
     if tool.output_wrapped:
         binding["wrapResult"] = True

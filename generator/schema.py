@@ -1,19 +1,23 @@
 """The schema compiler: OpenAPI 3.0/3.1 Schema Objects to self-contained JSON Schema 2020-12.
 
-`$ref`s are inlined; a reference cycle becomes a `$defs` entry instead of infinite expansion. OpenAPI-only
-keywords are mapped (nullable, boolean exclusive bounds, example, discriminator) or dropped, and properties
-that do not travel in the given direction (readOnly in requests, writeOnly in responses) are left out.
+A referenced schema is inlined where a root schema uses it once, and kept once under `$defs` where it is used
+more often or lies on a reference cycle; each is compiled once, whatever the number of places that use it.
+OpenAPI-only keywords are mapped (nullable, boolean exclusive bounds, example, discriminator) or dropped, and
+properties that do not travel in the given direction (readOnly in requests, writeOnly in responses) are left out.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any, Literal
 
+from generator.dereference import resolve_local
 from generator.diagnostics import Diagnostic
+from generator.files import is_binary
 from generator.templating import environment
 
 Direction = Literal["input", "output"]
@@ -44,11 +48,6 @@ _VALUE_ORDER = frozenset(_VALUE_KEYWORDS)
 _DESCENDING_KEYWORDS = frozenset(
     {"items", "contains", "propertyNames", "unevaluatedItems", "prefixItems", "properties", "patternProperties"}
 )
-# Marks, in the stack of refs being expanded, a step into a part of the value: a cycle that passes through one
-# describes ever deeper values (a tree); a cycle without one would send a validator round in circles for ever.
-_DESCENT = ""
-
-
 # The most schemas nested in one another (references followed) that a compiled schema holds: each file is at
 # most 256 levels deep (see load.py), but a chain of references can nest such parts without end.
 MAX_SCHEMA_DEPTH = 200
@@ -104,18 +103,41 @@ def _json_type(value: Any) -> str:
     return "array" if isinstance(value, list) else "object"
 
 
-@dataclass
-class _Compilation:
-    """State for one root schema: cycle-breaking definitions and the warnings found."""
+@dataclass(frozen=True)
+class _Ref:
+    """Where a compiled schema refers to another one: a placeholder that linking replaces by the target's body
+    (inlined) or by a `$ref` into `$defs`."""
 
+    ref: str
+    pointer: str
+    descends: bool
+    """Whether the path from the enclosing body's root to here passes into a part of the value (an item, a
+    property): a cycle with no such step would send a validator round in circles."""
+    annotations: tuple[tuple[str, Any], ...] = ()
+    """Siblings of the `$ref` that refine the target (description, title, default...)."""
+    nullable: bool = False
+
+
+@dataclass(frozen=True)
+class Part:
+    """A compiled schema whose references are still placeholders; a `Linking` turns it into JSON Schema."""
+
+    tree: Any
     direction: Direction
-    defs: dict[str, dict[str, Any]] = field(default_factory=dict)
-    def_names: dict[str, str] = field(default_factory=dict)
-    pending: list[str] = field(default_factory=list)
+    refs: tuple[_Ref, ...]
+    """Its placeholders, in document order."""
+    pointer: str = ""
 
 
 class SchemaCompiler:
-    """Compiles the Schema Objects of one OpenAPI document."""
+    """Compiles the Schema Objects of one OpenAPI document.
+
+    Every schema a `$ref` points at is compiled once per direction into a body whose own references are
+    placeholders (`_Ref`). A `Linking` then assembles one root schema (a tool's input, say) from those bodies:
+    a referenced schema used once is inlined, one used more than once, or in a cycle, becomes a `$defs` entry.
+    The work therefore grows with the document and the tools' sizes, never with the number of paths through
+    the reference graph.
+    """
 
     def __init__(
         self,
@@ -133,6 +155,13 @@ class SchemaCompiler:
         self.diagnostics: list[Diagnostic] = []
         self._warned: set[tuple[str, str]] = set()
         self._depth = 0
+        self._bodies: dict[tuple[str, Direction], Any] = {}
+        self._body_refs: dict[tuple[str, Direction], tuple[_Ref, ...]] = {}
+        self._compiling: set[tuple[str, Direction]] = set()
+        self._targets: dict[str, tuple[Any, str] | None] = {}
+        self._def_names: dict[str, str] = {}
+        self._taken_names: set[str] = set()
+        self._binary: dict[tuple[str, Direction], bool] = {}
 
     def warn(self, kind: str, message: str, pointer: str) -> None:
         """Record a warning once per kind and place."""
@@ -142,24 +171,20 @@ class SchemaCompiler:
 
     def resolve(self, ref: str, pointer: str) -> tuple[Any, str] | None:
         """Follow a local `$ref`; return the target and its pointer, or None (with a warning) when it dangles."""
-        if not ref.startswith("#"):
-            self.warn(
-                "unsupported-ref",
-                f"external reference {ref!r} is not supported; treated as any value",
-                pointer,
-            )
-            return None
-        target: Any = self.document
-        for raw in ref[1:].split("/")[1:]:
-            token = raw.replace("~1", "/").replace("~0", "~")
-            if isinstance(target, dict) and token in target:
-                target = target[token]
-            elif isinstance(target, list) and token.isdigit() and int(token) < len(target):
-                target = target[int(token)]
-            else:
+        if ref not in self._targets:
+            self._targets[ref] = self._lookup(ref)
+        found = self._targets[ref]
+        if found is None:
+            if ref.startswith("#"):
                 self.warn("dangling-ref", f"reference {ref!r} points at nothing; treated as any value", pointer)
-                return None
-        return target, ref[1:]
+            else:
+                message = f"external reference {ref!r} is not supported; treated as any value"
+                self.warn("unsupported-ref", message, pointer)
+        return found
+
+    def _lookup(self, ref: str) -> tuple[Any, str] | None:
+        target = resolve_local(self.document, ref)
+        return None if target is None else (target, ref[1:])
 
     def resolve_object(self, node: Any, pointer: str) -> tuple[Any, str]:
         """Follow `$ref` chains on a non-schema object (parameter, request body, response)."""
@@ -176,57 +201,97 @@ class SchemaCompiler:
             node, pointer = resolved
         return node, pointer
 
+    # -- the public entry points ------------------------------------------------------------------------------
+
     def compile(self, schema: Any, direction: Direction, pointer: str) -> dict[str, Any]:
-        """Compile a schema into a self-contained JSON Schema (with `$defs` when it is recursive)."""
-        state = self.begin(direction)
-        result = self.compile_part(schema, pointer, state)
-        defs = self.finish(state, pointer)
-        return {**result, "$defs": defs} if defs else result
+        """Compile a schema into a self-contained JSON Schema (with `$defs` for shared and recursive parts)."""
+        linking = self.begin(direction)
+        part = self.compile_part(schema, pointer, linking)
+        result = linking.link(part)
+        return attach_defs(result, linking.definitions())
 
-    def begin(self, direction: Direction) -> _Compilation:
+    def begin(self, direction: Direction) -> Linking:
         """Start a root schema made of several compiled parts (a tool's parameters and body) sharing `$defs`."""
-        return _Compilation(direction)
+        return Linking(self, direction)
 
-    def compile_part(self, schema: Any, pointer: str, state: _Compilation) -> dict[str, Any]:
-        """Compile one part of a root schema; its cycle-breaking definitions go to `state`."""
-        return self._compile(schema, pointer, state, ())
+    def part(self, schema: Any, pointer: str, direction: Direction) -> Part:
+        """Compile one schema, its references left as placeholders; any number of linkings can use it."""
+        tree = self._compile(schema, pointer, direction, False)
+        return Part(tree, direction, _placeholders(tree), pointer)
 
-    def finish(self, state: _Compilation, pointer: str) -> dict[str, dict[str, Any]]:
-        """Compile the definitions the parts referred to; return them sorted by name."""
-        while state.pending:
-            ref = state.pending.pop()
-            name = state.def_names[ref]
-            resolved = self.resolve(ref, pointer)
-            target, target_pointer = resolved if resolved is not None else ({}, pointer)
-            state.defs[name] = self._compile(target, target_pointer, state, (ref,))
-        return {name: state.defs[name] for name in sorted(state.defs)}
+    def compile_part(self, schema: Any, pointer: str, linking: Linking) -> Part:
+        """Compile one part of a root schema and add it to `linking`; link it once every part is added."""
+        part = self.part(schema, pointer, linking.direction)
+        linking.add(part)
+        return part
 
-    def _def_name(self, ref: str, state: _Compilation) -> str:
-        if ref not in state.def_names:
-            base = re.sub(r"[^A-Za-z0-9_.-]", "_", ref.rsplit("/", 1)[-1]) or "schema"
+    def shallow(self, part: Part, depth: int) -> dict[str, Any]:
+        """The part's first `depth` levels with every reference inlined, and any value below: enough to outline a
+        response (its fields and their types), at a cost that does not depend on what lies deeper."""
+        result = Linking(self, part.direction, max_depth=depth).link(part)
+        return result
+
+    # -- bodies of referenced schemas -------------------------------------------------------------------------
+
+    def body(self, ref: str, direction: Direction) -> Any:
+        """The compiled target of `ref` (placeholders for its own references), compiled on first use."""
+        key = (ref, direction)
+        if key not in self._bodies:
+            resolved = self._targets.get(ref)
+            target, target_pointer = resolved if resolved is not None else ({}, "")
+            self._compiling.add(key)
+            try:
+                self._bodies[key] = self._compile(target, target_pointer, direction, False)
+            finally:
+                self._compiling.discard(key)
+            self._body_refs[key] = _placeholders(self._bodies[key])
+        return self._bodies[key]
+
+    def body_refs(self, ref: str, direction: Direction) -> tuple[_Ref, ...]:
+        self.body(ref, direction)
+        return self._body_refs[(ref, direction)]
+
+    def def_name(self, ref: str) -> str:
+        """The `$defs` name of a referenced schema: the same in every tool and in output_schemas.json."""
+        if ref not in self._def_names:
+            token = ref.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
+            if "/" in token or token.endswith((".json", ".yaml", ".yml")):  # a whole bundled file: its name
+                token = token.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+            base = re.sub(r"[^A-Za-z0-9_.-]", "_", token) or "schema"
             name, counter = base, 2
-            while name in state.def_names.values():
+            while name in self._taken_names:
                 name, counter = f"{base}_{counter}", counter + 1
-            state.def_names[ref] = name
-            state.pending.append(ref)
-        return state.def_names[ref]
+            self._def_names[ref] = name
+            self._taken_names.add(name)
+        return self._def_names[ref]
 
-    def _compile(self, schema: Any, pointer: str, state: _Compilation, stack: tuple[str, ...]) -> dict[str, Any]:
-        """Compile one schema; past MAX_SCHEMA_DEPTH nested schemas (references followed), any value, with a warning."""
+    def carries_binary(self, ref: str, direction: Direction) -> bool:
+        """Whether the schema `ref` names holds a binary field anywhere: such parts are always inlined, so that a
+        request body's file fields have a path from its root."""
+        key = (ref, direction)
+        if key in self._binary:
+            return self._binary[key]
+        self._binary[key] = False  # a cycle back to here adds nothing
+        found = _holds_binary(self.body(ref, direction)) or any(
+            self.carries_binary(inner.ref, direction) for inner in self.body_refs(ref, direction)
+        )
+        self._binary[key] = found
+        return found
+
+    # -- compiling one schema ------------------------------------------------------------------------------------
+
+    def _compile(self, schema: Any, pointer: str, direction: Direction, descended: bool) -> Any:
+        """Compile one schema; past MAX_SCHEMA_DEPTH nested schemas, any value, with a warning."""
         if self._depth >= MAX_SCHEMA_DEPTH:
-            message = (
-                f"schema nested more than {MAX_SCHEMA_DEPTH} levels deep once references are followed;"
-                " the deeper part is accepted as any value"
-            )
-            self.warn("too-deep", message, pointer)
+            self.warn("too-deep", _TOO_DEEP, pointer)
             return {}
         self._depth += 1
         try:
-            return self._compile_schema(schema, pointer, state, stack)
+            return self._compile_schema(schema, pointer, direction, descended)
         finally:
             self._depth -= 1
 
-    def _compile_schema(self, schema: Any, pointer: str, state: _Compilation, stack: tuple[str, ...]) -> dict[str, Any]:
+    def _compile_schema(self, schema: Any, pointer: str, direction: Direction, descended: bool) -> Any:
         if isinstance(schema, bool):
             return {} if schema else {"not": {}}
         if not isinstance(schema, dict):
@@ -234,11 +299,35 @@ class SchemaCompiler:
             return {}
         ref = schema.get("$ref")
         if isinstance(ref, str):
-            return self._compile_ref(schema, ref, pointer, state, stack)
-
+            return self._placeholder(schema, ref, pointer, descended)
         # The schema's own keys, in the fixed order output takes (a schema has few keys; the keyword lists are long).
         known = [key for key in schema if key in _KEYWORD_ORDER]
         known.sort(key=_KEYWORD_ORDER.__getitem__)
+        out = self._value_keywords(schema, known)
+        for keyword in known:
+            if keyword in _VALUE_ORDER:
+                continue
+            within = True if keyword in _DESCENDING_KEYWORDS else descended
+            sub, here = schema[keyword], f"{pointer}/{keyword}"
+            if keyword in _SCHEMA_KEYWORDS:
+                out[keyword] = self._compile(sub, here, direction, within)
+            elif keyword in _SCHEMA_LIST_KEYWORDS:
+                if isinstance(sub, list):
+                    out[keyword] = [self._compile(item, f"{here}/{i}", direction, within) for i, item in enumerate(sub)]
+            elif isinstance(sub, dict):
+                out[keyword] = {
+                    name: self._compile(item, f"{here}/{_escape(name)}", direction, within)
+                    for name, item in sub.items()
+                }
+        extra = schema.get("additionalProperties")
+        if isinstance(extra, bool):
+            out["additionalProperties"] = extra
+        elif isinstance(extra, dict):
+            out["additionalProperties"] = self._compile(extra, f"{pointer}/additionalProperties", direction, True)
+        return self._finish_schema(schema, out, pointer, direction)
+
+    def _value_keywords(self, schema: dict[str, Any], known: list[str]) -> dict[str, Any]:
+        """The keywords holding plain data, copied, with OpenAPI's spellings mapped to JSON Schema's."""
         out: dict[str, Any] = {}
         for keyword in known:
             if keyword not in _VALUE_ORDER:
@@ -258,33 +347,14 @@ class SchemaCompiler:
             out["examples"] = list(out["examples"].values())
         if "exclusiveMaximum" in out or "exclusiveMinimum" in out:
             self._map_bounds(schema, out)
+        return out
 
-        deeper = (*stack, _DESCENT)
-        for keyword in known:
-            if keyword in _VALUE_ORDER:
-                continue
-            within = deeper if keyword in _DESCENDING_KEYWORDS else stack
-            sub = schema[keyword]
-            if keyword in _SCHEMA_KEYWORDS:
-                out[keyword] = self._compile(sub, f"{pointer}/{keyword}", state, within)
-            elif keyword in _SCHEMA_LIST_KEYWORDS:
-                if isinstance(sub, list):
-                    out[keyword] = [
-                        self._compile(item, f"{pointer}/{keyword}/{i}", state, within) for i, item in enumerate(sub)
-                    ]
-            elif isinstance(sub, dict):
-                out[keyword] = {
-                    name: self._compile(item, f"{pointer}/{keyword}/{_escape(name)}", state, within)
-                    for name, item in sub.items()
-                }
-        extra = schema.get("additionalProperties")
-        if isinstance(extra, bool):
-            out["additionalProperties"] = extra
-        elif isinstance(extra, dict):
-            out["additionalProperties"] = self._compile(extra, f"{pointer}/additionalProperties", state, deeper)
-
+    def _finish_schema(self, schema: dict[str, Any], out: dict[str, Any], pointer: str, direction: Direction) -> Any:
+        """What depends on the compiled subschemas: nullability, discriminators, merged allOf, one-way fields."""
         if "enum" in out or "format" in out:
             self._check_enum_and_format(out, pointer)
+        if "pattern" in out:
+            self._check_pattern(out, pointer)
         if self.openapi_version == "3.0" and schema.get("nullable") is True:
             _make_nullable(out)
         if schema.get("type") == "file":  # Swagger 2.0 leftovers
@@ -294,38 +364,102 @@ class SchemaCompiler:
         if isinstance(discriminator, dict) and isinstance(discriminator.get("propertyName"), str):
             note = str(self.phrases.discriminator(discriminator["propertyName"]))
             out["description"] = f"{out['description']} {note}" if out.get("description") else note
+        if "oneOf" in out:
+            # Real specs write oneOf where any branch will do, and branches often overlap (an ID and an e-mail are
+            # both strings): exactly-one would refuse every value. anyOf keeps every branch and accepts them.
+            branches = out.pop("oneOf")
+            if "anyOf" in out:
+                out["allOf"] = [*out.get("allOf", []), {"anyOf": branches}]
+            else:
+                out["anyOf"] = branches
         if "allOf" in out:
-            out = _merge_all_of(out)
+            out = _merge_all_of(out, [self._merge_view(part, direction) for part in out["allOf"]])
+        if isinstance(out.get("required"), list) and any(isinstance(schema.get(k), list) for k in _COMBINATORS):
+            # Required names whose properties (in a part or branch) travel only the other way do not apply here.
+            one_way = self._one_way_names(schema, "readOnly" if direction == "input" else "writeOnly")
+            out["required"] = [name for name in out["required"] if name not in one_way]
+            if not out["required"]:
+                del out["required"]
         if "properties" in out:
-            self._drop_one_way_properties(out, state.direction)
-            if state.direction == "output":
+            self._drop_one_way_properties(out, direction)
+            if direction == "output":
                 # APIs send null for fields they leave empty, documented or not: accept it in responses.
                 out["properties"] = {name: _nullable_copy(sub) for name, sub in out["properties"].items()}
         return out
 
-    def _compile_ref(
-        self, schema: dict[str, Any], ref: str, pointer: str, state: _Compilation, stack: tuple[str, ...]
-    ) -> dict[str, Any]:
-        if ref and ref in stack:
-            since = stack[len(stack) - stack[::-1].index(ref) :]
-            if _DESCENT not in since:
-                message = f"reference {ref!r} comes back to itself without describing any value; treated as any value"
-                self.warn("circular-ref", message, pointer)
-                return {}
-            return {"$ref": f"#/$defs/{self._def_name(ref, state)}"}
-        resolved = self.resolve(ref, pointer)
-        if resolved is None:
+    def _placeholder(self, schema: dict[str, Any], ref: str, pointer: str, descended: bool) -> Any:
+        """A `$ref` becomes a placeholder; one that points at nothing becomes any value (with a warning)."""
+        if self.resolve(ref, pointer) is None:
             return {}
-        target, target_pointer = resolved
-        compiled = self._compile(target, target_pointer, state, (*stack, ref))
         # Siblings of `$ref` (allowed in 3.1, common in 3.0 anyway) refine the target's annotations.
-        for keyword in ("description", "title", "default", "deprecated", "readOnly", "writeOnly", "examples"):
+        annotations = []
+        for keyword in _REF_SIBLINGS:
             if keyword in schema:
-                compiled = {**compiled, keyword: copy.deepcopy(schema[keyword])}
-        if schema.get("nullable") is True:
-            compiled = dict(compiled)
-            _make_nullable(compiled)
-        return compiled
+                value = copy.deepcopy(schema[keyword])
+                if keyword == "description" and self.clean is not None and isinstance(value, str):
+                    value = self.clean(value)
+                annotations.append((keyword, value))
+        return _Ref(ref, pointer, descended, tuple(annotations), schema.get("nullable") is True)
+
+    def _merge_view(self, part: Any, direction: Direction) -> Any:
+        """An allOf part as merging sees it: a placeholder's body (with its annotations), when it can be had."""
+        seen: set[str] = set()
+        annotations: dict[str, Any] = {}
+        while isinstance(part, _Ref):
+            if part.ref in seen or (part.ref, direction) in self._compiling or part.nullable:
+                return None  # a cycle, or a body still being compiled: the part is kept as it is
+            seen.add(part.ref)
+            annotations = {**dict(part.annotations), **annotations}
+            part = self.body(part.ref, direction)
+        return {**part, **annotations} if isinstance(part, dict) and annotations else part
+
+    def _flag(self, schema: Any, keyword: str, depth: int = 0) -> bool:
+        """Whether a property (compiled or raw) is marked readOnly or writeOnly, looking through references."""
+        seen: set[str] = set()
+        while True:
+            if isinstance(schema, _Ref):
+                if dict(schema.annotations).get(keyword):
+                    return True
+                ref = schema.ref
+            elif isinstance(schema, dict) and isinstance(schema.get("$ref"), str):
+                if schema.get(keyword):
+                    return True
+                ref = schema["$ref"]
+            else:
+                break
+            if ref in seen:
+                return False
+            seen.add(ref)
+            target = self._targets.get(ref) or self._lookup(ref)
+            schema = target[0] if target is not None else {}
+        if not isinstance(schema, dict):
+            return False
+        # `allOf: [{$ref: ...}, {readOnly: true}]`: a part's mark is the whole property's
+        parts = schema.get("allOf")
+        if bool(schema.get(keyword)):
+            return True
+        return isinstance(parts, list) and depth < 16 and any(self._flag(p, keyword, depth + 1) for p in parts)
+
+    def _one_way_names(self, schema: dict[str, Any], keyword: str) -> set[str]:
+        """The properties a raw schema (with its allOf parts and anyOf/oneOf branches, references followed) marks
+        `keyword` (readOnly or writeOnly): a required list that names them does not apply in that direction."""
+        names: set[str] = set()
+        pending: list[Any] = [schema]
+        seen = 0
+        while pending and seen < 256:
+            node, seen, hops = pending.pop(), seen + 1, 0
+            while isinstance(node, dict) and isinstance(node.get("$ref"), str) and hops < 64:
+                found = self._targets.get(node["$ref"]) or self._lookup(node["$ref"])
+                node, hops = (found[0] if found is not None else None), hops + 1
+            if not isinstance(node, dict):
+                continue
+            properties = node.get("properties")
+            for name, sub in properties.items() if isinstance(properties, dict) else ():
+                if self._flag(sub, keyword):
+                    names.add(name)
+            for combinator in _COMBINATORS:
+                pending.extend(part for part in node.get(combinator) or [] if isinstance(part, dict))
+        return names
 
     def _check_enum_and_format(self, out: dict[str, Any], pointer: str) -> None:
         """Enum values of another type than declared widen the type; unknown formats are only noted."""
@@ -349,6 +483,26 @@ class SchemaCompiler:
         elif isinstance(form, str) and form not in KNOWN_FORMATS:
             self.warn("unknown-format", f"format {form!r} is not a standard one; kept as a hint", pointer)
 
+    def _check_pattern(self, out: dict[str, Any], pointer: str) -> None:
+        """A pattern the server's validator (Python's `re`) can read: ECMAScript's `(?<name>` is spelled `(?P<name>`;
+        one that still does not compile is dropped, with a warning, rather than failing every call."""
+        pattern = out["pattern"]
+        if not isinstance(pattern, str):
+            del out["pattern"]
+            return
+        for candidate in (pattern, _NAMED_GROUP.sub("(?P<", pattern)):
+            try:
+                re.compile(candidate)
+            except (re.error, OverflowError, RecursionError):
+                continue
+            if candidate != pattern:
+                out["pattern"] = candidate
+            return
+        del out["pattern"]
+        self.warn(
+            "unreadable-pattern", f"pattern {pattern!r} is not a regular expression Python reads; dropped", pointer
+        )
+
     def _map_bounds(self, schema: dict[str, Any], out: dict[str, Any]) -> None:
         """OpenAPI 3.0 boolean `exclusiveMaximum`/`exclusiveMinimum` become 2020-12 numeric bounds."""
         for exclusive, bound in (("exclusiveMaximum", "maximum"), ("exclusiveMinimum", "minimum")):
@@ -358,11 +512,10 @@ class SchemaCompiler:
                 if value and bound in out:
                     out[exclusive] = out.pop(bound)
 
-    @staticmethod
-    def _drop_one_way_properties(out: dict[str, Any], direction: Direction) -> None:
+    def _drop_one_way_properties(self, out: dict[str, Any], direction: Direction) -> None:
         """Leave out readOnly properties of request schemas and writeOnly ones of response schemas."""
         hidden = "readOnly" if direction == "input" else "writeOnly"
-        dropped = [name for name, sub in out["properties"].items() if isinstance(sub, dict) and sub.get(hidden)]
+        dropped = [name for name, sub in out["properties"].items() if self._flag(sub, hidden)]
         if not dropped:
             return
         out["properties"] = {k: v for k, v in out["properties"].items() if k not in dropped}
@@ -370,6 +523,214 @@ class SchemaCompiler:
             out["required"] = [name for name in out["required"] if name not in dropped]
             if not out["required"]:
                 del out["required"]
+
+
+_TOO_DEEP = (
+    f"schema nested more than {MAX_SCHEMA_DEPTH} levels deep once references are followed;"
+    " the deeper part is accepted as any value"
+)
+_COMBINATORS = ("allOf", "anyOf", "oneOf")
+_NAMED_GROUP = re.compile(r"\(\?<(?![=!])")
+_CONDITIONAL_KEYWORDS = frozenset({"not", "if", "then", "else"})
+_REF_SIBLINGS = ("description", "title", "default", "deprecated", "readOnly", "writeOnly", "examples")
+
+
+def _placeholders(tree: Any) -> tuple[_Ref, ...]:
+    """The placeholders of a compiled tree, in document order (schema positions only, never instance data)."""
+    found: list[_Ref] = []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _Ref):
+            found.append(node)
+        elif isinstance(node, dict):
+            stack.extend(reversed(list(_subschemas(node))))
+    return tuple(found)
+
+
+def _subschemas(node: dict[str, Any]) -> Iterator[Any]:
+    """A compiled schema's direct subschemas, in keyword order."""
+    for keyword, value in node.items():
+        if keyword in _SCHEMA_KEYWORDS or keyword == "additionalProperties":
+            yield value
+        elif keyword in _SCHEMA_LIST_KEYWORDS and isinstance(value, list):
+            yield from value
+        elif keyword in _SCHEMA_MAP_KEYWORDS and isinstance(value, dict):
+            yield from value.values()
+
+
+def _holds_binary(tree: Any) -> bool:
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if is_binary(node):
+                return True
+            stack.extend(_subschemas(node))
+    return False
+
+
+class Linking:
+    """One root schema's `$defs`: the parts added to it are linked against the same shared definitions.
+
+    Planning walks the reference graph from the parts once, each referenced schema once: it counts the uses of
+    each (a reference that closes a cycle does not count) and finds the cycles that never step into a part of the
+    value (cut, with a warning). Linking then inlines a referenced schema used once, unless it is already being
+    inlined further up (a cycle: that use becomes a `$ref`), and keeps one used more often once in `$defs`.
+    """
+
+    def __init__(self, compiler: SchemaCompiler, direction: Direction, *, max_depth: int | None = None) -> None:
+        self.compiler = compiler
+        self.direction = direction
+        self.max_depth = max_depth
+        self.parts: list[Part] = []
+        self.planned = False
+        self.uses: dict[str, int] = {}
+        self.cut: set[int] = set()
+        self.path: list[str] = []
+        """The referenced schemas being inlined, outermost first: a use of one of them closes a cycle."""
+        self.wanted: dict[str, None] = {}
+        self.linked_defs: dict[str, dict[str, Any]] = {}
+
+    def add(self, part: Part) -> None:
+        if self.planned:
+            raise RuntimeError("every part of a linking must be added before the first one is linked")
+        self.parts.append(part)
+
+    def link(self, part: Part) -> dict[str, Any]:
+        """The part as JSON Schema; its `$ref`s point into `definitions()`."""
+        if self.max_depth is None and not self.planned:
+            self._plan()
+        tree = part.tree
+        linked = self._link_ref(tree, 0, inline=True) if isinstance(tree, _Ref) else self._link(tree, 0, part.pointer)
+        return linked if isinstance(linked, dict) else {}
+
+    def definitions(self) -> dict[str, dict[str, Any]]:
+        """The definitions the linked parts refer to (directly or through each other), sorted by name."""
+        done: set[str] = set()
+        while len(done) < len(self.wanted):
+            for ref in [r for r in self.wanted if r not in done]:
+                done.add(ref)
+                body = self.compiler.body(ref, self.direction)
+                where = (self.compiler.resolve(ref, "") or ("", ""))[1]
+                self.path.append(ref)
+                try:
+                    linked = (
+                        self._link_ref(body, 0, inline=True) if isinstance(body, _Ref) else self._link(body, 0, where)
+                    )
+                finally:
+                    self.path.pop()
+                self.linked_defs[self.compiler.def_name(ref)] = linked
+        return {name: self.linked_defs[name] for name in sorted(self.linked_defs)}
+
+    # -- planning ---------------------------------------------------------------------------------------------
+
+    def _plan(self) -> None:
+        self.planned = True
+        state: dict[str, bool] = {}  # True while on the walk's stack, False once done
+        for part in self.parts:
+            for edge in part.refs:
+                self.uses[edge.ref] = self.uses.get(edge.ref, 0) + 1
+                if edge.ref not in state:
+                    self._walk(edge, state)
+
+    def _walk(self, start: _Ref, state: dict[str, bool]) -> None:
+        """Depth first from `start`, iteratively; `descents[i]` counts the steps into a part of the value on the
+        way to the i-th schema on the stack, so a cycle's count tells whether it describes deeper values."""
+        frames: list[tuple[str, Iterator[_Ref]]] = []
+        position: dict[str, int] = {}
+        descents: list[int] = []
+
+        def enter(edge: _Ref) -> None:
+            state[edge.ref] = True
+            position[edge.ref] = len(frames)
+            descents.append((descents[-1] if descents else 0) + edge.descends)
+            frames.append((edge.ref, iter(self.compiler.body_refs(edge.ref, self.direction))))
+
+        enter(start)
+        while frames:
+            ref, edges = frames[-1]
+            edge = next(edges, None)
+            if edge is None:
+                frames.pop()
+                descents.pop()
+                del position[ref]
+                state[ref] = False
+                continue
+            if state.get(edge.ref) is True:
+                if descents[-1] - descents[position[edge.ref]] + edge.descends == 0:
+                    self.cut.add(id(edge))
+                continue  # it closes a cycle: a `$ref` wherever it is used, not a use that could be inlined
+            self.uses[edge.ref] = self.uses.get(edge.ref, 0) + 1
+            if edge.ref not in state:
+                enter(edge)
+
+    def _inlined(self, ref: str) -> bool:
+        if ref in self.path:
+            return False
+        if self.uses.get(ref, 0) <= 1:
+            return True
+        return self.direction == "input" and self.compiler.carries_binary(ref, self.direction)
+
+    # -- linking ----------------------------------------------------------------------------------------------
+
+    def _link(self, node: Any, depth: int, where: str) -> Any:
+        """A compiled schema as JSON Schema; `where` is the pointer of the schema (a part, or a referenced one) it
+        belongs to, for warnings."""
+        if isinstance(node, _Ref):
+            return self._link_ref(node, depth)
+        if not isinstance(node, dict):
+            return node
+        if self.max_depth is not None and depth > self.max_depth:
+            return {}
+        if depth >= MAX_SCHEMA_DEPTH:
+            self.compiler.warn("too-deep", _TOO_DEEP, where)
+            return {}
+        out: dict[str, Any] = {}
+        deeper = depth + 1
+        for keyword, value in node.items():
+            if self.max_depth is not None and keyword in _CONDITIONAL_KEYWORDS:
+                continue  # cut short, they could reject what the whole schema accepts: left out, which allows more
+            if keyword in _SCHEMA_KEYWORDS or keyword == "additionalProperties":
+                out[keyword] = self._link(value, deeper, where)
+            elif keyword in _SCHEMA_LIST_KEYWORDS and isinstance(value, list):
+                out[keyword] = [self._link(item, deeper, where) for item in value]
+            elif keyword in _SCHEMA_MAP_KEYWORDS and isinstance(value, dict):
+                out[keyword] = {name: self._link(item, deeper, where) for name, item in value.items()}
+            else:
+                out[keyword] = value
+        return out
+
+    def _link_ref(self, node: _Ref, depth: int, *, inline: bool = False) -> Any:
+        if id(node) in self.cut:
+            message = f"reference {node.ref!r} comes back to itself without describing any value; treated as any value"
+            self.compiler.warn("circular-ref", message, node.pointer)
+            return {}
+        if self.max_depth is not None:
+            if depth > self.max_depth:
+                return {}
+        elif depth >= MAX_SCHEMA_DEPTH:
+            self.compiler.warn("too-deep", _TOO_DEEP, node.pointer)
+            return {}
+        annotations = dict(node.annotations)
+        if self.max_depth is not None or inline or self._inlined(node.ref):
+            target = self.compiler.resolve(node.ref, node.pointer)
+            where = target[1] if target is not None else node.pointer
+            self.path.append(node.ref)
+            try:
+                linked = self._link(self.compiler.body(node.ref, self.direction), depth + 1, where)
+            finally:
+                self.path.pop()
+            linked = {**linked, **annotations} if annotations and isinstance(linked, dict) else linked
+            if node.nullable and isinstance(linked, dict):
+                linked = dict(linked)
+                _make_nullable(linked)
+            return linked
+        self.wanted.setdefault(node.ref)
+        reference = {"$ref": f"#/$defs/{self.compiler.def_name(node.ref)}"}
+        if node.nullable:
+            return {**annotations, "anyOf": [reference, {"type": "null"}]}
+        return {**reference, **annotations}
 
 
 def _copy_data(value: Any) -> Any:
@@ -384,6 +745,8 @@ def _escape(name: str) -> str:
 
 
 def _nullable_copy(schema: Any) -> Any:
+    if isinstance(schema, _Ref):
+        return dataclasses.replace(schema, nullable=True)
     if not isinstance(schema, dict) or not schema:
         return schema
     copy_ = dict(schema)
@@ -394,6 +757,8 @@ def _nullable_copy(schema: Any) -> Any:
 def _make_nullable(out: dict[str, Any]) -> None:
     """Allow null in a compiled schema (OpenAPI 3.0 `nullable: true`)."""
     kind = out.get("type")
+    if kind == "null":
+        return
     if isinstance(kind, str):
         out["type"] = [kind, "null"]
     elif isinstance(kind, list):
@@ -410,9 +775,9 @@ def _make_nullable(out: dict[str, Any]) -> None:
 _MERGEABLE = frozenset({"type", "properties", "required", "description", "title", "additionalProperties"})
 
 
-def _merge_all_of(out: dict[str, Any]) -> dict[str, Any]:
-    """Merge `allOf` parts that are plain object schemas into one object; keep `allOf` otherwise."""
-    parts = out["allOf"]
+def _merge_all_of(out: dict[str, Any], parts: list[Any]) -> dict[str, Any]:
+    """Merge `allOf` parts that are plain object schemas into one object; keep `allOf` otherwise. `parts` are the
+    parts as merging sees them (a referenced part's body)."""
     if not all(isinstance(p, dict) and set(p) <= _MERGEABLE and p.get("type", "object") == "object" for p in parts):
         return out
     merged: dict[str, Any] = {k: v for k, v in out.items() if k != "allOf"}

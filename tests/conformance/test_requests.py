@@ -7,6 +7,7 @@ OpenAPI operation. A mismatch fails with the operation and the difference.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import httpx
@@ -56,3 +57,90 @@ def test_procore_catalog(tmp_path: Path, shared_dir: Path) -> None:
     count, problems = _mismatches(spec, tmp_path / "out", package_name="procore_catalog_mcp", nesting="brackets")
     assert count == 2636
     assert not problems, f"{len(problems)} of {count} operations differ:\n" + "\n".join(problems[:40])
+
+
+def test_a_body_on_get_and_delete_is_sent_as_the_spec_describes(tmp_path: Path) -> None:
+    spec = ROOT / "tests" / "fixtures" / "hostile" / "body_on_get.yaml"
+    package = generate_and_import(spec, tmp_path / "out")
+    checker = RequestChecker(package.document, package.openapi_version)
+    tools = {entry["definition"]["name"]: entry["binding"] for entry in package.runtime["tools"]}
+    with httpx.Client() as client:
+        search = package.calls.build_request(
+            client, tools["search_items"], {"query": "red"}, package.runtime["servers"]
+        )
+        delete = package.calls.build_request(client, tools["delete_items"], {"ids": [1, 2]}, package.runtime["servers"])
+    assert (search.method, json.loads(search.content)) == ("GET", {"query": "red"})
+    assert (delete.method, json.loads(delete.content)) == ("DELETE", {"ids": [1, 2]})
+    assert checker.check(search, "GET", "/items") == [] and checker.check(delete, "DELETE", "/items") == []
+
+
+def test_a_required_body_goes_as_an_empty_object_when_no_field_is_given(tmp_path: Path) -> None:
+    spec = ROOT / "tests" / "fixtures" / "hostile" / "body_on_get.yaml"
+    package = generate_and_import(spec, tmp_path / "out")
+    binding = next(e["binding"] for e in package.runtime["tools"] if e["definition"]["name"] == "delete_items")
+    binding = {**binding, "body": {**binding["body"], "required": True}}
+    with httpx.Client() as client:
+        request = package.calls.build_request(client, binding, {}, package.runtime["servers"])
+    assert request.content == b"{}" and request.headers["content-type"] == "application/json"
+
+
+def _spec_file(folder: Path, operation: dict[str, object]) -> Path:
+    document = {
+        "openapi": "3.0.3",
+        "info": {"title": "Encodings", "version": "1"},
+        "servers": [{"url": "https://api.example.com"}],
+        "paths": {"/things": {"post": {"operationId": "createThing", "summary": "Create a thing", **operation}}},
+    }
+    path = folder / "spec.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path
+
+
+def test_form_fields_the_encoding_marks_deep_object_are_named_with_brackets(tmp_path: Path) -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "metadata": {"type": "object", "additionalProperties": {"type": "string"}},
+            "items": {"type": "array", "items": {"type": "object", "properties": {"price": {"type": "integer"}}}},
+            "note": {"type": "object", "properties": {"text": {"type": "string"}}},
+        },
+    }
+    encoding = {"metadata": {"style": "deepObject", "explode": True}, "items": {"style": "deepObject"}}
+    media = {"application/x-www-form-urlencoded": {"schema": schema, "encoding": encoding}}
+    spec = _spec_file(tmp_path, {"requestBody": {"content": media}, "responses": {"201": {"description": "ok"}}})
+    package = generate_and_import(spec, tmp_path / "out")
+    binding = package.runtime["tools"][0]["binding"]
+    assert binding["body"]["bracketed"] == ["metadata", "items"]
+    arguments = {"metadata": {"a": "1"}, "items": [{"price": 5}, {"price": 6}], "note": {"text": "hi"}}
+    with httpx.Client() as client:
+        request = package.calls.build_request(client, binding, arguments, package.runtime["servers"])
+    fields = httpx.QueryParams(request.content.decode())
+    assert list(fields.multi_items()) == [
+        ("metadata[a]", "1"),
+        ("items[0][price]", "5"),
+        ("items[1][price]", "6"),
+        ("note", '{"text":"hi"}'),  # no encoding given: OpenAPI's JSON for a nested value
+    ]
+    checker = RequestChecker(package.document, package.openapi_version)
+    assert checker.check(request, "POST", "/things") == []
+
+
+def test_a_wildcard_media_type_sends_json_and_a_named_one_its_own_name(tmp_path: Path) -> None:
+    wild = {"*/*": {"schema": {"type": "object", "properties": {"a": {"type": "integer"}}}}}
+    spec = _spec_file(tmp_path, {"requestBody": {"content": wild}, "responses": {"201": {"description": "ok"}}})
+    package = generate_and_import(spec, tmp_path / "out")
+    with httpx.Client() as client:
+        request = package.calls.build_request(
+            client, package.runtime["tools"][0]["binding"], {"a": 1}, package.runtime["servers"]
+        )
+    assert request.headers["content-type"] == "application/json" and json.loads(request.content) == {"a": 1}
+
+    ndjson = {"application/x-ndjson": {"schema": {"type": "string", "format": "binary"}}}
+    spec = _spec_file(tmp_path, {"requestBody": {"content": ndjson}, "responses": {"201": {"description": "ok"}}})
+    package = generate_and_import(spec, tmp_path / "out2")
+    upload = {"body": {"content_base64": "e30K", "filename": "a.png", "content_type": "image/png"}}
+    binding = package.runtime["tools"][0]["binding"]
+    name = next(iter(package.runtime["tools"][0]["definition"]["inputSchema"]["properties"]))
+    with httpx.Client() as client:
+        request = package.calls.build_request(client, binding, {name: upload["body"]}, package.runtime["servers"])
+    assert request.headers["content-type"] == "application/x-ndjson", "the spec's media type, not the file's guess"

@@ -50,8 +50,11 @@ def test_catalog_mode_lists_three_meta_tools_and_reaches_every_operation(
     assert about["inputSchema"]["type"] == "object"
     assert (about["method"], about["path"]) == ("GET", "/rest/v1.0/projects/{project_id}/rfis")
     # The whole response schema (tools/list only outlines it), and where each argument goes.
+    # A schema used once is written in place, one used more often kept once under `$defs`.
     manager = about["outputSchema"]["properties"]["result"]["items"]["properties"]["rfi_manager"]
-    assert manager["properties"]["name"]["description"] == "The user's full name."
+    assert manager["anyOf"][1] == {"type": "null"}
+    user = about["outputSchema"]["$defs"][manager["anyOf"][0]["$ref"].rsplit("/", 1)[-1]]
+    assert user["properties"]["name"]["description"] == "The user's full name."
     assert {"argument": "project_id", "in": "path", "name": "project_id"} in about["arguments"]
     company = {"argument": "procore_company_id", "in": "header", "name": "Procore-Company-Id"}
     assert {**company, "default": "setting PROCORE_COMPANY_ID"} in about["arguments"]

@@ -221,3 +221,112 @@ def test_trimming_leaves_no_reference_to_the_definitions_it_drops(level: str) ->
     trimmed = trim_output({**full, "$defs": {"Node": node}}, level)
     assert trimmed is not None and "$ref" not in json.dumps(trimmed)
     jsonschema.Draft202012Validator(trimmed).validate({"name": "a", "parent": {"name": "b"}})
+
+
+# -- shared and recursive parts: each referenced schema compiled once, kept once ----------------------------------
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def test_a_schema_used_once_is_inlined_and_one_used_twice_is_kept_once_in_defs() -> None:
+    schema = {
+        "type": "object",
+        "properties": {"home": _ref("Address"), "work": _ref("Address"), "owner": _ref("Person")},
+    }
+    address = {"type": "object", "properties": {"city": {"type": "string"}}}
+    person = {"type": "object", "properties": {"name": {"type": "string"}}}
+    result = _compile(schema, Address=address, Person=person)
+    assert result["properties"]["home"] == result["properties"]["work"] == {"$ref": "#/$defs/Address"}
+    assert result["properties"]["owner"] == person
+    assert result["$defs"] == {"Address": address}
+
+
+def test_a_densely_shared_graph_compiles_to_a_schema_linear_in_its_size() -> None:
+    # Each level refers to the next one twice: inlining every reference would write 2**40 copies of the last.
+    schemas: dict[str, Any] = {"Level40": {"type": "string"}}
+    for level in range(40):
+        schemas[f"Level{level}"] = {
+            "type": "object",
+            "properties": {"left": _ref(f"Level{level + 1}"), "right": _ref(f"Level{level + 1}")},
+        }
+    compiler = _compiler(schemas)
+    result = compiler.compile(_ref("Level0"), "input", "/x")
+    jsonschema.Draft202012Validator.check_schema(result)
+    assert len(result["$defs"]) == 40 and len(json.dumps(result)) < 10_000
+    assert len(compiler._bodies) == 41, "each referenced schema is compiled once"
+    jsonschema.validate({"left": {"left": {}, "right": {"right": {}}}}, result)
+    assert not jsonschema.Draft202012Validator(result).is_valid({"left": {"left": 5}})
+
+
+def test_the_parts_of_one_root_share_their_definitions() -> None:
+    compiler = _compiler({"Tag": {"type": "string", "maxLength": 10}})
+    linking = compiler.begin("input")
+    first = compiler.compile_part(_ref("Tag"), "/a", linking)
+    second = compiler.compile_part({"type": "array", "items": _ref("Tag")}, "/b", linking)
+    assert linking.link(first) == {"type": "string", "maxLength": 10}, "a part's own root is always written out"
+    assert linking.link(second) == {"type": "array", "items": {"$ref": "#/$defs/Tag"}}
+    assert linking.definitions() == {"Tag": {"type": "string", "maxLength": 10}}
+
+
+def test_a_schema_holding_a_file_is_inlined_wherever_it_is_used() -> None:
+    upload = {"type": "object", "properties": {"data": {"type": "string", "format": "binary"}}}
+    schema = {"type": "object", "properties": {"front": _ref("Upload"), "back": _ref("Upload")}}
+    result = _compile(schema, Upload=upload)
+    assert result["properties"]["front"] == result["properties"]["back"] == upload
+    assert "$defs" not in result
+
+
+def test_a_shallow_view_reads_the_first_levels_whatever_lies_below() -> None:
+    deep: dict[str, Any] = {"type": "string"}
+    for level in range(120):
+        deep = {"type": "object", "properties": {f"l{level}": deep}}
+    compiler = _compiler({"Deep": deep})
+    part = compiler.part({"type": "object", "properties": {"top": _ref("Deep")}}, "/x", "output")
+    view = compiler.shallow(part, 3)
+    assert list(view["properties"]["top"]["properties"]) == ["l119"]
+    assert len(json.dumps(view)) < 1_000
+    assert compiler.diagnostics == [], "a shallow view is no reason to warn about depth"
+
+
+def test_a_cycle_through_all_of_alone_is_cut_with_a_warning() -> None:
+    compiler = _compiler({"A": {"allOf": [_ref("B")]}, "B": {"allOf": [_ref("A")]}})
+    result = compiler.compile(_ref("A"), "input", "/x")
+    jsonschema.Draft202012Validator.check_schema(result)
+    assert "$ref" not in json.dumps(result), "no definition a validator would follow round for ever"
+    assert [d.kind for d in compiler.diagnostics] == ["circular-ref"]
+
+
+def test_one_of_is_read_as_any_of_so_overlapping_branches_still_accept_a_value() -> None:
+    # An ID that is either 32 hex digits or a UUID: a 32-digit ID fits both, which oneOf would refuse.
+    schema = {"oneOf": [{"type": "string", "maxLength": 32}, {"type": "string", "maxLength": 36}]}
+    result = _compile(schema)
+    assert result == {"anyOf": [{"type": "string", "maxLength": 32}, {"type": "string", "maxLength": 36}]}
+    jsonschema.validate("023e105f4ecef8ad9ca31a8372d0c353", result)
+
+
+def test_a_required_property_that_only_responses_carry_is_not_required_in_a_request() -> None:
+    record = {"type": "object", "properties": {"id": {"type": "string", "readOnly": True}, "name": {"type": "string"}}}
+    schema = {"allOf": [_ref("Record")], "required": ["id", "name"]}
+    result = _compile(schema, Record=record)
+    assert result == {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}
+    marked = {"allOf": [_ref("Name"), {"readOnly": True}]}
+    assert list(
+        _compile({"type": "object", "properties": {"id": marked, "n": {}}}, Name={"type": "string"})["properties"]
+    ) == ["n"]
+
+
+def test_a_pattern_python_cannot_read_is_respelled_or_dropped() -> None:
+    compiler = _compiler()
+    assert compiler.compile({"type": "string", "pattern": "^(?<year>[0-9]{4})$"}, "input", "/a")["pattern"] == (
+        "^(?P<year>[0-9]{4})$"
+    )
+    assert compiler.compile({"type": "string", "pattern": "\\p{L}+"}, "input", "/b") == {"type": "string"}
+    assert [(d.kind, d.pointer) for d in compiler.diagnostics] == [("unreadable-pattern", "/b")]
+
+
+def test_a_null_type_stays_null_in_responses() -> None:
+    compiler = SchemaCompiler({}, "spec.yaml", "3.1")
+    result = compiler.compile({"type": "object", "properties": {"gone": {"type": "null"}}}, "output", "/x")
+    assert result["properties"]["gone"] == {"type": "null"}

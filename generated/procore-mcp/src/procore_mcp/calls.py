@@ -63,12 +63,17 @@ def path_value(value: Any, style: str, explode: bool, name: str) -> str:
     return ",".join(items)
 
 
-def bracket_pairs(name: str, value: Any) -> list[tuple[str, str]]:
-    """Nested values named the Rails way: `a[b]=1`, `a[]=1`, `a[][b]=1`."""
+def bracket_pairs(name: str, value: Any, indexed: bool = False) -> list[tuple[str, str]]:
+    """Nested values named the Rails way: `a[b]=1`, `a[]=1`, `a[][b]=1`; `indexed` numbers list items instead
+    (`a[0][b]=1`, as deepObject APIs expect: it keeps the members of each item together)."""
     if isinstance(value, dict):
-        return [pair for key, member in value.items() for pair in bracket_pairs(f"{name}[{key}]", member)]
+        return [pair for key, member in value.items() for pair in bracket_pairs(f"{name}[{key}]", member, indexed)]
     if isinstance(value, list):
-        return [pair for member in value for pair in bracket_pairs(f"{name}[]", member)]
+        return [
+            pair
+            for index, member in enumerate(value)
+            for pair in bracket_pairs(f"{name}[{index if indexed else ''}]", member, indexed)
+        ]
     return [] if value is None else [(name, _text(value))]
 
 
@@ -82,14 +87,15 @@ def query_pairs(name: str, value: Any, style: str, explode: bool) -> list[tuple[
         return []
     if style == "brackets":
         return bracket_pairs(name, value)
+    if style == "deepObject" and isinstance(value, (dict, list)):
+        # deepObject names an object's members `a[b]`; nested members and list items follow on the same way
+        return bracket_pairs(name, value, indexed=True)
     if isinstance(value, list):
         items = [_text(v) for v in value]
         if style in _DELIMITERS:
             return [(name, _DELIMITERS[style].join(items))]
         return [(name, item) for item in items] if explode else [(name, ",".join(items))]
     if isinstance(value, dict):
-        if style == "deepObject":
-            return [(f"{name}[{key}]", _text(member)) for key, member in value.items() if member is not None]
         if explode:
             return [(key, _text(member)) for key, member in value.items() if member is not None]
         return [(name, ",".join(_pairs(value)))]
@@ -123,25 +129,30 @@ def load_file(value: Any, field: str) -> tuple[str, bytes, str]:
 
 
 def form_fields(
-    payload: dict[str, Any], file_paths: set[tuple[str, ...]], nesting: str
+    payload: dict[str, Any], file_paths: set[tuple[str, ...]], nesting: str, bracketed: frozenset[str] = frozenset()
 ) -> tuple[list[tuple[str, str]], list[tuple[str, tuple[str, bytes, str]]]]:
     """Flatten a form body into fields and file parts.
 
     `brackets` names nested fields the Rails way (`image[name]`, `attachments[]`); `openapi` sends each nested
-    object or array as one JSON part, as OpenAPI specifies for multipart.
+    object or array as one JSON part, as OpenAPI specifies for multipart, except the `bracketed` fields (the spec's
+    encoding gives them `style: deepObject`), named the bracket way.
     """
     fields: list[tuple[str, str]] = []
     files: list[tuple[str, tuple[str, bytes, str]]] = []
 
+    def nested(path: tuple[str, ...]) -> bool:
+        return nesting == "brackets" or path[0] in bracketed or _holds_file(path, file_paths)
+
     def walk(name: str, value: Any, path: tuple[str, ...]) -> None:
         if path in file_paths:
             files.append((name, load_file(value, ".".join(path))))
-        elif isinstance(value, dict) and (nesting == "brackets" or _holds_file(path, file_paths)):
+        elif isinstance(value, dict) and nested(path):
             for key, member in value.items():
                 walk(f"{name}[{key}]", member, (*path, key))
-        elif isinstance(value, list) and (nesting == "brackets" or _holds_file(path, file_paths)):
-            for member in value:
-                walk(f"{name}[]", member, (*path, "*"))
+        elif isinstance(value, list) and nested(path):
+            indexed = nesting != "brackets" and path[0] in bracketed
+            for index, member in enumerate(value):
+                walk(f"{name}[{index if indexed else ''}]", member, (*path, "*"))
         elif value is not None:
             fields.append((name, _text(value)))
 
@@ -193,8 +204,10 @@ def build_request(
     url = settings.server_url(servers[binding["server"]]) + path
     content: dict[str, Any] = {}
     spec = binding.get("body")
-    if spec is not None and (body or whole_body is not None):
-        content = encode_body(spec, whole_body if spec["whole"] else body, headers)
+    if spec is not None and (body or whole_body is not None or spec.get("required")):
+        # A required body goes even when no field of it was given: an empty object, not nothing.
+        payload = whole_body if spec["whole"] else body
+        content = encode_body(spec, {} if payload is None else payload, headers)
     return client.build_request(
         binding["method"], url, params=params, headers=headers, cookies=cookies or None, **content
     )
@@ -207,17 +220,21 @@ def encode_body(spec: dict[str, Any], payload: Any, headers: dict[str, str]) -> 
     if () in file_paths:  # the whole body is one file
         _, data, _ = load_file(payload, "body")
         given = payload.get("content_type") if isinstance(payload, dict) else None
-        headers["Content-Type"] = str(given or spec["mediaType"])
+        # The spec's media type, unless it says no more than "bytes" (octet-stream, a wildcard).
+        generic = media_type == "application/octet-stream" or "*" in media_type
+        headers["Content-Type"] = str(given or spec["mediaType"]) if generic else spec["mediaType"]
         return {"content": data}
+    bracketed = frozenset(spec.get("bracketed", []))
     if media_type.startswith("multipart/"):
-        fields, files = form_fields(payload, file_paths, spec.get("nesting", "openapi"))
+        fields, files = form_fields(payload, file_paths, spec.get("nesting", "openapi"), bracketed)
         data, headers["Content-Type"] = multipart_body(fields, files)
         return {"content": data}
     if media_type == "application/x-www-form-urlencoded":
-        fields, _ = form_fields(payload, set(), spec.get("nesting", "openapi"))
+        fields, _ = form_fields(payload, set(), spec.get("nesting", "openapi"), bracketed)
         headers["Content-Type"] = "application/x-www-form-urlencoded"
         return {"content": str(httpx.QueryParams(fields)).encode()}
-    headers["Content-Type"] = spec["mediaType"]
+    # A wildcard (`*/*`, `application/*`) accepts anything: the body goes as JSON, saying so.
+    headers["Content-Type"] = "application/json" if "*" in media_type else spec["mediaType"]
     if media_type.startswith("text/"):
         return {"content": _text(payload).encode()}
     return {"content": json.dumps(payload).encode()}

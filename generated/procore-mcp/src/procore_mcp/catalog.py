@@ -198,11 +198,78 @@ def search(tools: list[dict[str, Any]], arguments: dict[str, Any]) -> dict[str, 
 
 
 @cache
+def _output_document() -> dict[str, Any]:
+    text = resources.files(__package__).joinpath("output_schemas.json").read_text(encoding="utf-8")
+    document: dict[str, Any] = json.loads(text)
+    return document
+
+
 def full_output_schemas() -> dict[str, Any]:
     """Whole response schemas of the tools whose listing outlines them; read on the first `describe`."""
-    text = resources.files(__package__).joinpath("output_schemas.json").read_text(encoding="utf-8")
-    schemas: dict[str, Any] = json.loads(text)["outputSchemas"]
+    schemas: dict[str, Any] = _output_document()["outputSchemas"]
     return schemas
+
+
+def _definitions_in(node: Any) -> list[str]:
+    """The names of the shared definitions a schema refers to, in order, once per reference."""
+    found: list[str] = []
+    pending = [node]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            ref = item.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                found.append(ref[len("#/$defs/") :])
+            pending.extend(reversed(list(item.values())))
+        elif isinstance(item, list):
+            pending.extend(reversed(item))
+    return found
+
+
+def _on_a_cycle(name: str, graph: dict[str, list[str]]) -> bool:
+    seen: set[str] = set()
+    pending = list(graph.get(name, []))
+    while pending:
+        other = pending.pop()
+        if other == name:
+            return True
+        if other not in seen:
+            seen.add(other)
+            pending.extend(graph.get(other, []))
+    return False
+
+
+def with_definitions(schema: dict[str, Any]) -> dict[str, Any]:
+    """A response schema made whole from the shared definitions: one used once here is written in place, one used
+    more often (or recursive) is kept under `$defs`."""
+    shared: dict[str, Any] = _output_document().get("$defs", {})
+    uses: dict[str, int] = {}
+    graph: dict[str, list[str]] = {}
+    pending = [name for name in _definitions_in(schema) if name in shared]
+    while pending:
+        name = pending.pop(0)
+        uses[name] = uses.get(name, 0) + 1
+        if name not in graph:
+            graph[name] = [inner for inner in _definitions_in(shared[name]) if inner in shared]
+            pending.extend(graph[name])
+    in_place = {name for name, count in uses.items() if count == 1 and not _on_a_cycle(name, graph)}
+
+    def whole(node: Any) -> Any:
+        if isinstance(node, list):
+            return [whole(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref[len("#/$defs/") :] in in_place and ref.startswith("#/$defs/"):
+            siblings = {key: whole(value) for key, value in node.items() if key != "$ref"}
+            return {**whole(shared[ref[len("#/$defs/") :]]), **siblings}
+        return {key: whole(value) for key, value in node.items()}
+
+    result: dict[str, Any] = whole(schema)
+    kept = sorted(name for name in graph if name not in in_place)
+    if kept:
+        result["$defs"] = {name: whole(shared[name]) for name in kept}
+    return result
 
 
 def _argument(argument: dict[str, Any]) -> dict[str, Any]:
@@ -220,7 +287,8 @@ def _argument(argument: dict[str, Any]) -> dict[str, Any]:
 def describe(entry: dict[str, Any]) -> dict[str, Any]:
     definition, binding = entry["definition"], entry["binding"]
     described = {key: definition[key] for key in ("name", "title", "description", "inputSchema") if key in definition}
-    output = full_output_schemas().get(definition["name"], definition.get("outputSchema"))
+    full = full_output_schemas().get(definition["name"])
+    output = with_definitions(full) if full is not None else definition.get("outputSchema")
     if output is not None:
         described["outputSchema"] = output
     described["annotations"] = definition.get("annotations", {})
