@@ -12,6 +12,7 @@ import email.parser
 import email.policy
 import json
 import re
+from collections import Counter
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -20,7 +21,7 @@ from openapi_core import OpenAPI
 from openapi_core.configurations import Config
 from openapi_core.datatypes import RequestParameters
 from openapi_core.validation.request.validators import V30RequestParametersValidator, V31RequestParametersValidator
-from openapi_schema_validator import OAS30Validator, OAS31Validator
+from openapi_schema_validator import OAS30WriteValidator, OAS31Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4, DRAFT202012
 from werkzeug.datastructures import Headers, ImmutableMultiDict
@@ -67,7 +68,7 @@ class RequestChecker:
     """Checks requests against one OpenAPI document."""
 
     def __init__(self, document: dict[str, Any], openapi_version: str, nesting: str = "openapi") -> None:
-        self.document = document
+        self.document = _without_dangling_refs(document)
         self.version = openapi_version
         self.nesting = nesting
         parameters_validator = (
@@ -79,7 +80,7 @@ class RequestChecker:
         self.app = OpenAPI.from_dict(self._for_openapi_core(), config=config)
         specification = DRAFT202012 if openapi_version == "3.1" else DRAFT4
         self.registry: Registry[Any] = Registry().with_resource(
-            "urn:spec", Resource.from_contents(document, default_specification=specification)
+            "urn:spec", Resource.from_contents(self.document, default_specification=specification)
         )
 
     def _for_openapi_core(self) -> dict[str, Any]:
@@ -89,8 +90,11 @@ class RequestChecker:
         parameter in one segment (`/rfis/{id}.pdf`).
         """
         copy = json.loads(json.dumps(self.document))
+        shapes = Counter(re.sub(r"\{[^}]*\}", "{}", path) for path in copy.get("paths", {}))
         for path, path_item in copy.get("paths", {}).items():
-            suffixed = re.search(r"\}[^/]", path) is not None
+            # openapi-core would match `/rfis/{id}` with id `7.pdf`, or a request to one of two same-shaped
+            # templates (`/a/{x}` and `/a/{y}`) with the other: such operations are checked here alone.
+            suffixed = re.search(r"\}[^/]", path) is not None or shapes[re.sub(r"\{[^}]*\}", "{}", path)] > 1
             for method, operation in path_item.items():
                 if method not in ("get", "put", "post", "delete", "options", "head", "patch", "trace"):
                     continue
@@ -100,8 +104,18 @@ class RequestChecker:
                     for raw in holder.get("parameters", []):
                         parameter = dict(self.resolve(raw))
                         schema = self.resolve(parameter.get("schema", {}))
+                        if parameter.get("in") == "path" and "{" + str(parameter.get("name")) + "}" not in path:
+                            continue  # declared, but not in the path: nothing can carry it
+                        # readOnly says where a property travels; openapi-core refuses it on a parameter's value. An
+                        # enum without a type is read as text from a query string, so its type is made explicit.
+                        parameter["schema"] = schema = _one_way_marks_dropped(schema, self)
                         nested = self.nesting == "brackets" and _is_nested(schema, self) and "style" not in parameter
-                        if parameter.get("in") == "query" and nested:
+                        # OpenAPI defines no form serialization of a list of objects: this runtime sends JSON items
+                        nested = nested or (parameter.get("in") == "query" and _is_object_list(schema, self))
+                        # openapi-core reads deepObject only for objects (OpenAPI defines no other use of it)
+                        # (and reads one level only: `a[b][c]` is checked here)
+                        deep = parameter.get("style") == "deepObject"
+                        if parameter.get("in") == "query" and (nested or deep):
                             own.append(parameter)
                             continue
                         if suffixed:
@@ -111,7 +125,7 @@ class RequestChecker:
                         holder["parameters"] = kept
                 if own:
                     self.own_checks[(path, method)] = own
-                if suffixed:  # openapi-core would match `/rfis/{id}` with id `7.pdf`: check it all here
+                if suffixed:
                     self.skip_openapi_core.add((path, method))
         return copy
 
@@ -147,13 +161,14 @@ class RequestChecker:
         for parameter in self.own_checks.get((path, method), []):
             name, schema = parameter["name"], parameter.get("schema", {})
             if parameter["in"] == "path":
-                pieces = re.split(r"\{([^{}]+)\}", path)  # literal, name, literal, name, ...
+                # literal, name, literal, name, ...; a `#...` after the path only tells same-path operations apart
+                pieces = re.split(r"\{([^{}]+)\}", path.split("#", 1)[0])
                 pattern = "".join(
                     re.escape(piece) if index % 2 == 0 else f"(?P<p{index}>[^/]+?)"
                     for index, piece in enumerate(pieces)
                 )
                 groups = {pieces[index]: f"p{index}" for index in range(1, len(pieces), 2)}
-                match = re.fullmatch(pattern, request.url.path)
+                match = re.fullmatch("(?:/.*)?" + pattern, request.url.path)  # after the server's base path
                 if match is None:
                     problems.append(f"path: {request.url.path} does not match {path}")
                     continue
@@ -178,9 +193,8 @@ class RequestChecker:
                 renamed = [("v" + k[len(name) :], v) for k, v in pairs]  # the name may hold brackets itself
                 value = _nest(renamed, {"properties": {"v": schema}}, self)["v"]
             value = self._coerce(value, schema)
-            validator_class = OAS31Validator if self.version == "3.1" else OAS30Validator
-            registry_ref = {"allOf": [schema]} if "$ref" not in schema else {"$ref": "urn:spec#" + schema["$ref"][1:]}
-            validator = validator_class(registry_ref, registry=self.registry)
+            validator_class = OAS31Validator if self.version == "3.1" else OAS30WriteValidator
+            validator = validator_class({"allOf": [_absolute_refs(schema)]}, registry=self.registry)
             problems += [f"{parameter['in']} `{name}`: {error.message}" for error in validator.iter_errors(value)]
         return problems
 
@@ -201,9 +215,10 @@ class RequestChecker:
             nested = self.nesting == "brackets" and _is_nested(schema, self) and "style" not in parameter
             if parameter.get("style") == "deepObject" or nested:
                 patterns.append(re.escape(parameter["name"]) + r"(\[[^\]]*\])+")
-            elif schema.get("type") == "object" and parameter.get("explode", True):
-                allowed.update(schema.get("properties", {}))
-                if "properties" not in schema and schema.get("additionalProperties", True) is not False:
+            elif _object_properties(schema, self) is not None and parameter.get("explode", True):
+                names = _object_properties(schema, self) or {}
+                allowed.update(names)
+                if not names and schema.get("additionalProperties", True) is not False:
                     patterns.append(".*")  # an exploded free-form object may use any name
         problems = [
             f"query: `{name}` is not a parameter of this operation"
@@ -228,18 +243,21 @@ class RequestChecker:
         media_type = content_type.split(";")[0].strip().lower()
         declared = {k.split(";")[0].strip().lower(): k for k in body.get("content", {})}
         key = declared.get(media_type) or (declared.get("application/octet-stream") if media_type else None)
+        key = key or next((k for d, k in declared.items() if "*" in d and _covers(d, media_type)), None)
         if key is None:
             return [f"body: media type {media_type!r} is not one of {sorted(declared)}"]
         schema_pointer = _pointer("paths", path, method.lower(), "requestBody", "content", key, "schema")
         if "$ref" in operation["requestBody"]:
             ref = operation["requestBody"]["$ref"][1:]
             schema_pointer = ref + _pointer("content", key, "schema")
+        if "schema" not in (self.resolve(body["content"][key]) or {}):
+            return []  # a media type without a schema takes any body
         schema = self.resolve(body["content"][key].get("schema", {}))
         try:
             value = self._decode(request, media_type, content_type, schema)
         except ValueError as exc:
             return [f"body: cannot decode {media_type}: {exc}"]
-        validator_class = OAS31Validator if self.version == "3.1" else OAS30Validator
+        validator_class = OAS31Validator if self.version == "3.1" else OAS30WriteValidator
         validator = validator_class({"$ref": "urn:spec#" + schema_pointer}, registry=self.registry)
         return [f"body: {error.json_path}: {error.message}" for error in validator.iter_errors(value)]
 
@@ -275,8 +293,26 @@ class RequestChecker:
         properties = dict(schema.get("properties", {}))
         for part in schema.get("allOf", []):
             properties.update(self.resolve(part).get("properties", {}))
+        branches = [self.resolve(b) for b in [*schema.get("anyOf", []), *schema.get("oneOf", [])]]
+        if not isinstance(value, (dict, list)) and branches and "type" not in schema:
+            kinds = [b.get("type") for b in branches if isinstance(b, dict)]
+            return (
+                next((c for c in (self._coerce(value, b) for b in branches) if c != value), value) if kinds else value
+            )
+        for branch in branches:
+            if isinstance(value, dict) and isinstance(branch, dict) and "properties" in branch:
+                properties = {**branch["properties"], **properties}
+            if isinstance(value, dict) and isinstance(branch.get("additionalProperties"), dict):
+                schema = {
+                    **schema,
+                    "additionalProperties": schema.get("additionalProperties", branch["additionalProperties"]),
+                }
+            if isinstance(value, list) and isinstance(branch, dict) and "items" in branch and "items" not in schema:
+                schema = {**schema, "items": branch["items"]}
         if isinstance(value, dict):
-            return {k: self._coerce(v, properties.get(k, {})) for k, v in value.items()}
+            extra = schema.get("additionalProperties", {})
+            extra = extra if isinstance(extra, dict) else {}
+            return {k: self._coerce(v, properties.get(k, extra)) for k, v in value.items()}
         if isinstance(value, list):
             return [self._coerce(v, schema.get("items", {})) for v in value]
         kind = schema.get("type")
@@ -290,6 +326,144 @@ class RequestChecker:
         if kind == "boolean" and value in ("true", "false"):
             return value == "true"
         return value
+
+
+def _absolute_refs(schema: Any) -> Any:
+    """A copy of a schema whose local `$ref`s name the registered document, so it can be checked on its own."""
+    if isinstance(schema, dict):
+        return {
+            k: ("urn:spec" + v if k == "$ref" and isinstance(v, str) and v.startswith("#") else _absolute_refs(v))
+            for k, v in schema.items()
+        }
+    if isinstance(schema, list):
+        return [_absolute_refs(item) for item in schema]
+    return schema
+
+
+def _one_way_marks_dropped(schema: Any, checker: RequestChecker, depth: int = 0) -> Any:
+    """A parameter's schema inlined (a few levels) without readOnly/writeOnly."""
+    schema = checker.resolve(schema)
+    if depth > 8 or not isinstance(schema, (dict, list)):
+        return schema
+    if isinstance(schema, list):
+        return [_one_way_marks_dropped(item, checker, depth + 1) for item in schema]
+    result = {
+        k: v
+        if k in ("enum", "default", "example", "examples", "const")
+        else _one_way_marks_dropped(v, checker, depth + 1)
+        for k, v in schema.items()
+        if k not in ("readOnly", "writeOnly")
+    }
+    enum = schema.get("enum")
+    if "type" not in schema and isinstance(enum, list) and enum:
+        kinds = {"boolean" if isinstance(v, bool) else "integer" if isinstance(v, int) else "" for v in enum}
+        if len(kinds) == 1 and "" not in kinds:
+            result["type"] = kinds.pop()
+    return result
+
+
+def _object_properties(schema: Any, checker: RequestChecker) -> dict[str, Any] | None:
+    """The properties of an object schema (its allOf parts' too); None when the schema is not an object."""
+    schema = checker.resolve(schema)
+    if not isinstance(schema, dict):
+        return None
+    parts = [checker.resolve(part) for part in schema.get("allOf", [])]
+    if schema.get("type") != "object" and not any(isinstance(p, dict) and p.get("type") == "object" for p in parts):
+        return None
+    found = dict(schema.get("properties", {}))
+    for part in parts:
+        if isinstance(part, dict):
+            found.update(part.get("properties", {}))
+    return found
+
+
+def _covers(declared: str, media_type: str) -> bool:
+    """Whether a wildcard media type (`*/*`, `application/*`) covers a concrete one."""
+    kind, _, sub = declared.partition("/")
+    other_kind, _, other_sub = media_type.partition("/")
+    return kind in ("*", other_kind) and sub in ("*", other_sub)
+
+
+def _is_object_list(schema: Any, checker: RequestChecker) -> bool:
+    schema = checker.resolve(schema)
+    if not isinstance(schema, dict) or schema.get("type") != "array":
+        return False
+    items = checker.resolve(schema.get("items", {}))
+    return isinstance(items, dict) and (items.get("type") == "object" or "properties" in items)
+
+
+def _without_dangling_refs(document: Any) -> Any:
+    """The document read as the generator reads it: every `$ref` that points at nothing replaced by `{}` (any value:
+    a broken spec cannot be checked there, and the rest of it still can), `oneOf` as `anyOf` (real specs' branches
+    overlap, so exactly-one would refuse every value), and readOnly properties out of `required` lists (where
+    openapi-schema-validator misses a mark behind a `$ref` or in an allOf part)."""
+
+    def exists(ref: str) -> bool:
+        target: Any = document
+        for token in ref[2:].split("/") if ref.startswith("#/") else []:
+            token = token.replace("~1", "/").replace("~0", "~")
+            if not isinstance(target, dict) or token not in target:
+                return False
+            target = target[token]
+        return ref.startswith("#")
+
+    def read_only(node: Any) -> bool:
+        for _ in range(50):
+            if not isinstance(node, dict):
+                return False
+            if node.get("readOnly") is True or any(read_only(part) for part in node.get("allOf", [])):
+                return True
+            ref = node.get("$ref")
+            if not (isinstance(ref, str) and exists(ref)):
+                return False
+            node = target_of(ref)
+        return False
+
+    def target_of(ref: str) -> Any:
+        target: Any = document
+        for token in ref[2:].split("/"):
+            target = target[token.replace("~1", "/").replace("~0", "~")]
+        return target
+
+    def all_properties(node: Any, depth: int = 0) -> dict[str, Any]:
+        """A schema's properties with those of its allOf parts and anyOf/oneOf branches, references followed."""
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and exists(node["$ref"]) and depth < 32:
+            node, depth = target_of(node["$ref"]), depth + 1
+        if not isinstance(node, dict) or depth > 16:
+            return {}
+        found: dict[str, Any] = {}
+        for keyword in ("allOf", "anyOf", "oneOf"):
+            for part in node.get(keyword) or []:
+                found.update(all_properties(part, depth + 1))
+        found.update(node.get("properties") or {})
+        return found
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and not exists(ref):
+                return {}
+            data = ("example", "examples", "default", "enum", "const")
+            result = {k: v if k in data else walk(v) for k, v in node.items()}
+            if isinstance(result.get("oneOf"), list) and "anyOf" not in result:
+                result["anyOf"] = result.pop("oneOf")  # read as the generator reads it: any branch will do
+            items = node.get("items")
+            if isinstance(items, dict) and read_only(items):
+                # readOnly is about properties: on a list's items (a shared ID schema, say) it says nothing
+                result["items"] = {"allOf": [{k: v for k, v in items.items() if k != "readOnly"}], "readOnly": False}
+                if isinstance(items.get("$ref"), str) and exists(items["$ref"]):
+                    target = target_of(items["$ref"])
+                    result["items"] = walk({k: v for k, v in target.items() if k != "readOnly"})
+            properties, required = all_properties(node), node.get("required")
+            if properties and isinstance(required, list):
+                # Requests leave out readOnly properties, required or not; a mark behind a `$ref` counts too.
+                result["required"] = [n for n in required if not read_only(properties.get(n))]
+            return result
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        return node
+
+    return walk(document)
 
 
 def _is_nested(schema: Any, checker: RequestChecker) -> bool:
@@ -328,7 +502,20 @@ def _nest(pairs: list[tuple[str, Any]], schema: dict[str, Any], checker: Request
         for index, key in enumerate(keys):
             last = index == len(keys) - 1
             following = None if last else keys[index + 1]
-            fresh: Any = [] if following == "" else {}
+            fresh: Any = [] if following == "" or (following or "x").isdigit() else {}
+            if isinstance(node, list) and key.isdigit():  # `a[0][b]`: numbered items
+                position = int(key)
+                while len(node) <= position:
+                    node.append({} if not last else None)
+                if last:
+                    node[position] = value
+                else:
+                    if not isinstance(node[position], (dict, list)) or (
+                        isinstance(fresh, list) and node[position] == {}
+                    ):
+                        node[position] = fresh
+                    node = node[position]
+                continue
             if key == "":
                 if last:
                     node.append(value)

@@ -27,6 +27,17 @@ class GeneratedPackage:
     package_name: str
 
 
+def import_calls(out: Path, package: str) -> ModuleType:
+    """The freshly generated package's `calls` module (any earlier import of a package so named forgotten)."""
+    for name in [m for m in sys.modules if m == package or m.startswith(package + ".")]:
+        del sys.modules[name]
+    sys.path.insert(0, str(out / "src"))
+    try:
+        return importlib.import_module(f"{package}.calls")
+    finally:
+        sys.path.remove(str(out / "src"))
+
+
 def generate_and_import(spec: Path, out: Path, **config: Any) -> GeneratedPackage:
     """Generate from `spec` (config settings as keywords) and import the fresh package's `calls` module."""
     document = load_mapping(spec)
@@ -36,13 +47,7 @@ def generate_and_import(spec: Path, out: Path, **config: Any) -> GeneratedPackag
     api, _ = build_api(parsed, settings, spec.read_bytes())
     write_tree(out, render_package(api, spec.name))
     package = settings.package_name
-    for name in [m for m in sys.modules if m == package or m.startswith(package + ".")]:
-        del sys.modules[name]
-    sys.path.insert(0, str(out / "src"))
-    try:
-        calls = importlib.import_module(f"{package}.calls")
-    finally:
-        sys.path.remove(str(out / "src"))
+    calls = import_calls(out, package)
     runtime = json.loads((out / "src" / package / "tools.json").read_text(encoding="utf-8"))
     fresh = parse_document(load_mapping(spec), str(spec))  # the validator gets its own untouched copy
     return GeneratedPackage(calls, runtime, fresh.document, fresh.openapi_version, package)
