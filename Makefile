@@ -8,7 +8,7 @@ SPEC := specs/procore.yaml
 CONFIG := specs/procore.config.yaml
 OUT := generated/procore-mcp
 
-.PHONY: venv generate check-generated lint typecheck quality test check dist bench profile format clean
+.PHONY: venv generate check-generated lint typecheck quality test check corpus dist bench profile format clean
 
 venv: $(STAMP)
 
@@ -43,6 +43,10 @@ test: lint typecheck quality
 # Everything CI runs, plus the explicit generated/ check: run it before pushing.
 check: lint typecheck quality check-generated
 	$(PY) -m pytest -n 2
+
+# Every operation of every ../shared/corpus spec through the request-conformance check (make test samples 50 a spec).
+corpus: $(STAMP)
+	CORPUS_FULL=1 $(PY) -m pytest -n 2 tests/corpus
 
 # An sdist and a wheel of the generated package in dist/ (ignored by git), built offline with .venv's hatchling.
 dist: check-generated
