@@ -6,6 +6,7 @@ FastMCP rejects Procore's catalog as it is: empty `required: []` lists are remov
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -34,8 +35,25 @@ def build(spec_path: str, base_url: str) -> FastMCP:
     return FastMCP.from_openapi(spec, client=client)
 
 
+def _reason(error: Exception) -> str:
+    """One short line saying why FastMCP refused the document (its own messages run to megabytes)."""
+    text = " ".join(str(error).split())
+    places = re.findall(r"'loc': \(([^)]*)\)", text)
+    if places:
+        first = ".".join(part.strip(" '") for part in places[0].split(","))
+        return f"invalid OpenAPI to it: {len(places):,} errors, the first at {first}"
+    return f"{type(error).__name__}: {text[:160]}"
+
+
 if __name__ == "__main__":
-    server = build(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "http://127.0.0.1:9")
-    if len(sys.argv) > 3 and sys.argv[3] == "--build-only":
+    build_only = len(sys.argv) > 3 and sys.argv[3] == "--build-only"
+    try:
+        server = build(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "http://127.0.0.1:9")
+    except Exception as exc:
+        if not build_only:
+            raise
+        print(_reason(exc), file=sys.stderr)
+        raise SystemExit(1) from None
+    if build_only:
         raise SystemExit(0)
     server.run(show_banner=False)

@@ -29,6 +29,9 @@ import httpx
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import real_specs  # bench/ is a folder of scripts, not a package
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 SPEC = ROOT / "specs" / "procore.yaml"
@@ -69,6 +72,19 @@ def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float,
         times.append(float(out[0]))
         peaks.append(int(out[1]) / 1024)
     return min(times), max(peaks)
+
+
+def run_once(command: list[str], env: dict[str, str] | None, timeout: float) -> tuple[float, float, int, str]:
+    """Wall seconds, peak memory (MB), exit code and stderr of one child process; a timeout is exit code -1."""
+    code = (
+        "import json,resource,subprocess,sys,time;t=time.perf_counter()\n"
+        f"try:\n r=subprocess.run({command!r},env={env!r},capture_output=True,text=True,timeout={timeout});c,e=r.returncode,r.stderr\n"
+        "except subprocess.TimeoutExpired:\n c,e=-1,''\n"
+        "print(json.dumps([time.perf_counter()-t,resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,c,e]))"
+    )
+    out = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, check=True).stdout
+    seconds, peak_kb, returncode, stderr = json.loads(out)
+    return float(seconds), int(peak_kb) / 1024, int(returncode), str(stderr)
 
 
 def generate(spec: Path, out: Path, *extra: str) -> None:
@@ -266,7 +282,10 @@ def measure(work: Path) -> int:
         "client). The machine is shared: compare the ratios, and expect a few tenths of a second of noise.",
         "",
     ]
-    text = "\n".join(header + table) + "\n"
+    real = real_specs.table(work, run_once, {**base_env, "PYTHONPATH": str(ROOT)})
+    if not real:
+        print("../shared/corpus is absent: the real-spec table is skipped", file=sys.stderr)
+    text = "\n".join(header + table + real) + "\n"
     (ROOT / "bench" / "RESULTS.md").write_text(text, encoding="utf-8")
     print(text)
     return 0
