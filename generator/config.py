@@ -44,6 +44,9 @@ class GeneratorConfig:
     env_prefix: str
     docs_base_url: str = ""
     description_budget: int = 1200
+    tool_budget: int = 16384
+    """The most bytes a model reads of one tool (name, description and inputSchema as compact JSON); a larger tool
+    is reduced, in a fixed order, until it fits."""
     output_schema: str = "outline"
     """How much of each response schema tools/list carries: `outline` (the names of the top-level fields),
     `full`, `shallow` (top-level fields with their types and descriptions) or `none`."""
@@ -78,6 +81,7 @@ _KNOWN_KEYS = {
     "env_prefix": str,
     "docs_base_url": str,
     "description_budget": int,
+    "tool_budget": int,
     "nesting": str,
     "output_schema": str,
     "mode": str,
@@ -135,6 +139,11 @@ def _check(raw: dict[str, Any], source: str) -> list[Diagnostic]:
         if raw.get(key, allowed[0]) not in allowed:
             message = f"`{key}` must be one of {', '.join(allowed)}"
             problems.append(Diagnostic("error", "config", message, source, f"/{key}"))
+    budget = raw.get("tool_budget", 16384)
+    if isinstance(budget, int) and not isinstance(budget, bool) and budget < 2048:
+        problems.append(
+            Diagnostic("error", "config", "`tool_budget` must be at least 2048 bytes", source, "/tool_budget")
+        )
     if raw.get("nesting", "openapi") not in ("openapi", "brackets"):
         message = "`nesting` must be `openapi` (the spec's own rules) or `brackets` (Rails style: `image[data]`)"
         problems.append(Diagnostic("error", "config", message, source, "/nesting"))

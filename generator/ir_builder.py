@@ -15,12 +15,14 @@ from generator.config import GeneratorConfig
 from generator.diagnostics import Diagnostic, GenerationError, json_pointer
 from generator.files import is_binary, replace_binary_fields
 from generator.ir import Api, Argument, HttpBinding, Location, SecurityScheme, Tool, ToolAnnotations
-from generator.naming import sentence_case, snake_case, title_case, unique_names
+from generator.name_sources import NAME_AIM, NameSource, plain_text, title_from
+from generator.name_sources import choose as choose_source
+from generator.naming import sentence_case, shorten_names, snake_case, unique_names
 from generator.parse import ParsedSpec
 from generator.schema import Linking, Part, SchemaCompiler, attach_defs, trim_output
 from generator.selection import Override
 from generator.templating import environment
-from generator.text import as_sentence, clean_prose, drop_doubled_words, strip_html
+from generator.text import as_sentence, clean_prose, drop_doubled_words
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _BODY_MEDIA_PREFERENCE = (
@@ -550,14 +552,17 @@ class _ToolBuilder:
         )
         return "\n\n".join(p.strip() for p in text.strip().split("\n\n") if p.strip())
 
-    def build(self, op: _Operation, name: str, related: list[tuple[str, str]] | None = None) -> Tool:
-        summary = drop_doubled_words(" ".join(strip_html(str(op.operation.get("summary", ""))).split()))
+    def build(
+        self, op: _Operation, name: str, related: list[tuple[str, str]] | None = None, source: NameSource | None = None
+    ) -> Tool:
+        summary = drop_doubled_words(plain_text(str(op.operation.get("summary", ""))))
+        source = source or name_source(op)
         override = self.config.operations.override_for(op.method, op.path, str(op.operation.get("operationId", "")))
         inputs = self.build_input(op)
         input_schema, arguments = inputs.schema, inputs.arguments
         output_schema, wrapped, output_part = self.build_output(op)
         annotations = self.annotations(op, override)
-        title = title_case(summary) if summary else title_case(" ".join(name.split("_")))
+        title = title_from(source, list(source.words), str(op.operation.get("summary", "")))
         if override is not None and override.title:
             title = override.title
         addendum = override.description_addendum if override is not None else ""
@@ -717,13 +722,10 @@ def _is_object_schema(schema: dict[str, Any]) -> bool:
     return kind is None and ("properties" in schema or "additionalProperties" in schema)
 
 
-def base_name(op: _Operation) -> str:
-    """The name before uniqueness: from the summary, else the operationId, else method and path."""
-    for source in (str(op.operation.get("summary", "")), str(op.operation.get("operationId", ""))):
-        name = snake_case(source)
-        if name:  # a summary in a script with no ASCII letters falls through to the operationId
-            return name
-    return snake_case(f"{op.method} {op.path}")
+def name_source(op: _Operation) -> NameSource:
+    """Where the tool's name and title come from: a short summary, else a worded operationId, else method and path."""
+    summary, operation_id = str(op.operation.get("summary", "")), str(op.operation.get("operationId", ""))
+    return choose_source(summary, operation_id, op.method, op.path, str(op.operation.get("description", "")))
 
 
 def security_schemes(document: dict[str, Any]) -> tuple[SecurityScheme, ...]:
@@ -804,9 +806,20 @@ def _tags(op: _Operation) -> tuple[str, ...]:
     return tuple(str(t) for t in op.operation.get("tags", []) if isinstance(t, str))
 
 
-def _chosen_name(config: GeneratorConfig, op: _Operation) -> str:
+def _override_name(config: GeneratorConfig, op: _Operation) -> str:
     override = config.operations.override_for(op.method, op.path, str(op.operation.get("operationId", "")))
-    return override.name if override is not None and override.name else base_name(op)
+    return override.name if override is not None and override.name else ""
+
+
+def tool_names(config: GeneratorConfig, operations: list[_Operation], sources: list[NameSource]) -> list[str]:
+    """Unique names, at most NAME_AIM characters where a shorter unique name can be had; a config's names win."""
+    chosen = [_override_name(config, op) for op in operations]
+    candidates = [
+        (chosen[i] or "_".join(sources[i].words), op.method, op.path, str(op.operation.get("operationId", "")))
+        for i, op in enumerate(operations)
+    ]
+    names = unique_names(candidates)
+    return shorten_names(names, {i for i, name in enumerate(chosen) if name}, NAME_AIM)
 
 
 def _check_overrides(config: GeneratorConfig, operations: list[_Operation]) -> None:
@@ -844,9 +857,13 @@ def build_api(spec: ParsedSpec, config: GeneratorConfig, spec_bytes: bytes) -> t
             builder.warn("duplicate-operation-id", message, op.pointer + "/operationId")
         else:
             seen_ids[str(operation_id)] = op.pointer
-    names = unique_names([(_chosen_name(config, op), op.method, op.path) for op in operations])
+    sources = [name_source(op) for op in operations]
+    names = tool_names(config, operations, sources)
     related = related_tools(operations, names)
-    tools = tuple(builder.build(op, name, related.get(name, [])) for op, name in zip(operations, names, strict=True))
+    tools = tuple(
+        builder.build(op, name, related.get(name, []), source)
+        for op, name, source in zip(operations, names, sources, strict=True)
+    )
     tools, output_definitions = builder.link_outputs(tools)
     info = spec.document.get("info") or {}
     api = Api(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Sequence
 
 MAX_NAME_LENGTH = 64
 
@@ -44,11 +46,16 @@ _NOT_A_WORD = re.compile(r"[^A-Za-z0-9]+")
 
 def split_words(text: str) -> list[str]:
     """Split prose, snake_case, kebab-case or CamelCase (`RestV10ProjectsGet`) into lower-case words."""
+    return [w.lower() for w in cased_words(text)]
+
+
+def cased_words(text: str) -> list[str]:
+    """The words `split_words` finds, with the capitals they were written with (`listRFIs` -> list, RFIs)."""
     # A plural acronym (`RFIs`) is one word, not `RF` + `Is`.
-    spaced = _PLURAL_ACRONYM.sub(lambda m: m.group(1).capitalize() + "s", text)
-    spaced = _LOWER_THEN_UPPER.sub(r"\1 \2", spaced)
+    marked = _PLURAL_ACRONYM.sub(lambda m: m.group(1) + "\x00s", text)
+    spaced = _LOWER_THEN_UPPER.sub(r"\1 \2", marked)
     spaced = _ACRONYM_THEN_WORD.sub(r"\1 \2", spaced)
-    return [w for w in _NOT_A_WORD.split(spaced.lower()) if w]
+    return [w.replace("\x00", "") for w in re.split(r"[^A-Za-z0-9\x00]+", spaced) if w.replace("\x00", "")]
 
 
 def snake_case(text: str) -> str:
@@ -94,23 +101,31 @@ def sentence_case(text: str) -> str:
 
 def path_qualifiers(path: str, name: str = "") -> list[str]:
     """Words that tell apart operations sharing a summary: the API version, the words of the operation's own
-    resource that the name lacks (`with_ancestors`), then the parent resources (`in_projects`)."""
-    segments = [s for s in path.strip("/").split("/") if s and not s.startswith("{")]
-    versions = [snake_case(s) for s in segments if re.fullmatch(r"v\d+(\.\d+)*", s)]
-    resources = [snake_case(s) for s in segments if not re.fullmatch(r"v\d+(\.\d+)*|rest|api", s)]
+    resource that the name lacks (`with_ancestors`), then the parent resources (`in_projects`), the words after
+    a `#` (some specs tell same-path operations apart so), and what the path ends in (`by_name`)."""
+    route, _, fragment = path.partition("#")
+    segments = [s for s in route.strip("/").split("/") if s and not s.startswith("{")]
+    versions = [snake_case(s) for s in segments if _VERSION.fullmatch(s)]
+    resources = [snake_case(s) for s in segments if not _VERSION.fullmatch(s) and s not in ("rest", "api")]
     known = set(name.split("_"))
     novel = "_".join(w for w in resources[-1].split("_") if w not in known) if resources else ""
-    return [*versions, novel, *(f"in_{r}" for r in reversed(resources[:-1]))]
+    parameter = re.search(r"\{([^}]+)\}/?$", route)
+    by = f"by_{snake_case(parameter.group(1))}" if parameter else ""
+    return [*versions, novel, *(f"in_{r}" for r in reversed(resources[:-1])), snake_case(fragment), by]
 
 
-def unique_names(candidates: list[tuple[str, str, str]]) -> list[str]:
-    """Make names unique. Each candidate is (base name, method, path); clashes gain path qualifiers.
+_VERSION = re.compile(r"v\d+(\.\d+)*")
 
-    A clash is settled by the first qualifier (API version, then parent resource, then method) that tells
-    the clashing operations apart; the order of the input decides nothing but the last-resort counter.
+
+def unique_names(candidates: Sequence[tuple[str, ...]]) -> list[str]:
+    """Make names unique. Each candidate is (base name, method, path[, operationId]); clashes gain qualifiers.
+
+    A clash is settled by the first qualifier (API version, resource, parent resource, path ending, method, then
+    the operationId's own words) that tells the clashing operations apart; a number is the very last resort,
+    for operations the document itself does not tell apart.
     """
     # A summary or operationId without a single ASCII letter or digit (emoji, Arabic, `$$$`) names nothing.
-    names = [limit_name(base or snake_case(f"{method} {path}") or method.lower()) for base, method, path in candidates]
+    names = [limit_name(c[0] or snake_case(f"{c[1]} {c[2]}") or c[1].lower()) for c in candidates]
     for _ in range(4):
         groups: dict[str, list[int]] = {}
         for index, name in enumerate(names):
@@ -119,9 +134,7 @@ def unique_names(candidates: list[tuple[str, str, str]]) -> list[str]:
         if not clashes:
             return names
         for indexes in clashes:
-            options = {
-                i: [*path_qualifiers(candidates[i][2], candidates[i][0]), candidates[i][1].lower()] for i in indexes
-            }
+            options = {i: _qualifiers(candidates[i], names[i]) for i in indexes}
             for depth in range(max(len(o) for o in options.values())):
                 picks = {i: (options[i][depth] if depth < len(options[i]) else "") for i in indexes}
                 if len(set(picks.values())) > 1:
@@ -138,6 +151,69 @@ def unique_names(candidates: list[tuple[str, str, str]]) -> list[str]:
         taken.add(candidate)
         names[index] = candidate
     return names
+
+
+def _qualifiers(candidate: tuple[str, ...], name: str) -> list[str]:
+    base, method, path = candidate[0], candidate[1], candidate[2]
+    operation_id = candidate[3] if len(candidate) > 3 else ""
+    own = [w for w in split_words(operation_id) if w not in set(name.split("_"))]
+    return [*path_qualifiers(path, base), method.lower(), "_".join(own)]
+
+
+_DROPPED_FIRST = (frozenset({"a", "an", "the"}), frozenset({"of", "for", "in", "on", "by", "to", "with", "into"}))
+
+
+def shorten_names(names: list[str], keep: set[int], aim: int) -> list[str]:
+    """Names longer than `aim` lose, while they stay unique: articles, small words, the words most names of the
+    API share (they tell the least), then a version (`v1_0`, whole); never their first word (the verb) or their
+    last. What is still too long is cut at a word boundary, when that stays unique. `keep` holds the indexes of
+    names a config chose: those stay as written."""
+    shared = Counter(word for name in names for word in set(name.split("_")))
+    result = list(names)
+    taken = Counter(result)
+    for index, name in enumerate(result):
+        if index in keep or len(name) <= aim:
+            continue
+        words = name.split("_")
+        for group in (*_DROPPED_FIRST, "shared", "version"):
+            dropped = True
+            while dropped and len("_".join(words)) > aim:
+                dropped = False
+                for position in _droppable(words, group, shared):
+                    span = _span(words, position, group)
+                    trial = [w for i, w in enumerate(words) if i not in span]
+                    if "_".join(trial) not in taken:
+                        words, dropped = trial, True
+                        break
+        shorter = "_".join(words)
+        cut = limit_name(shorter, aim)
+        if len(shorter) > aim and cut not in taken:
+            shorter = cut
+        if shorter != name:
+            taken[name] -= 1
+            taken[shorter] += 1
+            result[index] = shorter
+    return result
+
+
+def _span(words: list[str], position: int, group: object) -> range:
+    """The words dropped together: a version with the numbers after it (`v1_0`), else the one word."""
+    end = position + 1
+    while group == "version" and end < len(words) and words[end].isdigit():
+        end += 1
+    return range(position, end)
+
+
+def _droppable(words: list[str], group: object, shared: Counter[str]) -> list[int]:
+    """Positions of the words of one kind a long name may lose, last first (frequent ones first for `shared`)."""
+    inner = range(len(words) - 2, 0, -1)
+    if group == "version":
+        return [i for i in inner if _VERSION.fullmatch(words[i])]
+    if group == "shared":  # a version (`v1_0`) or a number goes whole or not at all: alone, a digit says nothing
+        kept = [i for i in inner if not (_VERSION.fullmatch(words[i]) or words[i].isdigit())]
+        return sorted(kept, key=lambda i: (-shared[words[i]], -i))
+    assert isinstance(group, frozenset)
+    return [i for i in inner if words[i] in group]
 
 
 def _append(name: str, suffix: str) -> str:

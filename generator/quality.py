@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +14,16 @@ from generator.naming import MAX_NAME_LENGTH, title_case
 from generator.render import tool_definition
 
 DESCRIPTION_LIMIT = 2000
+NAME_AIM = 48
+"""Names this long or shorter read at a glance; MAX_NAME_LENGTH (64) is MCP's hard limit."""
+TITLE_LIMIT = 80
+DEPTH_LIMIT = 32
+"""The deepest JSON nesting of a tool definition: the official client's parser gives up on much deeper ones."""
+# A name that starts like a sentence rather than with a verb, or holds a clause of one.
+_SENTENCE_OPENERS = frozenset({"this", "that", "these", "the", "a", "an", "it", "note", "you", "we", "if", "when"})
+_CLAUSE_WORDS = frozenset({"if", "when", "unless", "because", "which", "will", "must", "should", "please"})
+_TITLE_MARKUP = re.compile(r"[*_`<>\[\]#]|\]\(|https?://")
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+")
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
 _LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
 _MARKUP = re.compile(r"</?[A-Za-z][^<>]*>|&[a-z]+;|&#\d+;")
@@ -29,30 +39,90 @@ class Violation:
 
 
 def _properties(schema: Any, path: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every named property of an input schema, nested ones included, with a dotted path."""
+    """Every named property of a schema at every depth, with a dotted path: inside objects, list items, maps
+    (additionalProperties), each anyOf/oneOf/allOf branch, and `$defs` (named after the definition)."""
     if not isinstance(schema, dict):
         return
     for name, sub in (schema.get("properties") or {}).items():
         if isinstance(sub, dict):
             yield f"{path}{name}", sub
             yield from _properties(sub, f"{path}{name}.")
-            yield from _properties(sub.get("items"), f"{path}{name}[].")
-    for defined in (schema.get("$defs") or {}).values():
-        yield from _properties(defined, path)
+    yield from _properties(schema.get("items"), f"{path}[]." if path else "[].")
+    extra = schema.get("additionalProperties")
+    yield from _properties(extra, f"{path}*." if path else "*.")
+    for keyword in ("anyOf", "oneOf", "allOf", "prefixItems"):
+        for index, branch in enumerate(schema.get(keyword) or []):
+            yield from _properties(branch, f"{path}{keyword}[{index}].")
+    for name, defined in (schema.get("$defs") or {}).items():
+        yield from _properties(defined, f"$defs.{name}.")
+
+
+def _described(schema: dict[str, Any], root: Mapping[str, Any]) -> bool:
+    """A description of its own, or (a bare `$ref`) one on the definition it names."""
+    if str(schema.get("description", "")).strip():
+        return True
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        target = (root.get("$defs") or {}).get(ref[len("#/$defs/") :], {})
+        return isinstance(target, dict) and bool(str(target.get("description", "")).strip())
+    return False
+
+
+def nesting_depth(value: Any) -> int:
+    """How deep mappings and lists nest in a JSON value (a scalar is 0), counted one level at a time."""
+    depth, level = 0, [value] if isinstance(value, (dict, list)) else []
+    while level:
+        depth += 1
+        level = [
+            child
+            for node in level
+            for child in (node.values() if isinstance(node, dict) else node)
+            if isinstance(child, (dict, list))
+        ]
+    return depth
+
+
+def prompt_bytes(tool: Tool) -> int:
+    """What a model reads of a tool: its name, description and inputSchema as compact JSON."""
+    shown = {"name": tool.name, "description": tool.description, "inputSchema": tool.input_schema}
+    return len(json.dumps(shown, separators=(",", ":")).encode())
 
 
 def check_name(tool: Tool) -> Iterator[str]:
     if len(tool.name) > MAX_NAME_LENGTH:
         yield f"{len(tool.name)} characters (limit {MAX_NAME_LENGTH})"
+    elif len(tool.name) > NAME_AIM:
+        yield f"{len(tool.name)} characters (aim {NAME_AIM})"
     if not _NAME.fullmatch(tool.name):
         yield "not snake_case"
+    words = tool.name.split("_")
+    if words[0] in _SENTENCE_OPENERS or not _CLAUSE_WORDS.isdisjoint(words):
+        yield f"reads like a sentence: {tool.name!r}"
 
 
 def check_title(tool: Tool) -> Iterator[str]:
     if not tool.title.strip():
         yield "missing"
-    elif tool.title != title_case(tool.title):
+        return
+    if tool.title != title_case(tool.title):
         yield f"not in title case: {tool.title!r}"
+    if _TITLE_MARKUP.search(tool.title):
+        yield f"markup or a link: {tool.title!r}"
+    if len(tool.title) > TITLE_LIMIT:
+        yield f"{len(tool.title)} characters (limit {TITLE_LIMIT})"
+    if tool.title.rstrip().endswith((".", ":", ";")):
+        yield f"ends in punctuation: {tool.title!r}"
+
+
+def check_repeated_title(tool: Tool) -> Iterator[str]:
+    """The description's opening sentence, said again (maybe with other articles) as the next one."""
+    sentences = [s for s in _SENTENCE_SPLIT.split(tool.description.replace("\n\n", " ")) if s.strip()]
+    if len(sentences) > 1 and _gist(sentences[0]) == _gist(sentences[1]):
+        yield f"the first sentence is said twice: {sentences[0].strip()!r}"
+
+
+def _gist(sentence: str) -> str:
+    return " ".join(w for w in re.findall(r"[a-z0-9]+", sentence.lower()) if w not in ("a", "an", "the"))
 
 
 def check_sentences(tool: Tool) -> Iterator[str]:
@@ -64,22 +134,26 @@ def check_sentences(tool: Tool) -> Iterator[str]:
             yield f"dangling sentence: ...{text[-40:]!r}"
 
 
+def _texts(tool: Tool) -> list[str]:
+    """The description and every property description, at every depth."""
+    return [tool.description, *(str(p.get("description", "")) for _, p in _properties(tool.input_schema))]
+
+
 def check_links(tool: Tool) -> Iterator[str]:
-    for target in _LINK.findall(tool.description):
-        if not re.match(r"^(https?|mailto):", target):
-            yield f"relative link {target!r}"
+    for text in _texts(tool):
+        for target in _LINK.findall(text):
+            if not re.match(r"^(https?|mailto):", target):
+                yield f"relative link {target!r}"
 
 
 def check_markup(tool: Tool) -> Iterator[str]:
-    texts = [tool.description, *(p.get("description", "") for _, p in _properties(tool.input_schema))]
-    for text in texts:
+    for text in _texts(tool):
         for found in _MARKUP.findall(str(text)):
             yield f"leftover markup {found!r}"
 
 
 def check_grammar(tool: Tool) -> Iterator[str]:
-    texts = [tool.description, *(str(p.get("description", "")) for _, p in _properties(tool.input_schema))]
-    for text in texts:
+    for text in _texts(tool):
         for match in _DOUBLED.finditer(re.sub(r"`[^`]*`", "", text)):
             yield f"doubled word {match.group(0)!r}"
 
@@ -87,7 +161,7 @@ def check_grammar(tool: Tool) -> Iterator[str]:
 def check_parameters(tool: Tool) -> Iterator[str]:
     for path, schema in _properties(tool.input_schema):
         description = str(schema.get("description", "")).strip()
-        if not description:
+        if not _described(schema, tool.input_schema):
             yield f"`{path}` has no description"
             continue
         bare = re.sub(r"[^a-z0-9]", "", description.lower())
@@ -105,6 +179,18 @@ def check_length(tool: Tool, limit: int) -> Iterator[str]:
         yield f"description is {len(tool.description)} characters (budget {limit})"
 
 
+def check_depth(tool: Tool) -> Iterator[str]:
+    depth = nesting_depth(tool_definition(tool))
+    if depth > DEPTH_LIMIT:
+        yield f"nested {depth} levels deep (limit {DEPTH_LIMIT}): some clients cannot read it"
+
+
+def check_budget(tool: Tool, budget: int) -> Iterator[str]:
+    size = prompt_bytes(tool)
+    if size > budget:
+        yield f"{size:,} bytes of name, description and inputSchema (budget {budget:,})"
+
+
 def check_annotations(tool: Tool) -> Iterator[str]:
     definition = tool_definition(tool)
     hints = definition.get("annotations", {})
@@ -119,12 +205,14 @@ def check_annotations(tool: Tool) -> Iterator[str]:
 CHECKS: dict[str, Callable[[Tool], Iterator[str]]] = {
     "name": check_name,
     "title": check_title,
+    "repeated-title": check_repeated_title,
     "whole-sentences": check_sentences,
     "absolute-links": check_links,
     "no-markup": check_markup,
     "grammar": check_grammar,
     "parameters-described": check_parameters,
     "annotations": check_annotations,
+    "depth": check_depth,
 }
 
 
@@ -175,13 +263,14 @@ def lint_api(api: Api, description_limit: int = DESCRIPTION_LIMIT) -> Report:
             for d in check_output(tool, tool.documented_response and api.config.output_schema != "none")
         ]
         violations += [Violation(tool.name, "length", d) for d in check_length(tool, description_limit)]
+        violations += [Violation(tool.name, "budget", d) for d in check_budget(tool, api.config.tool_budget)]
     definitions = [tool_definition(tool) for tool in api.tools]
     sizes = tuple((d["name"], len(json.dumps(d, separators=(",", ":")).encode())) for d in definitions)
     listing = len(json.dumps({"tools": definitions}, separators=(",", ":")).encode())
     return Report(
         tool_count=len(api.tools),
         violations=tuple(violations),
-        checks=(*CHECKS, "output-schema", "length"),
+        checks=(*CHECKS, "output-schema", "length", "budget"),
         list_bytes=listing,
         per_tool_bytes=sizes,
     )

@@ -1,0 +1,198 @@
+"""Where a tool's name and title come from: the summary when it is a short verb phrase, else the operationId when
+it is made of words, else the method and path.
+
+Real summaries are often sentences ("Note: this endpoint requires an admin key") and real operationIds often path
+noise (`RestV10ProjectsGet`); each source is taken only when it reads as a name. Words never come from links or
+markup, and a leading third-person verb ("Creates a thing") is read in its base form.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from generator.naming import cased_words, split_words, title_case
+from generator.text import strip_html
+
+SHORT_PHRASE_WORDS = 8
+"""The most words a summary may have to be a name."""
+NAME_AIM = 48
+
+# Verbs APIs name their operations with, in their base form.
+VERBS = frozenset(
+    [
+        "abort", "accept", "acknowledge", "activate", "add", "aggregate", "allow", "apply", "approve", "archive",
+        "assign", "attach", "authenticate", "authorize", "batch", "block", "bulk", "calculate", "call", "cancel",
+        "change", "check", "checkout", "claim", "clear", "clone", "close", "commit", "complete", "compute",
+        "configure", "confirm", "connect", "convert", "copy", "count", "create", "deactivate", "decline", "delete",
+        "deny", "deploy", "describe", "detach", "disable", "disconnect", "dismiss", "download", "duplicate", "edit",
+        "enable", "end", "enroll", "estimate", "evaluate", "exchange", "execute", "expire", "export", "extend",
+        "fetch", "fill", "finalize", "find", "finish", "flag", "follow", "forward", "generate", "get", "grant",
+        "import", "initiate", "insert", "invite", "invalidate", "issue", "join", "label", "launch", "leave", "link",
+        "list", "lock", "log", "login", "logout", "mark", "merge", "migrate", "modify", "move", "mute", "notify",
+        "open", "order", "patch", "pause", "pay", "perform", "pin", "ping", "place", "poll", "post", "preview",
+        "print", "process", "promote", "publish", "purge", "push", "put", "query", "queue", "read", "reactivate",
+        "rebuild", "receive", "record", "redact", "redeem", "refresh", "refund", "regenerate", "register", "reject",
+        "release", "reload", "remove", "rename", "render", "reopen", "reorder", "replace", "reply", "report",
+        "request", "resend", "reserve", "reset", "resolve", "restart", "restore", "resume", "retrieve", "retry",
+        "return", "reverse", "revoke", "rollback", "rotate", "run", "save", "scan", "schedule", "search", "select",
+        "send", "set", "share", "show", "sign", "snooze", "sort", "split", "start", "stop", "stream", "submit",
+        "subscribe", "suspend", "swap", "sync", "tag", "terminate", "test", "toggle", "track", "transfer",
+        "transition", "trigger", "truncate", "unarchive", "unassign", "unblock", "undelete", "unfollow", "unlink",
+        "unlock", "unmute", "unpin", "unpublish", "unsubscribe", "update", "upload", "upsert", "validate", "verify",
+        "view", "void", "watch", "withdraw", "write",
+    ]
+)  # fmt: skip
+_HTTP_METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options", "trace"})
+_METHOD_VERBS = {"get": "get", "put": "replace", "post": "create", "patch": "update", "delete": "delete"}
+# A summary that starts like a sentence rather than with a verb, or holds a clause.
+_OPENERS = frozenset(
+    {"this", "that", "these", "those", "the", "a", "an", "it", "note", "you", "we", "if", "when", "use"}
+)
+_CLAUSE_WORDS = frozenset({"if", "when", "unless", "because", "which", "will", "must", "should", "please"})
+_MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_URL = re.compile(r"https?://\S+")
+_EMPHASIS = re.compile(r"(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1")
+_CODE = re.compile(r"(`+)(.+?)\1")
+_LINE_MARK = re.compile(r"^\s*(#+|>+|[-*+]\s)\s*", re.MULTILINE)
+_SENTENCE_INSIDE = re.compile(r"[.!?;:](\s|$)|\s[-\u2013\u2014]\s|\(|\)")
+_NOISE = re.compile(r"v\d+(?:_\d+)*|rest|api")
+_VERSION = re.compile(r"v\d+(\.\d+)*")
+_A_LIST_OF = re.compile(
+    r"(return|get|retrieve|fetch|list|show) (a |an |the )?((full|complete|paginated) )?list of (all )?"
+)
+_POSSESSIVE = re.compile(r"(?<=\w)['\u2019]s\b")
+_CAMEL_SEGMENTS = re.compile(r"[A-Z][A-Za-z0-9]*(_[A-Z][A-Za-z0-9]*)+")
+
+
+@dataclass(frozen=True)
+class NameSource:
+    """The words a tool is named with, and the text (with its own capitals) its title is made from."""
+
+    words: tuple[str, ...]
+    title_text: str
+    origin: str
+    """`summary`, `operationId` or `path`."""
+
+
+def plain_text(text: str) -> str:
+    """Summary text without HTML, markdown links (their label stays), bare URLs, emphasis, code marks, headings."""
+    text = strip_html(text)
+    text = _MARKDOWN_LINK.sub(r"\1", text)
+    text = _URL.sub("", text)
+    for pattern in (_EMPHASIS, _CODE):
+        text = pattern.sub(r"\2", text)
+    text = _LINE_MARK.sub("", text)
+    return " ".join(text.split())
+
+
+def base_verb(word: str) -> str:
+    """`creates` -> `create`, `searches` -> `search`, `lists` -> `list`; other words as they are."""
+    for cut in (1, 2):
+        if word.endswith("s") and word[:-cut] in VERBS:
+            return word[:-cut]
+    if word.endswith("ies") and word[:-3] + "y" in VERBS:
+        return word[:-3] + "y"
+    return word
+
+
+def _verb_first(words: list[str]) -> list[str]:
+    """The first word in its base form; "returns a list of X" (and get, retrieve, fetch) said as "list X"."""
+    words = [base_verb(words[0]), *words[1:]] if words else words
+    match = _A_LIST_OF.match(" ".join(words))
+    return ["list", *" ".join(words)[match.end() :].split()] if match and match.end() < len(" ".join(words)) else words
+
+
+def from_summary(summary: str) -> NameSource | None:
+    """The summary's words when it is a short verb phrase: a few words, no sentence punctuation, no clause."""
+    text = _POSSESSIVE.sub("", plain_text(summary)).rstrip(".")
+    if not text or _SENTENCE_INSIDE.search(text):
+        return None
+    words = split_words(text)
+    if not words or len(words) > SHORT_PHRASE_WORDS or words[0] in _OPENERS or not _CLAUSE_WORDS.isdisjoint(words):
+        return None
+    words = _verb_first(words)
+    if len("_".join(words)) > NAME_AIM:
+        return None
+    title = text if words[0] == split_words(text)[0] else words[0].capitalize() + text[len(text.split()[0]) :]
+    return NameSource(tuple(words), title, "summary")
+
+
+def from_operation_id(operation_id: str, method: str, path: str) -> NameSource | None:
+    """The operationId's words when they name the operation, not its path: verb first, `entity.action` turned
+    round (`users.list` -> list users)."""
+    if not operation_id.strip():
+        return None
+    # `users.list`, `Envelopes_PostEnvelopes`: an entity, then the action on it.
+    separator = r"[./]" if re.search(r"[./]", operation_id) or not _CAMEL_SEGMENTS.fullmatch(operation_id) else "_"
+    segments = [s for s in re.split(separator, operation_id) if s]
+    action = cased_words(segments[-1]) if segments else []
+    if len(segments) > 1 and action and base_verb(action[0].lower()) in VERBS:
+        said = {w.lower() for w in action}
+        entity = [w for s in segments[:-1] for w in cased_words(s) if w.lower() not in said]
+        cased = [action[0], *entity, *action[1:]]
+    else:
+        cased = cased_words(operation_id)
+    words = _verb_first([w.lower() for w in cased])
+    if not words or _is_path_noise(words, method, path):
+        return None
+    return NameSource(tuple(words), " ".join([words[0], *cased[1:]]), "operationId")
+
+
+def _is_path_noise(words: list[str], method: str, path: str) -> bool:
+    """`RestV10ProjectsGet`, `read_items_items__item_id__get`: a route spelled out, not an operation named."""
+    if _NOISE.fullmatch(words[0]) or (words[0] in _HTTP_METHODS and len(words) > 1 and _NOISE.fullmatch(words[1])):
+        return True
+    path_words = set(split_words(path))
+    if words[0] == method.lower() and len(words) > 1 and set(words[1:]) <= path_words:
+        return True  # `GetProductsId`: the method, then the path's own words
+    ends_in_method = len(words) >= 3 and words[-1] in _HTTP_METHODS and words[-1] == method.lower()
+    return (ends_in_method and words[0] not in VERBS) or (ends_in_method and set(words[1:-1]) <= path_words)
+
+
+def from_path(method: str, path: str) -> NameSource:
+    """A verb for the method and the path's resource words (no versions, parameters or `api`/`rest`)."""
+    verb = _METHOD_VERBS.get(method.lower(), method.lower())
+    if method.lower() == "get" and not path.rstrip("/").endswith("}"):
+        verb = "list"
+    segments = [s for s in path.split("#", 1)[0].strip("/").split("/") if s and not s.startswith("{")]
+    words = [w for s in segments if not _VERSION.fullmatch(s) for w in split_words(s) if not _NOISE.fullmatch(w)]
+    fragment = split_words(path.split("#", 1)[1]) if "#" in path else []
+    words = [verb, *words, *fragment] if not fragment or fragment[0] not in VERBS else [*fragment, *words]
+    return NameSource(tuple(words), " ".join(words), "path")
+
+
+def choose(summary: str, operation_id: str, method: str, path: str, description: str = "") -> NameSource:
+    """The best source for this operation's name and title: the summary, a worded operationId, the first clause
+    of a sentence-like summary or of the description, then the method and path."""
+    return (
+        from_summary(summary)
+        or from_operation_id(operation_id, method, path)
+        or from_summary_start(summary)
+        or from_summary_start(description, whole=True)
+        or from_path(method, path)
+    )
+
+
+def from_summary_start(summary: str, *, whole: bool = False) -> NameSource | None:
+    """A sentence-like summary that opens with a verb phrase ("Creates a model response. Provide..."): its first
+    clause, when that is short enough to be a name. `whole`: the text may be that clause alone (a description)."""
+    text = plain_text(summary)
+    first = re.split(r"[.!?;:(]|\s[-\u2013\u2014]\s", text, maxsplit=1)[0]
+    return from_summary(first) if whole or first.strip() != text.rstrip(".").strip() else None
+
+
+def title_from(source: NameSource, words: list[str], summary: str = "") -> str:
+    """Plain-text title case, at most 80 characters: the summary when it is a short phrase (in any script), else
+    the name's words with the capitals the source gave them (RFIs, URL)."""
+    phrase = plain_text(summary).rstrip(".")
+    if phrase and not _SENTENCE_INSIDE.search(phrase) and len(phrase.split()) <= SHORT_PHRASE_WORDS + 2:
+        title = phrase if source.origin != "summary" else source.title_text
+    elif source.origin == "summary" and list(source.words) == words:
+        title = source.title_text
+    else:
+        # Only acronyms keep their capitals (`RFIs`, `URL`); title case does the rest.
+        capitals = {w.lower(): w for w in cased_words(source.title_text) if sum(c.isupper() for c in w) > 1}
+        title = " ".join(capitals.get(w, w) for w in words)
+    title = title_case(title[:1].upper() + title[1:]).rstrip(" .:;")
+    return title if len(title) <= 80 else title[:80].rsplit(" ", 1)[0]
