@@ -93,6 +93,9 @@ class Tool:
     """Listed as a static tool in hybrid mode (the config's `hybrid_static` rules); others via the catalog."""
     documented_response: bool = False
     """True when the spec gives a 2xx JSON response schema (the quality gate then expects an outputSchema)."""
+    full_input_schema: JsonSchema | None = None
+    """The whole input schema when tools/list carries a reduced one (over `tool_budget`, or nested too deep): the
+    server checks arguments against it, and `describe_operation` shows it."""
     full_output_schema: JsonSchema | None = None
     """The whole response schema when tools/list carries less of it (`output_schema` other than `full`):
     catalog mode's `describe_operation` shows it. Its `$ref`s point into `Api.output_definitions`."""

@@ -9,9 +9,12 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from generator import __version__
+from generator.budget import reduce_tool, within_depth
 from generator.config import GeneratorConfig
+from generator.describing import Describer
 from generator.diagnostics import Diagnostic, GenerationError, json_pointer
 from generator.files import is_binary, replace_binary_fields
 from generator.ir import Api, Argument, HttpBinding, Location, SecurityScheme, Tool, ToolAnnotations
@@ -22,7 +25,7 @@ from generator.parse import ParsedSpec
 from generator.schema import Linking, Part, SchemaCompiler, attach_defs, trim_output
 from generator.selection import Override
 from generator.templating import environment
-from generator.text import as_sentence, clean_prose, drop_doubled_words
+from generator.text import as_sentence, clean_prose, drop_doubled_words, first_sentence, gist
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _BODY_MEDIA_PREFERENCE = (
@@ -121,11 +124,14 @@ class _ToolBuilder:
         self.config = config
         # Real specs repeat the same field descriptions thousands of times: clean each text once.
         budget = config.description_budget
-        self.clean = functools.lru_cache(maxsize=None)(lambda text: clean_prose(text, config.docs_base_url, budget))
+        self.docs_base = docs_base(spec.document, config.docs_base_url)
+        self.clean = functools.lru_cache(maxsize=None)(lambda text: clean_prose(text, self.docs_base, budget))
         self.compiler = SchemaCompiler(spec.document, spec.source, spec.openapi_version, clean=self.clean)
-        self.phrases: Any = environment().get_template("tool/phrases.jinja").module
+        phrases: Any = environment().get_template("tool/phrases.jinja").module
+        self.phrases = phrases
         self.schemes = security_schemes(spec.document)
         self.description_template = environment().get_template("tool/description.md.jinja")
+        self.describer = Describer(phrases.parameter_fallback)
         self.output_parts: dict[str, tuple[Part, bool]] = {}
         """Per tool whose listing carries less than its response schema: that schema compiled, and paginated."""
 
@@ -209,31 +215,6 @@ class _ToolBuilder:
             )
         return bound
 
-    def described(self, name: str, schema: dict[str, Any], location: str, parent: str) -> dict[str, Any]:
-        """The property with a useful description, and its nested properties too (recursively)."""
-        result = dict(schema)
-        if _is_weak(str(result.get("description", "")), name):
-            kind = result.get("type")
-            kind = next((k for k in kind if k != "null"), "") if isinstance(kind, list) else kind or ""
-            result["description"] = str(self.phrases.parameter_fallback(name, location, parent, kind))
-        if isinstance(result.get("properties"), dict):
-            result["properties"] = {
-                child: self.described(child, sub, location, name) if isinstance(sub, dict) else sub
-                for child, sub in result["properties"].items()
-            }
-        items = result.get("items")
-        if isinstance(items, dict) and "description" in items and _is_weak(str(items["description"]), name):
-            items = result["items"] = {k: v for k, v in items.items() if k != "description"}
-        if isinstance(items, dict) and isinstance(items.get("properties"), dict):
-            result["items"] = {
-                **items,
-                "properties": {
-                    child: self.described(child, sub, location, name) if isinstance(sub, dict) else sub
-                    for child, sub in items["properties"].items()
-                },
-            }
-        return result
-
     def body_part(self, op: _Operation, state: Linking) -> _BodyPart | None:
         """The request body's chosen media type and its schema, compiled and added to `state`; None without one."""
         raw = op.operation.get("requestBody")
@@ -262,7 +243,7 @@ class _ToolBuilder:
             return None, None, False, []
         media_type, body = found.media_type, found.body
         schema = state.link(found.part)
-        description = clean_prose(str(body.get("description", "")), self.config.docs_base_url)
+        description = clean_prose(str(body.get("description", "")), self.docs_base)
         if description and "description" not in schema:
             schema["description"] = description
         base = media_type.split(";")[0].strip().lower()
@@ -334,7 +315,7 @@ class _ToolBuilder:
                         "items": {k: v for k, v in schema.items() if k != "description"},
                     }
                     if "description" in parameter:
-                        schema["description"] = clean_prose(str(parameter["description"]), self.config.docs_base_url)
+                        schema["description"] = clean_prose(str(parameter["description"]), self.docs_base)
                 group["members"][member] = (wire, schema)
                 if is_required:
                     group["required"].append(member)
@@ -423,7 +404,7 @@ class _ToolBuilder:
             properties[name] = {**properties[name], "description": f"{described} {note}".strip()}
         locations = {argument.property_name: argument.location for argument in arguments}
         for name, schema in properties.items():
-            properties[name] = self.described(name, schema, locations.get(name, "body"), "")
+            properties[name] = self.describer.property(name, schema, locations.get(name, "body"), "")
         arguments = self.bind(arguments, properties, required)
         input_schema: dict[str, Any] = {"type": "object", "properties": properties}
         if required:
@@ -433,17 +414,7 @@ class _ToolBuilder:
         input_schema["additionalProperties"] = False
         input_schema = attach_defs(input_schema, state.definitions())
         for def_name, definition in input_schema.get("$defs", {}).items():
-            input_schema["$defs"][def_name] = (
-                {
-                    **definition,
-                    "properties": {
-                        child: self.described(child, sub, "body", def_name) if isinstance(sub, dict) else sub
-                        for child, sub in definition.get("properties", {}).items()
-                    },
-                }
-                if "properties" in definition
-                else definition
-            )
+            input_schema["$defs"][def_name] = self.describer.members(definition, "body", def_name)
         deep_fields = body.bracketed if body is not None and not body_is_whole else ()
         return _Inputs(
             input_schema, arguments, media_type, body_is_whole, tuple(file_fields), deep_fields, body_required
@@ -472,6 +443,23 @@ class _ToolBuilder:
                     return attach_defs(shaped, linking.definitions()), wrapped, part
             return None, False, None
         return None, False, None
+
+    def within_budget(
+        self, op: _Operation, name: str, description: str, schema: dict[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        """The input schema tools/list carries, and the whole one when that had to be reduced (with a warning)."""
+        reduction = reduce_tool(name, description, schema, self.config.tool_budget, str(self.phrases.open_shape()))
+        if not reduction.steps:
+            return schema, None
+        budget = self.config.tool_budget
+        size = f"{reduction.before:,} bytes of name, description and inputSchema"
+        over = f"is {size} ({budget:,} allowed)" if reduction.before > budget else f"({size}) nests too deep"
+        message = (
+            f"`{name}` {over}: {', '.join(reduction.steps)}; now {reduction.after:,} bytes. The server checks"
+            " arguments against the whole schema, which `describe_operation` shows"
+        )
+        self.warn("tool-reduced" if reduction.after <= budget else "tool-over-budget", message, op.pointer)
+        return reduction.schema, schema
 
     def link_outputs(self, tools: tuple[Tool, ...]) -> tuple[tuple[Tool, ...], dict[str, Any]]:
         """The whole response schemas for output_schemas.json, linked together: a referenced schema that several
@@ -530,14 +518,17 @@ class _ToolBuilder:
     ) -> str:
         """The description, from `templates/tool/description.md.jinja`, fed with what the operation tells."""
         source = str(op.operation.get("description", ""))
-        details = clean_prose(source, self.config.docs_base_url, self.config.description_budget)
-        if details.lower().rstrip(".") == summary.lower().rstrip("."):
+        details = clean_prose(source, self.docs_base, self.config.description_budget)
+        opening = as_sentence(sentence_case(summary)) if summary else ""
+        if gist(details) == gist(opening):
             details = ""
+        elif opening and gist(first_sentence(details)) == gist(opening):
+            opening = ""  # the details say it first, as a sentence ("Delete a container file.")
         schema, arguments = inputs
         text = self.description_template.render(
-            summary=as_sentence(sentence_case(summary)) if summary else "",
+            summary=opening,
             details=details,
-            addendum=clean_prose(addendum, self.config.docs_base_url),
+            addendum=clean_prose(addendum, self.docs_base),
             method=op.method.upper(),
             annotations=annotations,
             returns=_returns(*output),
@@ -590,19 +581,26 @@ class _ToolBuilder:
             if output_part is not None:
                 self.output_parts[name] = (output_part, binding.paginated)
         tags = _tags(op)
+        description = self.describe(
+            op,
+            summary or title,
+            annotations,
+            (full_output, wrapped),
+            (input_schema, arguments),
+            addendum,
+            related or [],
+        )
+        input_schema, full_input = self.within_budget(op, name, description, input_schema)
+        deep_output = None
+        if output_schema is not None:
+            bounded = within_depth(output_schema, 2, str(self.phrases.open_shape()))
+            deep_output, output_schema = (output_schema if bounded is not output_schema else None), bounded
         return Tool(
             name=name,
             title=title,
-            description=self.describe(
-                op,
-                summary or title,
-                annotations,
-                (full_output, wrapped),
-                (input_schema, arguments),
-                addendum,
-                related or [],
-            ),
+            description=description,
             input_schema=input_schema,
+            full_input_schema=full_input,
             output_schema=output_schema,
             output_wrapped=wrapped,
             annotations=annotations,
@@ -610,7 +608,8 @@ class _ToolBuilder:
             operation_id=str(op.operation.get("operationId", "")),
             tags=tags,
             documented_response=_documents_json_response(op),
-            full_output_schema=None,  # set by `link_outputs`, once every tool's response is known
+            # Set by `link_outputs` once every response is known; here only a full listing cut for its depth.
+            full_output_schema=deep_output,
             curated=any(
                 rule.matches(op.method, op.path, str(op.operation.get("operationId", "")), tags)
                 for rule in self.config.hybrid_static
@@ -633,31 +632,18 @@ def _serialization(parameter: dict[str, Any], location: str) -> tuple[str, bool 
     )
 
 
-_NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]")
-# Text some specs put where a description should be, telling nothing the schema does not.
-_PLACEHOLDER = re.compile(
-    r"\(?\s*(nested )?(object|array|string|integer|number|boolean|n/?a|none|null|todo|tbd)\s*\)?\.?", re.I
-)
-
-
-def _is_weak(description: str, name: str) -> bool:
-    """No description, one that only repeats the property's name ("Page" for `page`), or a placeholder such as
-    "(nested object)"."""
-    bare = _NOT_ALPHANUMERIC.sub("", description.lower())
-    return (
-        not bare or bare == _NOT_ALPHANUMERIC.sub("", name.lower()) or bool(_PLACEHOLDER.fullmatch(description.strip()))
-    )
-
-
 def _documents_json_response(op: _Operation) -> bool:
+    """Whether the first success response with content (the one the outputSchema comes from) is JSON with a
+    schema; a 200 that sends an image makes a 202's JSON no promise about what comes back."""
     responses = op.operation.get("responses") or {}
-    for status, response in responses.items():
-        content = response.get("content") if str(status).startswith("2") and isinstance(response, dict) else None
-        if isinstance(content, dict) and any(
-            _is_json(media_type) and isinstance(media, dict) and "schema" in media
-            for media_type, media in content.items()
-        ):
-            return True
+    for status in sorted((s for s in responses if str(s).startswith("2")), key=lambda s: str(s).replace("X", "9")):
+        response = responses[status]
+        content = response.get("content") if isinstance(response, dict) else None
+        if isinstance(content, dict):
+            return any(
+                _is_json(media_type) and isinstance(media, dict) and "schema" in media
+                for media_type, media in content.items()
+            )
     return False
 
 
@@ -720,6 +706,22 @@ def _is_object_schema(schema: dict[str, Any]) -> bool:
     if kind == "object":
         return True
     return kind is None and ("properties" in schema or "additionalProperties" in schema)
+
+
+def docs_base(document: dict[str, Any], configured: str) -> str:
+    """What relative links in the spec's prose are read against: the config's `docs_base_url`, else the spec's
+    `externalDocs` URL, else the one site its `info` names (contact, terms of service); empty when none is sure."""
+    if configured:
+        return configured
+    external = document.get("externalDocs")
+    url = external.get("url") if isinstance(external, dict) else None
+    if isinstance(url, str) and url.startswith(("https://", "http://")):
+        return url
+    info: dict[str, Any] = document["info"] if isinstance(document.get("info"), dict) else {}
+    contact: dict[str, Any] = info["contact"] if isinstance(info.get("contact"), dict) else {}
+    urls = [u for u in (contact.get("url"), info.get("termsOfService")) if isinstance(u, str) and "://" in u]
+    sites = {urlsplit(u)[:2] for u in urls if u.startswith(("https://", "http://"))}
+    return f"{next(iter(sites))[0]}://{next(iter(sites))[1]}" if len(sites) == 1 else ""
 
 
 def name_source(op: _Operation) -> NameSource:
@@ -869,7 +871,7 @@ def build_api(spec: ParsedSpec, config: GeneratorConfig, spec_bytes: bytes) -> t
     api = Api(
         title=str(info.get("title", "")),
         version=str(info.get("version", "")),
-        description=clean_prose(str(info.get("description", "")), config.docs_base_url),
+        description=clean_prose(str(info.get("description", "")), builder.docs_base),
         config=config,
         tools=tools,
         security_schemes=builder.schemes,

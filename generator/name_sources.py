@@ -17,6 +17,7 @@ from generator.text import strip_html
 SHORT_PHRASE_WORDS = 8
 """The most words a summary may have to be a name."""
 NAME_AIM = 48
+"""Names this long or shorter read at a glance; MAX_NAME_LENGTH (64) is MCP's hard limit."""
 
 # Verbs APIs name their operations with, in their base form.
 VERBS = frozenset(
@@ -56,7 +57,7 @@ _EMPHASIS = re.compile(r"(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1")
 _CODE = re.compile(r"(`+)(.+?)\1")
 _LINE_MARK = re.compile(r"^\s*(#+|>+|[-*+]\s)\s*", re.MULTILINE)
 _SENTENCE_INSIDE = re.compile(r"[.!?;:](\s|$)|\s[-\u2013\u2014]\s|\(|\)")
-_NOISE = re.compile(r"v\d+(?:_\d+)*|rest|api")
+_NOISE = re.compile(r"v\d+(?:[._]\d+)*|rest|api")
 _VERSION = re.compile(r"v\d+(\.\d+)*")
 _A_LIST_OF = re.compile(
     r"(return|get|retrieve|fetch|list|show) (a |an |the )?((full|complete|paginated) )?list of (all )?"
@@ -111,6 +112,8 @@ def from_summary(summary: str) -> NameSource | None:
     words = split_words(text)
     if not words or len(words) > SHORT_PHRASE_WORDS or words[0] in _OPENERS or not _CLAUSE_WORDS.isdisjoint(words):
         return None
+    if _NOISE.fullmatch(words[0]):  # "v3 Mail Send": a route's words, not a verb phrase
+        return None
     words = _verb_first(words)
     if len("_".join(words)) > NAME_AIM:
         return None
@@ -156,9 +159,14 @@ def from_path(method: str, path: str) -> NameSource:
     if method.lower() == "get" and not path.rstrip("/").endswith("}"):
         verb = "list"
     segments = [s for s in path.split("#", 1)[0].strip("/").split("/") if s and not s.startswith("{")]
-    words = [w for s in segments if not _VERSION.fullmatch(s) for w in split_words(s) if not _NOISE.fullmatch(w)]
+    words = [w for s in segments if not _NOISE.fullmatch(s.lower()) for w in split_words(s)]
     fragment = split_words(path.split("#", 1)[1]) if "#" in path else []
-    words = [verb, *words, *fragment] if not fragment or fragment[0] not in VERBS else [*fragment, *words]
+    if fragment and fragment[0] in VERBS:
+        return NameSource((*fragment, *words), " ".join((*fragment, *words)), "path")
+    if len(words) > 1 and words[-1] in VERBS and method.lower() == "post":  # `/mail/send`: the path says the verb
+        words = [words[-1], *words[:-1]]
+    else:
+        words = [verb, *words, *fragment]
     return NameSource(tuple(words), " ".join(words), "path")
 
 

@@ -9,20 +9,19 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from generator.budget import DEPTH_LIMIT, json_depth
 from generator.ir import Api, Tool
+from generator.name_sources import NAME_AIM
 from generator.naming import MAX_NAME_LENGTH, title_case
 from generator.render import tool_definition
+from generator.text import drop_doubled_words, gist
 
 DESCRIPTION_LIMIT = 2000
-NAME_AIM = 48
-"""Names this long or shorter read at a glance; MAX_NAME_LENGTH (64) is MCP's hard limit."""
 TITLE_LIMIT = 80
-DEPTH_LIMIT = 32
-"""The deepest JSON nesting of a tool definition: the official client's parser gives up on much deeper ones."""
 # A name that starts like a sentence rather than with a verb, or holds a clause of one.
 _SENTENCE_OPENERS = frozenset({"this", "that", "these", "the", "a", "an", "it", "note", "you", "we", "if", "when"})
 _CLAUSE_WORDS = frozenset({"if", "when", "unless", "because", "which", "will", "must", "should", "please"})
-_TITLE_MARKUP = re.compile(r"[*_`<>\[\]#]|\]\(|https?://")
+_TITLE_MARKUP = re.compile(r"[*`<>\[\]#]|(?<!\w)_|_(?!\w)|https?://")  # an identifier's `tax_id` is no markup
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+")
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
 _LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
@@ -68,20 +67,6 @@ def _described(schema: dict[str, Any], root: Mapping[str, Any]) -> bool:
     return False
 
 
-def nesting_depth(value: Any) -> int:
-    """How deep mappings and lists nest in a JSON value (a scalar is 0), counted one level at a time."""
-    depth, level = 0, [value] if isinstance(value, (dict, list)) else []
-    while level:
-        depth += 1
-        level = [
-            child
-            for node in level
-            for child in (node.values() if isinstance(node, dict) else node)
-            if isinstance(child, (dict, list))
-        ]
-    return depth
-
-
 def prompt_bytes(tool: Tool) -> int:
     """What a model reads of a tool: its name, description and inputSchema as compact JSON."""
     shown = {"name": tool.name, "description": tool.description, "inputSchema": tool.input_schema}
@@ -117,12 +102,8 @@ def check_title(tool: Tool) -> Iterator[str]:
 def check_repeated_title(tool: Tool) -> Iterator[str]:
     """The description's opening sentence, said again (maybe with other articles) as the next one."""
     sentences = [s for s in _SENTENCE_SPLIT.split(tool.description.replace("\n\n", " ")) if s.strip()]
-    if len(sentences) > 1 and _gist(sentences[0]) == _gist(sentences[1]):
+    if len(sentences) > 1 and gist(sentences[0]) == gist(sentences[1]):
         yield f"the first sentence is said twice: {sentences[0].strip()!r}"
-
-
-def _gist(sentence: str) -> str:
-    return " ".join(w for w in re.findall(r"[a-z0-9]+", sentence.lower()) if w not in ("a", "an", "the"))
 
 
 def check_sentences(tool: Tool) -> Iterator[str]:
@@ -153,9 +134,11 @@ def check_markup(tool: Tool) -> Iterator[str]:
 
 
 def check_grammar(tool: Tool) -> Iterator[str]:
+    """A word said twice running (`the the`), outside code spans: what prose cleaning takes out."""
     for text in _texts(tool):
-        for match in _DOUBLED.finditer(re.sub(r"`[^`]*`", "", text)):
-            yield f"doubled word {match.group(0)!r}"
+        if drop_doubled_words(text) != text:
+            found = next((m.group(0) for m in _DOUBLED.finditer(text)), text[:40])
+            yield f"doubled word {found!r}"
 
 
 def check_parameters(tool: Tool) -> Iterator[str]:
@@ -180,7 +163,7 @@ def check_length(tool: Tool, limit: int) -> Iterator[str]:
 
 
 def check_depth(tool: Tool) -> Iterator[str]:
-    depth = nesting_depth(tool_definition(tool))
+    depth = json_depth(tool_definition(tool))
     if depth > DEPTH_LIMIT:
         yield f"nested {depth} levels deep (limit {DEPTH_LIMIT}): some clients cannot read it"
 

@@ -83,6 +83,8 @@ def tool_binding(tool: Tool, server_keys: dict[str, str]) -> dict[str, Any]:
         binding["body"] = body
     if tool.output_wrapped:
         binding["wrapResult"] = True
+    if tool.full_input_schema is not None:
+        binding["reduced"] = True  # its whole inputSchema is in input_schemas.json
     if tool.binding.token_endpoint:
         binding["tokenEndpoint"] = True
     if tool.binding.revokes_tokens:
@@ -195,6 +197,7 @@ def render_package(
         "runtime": runtime,
         "tools": [tool_definition(tool) for tool in api.tools],
         "full_output_schemas": {t.name: t.full_output_schema for t in api.tools if t.full_output_schema is not None},
+        "full_input_schemas": {t.name: t.full_input_schema for t in api.tools if t.full_input_schema is not None},
         "tool_groups": tool_groups(runtime),
         "bound_settings": bound_settings(api),
         "package_version": package_version(api),

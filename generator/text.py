@@ -4,28 +4,31 @@ from __future__ import annotations
 
 import html
 import re
+from urllib.parse import urljoin
 
 _LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]+)\)")
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 _BREAK_TAG = re.compile(r"<br\s*/?>|</p>", re.IGNORECASE)
 _BLANK_LINE = re.compile(r"\n\s*\n")
 _CODE_SPAN = re.compile(r"(`[^`]*`)")
-_ENDS_A_PARAGRAPH = re.compile(r"[.!?:)`\]\"']$")
+# A paragraph is closed by terminal punctuation, or by a quote or bracket right after it (`...said "no."`).
+_ENDS_A_PARAGRAPH = re.compile(r"([.!?:)`]|[.!?][\]\"'])$")
 _TRUNCATED = re.compile(r"(\.\.\.|…)\s*$")
 # A sentence ends at . ! or ? followed by white space or the end, not after a common abbreviation.
 _SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)[.!?](?=[\s)\]]|$)")
 
 
 def absolute_links(text: str, base_url: str) -> str:
-    """Make markdown links with a relative target absolute against `base_url`."""
-    if not base_url:
-        return text
+    """Markdown links with a relative target made absolute against `base_url` (`/x` from its host, `../x` and `x`
+    from its path); with no base, or for an anchor (`#top`) that leads nowhere outside the page, only the label."""
 
     def fix(match: re.Match[str]) -> str:
         label, target = match.group(1), match.group(2)
-        if re.match(r"^[a-z][a-z0-9+.-]*:|^#", target, re.IGNORECASE):
+        if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.IGNORECASE):
             return match.group(0)
-        return f"[{label}]({base_url.rstrip('/')}/{target.lstrip('/')})"
+        if not base_url or target.startswith("#"):
+            return label
+        return f"[{label}]({urljoin(base_url if base_url.endswith('/') else base_url + '/', target)})"
 
     return _LINK.sub(fix, text)
 
@@ -82,7 +85,8 @@ def end_paragraphs(text: str) -> str:
 def clean_prose(text: str, base_url: str, budget: int | None = None) -> str:
     """The whole cleaning pipeline for one piece of spec prose."""
     text = drop_doubled_words(normalize_whitespace(strip_html(text)))
-    return end_paragraphs(whole_sentences(absolute_links(text, base_url), budget))
+    # Once more after the cut: a code span cut in half no longer shields the words after it.
+    return end_paragraphs(drop_doubled_words(whole_sentences(absolute_links(text, base_url), budget)))
 
 
 def as_sentence(text: str) -> str:
@@ -92,3 +96,18 @@ def as_sentence(text: str) -> str:
         return text
     text = text[:1].upper() + text[1:]
     return text if text[-1] in ".!?" else text + "."
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+_FIRST_SENTENCE = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)[.!?](?=\s|$)")
+
+
+def gist(text: str) -> str:
+    """A text's words in lower case without articles: two sentences with the same gist say the same thing."""
+    return " ".join(w for w in _WORD.findall(text.lower()) if w not in ("a", "an", "the"))
+
+
+def first_sentence(text: str) -> str:
+    """The text up to its first sentence end (the whole text when it has none)."""
+    match = _FIRST_SENTENCE.search(text)
+    return text[: match.end()] if match else text

@@ -8,9 +8,16 @@ from generator.text import absolute_links, as_sentence, clean_prose, strip_html,
 def test_relative_links_become_absolute() -> None:
     text = "See [Guide](/documentation/oauth) and [Other](https://x.org/a) and [Anchor](#top)."
     assert absolute_links(text, "https://developers.procore.com") == (
-        "See [Guide](https://developers.procore.com/documentation/oauth) and [Other](https://x.org/a) and [Anchor](#top)."
+        "See [Guide](https://developers.procore.com/documentation/oauth) and [Other](https://x.org/a) and Anchor."
     )
-    assert absolute_links(text, "") == text
+    assert absolute_links("[Keys](../admin-keys) and [Text](/docs/text)", "https://x.org/docs/api") == (
+        "[Keys](https://x.org/docs/admin-keys) and [Text](https://x.org/docs/text)"
+    )
+
+
+def test_without_a_base_a_relative_link_keeps_only_its_label() -> None:
+    text = "See [Guide](/documentation/oauth) and [Other](https://x.org/a) and [Anchor](#top)."
+    assert absolute_links(text, "") == "See Guide and [Other](https://x.org/a) and Anchor."
 
 
 def test_html_is_stripped() -> None:

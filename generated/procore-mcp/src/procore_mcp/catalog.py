@@ -204,6 +204,23 @@ def _output_document() -> dict[str, Any]:
     return document
 
 
+@cache
+def _full_input_schemas() -> dict[str, Any]:
+    text = resources.files(__package__).joinpath("input_schemas.json").read_text(encoding="utf-8")
+    schemas: dict[str, Any] = json.loads(text)["inputSchemas"]
+    return schemas
+
+
+def input_schema(entry: dict[str, Any]) -> dict[str, Any]:
+    """A tool's whole input schema: its listing's, or (for a tool reduced to fit its budget) the one it stands for."""
+    definition = entry["definition"]
+    if entry["binding"].get("reduced"):
+        schema: dict[str, Any] = _full_input_schemas().get(definition["name"], definition["inputSchema"])
+        return schema
+    whole: dict[str, Any] = definition["inputSchema"]
+    return whole
+
+
 def full_output_schemas() -> dict[str, Any]:
     """Whole response schemas of the tools whose listing outlines them; read on the first `describe`."""
     schemas: dict[str, Any] = _output_document()["outputSchemas"]
@@ -286,7 +303,8 @@ def _argument(argument: dict[str, Any]) -> dict[str, Any]:
 
 def describe(entry: dict[str, Any]) -> dict[str, Any]:
     definition, binding = entry["definition"], entry["binding"]
-    described = {key: definition[key] for key in ("name", "title", "description", "inputSchema") if key in definition}
+    described = {key: definition[key] for key in ("name", "title", "description") if key in definition}
+    described["inputSchema"] = input_schema(entry)
     full = full_output_schemas().get(definition["name"])
     output = with_definitions(full) if full is not None else definition.get("outputSchema")
     if output is not None:

@@ -55,12 +55,13 @@ def _error(message: str) -> types.CallToolResult:
 
 @cache
 def _validator(name: str) -> Any:
-    """A JSON Schema validator for the tool's input (jsonschema comes with mcp); None if it is not there."""
+    """A JSON Schema validator for the tool's whole input (jsonschema comes with mcp); None if it is not there.
+    A tool whose listing is reduced to fit its budget is checked against the whole schema all the same."""
     try:
         from jsonschema import Draft202012Validator
     except ImportError:  # pragma: no cover - mcp depends on jsonschema
         return None
-    return Draft202012Validator(tools()[name]["definition"]["inputSchema"])
+    return Draft202012Validator(catalog.input_schema(tools()[name]))
 
 
 @cache

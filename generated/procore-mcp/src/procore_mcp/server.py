@@ -55,7 +55,11 @@ def listed_definitions() -> list[dict[str, Any]]:
     """What tools/list shows in the current mode."""
     chosen = mode()
     if chosen == "static":
-        return [entry["definition"] for entry in runtime()["tools"]]
+        listed = [entry["definition"] for entry in runtime()["tools"]]
+        if any(entry["binding"].get("reduced") for entry in runtime()["tools"]):
+            # Some tools list less than their whole input schema (their budget): `describe_operation` shows it.
+            listed += [d for d in catalog.meta_definitions() if d["name"] == "describe_operation"]
+        return listed
     if chosen == "catalog":  # the meta-tools only: the operations' data is not even read yet
         return list(catalog.meta_definitions())
     curated = [e["definition"] for e in runtime()["tools"] if e["binding"].get("curated")]
