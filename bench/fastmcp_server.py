@@ -5,6 +5,7 @@ FastMCP rejects Procore's catalog as it is: empty `required: []` lists are remov
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import sys
@@ -45,8 +46,15 @@ def _reason(error: Exception) -> str:
     return f"{type(error).__name__}: {text[:160]}"
 
 
+def dump_tools(server: FastMCP, path: str) -> None:
+    """The server's tools as tools/list returns them, written to `path` (the benchmark measures them)."""
+    tools = asyncio.run(server.list_tools())
+    listed = [t.to_mcp_tool().model_dump(by_alias=True, exclude_none=True, mode="json") for t in tools]
+    Path(path).write_text(json.dumps(listed), encoding="utf-8")
+
+
 if __name__ == "__main__":
-    build_only = len(sys.argv) > 3 and sys.argv[3] == "--build-only"
+    build_only = len(sys.argv) > 3 and sys.argv[3] in ("--build-only", "--dump-tools")
     try:
         server = build(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "http://127.0.0.1:9")
     except Exception as exc:
@@ -54,6 +62,8 @@ if __name__ == "__main__":
             raise
         print(_reason(exc), file=sys.stderr)
         raise SystemExit(1) from None
+    if len(sys.argv) > 4 and sys.argv[3] == "--dump-tools":
+        dump_tools(server, sys.argv[4])
     if build_only:
         raise SystemExit(0)
     server.run(show_banner=False)

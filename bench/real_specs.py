@@ -1,22 +1,32 @@
-"""The benchmark's real-spec table: every `../shared/corpus` entry, generated here and built by FastMCP's
+"""The benchmark's real-spec tables: every `../shared/corpus` entry, generated here and built by FastMCP's
 `from_openapi`, in the same run.
 
-Per spec: operations, tools generated, warnings by kind, generation wall time (best of RUNS) and peak memory,
-and FastMCP's build time, peak memory and whether it loads the document at all (with its reason when not).
+Generation: operations, tools generated, warnings by kind, wall time (best of RUNS) and peak memory, and
+FastMCP's build time, peak memory and whether it loads the document at all (with its reason when not).
+Definitions: what a model reads of each tool (name, description and inputSchema as compact JSON) in total,
+median, p95 and max; names over 48 characters; properties without a description at any depth; tools over
+16 KiB; and the total as a ratio of FastMCP's.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import re
+import statistics
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from generator.quality import is_described, schema_properties
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 RUNS = 2
 FASTMCP_TIMEOUT = 180.0
+BUDGET = 16384
 _SUMMARY = re.compile(r": (\d+) tools?, (\d+) warnings?(?: \((?P<kinds>[^)]*)\))?, ")
 
 Runner = Callable[[list[str], dict[str, str] | None, float], tuple[float, float, int, str]]
@@ -53,6 +63,34 @@ def _ours(entry: dict[str, str], out: Path, run: Runner, env: dict[str, str]) ->
     return min(times), max(peaks), tools, kinds
 
 
+@dataclass(frozen=True)
+class Definitions:
+    """What a model reads of one API's tools."""
+
+    sizes: tuple[int, ...]
+    long_names: int
+    undescribed: int
+
+    def cells(self) -> list[str]:
+        ordered = sorted(self.sizes) or [0]
+        p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+        over = sum(size > BUDGET for size in self.sizes)
+        return [
+            f"{sum(self.sizes) / 1024:,.0f} KB", f"{statistics.median(ordered):,.0f} B", f"{p95:,} B",
+            f"{max(ordered):,} B", f"{self.long_names:,}", f"{self.undescribed:,}", f"{over:,}",
+        ]  # fmt: skip
+
+
+def measure(tools: list[dict[str, Any]]) -> Definitions:
+    sizes, undescribed = [], 0
+    for tool in tools:
+        shown = {key: tool[key] for key in ("name", "description", "inputSchema") if key in tool}
+        sizes.append(len(json.dumps(shown, separators=(",", ":"), ensure_ascii=False).encode()))
+        schema = tool.get("inputSchema") or {}
+        undescribed += sum(1 for _, sub in schema_properties(schema) if not is_described(sub, schema))
+    return Definitions(tuple(sizes), sum(len(str(t.get("name", ""))) > 48 for t in tools), undescribed)
+
+
 def _fastmcp(entry: dict[str, str], run: Runner, env: dict[str, str]) -> tuple[float, float, str]:
     script = str(Path(__file__).resolve().parent / "fastmcp_server.py")
     command = [sys.executable, script, str(CORPUS / entry["entry"]), "http://127.0.0.1:9", "--build-only"]
@@ -65,11 +103,37 @@ def _fastmcp(entry: dict[str, str], run: Runner, env: dict[str, str]) -> tuple[f
     return seconds, peak, "yes"
 
 
+def _our_tools(out: Path) -> list[dict[str, Any]]:
+    (path,) = (out / "src").glob("*/tools.json")
+    return [entry["definition"] for entry in json.loads(path.read_text(encoding="utf-8"))["tools"]]
+
+
+def _their_tools(entry: dict[str, str], dump: Path, env: dict[str, str]) -> list[dict[str, Any]] | None:
+    script = str(Path(__file__).resolve().parent / "fastmcp_server.py")
+    command = [sys.executable, script, str(CORPUS / entry["entry"]), "http://127.0.0.1:9", "--dump-tools", str(dump)]
+    try:
+        completed = subprocess.run(command, capture_output=True, env=env, timeout=FASTMCP_TIMEOUT, check=False)
+    except subprocess.TimeoutExpired:
+        return None
+    if completed.returncode != 0 or not dump.is_file():
+        return None
+    tools: list[dict[str, Any]] = json.loads(dump.read_text(encoding="utf-8"))
+    return tools
+
+
 def table(work: Path, run: Runner, env: dict[str, str]) -> list[str]:
-    """The Markdown table, a row per corpus entry (empty when ../shared/corpus is absent)."""
+    """The Markdown tables, a row per corpus entry (empty when ../shared/corpus is absent)."""
     found = entries()
     if not found:
         return []
+    definitions = [
+        "",
+        "## Real specs: what a model reads of each tool (name, description, inputSchema)",
+        "",
+        "| Spec | Side | Total | Median | p95 | Max | Names > 48 | Undescribed properties | Tools > 16 KiB "
+        "| Total vs FastMCP |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
     lines = [
         "## Real specs (`../shared/corpus`)",
         "",
@@ -85,7 +149,14 @@ def table(work: Path, run: Runner, env: dict[str, str]) -> list[str]:
             f"| {_label(entry)} | {int(entry['operations']):,} | {tools:,} | {kinds} | {ours_time:.2f} s | "
             f"{ours_peak:.0f} MB | {theirs_time:.2f} s | {theirs_peak:.0f} MB | {loads} | {ratio} |"
         )
-    return ["", *lines]
+        ours = measure(_our_tools(work / "corpus-out"))
+        listed = _their_tools(entry, work / "fastmcp-tools.json", env) if loads == "yes" else None
+        theirs = measure(listed) if listed is not None else None
+        share = f"{sum(ours.sizes) / sum(theirs.sizes):.2f}x" if theirs is not None and sum(theirs.sizes) else "n/a"
+        definitions.append(f"| {_label(entry)} | ours | {' | '.join(ours.cells())} | {share} |")
+        if theirs is not None:
+            definitions.append(f"| {_label(entry)} | FastMCP | {' | '.join(theirs.cells())} | |")
+    return ["", *lines, *definitions]
 
 
 if __name__ == "__main__":  # the table alone: `python bench/real_specs.py`

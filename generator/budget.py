@@ -14,6 +14,7 @@ arguments against the whole schema.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -78,52 +79,51 @@ def _rebuilt(node: dict[str, Any], change: Callable[[str, str | int | None, dict
 # -- 1. shared subschemas --------------------------------------------------------------------------------------
 
 
-def share_repeated(schema: dict[str, Any], fits: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
-    """Subschemas written out more than once become one `$defs` entry each (the largest saving first)."""
+def share_repeated(schema: dict[str, Any], excess: int) -> dict[str, Any]:
+    """Subschemas written out more than once become one `$defs` entry each, the largest saving first, until the
+    estimated saving covers `excess` bytes. Two passes over the schema, whatever the number of repeats."""
+    texts: dict[int, str] = {}
     counts: dict[str, int] = {}
     names: dict[str, str] = {}
 
+    def text_of(node: dict[str, Any]) -> str:
+        if id(node) not in texts:
+            texts[id(node)] = json.dumps(node, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return texts[id(node)]
+
     def count(keyword: str, key: str | int | None, node: dict[str, Any]) -> dict[str, Any]:
-        text = json.dumps(node, sort_keys=True, separators=(",", ":"))
+        text = text_of(node)
         if len(text) >= _SHARED_MIN_BYTES and "$ref" not in node:
             counts[text] = counts.get(text, 0) + 1
             if isinstance(key, str) and keyword == "properties":
                 names.setdefault(text, key)
-        return _rebuilt(node, count)
+        _rebuilt(node, count)
+        return node
 
     _rebuilt(schema, count)
-    repeated = sorted((t for t, n in counts.items() if n > 1), key=lambda t: -(len(t) * (counts[t] - 1)))
     defs = dict(schema.get("$defs", {}))
-    result = schema
-    for text in repeated:
-        if fits(result):
+    chosen: dict[str, str] = {}
+    saved = 0
+    for text in sorted((t for t, n in counts.items() if n > 1), key=lambda t: -(len(t) * (counts[t] - 1))):
+        if saved >= excess:
             break
-        name, suffix = names.get(text, "shared"), 2
-        base = name
-        while name in defs:
+        base = name = re.sub(r"[^A-Za-z0-9_.-]", "_", names.get(text, "shared"))
+        suffix = 2
+        while name in defs or name in chosen.values():
             name, suffix = f"{base}_{suffix}", suffix + 1
-        replaced = _replace(result, text, {"$ref": f"#/$defs/{name}"})
-        if replaced is result:
-            continue
+        chosen[text] = name
+        saved += (counts[text] - 1) * len(text) - counts[text] * (len(name) + 20)
+
+    def swap(keyword: str, key: str | int | None, node: dict[str, Any]) -> dict[str, Any]:
+        name = chosen.get(text_of(node)) if keyword != "$defs" else None
+        return {"$ref": f"#/$defs/{name}"} if name is not None else _rebuilt(node, swap)
+
+    if not chosen:
+        return schema
+    result = _rebuilt(schema, swap)
+    for text, name in chosen.items():
         defs[name] = json.loads(text)
-        result = {**replaced, "$defs": dict(sorted(defs.items()))}
-    return result
-
-
-def _replace(node: dict[str, Any], text: str, reference: dict[str, Any]) -> dict[str, Any]:
-    changed = False
-
-    def swap(keyword: str, key: str | int | None, sub: dict[str, Any]) -> dict[str, Any]:
-        nonlocal changed
-        if keyword != "$defs" and json.dumps(sub, sort_keys=True, separators=(",", ":")) == text:
-            changed = True
-            return dict(reference)
-        inner = _replace(sub, text, reference)
-        changed = changed or inner is not sub
-        return inner
-
-    result = _rebuilt(node, swap)
-    return result if changed else node
+    return {**result, "$defs": dict(sorted(defs.items()))}
 
 
 # -- 2 and 3. examples and nested descriptions -----------------------------------------------------------------
@@ -285,7 +285,7 @@ def reduce_tool(name: str, description: str, schema: dict[str, Any], budget: int
         steps.append(f"parts deeper than {DEPTH_LIMIT} levels left open")
     if not fits(result):
         for label, step in (
-            ("repeated parts shared", lambda s: share_repeated(s, fits)),
+            ("repeated parts shared", lambda s: share_repeated(s, prompt_size(name, description, s) - budget)),
             ("examples dropped", without_examples),
             ("nested descriptions shortened", short_nested_descriptions),
             ("deepest optional parts left open", lambda s: open_deepest(s, note, fits)),

@@ -17,6 +17,7 @@ _BRANCHES = ("anyOf", "oneOf", "allOf")
 # Keywords both a union and its branch may hold: the union's own (the property's) win.
 _ANNOTATIONS = frozenset({"description", "title", "default", "examples", "deprecated"})
 _NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]")
+_IDENTIFIER = re.compile(r"[A-Za-z0-9_.-]+")
 # Text some specs put where a description should be, telling nothing the schema does not.
 _PLACEHOLDER = re.compile(
     r"\(?\s*(nested )?(object|array|string|integer|number|boolean|n/?a|none|null|todo|tbd)\s*\)?\.?", re.I
@@ -89,8 +90,11 @@ class Describer:
 
     def members(self, schema: dict[str, Any], location: str, owner: str) -> dict[str, Any]:
         """A schema whose properties (and those of its items, map values and branches) are described; `owner` is
-        the property they belong to, named in fallbacks."""
+        the property they belong to, named in fallbacks. A `title` that is only an identifier (`address_param`)
+        tells a model nothing and goes."""
         result = dict(schema)
+        if isinstance(result.get("title"), str) and _IDENTIFIER.fullmatch(result["title"]):
+            del result["title"]
         if isinstance(result.get("properties"), dict):
             result["properties"] = {
                 child: self.property(child, sub, location, owner) if isinstance(sub, dict) else sub

@@ -509,6 +509,7 @@ class _ToolBuilder:
     def describe(
         self,
         op: _Operation,
+        name: str,
         summary: str,
         annotations: ToolAnnotations,
         output: tuple[dict[str, Any] | None, bool],
@@ -524,6 +525,8 @@ class _ToolBuilder:
             details = ""
         elif opening and gist(first_sentence(details)) == gist(opening):
             opening = ""  # the details say it first, as a sentence ("Delete a container file.")
+        elif details and gist(opening) == gist(name.replace("_", " ")):
+            opening = ""  # it says no more than the tool's name, which the model reads first
         schema, arguments = inputs
         text = self.description_template.render(
             summary=opening,
@@ -583,6 +586,7 @@ class _ToolBuilder:
         tags = _tags(op)
         description = self.describe(
             op,
+            name,
             summary or title,
             annotations,
             (full_output, wrapped),

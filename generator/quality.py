@@ -37,7 +37,7 @@ class Violation:
     detail: str
 
 
-def _properties(schema: Any, path: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+def schema_properties(schema: Any, path: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
     """Every named property of a schema at every depth, with a dotted path: inside objects, list items, maps
     (additionalProperties), each anyOf/oneOf/allOf branch, and `$defs` (named after the definition)."""
     if not isinstance(schema, dict):
@@ -45,18 +45,18 @@ def _properties(schema: Any, path: str = "") -> Iterator[tuple[str, dict[str, An
     for name, sub in (schema.get("properties") or {}).items():
         if isinstance(sub, dict):
             yield f"{path}{name}", sub
-            yield from _properties(sub, f"{path}{name}.")
-    yield from _properties(schema.get("items"), f"{path}[]." if path else "[].")
+            yield from schema_properties(sub, f"{path}{name}.")
+    yield from schema_properties(schema.get("items"), f"{path}[]." if path else "[].")
     extra = schema.get("additionalProperties")
-    yield from _properties(extra, f"{path}*." if path else "*.")
+    yield from schema_properties(extra, f"{path}*." if path else "*.")
     for keyword in ("anyOf", "oneOf", "allOf", "prefixItems"):
         for index, branch in enumerate(schema.get(keyword) or []):
-            yield from _properties(branch, f"{path}{keyword}[{index}].")
+            yield from schema_properties(branch, f"{path}{keyword}[{index}].")
     for name, defined in (schema.get("$defs") or {}).items():
-        yield from _properties(defined, f"$defs.{name}.")
+        yield from schema_properties(defined, f"$defs.{name}.")
 
 
-def _described(schema: dict[str, Any], root: Mapping[str, Any]) -> bool:
+def is_described(schema: dict[str, Any], root: Mapping[str, Any]) -> bool:
     """A description of its own, or (a bare `$ref`) one on the definition it names."""
     if str(schema.get("description", "")).strip():
         return True
@@ -117,7 +117,7 @@ def check_sentences(tool: Tool) -> Iterator[str]:
 
 def _texts(tool: Tool) -> list[str]:
     """The description and every property description, at every depth."""
-    return [tool.description, *(str(p.get("description", "")) for _, p in _properties(tool.input_schema))]
+    return [tool.description, *(str(p.get("description", "")) for _, p in schema_properties(tool.input_schema))]
 
 
 def check_links(tool: Tool) -> Iterator[str]:
@@ -142,9 +142,9 @@ def check_grammar(tool: Tool) -> Iterator[str]:
 
 
 def check_parameters(tool: Tool) -> Iterator[str]:
-    for path, schema in _properties(tool.input_schema):
+    for path, schema in schema_properties(tool.input_schema):
         description = str(schema.get("description", "")).strip()
-        if not _described(schema, tool.input_schema):
+        if not is_described(schema, tool.input_schema):
             yield f"`{path}` has no description"
             continue
         bare = re.sub(r"[^a-z0-9]", "", description.lower())
