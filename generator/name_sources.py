@@ -190,12 +190,23 @@ def from_summary_start(summary: str, *, whole: bool = False) -> NameSource | Non
     return from_summary(first) if whole or first.strip() != text.rstrip(".").strip() else None
 
 
+def _base_first(phrase: str) -> str:
+    """ "Gets list of charges" -> "Get list of charges": the verb as the name has it."""
+    first, _, rest = phrase.partition(" ")
+    verb = base_verb(first.lower())
+    return (
+        (verb.capitalize() if first[:1].isupper() else verb) + (" " + rest if rest else "")
+        if verb != first.lower()
+        else phrase
+    )
+
+
 def title_from(source: NameSource, words: list[str], summary: str = "") -> str:
     """Plain-text title case, at most 80 characters: the summary when it is a short phrase (in any script), else
     the name's words with the capitals the source gave them (RFIs, URL)."""
     phrase = plain_text(summary).rstrip(".")
     if phrase and not _SENTENCE_INSIDE.search(phrase) and len(phrase.split()) <= SHORT_PHRASE_WORDS + 2:
-        title = phrase if source.origin != "summary" else source.title_text
+        title = _base_first(phrase) if source.origin != "summary" else source.title_text
     elif source.origin == "summary" and list(source.words) == words:
         title = source.title_text
     else:
