@@ -123,7 +123,17 @@ def share_repeated(schema: dict[str, Any], excess: int) -> dict[str, Any]:
     result = _rebuilt(schema, swap)
     for text, name in chosen.items():
         defs[name] = json.loads(text)
+    if isinstance(result.get("properties"), dict):  # a top-level property stays typed and described where it is
+        result["properties"] = {key: _annotated(sub, defs) for key, sub in result["properties"].items()}
     return {**result, "$defs": dict(sorted(defs.items()))}
+
+
+def _annotated(schema: Any, defs: dict[str, Any]) -> Any:
+    ref = schema.get("$ref") if isinstance(schema, dict) else None
+    if not (isinstance(ref, str) and ref.startswith("#/$defs/") and set(schema) == {"$ref"}):
+        return schema
+    target = defs.get(ref[len("#/$defs/") :], {})
+    return {**{k: target[k] for k in ("type", "description") if k in target}, **schema}
 
 
 # -- 2 and 3. examples and nested descriptions -----------------------------------------------------------------

@@ -137,7 +137,7 @@ def from_operation_id(operation_id: str, method: str, path: str) -> NameSource |
     else:
         cased = cased_words(operation_id)
     words = _verb_first([w.lower() for w in cased])
-    if not words or _is_path_noise(words, method, path):
+    if not words or _is_path_noise(split_words(operation_id), method, path):
         return None
     return NameSource(tuple(words), " ".join([words[0], *cased[1:]]), "operationId")
 

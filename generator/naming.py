@@ -108,6 +108,7 @@ def path_qualifiers(path: str, name: str = "") -> list[str]:
     versions = [snake_case(s) for s in segments if _VERSION.fullmatch(s)]
     resources = [snake_case(s) for s in segments if not _VERSION.fullmatch(s) and s not in ("rest", "api")]
     known = set(name.split("_"))
+    known |= {w + "s" for w in known} | {w[:-1] for w in known if w.endswith("s")}  # `items` is `item` again
     novel = "_".join(w for w in resources[-1].split("_") if w not in known) if resources else ""
     parameter = re.search(r"\{([^}]+)\}/?$", route)
     by = f"by_{snake_case(parameter.group(1))}" if parameter else ""

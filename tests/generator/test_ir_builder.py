@@ -243,3 +243,26 @@ def test_a_revocation_endpoint_sending_a_stored_token_is_marked() -> None:
         ("inspect_a_token", False),
         ("revoke_a_thing", False),  # nothing stored is sent
     ]
+
+
+def test_relative_links_resolve_against_the_specs_own_docs_or_keep_only_their_text() -> None:
+    operation = _operation(summary="List things", description="Needs an [admin key](../admin-keys) to call.")
+    document = minimal_spec(**{"/things": {"get": operation}})
+    assert _api(document).tools[0].description.startswith("Needs an admin key to call.")
+    document["externalDocs"] = {"url": "https://docs.example.com/api/reference"}
+    assert (
+        _api(document)
+        .tools[0]
+        .description.startswith("Needs an [admin key](https://docs.example.com/api/admin-keys) to call.")
+    )
+
+
+def test_a_description_never_says_its_opening_twice() -> None:
+    twice = _operation(summary="Delete Container File", description="Delete a container file. It goes for good.")
+    named = _operation(summary="Delete a thing", description="Removes the thing for good.")
+    bare = _operation(summary="Delete another thing")
+    document = minimal_spec(**{"/a": {"delete": twice}, "/b": {"delete": named}, "/c": {"delete": bare}})
+    descriptions = [tool.description for tool in _api(document).tools]
+    assert descriptions[0].startswith("Delete a container file. It goes for good.\n\n")
+    assert descriptions[1].startswith("Removes the thing for good.\n\n"), "the opening said only the tool's name"
+    assert descriptions[2].startswith("Delete another thing.\n\n"), "without details the opening stays"

@@ -48,9 +48,53 @@ def test_each_check_catches_its_fault(procore: Api) -> None:
         ),
         "output-schema": dataclasses.replace(good, output_schema=None),
         "length": dataclasses.replace(good, description="Word. " * 500),
+        "repeated-title": dataclasses.replace(good, description="Delete Container File. Delete a container file."),
+        "budget": dataclasses.replace(
+            good, input_schema={"type": "object", "properties": {"a": {"type": "string", "description": "x" * 20000}}}
+        ),
+        "depth": dataclasses.replace(good, input_schema=_nested(20)),
     }
     for check, tool in cases.items():
         assert check in {found for found, _ in _one(tool, procore)}, check
+
+
+def _nested(levels: int) -> dict[str, object]:
+    schema: dict[str, object] = {"type": "string", "description": "Innermost."}
+    for level in range(levels):
+        schema = {"type": "object", "description": f"Level {level}.", "properties": {f"l{level}": schema}}
+    return {"type": "object", "properties": {"top": schema}}
+
+
+@pytest.mark.parametrize(
+    ("check", "field", "value"),
+    [
+        ("name", "name", "x" * 49),
+        ("name", "name", "note_this_endpoint_requires_an_admin_key"),
+        ("title", "title", "**NOTE:** This Endpoint Requires an [Admin Key](../keys)"),
+        ("title", "title", "List Items."),
+        ("title", "title", "List " + "Many " * 20 + "Items"),
+    ],
+)
+def test_names_and_titles_read_as_names_and_titles(procore: Api, check: str, field: str, value: str) -> None:
+    tool = dataclasses.replace(procore.tools[0], **{field: value})
+    assert check in {found for found, _ in _one(tool, procore)}
+
+
+def test_undescribed_properties_and_relative_links_are_found_at_every_depth(procore: Api) -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "filter": {
+                "description": "A filter.",
+                "anyOf": [{"type": "object", "properties": {"tag": {"type": "string"}}}, {"type": "null"}],
+            },
+            "rows": {"type": "array", "description": "Rows.", "items": {"type": "object", "properties": {
+                "note": {"type": "string", "description": "See [the guide](../guide)."}}}},
+        },
+    }  # fmt: skip
+    found = _one(dataclasses.replace(procore.tools[0], input_schema=schema), procore)
+    assert ("parameters-described", "`filter.anyOf[0].tag` has no description") in found
+    assert ("absolute-links", "relative link '../guide'") in found
 
 
 def test_duplicate_names_are_caught(procore: Api) -> None:

@@ -1,0 +1,118 @@
+"""Where tool names and titles come from: a short summary, a worded operationId, the description, the route."""
+
+from __future__ import annotations
+
+import pytest
+
+from generator.name_sources import choose, from_operation_id, from_summary, plain_text, title_from
+from generator.naming import shorten_names, unique_names
+
+
+def _name(summary: str, operation_id: str = "", method: str = "get", path: str = "/x", description: str = "") -> str:
+    return "_".join(choose(summary, operation_id, method, path, description).words)
+
+
+@pytest.mark.parametrize(
+    ("summary", "expected"),
+    [
+        ("List RFIs in a project", "list_rfis_in_a_project"),
+        ("Creates an envelope.", "create_an_envelope"),  # a third-person verb in its base form
+        ("Returns a list of your SetupIntents.", "list_your_setup_intents"),
+        ("Gets a list of a user's social accounts.", "list_a_user_social_accounts"),
+    ],
+)
+def test_a_short_verb_phrase_summary_names_the_tool(summary: str, expected: str) -> None:
+    assert _name(summary, "ignoredId") == expected
+
+
+@pytest.mark.parametrize(
+    "summary",
+    [
+        "NOTE: This Endpoint Requires an [admin API Key](../admin-api-keys)",  # markup, a link, a sentence
+        "Delete an invite. If the invite has already been accepted, it cannot be deleted.",  # two sentences
+        "This endpoint lists the things that belong to the account of the signed-in user",  # starts like a sentence
+        "v3 Mail Send",  # a route's words
+    ],
+)
+def test_a_summary_that_is_a_sentence_is_not_a_name(summary: str) -> None:
+    assert from_summary(summary) is None
+
+
+@pytest.mark.parametrize(
+    ("operation_id", "method", "path", "expected"),
+    [
+        ("createResponse", "post", "/responses", "create_response"),
+        ("FetchSigningKey", "get", "/keys/{id}", "fetch_signing_key"),
+        ("users.list", "get", "/users.list", "list_users"),
+        ("chat.postMessage", "post", "/chat.postMessage", "post_chat_message"),
+        ("Envelopes_PostEnvelopes", "post", "/v2/envelopes", "post_envelopes"),
+        ("list-admin-keys", "get", "/organization/admin_api_keys", "list_admin_keys"),
+    ],
+)
+def test_a_worded_operation_id_names_the_tool(operation_id: str, method: str, path: str, expected: str) -> None:
+    found = from_operation_id(operation_id, method, path)
+    assert found is not None and "_".join(found.words) == expected
+
+
+@pytest.mark.parametrize(
+    ("operation_id", "method", "path"),
+    [
+        ("RestV10ProjectsGet", "get", "/rest/v1.0/projects"),
+        ("read_items_items__item_id__get", "get", "/items/{item_id}"),
+        ("GetProductsId", "get", "/v1/products/{id}"),
+        ("post-v3-send_ips-pools", "post", "/v3/send_ips/pools"),
+    ],
+)
+def test_an_operation_id_that_spells_out_the_route_is_not_a_name(operation_id: str, method: str, path: str) -> None:
+    assert from_operation_id(operation_id, method, path) is None
+
+
+def test_without_a_worded_source_the_description_then_the_route_names_the_tool() -> None:
+    described = "<p>Retrieves the details of an existing product. Supply the unique product ID.</p>"
+    assert _name("", "GetProductsId", "get", "/v1/products/{id}", described) == (
+        "retrieve_the_details_of_an_existing_product"
+    )
+    assert _name("", "GetProducts", "get", "/v1/products") == "list_products"
+    assert _name("", "", "delete", "/rest/v1.0/projects/{id}") == "delete_projects"
+    assert _name("", "", "post", "/v3/mail/send") == "send_mail"  # the path's last word is the verb
+    assert _name("", "", "put", "/files/{file_id}#add_shared_link") == "add_shared_link_files"
+
+
+def test_titles_are_plain_text_title_case_without_a_full_stop() -> None:
+    assert plain_text("**NOTE:** see [the guide](../g) and `code` <b>now</b>") == "NOTE: see the guide and code now"
+    source = choose("List RFIs in a project.", "", "get", "/x")
+    assert title_from(source, list(source.words), "List RFIs in a project.") == "List RFIs in a Project"
+    sentence = "Gets List of Recurring and Usage Charges for the Account."
+    source = choose(sentence, "", "get", "/x")
+    assert title_from(source, list(source.words), sentence) == "Get List of Recurring and Usage Charges for the Account"
+    source = choose("", "listRFIsForProject", "get", "/x")
+    assert title_from(source, list(source.words)) == "List RFIs for Project"
+    long = choose("", "x" * 30 + "Thing" * 20, "get", "/x")
+    assert len(title_from(long, list(long.words))) <= 80
+
+
+def test_clashes_are_told_apart_by_words_never_by_a_number() -> None:
+    names = unique_names(
+        [
+            ("add_shared_link", "put", "/files/{file_id}#add_shared_link", "a"),
+            ("add_shared_link", "put", "/folders/{folder_id}#add_shared_link", "b"),
+            ("get_item", "get", "/items/{id}", "getItem"),
+            ("get_item", "get", "/items/{id}/children", "getItemChildren"),
+        ]
+    )
+    assert names == ["add_shared_link_files", "add_shared_link_folders", "get_item", "get_item_children"]
+
+
+def test_long_names_shrink_to_48_characters_while_they_stay_unique() -> None:
+    names = [
+        "replace_core_v1_namespaced_persistent_volume_claim_status",
+        "replace_core_v1_namespaced_persistent_volume_status",
+        "list_core_v1_namespaced_pod",
+        "move_company_action_plan_template_into_published_v1_0",
+        "move_company_action_plan_template_into_published_v1_1",
+    ]
+    short = shorten_names(names, keep=set(), aim=48)
+    assert all(len(name) <= 48 for name in short) and len(set(short)) == len(short)
+    assert short[2] == "list_core_v1_namespaced_pod", "a short name is left alone"
+    assert short[3].endswith("_v1_0") and short[4].endswith("_v1_1"), "a version goes whole or not at all"
+    assert shorten_names(names, keep={0}, aim=48)[0] == names[0], "a name the config chose is kept"
