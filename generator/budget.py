@@ -6,7 +6,8 @@ A tool over budget is reduced in a fixed order, each step only while it is still
 2. `examples` are dropped;
 3. nested descriptions are cut to their first sentence;
 4. the deepest optional subtrees, level by level, become open values whose description says where the full
-   shape is (`describe_operation`); last, the insides of top-level properties.
+   shape is (`describe_operation`); last, the insides of top-level properties;
+5. as a last resort, the top-level properties' descriptions are cut to their first sentence too.
 Every required argument and every top-level property stays typed and described. The server still checks
 arguments against the whole schema.
 """
@@ -142,6 +143,19 @@ def _annotated(schema: Any, defs: dict[str, Any]) -> Any:
 def without_examples(node: dict[str, Any]) -> dict[str, Any]:
     result = {k: v for k, v in node.items() if k not in ("examples", "example")}
     return _rebuilt(result, lambda keyword, key, sub: without_examples(sub))
+
+
+def short_descriptions(schema: dict[str, Any], note: str) -> dict[str, Any]:
+    """Every description cut to its first sentence, the top-level properties' too (the last resort); an opened
+    part keeps its `note`."""
+    result = dict(schema)
+    text = result.get("description")
+    if isinstance(text, str):
+        kept = text.endswith(note) and text != note
+        result["description"] = (
+            (first_sentence(text.removesuffix(note).strip()) + f" {note}").strip() if kept else first_sentence(text)
+        )
+    return _rebuilt(result, lambda keyword, key, sub: short_descriptions(sub, note))
 
 
 def short_nested_descriptions(schema: dict[str, Any]) -> dict[str, Any]:
@@ -299,6 +313,7 @@ def reduce_tool(name: str, description: str, schema: dict[str, Any], budget: int
             ("examples dropped", without_examples),
             ("nested descriptions shortened", short_nested_descriptions),
             ("deepest optional parts left open", lambda s: open_deepest(s, note, fits)),
+            ("top-level descriptions shortened", lambda s: short_descriptions(s, note)),
         ):
             reduced = pruned(step(result))
             if reduced != result:
