@@ -196,7 +196,7 @@ def open_deepest(schema: dict[str, Any], note: str, fits: Callable[[dict[str, An
     """Open the deepest optional subtrees, one level at a time, until the schema fits; then the insides of the
     top-level properties (required ones too, which stay typed and described)."""
     result = schema
-    for level in range(_schema_depth(schema), 1, -1):
+    for level in sorted(_openable_levels(schema), reverse=True):
         if fits(result):
             return result
         result = pruned(_open_at(result, level, note, optional_only=True))
@@ -206,8 +206,18 @@ def open_deepest(schema: dict[str, Any], note: str, fits: Callable[[dict[str, An
     return result
 
 
-def _schema_depth(node: dict[str, Any], level: int = 0) -> int:
-    return max([level, *(_schema_depth(sub, level + 1) for _, _, sub in _children(node))])
+def _openable_levels(schema: dict[str, Any]) -> set[int]:
+    """The levels (below the top-level properties) holding an optional subtree that has insides to leave out."""
+    found: set[int] = set()
+    pending: list[tuple[dict[str, Any], int]] = [(schema, 0)]
+    while pending:
+        node, depth = pending.pop()
+        required = set(node.get("required", [])) if isinstance(node.get("required"), list) else set()
+        for keyword, key, sub in _children(node):
+            if depth + 1 >= 2 and keyword == "properties" and key not in required and _children(sub):
+                found.add(depth + 1)
+            pending.append((sub, depth + 1))
+    return found
 
 
 def _open_at(schema: dict[str, Any], level: int, note: str, *, optional_only: bool) -> dict[str, Any]:

@@ -9,6 +9,7 @@ network by default.
 
 from __future__ import annotations
 
+import re
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -214,6 +215,19 @@ class _Bundler:
         self.errors.append(Diagnostic("error", kind, message, source, pointer))
 
 
+# A `$ref` whose value does not start with `#`, in JSON or YAML spelling; a `\u` escape could hide one.
+_OUTWARD_REF = re.compile(r"""\$ref["']?\s*:\s*["']?[^"'#\s]|\\u0024""")
+
+
+def _may_refer_outside(spec_path: Path) -> bool:
+    """A quick look at the spec's text: False only when no reference can point outside it (most single-file specs),
+    sparing the walk through every node."""
+    try:
+        return _OUTWARD_REF.search(spec_path.read_text(encoding="utf-8")) is not None
+    except (OSError, UnicodeDecodeError):
+        return True
+
+
 def _has_external_refs(document: Any) -> bool:
     """Whether any `$ref` outside instance data points elsewhere than this document (one level at a time)."""
     level = [document]
@@ -235,7 +249,7 @@ def bundle(
     document: dict[str, Any], spec_path: Path, *, allow_remote: bool = False, allow_outside: bool = False
 ) -> Bundled:
     """The document with every external ref made local; raise GenerationError listing refs that cannot be."""
-    if not _has_external_refs(document):
+    if not _may_refer_outside(spec_path) or not _has_external_refs(document):
         return Bundled(document)
     bundler = _Bundler(spec_path, allow_remote=allow_remote, allow_outside=allow_outside)
     result = bundler.rewrite(document, str(bundler.root_file), "", str(spec_path), "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 import threading
 import time
@@ -289,6 +290,17 @@ def mode_hint(mode: str, tools: int, env_prefix: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    # One run builds millions of small, acyclic objects and then exits: the cycle collector's full passes over
+    # them cost a fifth of the time on the largest specs (0.5 to 0.8 s of CPU on Cloudflare's) and free almost
+    # nothing, so it stays off while a command runs.
+    gc.disable()
+    try:
+        return _command(args)
+    finally:
+        gc.enable()
+
+
+def _command(args: argparse.Namespace) -> int:
     if args.command == "generate":
         return run_generate(args)
     if args.command == "lint":

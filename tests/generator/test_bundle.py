@@ -11,6 +11,7 @@ import jsonschema
 import pytest
 import yaml
 
+from generator.bundle import _may_refer_outside
 from generator.diagnostics import GenerationError
 from generator.pipeline import Options, generate
 from tests.conftest import ROOT, minimal_spec, write_spec
@@ -99,3 +100,21 @@ def test_markdown_files_give_their_text_where_text_belongs_and_are_never_parsed(
         ("text-ref", "/paths/~1items/get/x-code-samples/0/source"),
         ("text-ref", "/paths/~1items/get/responses/200/content/text~1markdown/schema"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "may_refer"),
+    [
+        ('{"a": {"$ref": "#/components/schemas/A"}}', False),
+        ("a:\n  $ref: '#/components/schemas/A'\n", False),
+        ('a:\n  $ref:\n    "#/x"\n', False),
+        ('{"a": {"$ref": "other.json#/A"}}', True),
+        ("a:\n  $ref: other.yaml\n", True),
+        ("a:\n  '$ref': \"./parts/a.yaml\"\n", True),
+        ('{"a": {"\\u0024ref": "other.json"}}', True),
+    ],
+)
+def test_quick_look_for_outward_refs_never_misses_one(tmp_path: Path, text: str, may_refer: bool) -> None:
+    spec = tmp_path / "spec.txt"
+    spec.write_text(text)
+    assert _may_refer_outside(spec) is may_refer
