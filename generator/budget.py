@@ -315,6 +315,8 @@ def reduce_tool(name: str, description: str, schema: dict[str, Any], budget: int
         return prompt_size(name, description, candidate) <= budget
 
     result = within_depth(schema, 2, note)  # first: what follows walks the schema level by level
+    if result is schema and before <= budget:
+        return Reduction(schema, (), before, before)  # most tools: measured once
     if result is not schema:
         steps.append(f"parts deeper than {DEPTH_LIMIT} levels left open")
     if not fits(result):
