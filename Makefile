@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed
 SPEC := specs/procore.yaml
 CONFIG := specs/procore.config.yaml
 OUT := generated/procore-mcp
+# The generated server's runtime: plain Python, copied into every package (see CONTRIBUTING.md).
+RUNTIME := templates/package/src/__package__
 
 .PHONY: venv generate check-generated lint typecheck quality test check corpus dist bench profile format clean
 
@@ -25,8 +27,8 @@ check-generated: $(STAMP)
 	$(PY) -m generator generate --spec $(SPEC) --config $(CONFIG) --out $(OUT) --check
 
 lint: $(STAMP)
-	$(PY) -m ruff check generator tests
-	$(PY) -m ruff format --check generator tests
+	$(PY) -m ruff check generator tests $(RUNTIME)
+	$(PY) -m ruff format --check generator tests $(RUNTIME)
 	$(PY) -m ruff check --no-cache --select F,E9,B $(OUT)/src
 
 typecheck: $(STAMP)
@@ -62,8 +64,8 @@ profile: $(STAMP)
 	$(PY) bench/profile.py
 
 format: $(STAMP)
-	$(PY) -m ruff format generator tests
-	$(PY) -m ruff check --fix generator tests
+	$(PY) -m ruff format generator tests $(RUNTIME)
+	$(PY) -m ruff check --fix generator tests $(RUNTIME)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist

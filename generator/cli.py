@@ -81,13 +81,28 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(
         dest="command", required=True, metavar="COMMAND", help="`generate` a package or `lint` a spec's tools"
     )
-    gen = commands.add_parser(
-        "generate",
-        help="write (or --check) the server package for a spec",
-        description="Write the MCP server package for an OpenAPI document (or, with --check, compare).",
-        epilog=GENERATE_EPILOG,
-        formatter_class=formatter,
+    _generate_arguments(
+        commands.add_parser(
+            "generate",
+            help="write (or --check) the server package for a spec",
+            description="Write the MCP server package for an OpenAPI document (or, with --check, compare).",
+            epilog=GENERATE_EPILOG,
+            formatter_class=formatter,
+        )
     )
+    _lint_arguments(
+        commands.add_parser(
+            "lint",
+            help="check every tool definition against the quality gate",
+            description="Check every tool (name, title, wording, links, parameters, schemas, annotations, size).",
+            epilog=LINT_EPILOG,
+            formatter_class=formatter,
+        )
+    )
+    return parser
+
+
+def _generate_arguments(gen: argparse.ArgumentParser) -> None:
     gen.add_argument("--spec", type=Path, required=True, help="OpenAPI 3.0/3.1 or Swagger 2.0 document, YAML or JSON")
     gen.add_argument("--out", type=Path, required=True, help="output folder for the package (replaced whole)")
     gen.add_argument("--config", type=Path, help="generation config (YAML); names derive from the spec without it")
@@ -111,13 +126,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     gen.add_argument("--templates", type=Path, metavar="DIR", help=TEMPLATES_HELP)
     gen.add_argument("--quiet", action="store_true", help="print errors only: no warnings, progress or summary")
-    lint = commands.add_parser(
-        "lint",
-        help="check every tool definition against the quality gate",
-        description="Check every tool (name, title, wording, links, parameters, schemas, annotations, size).",
-        epilog=LINT_EPILOG,
-        formatter_class=formatter,
-    )
+
+
+def _lint_arguments(lint: argparse.ArgumentParser) -> None:
     lint.add_argument("--spec", type=Path, required=True, metavar="FILE", help="OpenAPI document, YAML or JSON")
     lint.add_argument("--config", type=Path, metavar="FILE", help="generation config (YAML)")
     lint.add_argument(
@@ -131,7 +142,6 @@ def _parser() -> argparse.ArgumentParser:
         "--worst", type=int, default=5, metavar="N", help="how many of the largest and worst tools to list (default 5)"
     )
     lint.add_argument("--templates", type=Path, metavar="DIR", help=TEMPLATES_HELP + " (descriptions come from tool/)")
-    return parser
 
 
 class StageProgress:

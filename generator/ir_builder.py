@@ -115,6 +115,164 @@ def all_server_urls(document: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys(urls)) or [""]
 
 
+class _InputAssembly:
+    """One tool's input schema as it is put together: properties, required names and argument bindings, added in
+    a fixed order (parameters, undeclared path parameters, bracketed query groups, then the body)."""
+
+    def __init__(self, builder: _ToolBuilder, op: _Operation) -> None:
+        self.builder = builder
+        self.op = op
+        self.properties: dict[str, Any] = {}
+        self.required: list[str] = []
+        self.arguments: list[Argument] = []
+        self.dependent_required: dict[str, list[str]] = {}
+        self.groups: dict[str, dict[str, Any]] = {}
+        """Query parameters written `group[member]`, by group: they become one object property each."""
+        self.renamed: dict[str, tuple[str, str]] = {}
+        self.taken: set[str] = set()
+        self.path_params: set[str] = set()
+
+    def take(self, name: str, location: Location) -> str:
+        """A property name for a wire name: as written when it is a valid, free name; else qualified."""
+        candidate = name if _PROPERTY_NAME.match(name) else snake_case(name) or "value"
+        if location == "header":
+            candidate = snake_case(name) or "header"
+        if candidate in self.taken:
+            base = f"{location}_{candidate}"
+            candidate, counter = base, 2
+            while candidate in self.taken:
+                candidate, counter = f"{base}_{counter}", counter + 1
+            message = f"`{name}` appears in more than one place; the {location} one is called `{candidate}`"
+            self.builder.warn("renamed-property", message, self.op.pointer)
+            self.renamed[candidate] = (name, location)
+        self.taken.add(candidate)
+        return candidate
+
+    def add(self, schema: dict[str, Any], argument: Argument) -> None:
+        self.properties[argument.property_name] = schema
+        if argument.required:
+            self.required.append(argument.property_name)
+        self.arguments.append(argument)
+
+    def parameter(self, parameter: dict[str, Any], pointer: str, schema: dict[str, Any]) -> None:
+        location: Location = parameter["in"]
+        wire = str(parameter["name"])
+        is_required = bool(parameter.get("required")) or location == "path"
+        if location == "path":
+            if "{" + wire + "}" not in self.op.path:
+                message = f"path parameter `{wire}` does not appear in the path; it is left out"
+                self.builder.warn("unused-path-parameter", message, pointer)
+                return
+            self.path_params.add(wire)
+        bracketed = _BRACKETED.match(wire) if location == "query" else None
+        if bracketed:
+            self.group_member(parameter, bracketed, schema, is_required)
+            return
+        name = self.take(wire, location)
+        style, explode = _serialization(parameter, location)
+        if location == "query" and not style and self.builder.config.nesting == "brackets" and _is_nested(schema):
+            style = "brackets"
+        self.add(schema, Argument(name, location, wire, is_required, style=style, explode=explode))
+
+    def group_member(
+        self, parameter: dict[str, Any], bracketed: re.Match[str], schema: dict[str, Any], is_required: bool
+    ) -> None:
+        group = self.groups.setdefault(bracketed.group(1), {"members": {}, "required": []})
+        member = bracketed.group(2)
+        if bracketed.group(3) and schema.get("type") != "array":
+            schema = {"type": "array", "items": {k: v for k, v in schema.items() if k != "description"}}
+            if "description" in parameter:
+                schema["description"] = clean_prose(str(parameter["description"]), self.builder.docs_base)
+        group["members"][member] = (str(parameter["name"]), schema)
+        if is_required:
+            group["required"].append(member)
+
+    def undeclared_path_parameters(self) -> None:
+        for missing in sorted(set(re.findall(r"\{([^{}]+)\}", self.op.path)) - self.path_params):
+            self.builder.warn(
+                "undeclared-path-parameter", f"path parameter `{missing}` is not declared", self.op.pointer
+            )
+            name = self.take(missing, "path")
+            schema = {"type": "string", "description": self.builder.phrases.parameter_fallback(missing, "path")}
+            self.add(schema, Argument(name, "path", missing, True))
+
+    def bracketed_groups(self) -> None:
+        for group_name, group in self.groups.items():
+            name = self.take(group_name, "query")
+            members = {member: schema for member, (_, schema) in group["members"].items()}
+            group_schema: dict[str, Any] = {
+                "type": "object",
+                "description": self.builder.phrases.bracket_group(group_name),
+                "properties": members,
+                "additionalProperties": False,
+            }
+            if group["required"]:
+                group_schema["required"] = group["required"]
+            wires = tuple((member, wire) for member, (wire, _) in group["members"].items())
+            style = "brackets" if self.builder.config.nesting == "brackets" else ""
+            argument = Argument(name, "query", group_name, bool(group["required"]), members=wires, style=style)
+            self.add(group_schema, argument)
+
+    def body(
+        self, media_type: str | None, schema: dict[str, Any] | None, required: bool, files: list[tuple[str, ...]]
+    ) -> bool:
+        """Add the body: its fields as properties when it is an object with some, else one property for all of it.
+        Whether it is sent whole."""
+        if schema is None:
+            return False
+        fields = schema.get("properties")
+        is_file = () in files
+        if not is_file and schema.get("type") in ("object", None) and isinstance(fields, dict) and fields:
+            self.body_fields(schema, fields, required)
+            return False
+        name = self.take("file" if is_file else "body", "body")
+        if "description" not in schema:
+            schema["description"] = self.builder.phrases.whole_body(media_type)
+        self.add(schema, Argument(name, "body", "", required))
+        return True
+
+    def body_fields(self, schema: dict[str, Any], fields: dict[str, Any], body_required: bool) -> None:
+        listed = [str(n) for n in schema.get("required", [])]
+        declared = dict(fields)
+        for missing in [n for n in listed if n not in declared]:
+            message = f"the body requires `{missing}` but does not describe it; it is accepted as any value"
+            self.builder.warn("undeclared-required-property", message, self.op.pointer + "/requestBody")
+            declared[missing] = {"description": self.builder.phrases.undescribed(missing)}
+        names: dict[str, str] = {}
+        for wire, field in declared.items():
+            name = names[wire] = self.take(wire, "body")
+            self.add(dict(field), Argument(name, "body", wire, body_required and wire in listed))
+        if not body_required and listed:
+            # An optional body still needs its required fields once any field of it is sent.
+            needed = [names[n] for n in listed]
+            self.dependent_required.update(
+                {names[w]: [n for n in needed if n != names[w]] for w in declared if names[w] not in needed}
+            )
+            self.dependent_required.update({n: [m for m in needed if m != n] for n in needed if len(needed) > 1})
+
+    def schema(self, definitions: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        """The input schema: every property described, the config's bindings applied, shared parts in `$defs`."""
+        builder, properties = self.builder, self.properties
+        for name, (wire, location) in self.renamed.items():
+            note = builder.phrases.renamed(wire, location)
+            described = properties[name].get("description", "")
+            properties[name] = {**properties[name], "description": f"{described} {note}".strip()}
+        locations = {argument.property_name: argument.location for argument in self.arguments}
+        for name, schema in properties.items():
+            properties[name] = builder.describer.property(name, schema, locations.get(name, "body"), "")
+        self.arguments = builder.bind(self.arguments, properties, self.required)
+        input_schema: dict[str, Any] = {"type": "object", "properties": properties}
+        if self.required:
+            input_schema["required"] = self.required
+        if self.dependent_required:
+            input_schema["dependentRequired"] = {k: v for k, v in self.dependent_required.items() if v}
+        input_schema["additionalProperties"] = False
+        input_schema = attach_defs(input_schema, definitions)
+        for def_name, definition in input_schema.get("$defs", {}).items():
+            input_schema["$defs"][def_name] = builder.describer.members(definition, "body", def_name)
+        return input_schema
+
+
 class _ToolBuilder:
     """Builds tools for one document; holds the schema compiler and the wording templates."""
 
@@ -257,11 +415,6 @@ class _ToolBuilder:
     # -- one tool --------------------------------------------------------------------------------------
 
     def build_input(self, op: _Operation) -> _Inputs:
-        properties: dict[str, Any] = {}
-        required: list[str] = []
-        arguments: list[Argument] = []
-        filter_groups: dict[str, dict[str, Any]] = {}
-        dependent_required: dict[str, list[str]] = {}
         # Every part is compiled before any is linked: which referenced schemas are shared depends on all of them.
         state = self.compiler.begin("input")
         parameters = [
@@ -269,155 +422,17 @@ class _ToolBuilder:
             for parameter, pointer in self.parameters(op)
         ]
         body = self.body_part(op, state)
-
-        renamed: dict[str, tuple[str, str]] = {}
-
-        taken: set[str] = set()
-
-        def take(name: str, location: Location) -> str:
-            """A property name for a wire name: as written when it is a valid, free name; else qualified."""
-            candidate = name if _PROPERTY_NAME.match(name) else snake_case(name) or "value"
-            if location == "header":
-                candidate = snake_case(name) or "header"
-            if candidate in taken:
-                base = f"{location}_{candidate}"
-                candidate, counter = base, 2
-                while candidate in taken:
-                    candidate, counter = f"{base}_{counter}", counter + 1
-                self.warn(
-                    "renamed-property",
-                    f"`{name}` appears in more than one place; the {location} one is called `{candidate}`",
-                    op.pointer,
-                )
-                renamed[candidate] = (name, location)
-            taken.add(candidate)
-            return candidate
-
-        path_params: set[str] = set()
+        inputs = _InputAssembly(self, op)
         for parameter, pointer, part in parameters:
-            location = str(parameter["in"])
-            wire = str(parameter["name"])
-            is_required = bool(parameter.get("required")) or location == "path"
-            schema = self.parameter_schema(parameter, state.link(part))
-            if location == "path":
-                if "{" + wire + "}" not in op.path:
-                    message = f"path parameter `{wire}` does not appear in the path; it is left out"
-                    self.warn("unused-path-parameter", message, pointer)
-                    continue
-                path_params.add(wire)
-            bracketed = _BRACKETED.match(wire) if location == "query" else None
-            if bracketed:
-                group = filter_groups.setdefault(bracketed.group(1), {"members": {}, "required": []})
-                member = bracketed.group(2)
-                if bracketed.group(3) and schema.get("type") != "array":
-                    schema = {
-                        "type": "array",
-                        "items": {k: v for k, v in schema.items() if k != "description"},
-                    }
-                    if "description" in parameter:
-                        schema["description"] = clean_prose(str(parameter["description"]), self.docs_base)
-                group["members"][member] = (wire, schema)
-                if is_required:
-                    group["required"].append(member)
-                continue
-            name = take(wire, location)  # type: ignore[arg-type]
-            properties[name] = schema
-            if is_required:
-                required.append(name)
-            style, explode = _serialization(parameter, location)
-            if location == "query" and not style and self.config.nesting == "brackets" and _is_nested(schema):
-                style = "brackets"
-            arguments.append(Argument(name, location, wire, is_required, style=style, explode=explode))  # type: ignore[arg-type]
-
-        for missing in sorted(set(re.findall(r"\{([^{}]+)\}", op.path)) - path_params):
-            self.warn("undeclared-path-parameter", f"path parameter `{missing}` is not declared", op.pointer)
-            name = take(missing, "path")
-            properties[name] = {
-                "type": "string",
-                "description": self.phrases.parameter_fallback(missing, "path"),
-            }
-            required.append(name)
-            arguments.append(Argument(name, "path", missing, True))
-
-        for group_name, group in filter_groups.items():
-            name = take(group_name, "query")
-            members = {member: schema for member, (_, schema) in group["members"].items()}
-            group_schema: dict[str, Any] = {
-                "type": "object",
-                "description": self.phrases.bracket_group(group_name),
-                "properties": members,
-                "additionalProperties": False,
-            }
-            if group["required"]:
-                group_schema["required"] = group["required"]
-                required.append(name)
-            properties[name] = group_schema
-            wires = tuple((member, wire) for member, (wire, _) in group["members"].items())
-            style = "brackets" if self.config.nesting == "brackets" else ""
-            arguments.append(Argument(name, "query", group_name, bool(group["required"]), members=wires, style=style))
-
+            inputs.parameter(parameter, pointer, self.parameter_schema(parameter, state.link(part)))
+        inputs.undeclared_path_parameters()
+        inputs.bracketed_groups()
         media_type, body_schema, body_required, file_fields = self.request_body(body, state)
-        body_is_whole = False
-        if body_schema is not None:
-            body_properties = body_schema.get("properties")
-            body_is_file = () in file_fields
-            if (
-                not body_is_file
-                and body_schema.get("type") in ("object", None)
-                and isinstance(body_properties, dict)
-                and body_properties
-            ):
-                listed = [str(n) for n in body_schema.get("required", [])]
-                declared = dict(body_properties)
-                for missing in [n for n in listed if n not in declared]:
-                    message = f"the body requires `{missing}` but does not describe it; it is accepted as any value"
-                    self.warn("undeclared-required-property", message, op.pointer + "/requestBody")
-                    declared[missing] = {"description": self.phrases.undescribed(missing)}
-                names: dict[str, str] = {}
-                for wire, schema in declared.items():
-                    name = names[wire] = take(wire, "body")
-                    properties[name] = dict(schema)
-                    is_required = body_required and wire in listed
-                    if is_required:
-                        required.append(name)
-                    arguments.append(Argument(name, "body", wire, is_required))
-                if not body_required and listed:
-                    # An optional body still needs its required fields once any field of it is sent.
-                    needed = [names[n] for n in listed]
-                    dependent_required.update(
-                        {names[w]: [n for n in needed if n != names[w]] for w in declared if names[w] not in needed}
-                    )
-                    dependent_required.update({n: [m for m in needed if m != n] for n in needed if len(needed) > 1})
-            else:
-                body_is_whole = True
-                name = take("file" if body_is_file else "body", "body")
-                if "description" not in body_schema:
-                    body_schema["description"] = self.phrases.whole_body(media_type)
-                properties[name] = body_schema
-                if body_required:
-                    required.append(name)
-                arguments.append(Argument(name, "body", "", body_required))
-
-        for name, (wire, location) in renamed.items():
-            note = self.phrases.renamed(wire, location)
-            described = properties[name].get("description", "")
-            properties[name] = {**properties[name], "description": f"{described} {note}".strip()}
-        locations = {argument.property_name: argument.location for argument in arguments}
-        for name, schema in properties.items():
-            properties[name] = self.describer.property(name, schema, locations.get(name, "body"), "")
-        arguments = self.bind(arguments, properties, required)
-        input_schema: dict[str, Any] = {"type": "object", "properties": properties}
-        if required:
-            input_schema["required"] = required
-        if dependent_required:
-            input_schema["dependentRequired"] = {k: v for k, v in dependent_required.items() if v}
-        input_schema["additionalProperties"] = False
-        input_schema = attach_defs(input_schema, state.definitions())
-        for def_name, definition in input_schema.get("$defs", {}).items():
-            input_schema["$defs"][def_name] = self.describer.members(definition, "body", def_name)
+        body_is_whole = inputs.body(media_type, body_schema, body_required, file_fields)
+        input_schema = inputs.schema(state.definitions())
         deep_fields = body.bracketed if body is not None and not body_is_whole else ()
         return _Inputs(
-            input_schema, arguments, media_type, body_is_whole, tuple(file_fields), deep_fields, body_required
+            input_schema, inputs.arguments, media_type, body_is_whole, tuple(file_fields), deep_fields, body_required
         )
 
     def build_output(self, op: _Operation) -> tuple[dict[str, Any] | None, bool, Part | None]:
@@ -546,21 +561,10 @@ class _ToolBuilder:
         )
         return "\n\n".join(p.strip() for p in text.strip().split("\n\n") if p.strip())
 
-    def build(
-        self, op: _Operation, name: str, related: list[tuple[str, str]] | None = None, source: NameSource | None = None
-    ) -> Tool:
-        summary = drop_doubled_words(plain_text(str(op.operation.get("summary", ""))))
-        source = source or name_source(op)
-        override = self.config.operations.override_for(op.method, op.path, str(op.operation.get("operationId", "")))
-        inputs = self.build_input(op)
-        input_schema, arguments = inputs.schema, inputs.arguments
-        output_schema, wrapped, output_part = self.build_output(op)
-        annotations = self.annotations(op, override)
-        title = title_from(source, list(source.words), str(op.operation.get("summary", "")))
-        if override is not None and override.title:
-            title = override.title
-        addendum = override.description_addendum if override is not None else ""
-        binding = HttpBinding(
+    def http_binding(self, op: _Operation, inputs: _Inputs) -> HttpBinding:
+        """Where the tool's call goes and how its arguments travel."""
+        arguments = inputs.arguments
+        return HttpBinding(
             method=op.method.upper(),
             server=server_url(self.document, op),
             path=op.path,
@@ -576,6 +580,22 @@ class _ToolBuilder:
             revokes_tokens=self.is_revocation_endpoint(op, arguments),
             paginated=any(a.wire_name == "page" and a.location == "query" for a in arguments),
         )
+
+    def build(
+        self, op: _Operation, name: str, related: list[tuple[str, str]] | None = None, source: NameSource | None = None
+    ) -> Tool:
+        summary = drop_doubled_words(plain_text(str(op.operation.get("summary", ""))))
+        source = source or name_source(op)
+        override = self.config.operations.override_for(op.method, op.path, str(op.operation.get("operationId", "")))
+        inputs = self.build_input(op)
+        input_schema, arguments = inputs.schema, inputs.arguments
+        output_schema, wrapped, output_part = self.build_output(op)
+        annotations = self.annotations(op, override)
+        title = title_from(source, list(source.words), str(op.operation.get("summary", "")))
+        if override is not None and override.title:
+            title = override.title
+        addendum = override.description_addendum if override is not None else ""
+        binding = self.http_binding(op, inputs)
         if binding.paginated and output_schema is not None:
             output_schema = self.with_pagination(output_schema)
         full_output = output_schema  # the description tells what comes back, however much tools/list carries

@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+import jinja2
+
 from generator.ir import Api, SecurityScheme, Tool
 from generator.templating import environment
 
@@ -204,8 +206,33 @@ def render_package(
         "registry_name": registry_name(api),
     }
     files: dict[str, str] = {}
-    for name in sorted(env.list_templates(filter_func=lambda n: n.startswith(PACKAGE_TEMPLATES))):
-        if not name.endswith(".jinja"):
+    for name in package_sources(env, override).values():
+        files[output_path(name, api.config.package_name)] = (
+            env.get_template(name).render(context) if name.endswith(".jinja") else copied(env, name, spec_name)
+        )
+    return dict(sorted(files.items()))
+
+
+def package_sources(env: jinja2.Environment, override: Path | None) -> dict[str, str]:
+    """Per output file, the template or plain file it comes from: the user's folder first, and within one folder
+    a `.jinja` template before a plain file of the same name. Compiled Python left by imports is not a source."""
+    chosen: dict[str, tuple[int, str]] = {}
+    for name in env.list_templates(filter_func=lambda n: n.startswith(PACKAGE_TEMPLATES)):
+        if "__pycache__" in name.split("/") or name.endswith((".pyc", ".pyo")):
             continue
-        files[output_path(name, api.config.package_name)] = env.get_template(name).render(context)
-    return files
+        user_layer = override is not None and (override / name).is_file()
+        rank = (0 if user_layer else 2) + (0 if name.endswith(".jinja") else 1)
+        path = name.removesuffix(".jinja")
+        if path not in chosen or rank < chosen[path][0]:
+            chosen[path] = (rank, name)
+    return {path: name for path, (_, name) in sorted(chosen.items())}
+
+
+def copied(env: jinja2.Environment, name: str, spec_name: str) -> str:
+    """A plain file (the runtime's modules) as it is, byte for byte, a Python one under the do-not-edit line."""
+    assert env.loader is not None
+    text = env.loader.get_source(env, name)[0]
+    if not name.endswith(".py"):
+        return text
+    banner = env.get_template("common/banner.jinja").module.hash(spec_name)  # type: ignore[attr-defined]  # a macro: made when the template runs
+    return f"{banner}\n{text}"

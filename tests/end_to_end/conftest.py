@@ -91,8 +91,11 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def run_session(installed: Path, fake: FakeProcore, body: Session, transport: str = "stdio", **extra: str) -> Any:
-    """Start the installed server (stdio, or HTTP on a free port), run `body` with a connected client."""
+def run_session(
+    installed: Path, fake: FakeProcore, body: Session, transport: str = "stdio", client_mode: str = "auto", **extra: str
+) -> Any:
+    """Start the installed server (stdio, or HTTP on a free port), run `body` with a connected client; the client's
+    `mode` picks the protocol era (`auto` settles on the current one, `legacy` the initialize handshake)."""
     environment = server_environment(installed, fake, **extra)
     if transport == "stdio":
         log = installed.parent / "server-stderr.log"
@@ -100,7 +103,7 @@ def run_session(installed: Path, fake: FakeProcore, body: Session, transport: st
         params = StdioServerParameters(command="sh", args=["-c", command], env=environment)
 
         async def over_stdio() -> Any:
-            async with Client(params) as client:
+            async with Client(params, mode=client_mode) as client:
                 return await body(client)
 
         outcome = anyio.run(over_stdio)
@@ -111,7 +114,7 @@ def run_session(installed: Path, fake: FakeProcore, body: Session, transport: st
     with http_server(environment) as (url, _):
 
         async def over_http() -> Any:
-            async with Client(url) as client:
+            async with Client(url, mode=client_mode) as client:
                 return await body(client)
 
         outcome = anyio.run(over_http)

@@ -39,7 +39,7 @@ def test_one_version_moves_with_spec_and_generator() -> None:
     pyproject = tomllib.loads((GENERATED / "pyproject.toml").read_text())
     provenance = json.loads((GENERATED / "provenance.json").read_text())
     entry = json.loads((GENERATED / "server.json").read_text())
-    init = (GENERATED / "src" / "procore_mcp" / "__init__.py").read_text()
+    api = json.loads((GENERATED / "src" / "procore_mcp" / "api.json").read_text())
     version = pyproject["project"]["version"]
-    assert version == entry["version"] == provenance["packageVersion"] and f'"{version}"' in init
+    assert version == entry["version"] == provenance["packageVersion"] == api["version"]
     assert version.startswith(provenance["apiVersion"] + ".")

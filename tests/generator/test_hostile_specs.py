@@ -453,8 +453,8 @@ def check_control_and_unicode(tools: dict[str, dict[str, Any]], out: Path) -> No
     assert wires == ["shop_id", "naïve_名前", "nul\x00name", "topping"]
     assert article["title"] == "اقرأ المقال"
     assert article_binding["path"] == "/مقالات/{id}"
-    init = next((out / "src").glob("*/__init__.py")).read_text(encoding="utf-8")
-    assert "Café 🚀" in init and not CONTROL_CHARACTERS.search(init)
+    api = json.loads(next((out / "src").glob("*/api.json")).read_text(encoding="utf-8"))
+    assert "Café 🚀" in api["title"] and not CONTROL_CHARACTERS.search(api["title"] + api["name"])
 
 
 def check_null_keywords(tools: dict[str, dict[str, Any]], out: Path) -> None:

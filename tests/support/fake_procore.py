@@ -190,7 +190,9 @@ class _Handler(BaseHTTPRequestHandler):
             if self._bearer(recorded) is None:
                 self._reply(401, {"errors": "The access token is invalid or expired"})
             else:
-                self._reply(200, {"id": 42, "login": "pat@example.com", "name": "Pat Builder"})
+                # A session cookie, as many APIs set: the server must not send it back on later calls.
+                cookie = {"Set-Cookie": "_session=from-the-api; Path=/; HttpOnly"}
+                self._reply(200, {"id": 42, "login": "pat@example.com", "name": "Pat Builder"}, cookie)
             return
         if recorded.path == "/oauth/authorize":
             query = dict(recorded.query)

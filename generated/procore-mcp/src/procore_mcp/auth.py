@@ -18,7 +18,7 @@ from typing import Any
 import anyio
 import httpx
 
-from procore_mcp import settings
+from . import settings
 
 REFRESH_MARGIN_SECONDS = 120
 
@@ -81,10 +81,11 @@ class TokenStore:
 
 def tokens_from_response(data: dict[str, Any]) -> dict[str, Any]:
     """What is kept of a token response; the expiry becomes an absolute time."""
-    issued = data.get("created_at") if isinstance(data.get("created_at"), (int, float)) else time.time()
-    expires_in = data.get("expires_in") if isinstance(data.get("expires_in"), (int, float)) else 3600
+    created, lifetime = data.get("created_at"), data.get("expires_in")
+    issued = float(created) if isinstance(created, (int, float)) else time.time()
+    expires_in = float(lifetime) if isinstance(lifetime, (int, float)) else 3600.0
     kept = {key: data[key] for key in ("access_token", "refresh_token", "token_type") if data.get(key)}
-    kept["expires_at"] = float(issued) + float(expires_in)
+    kept["expires_at"] = issued + expires_in
     return kept
 
 
@@ -105,7 +106,7 @@ class Credentials:
             if token:
                 if "url" in token:
                     return str(token["url"])
-                return settings.server_url(self.runtime["servers"][token["server"]]) + token["path"]
+                return settings.server_url(self.runtime["servers"][token["server"]]) + str(token["path"])
         raise settings.ConfigurationError("The API declares no OAuth2 token endpoint.")
 
     def stored(self, key: str) -> str | None:
@@ -154,9 +155,13 @@ class Credentials:
                 obtained = await self._request(client, {"grant_type": "client_credentials"})
                 if obtained is not None:
                     return obtained
-                raise AuthError(f"The token endpoint refused {settings.CLIENT_ID} and {settings.CLIENT_SECRET}; check them.")
+                raise AuthError(
+                    f"The token endpoint refused {settings.CLIENT_ID} and {settings.CLIENT_SECRET}; check them."
+                )
             if refused:
-                raise AuthError(f"The stored refresh token was refused; sign in again with `{settings.DISTRIBUTION} login`.")
+                raise AuthError(
+                    f"The stored refresh token was refused; sign in again with `{settings.DISTRIBUTION} login`."
+                )
             raise settings.ConfigurationError(
                 f"No credentials: set {settings.CLIENT_ID} and {settings.CLIENT_SECRET} (a service account), "
                 f"run `{settings.DISTRIBUTION} login`, or set {settings.ACCESS_TOKEN}."
@@ -172,7 +177,9 @@ class Credentials:
         try:
             response = await client.post(self.token_url(), data={k: v for k, v in form.items() if v})
         except httpx.HTTPError as exc:
-            raise AuthError(f"The token endpoint could not be reached ({type(exc).__name__}); try again shortly.") from None
+            raise AuthError(
+                f"The token endpoint could not be reached ({type(exc).__name__}); try again shortly."
+            ) from None
         if response.status_code in (400, 401):
             return None
         if response.status_code >= 300:

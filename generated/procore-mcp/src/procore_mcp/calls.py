@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import http.cookiejar
 import json
 import mimetypes
 import os
@@ -12,10 +13,11 @@ import secrets
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+from urllib.request import Request
 
 import httpx
 
-from procore_mcp import settings
+from . import settings
 
 MAX_ERROR_TEXT = 2000
 _DELIMITERS = {"spaceDelimited": " ", "pipeDelimited": "|"}
@@ -23,6 +25,17 @@ _DELIMITERS = {"spaceDelimited": " ", "pipeDelimited": "|"}
 
 class ToolError(Exception):
     """A problem the caller can act on; it becomes a tool result with `isError` set."""
+
+
+class _RefuseCookies(http.cookiejar.DefaultCookiePolicy):
+    def set_ok(self, cookie: http.cookiejar.Cookie, request: Request) -> bool:
+        return False
+
+
+def cookieless_jar() -> http.cookiejar.CookieJar:
+    """A cookie jar that keeps nothing a response sets: no state passes from one call (or caller) to the next
+    through the HTTP client; a cookie goes out only on a call whose arguments (or credentials) give it."""
+    return http.cookiejar.CookieJar(policy=_RefuseCookies())
 
 
 def _text(value: Any) -> str:
@@ -209,7 +222,7 @@ def build_request(
         payload = whole_body if spec["whole"] else body
         content = encode_body(spec, {} if payload is None else payload, headers)
     return client.build_request(
-        binding["method"], url, params=params, headers=headers, cookies=cookies or None, **content
+        binding["method"], url, params=tuple(params), headers=headers, cookies=cookies or None, **content
     )
 
 
@@ -232,7 +245,7 @@ def encode_body(spec: dict[str, Any], payload: Any, headers: dict[str, str]) -> 
     if media_type == "application/x-www-form-urlencoded":
         fields, _ = form_fields(payload, set(), spec.get("nesting", "openapi"), bracketed)
         headers["Content-Type"] = "application/x-www-form-urlencoded"
-        return {"content": str(httpx.QueryParams(fields)).encode()}
+        return {"content": str(httpx.QueryParams(tuple(fields))).encode()}
     # A wildcard (`*/*`, `application/*`) accepts anything: the body goes as JSON, saying so.
     headers["Content-Type"] = "application/json" if "*" in media_type else spec["mediaType"]
     if media_type.startswith("text/"):
@@ -245,9 +258,7 @@ def _quoted(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
 
 
-def multipart_body(
-    fields: list[tuple[str, str]], files: list[tuple[str, tuple[str, bytes, str]]]
-) -> tuple[bytes, str]:
+def multipart_body(fields: list[tuple[str, str]], files: list[tuple[str, tuple[str, bytes, str]]]) -> tuple[bytes, str]:
     """A multipart/form-data body (RFC 7578) and its Content-Type, with or without file parts."""
     boundary = secrets.token_hex(16)
     parts: list[bytes] = []
@@ -282,12 +293,12 @@ def api_message(response: httpx.Response) -> str:
 
 
 def is_json(response: httpx.Response) -> bool:
-    content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    content_type: str = response.headers.get("content-type", "").split(";")[0].strip().lower()
     return content_type == "application/json" or content_type.endswith("+json")
 
 
 def is_text(response: httpx.Response) -> bool:
-    content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    content_type: str = response.headers.get("content-type", "").split(";")[0].strip().lower()
     return content_type.startswith("text/") or content_type in ("application/xml", "application/csv", "")
 
 
@@ -301,9 +312,7 @@ def _page_number(link: str) -> int | None:
 def pagination(response: httpx.Response, page: Any) -> dict[str, Any]:
     """Where a page sits, from Procore-style `Total`, `Per-Page` and `Link` headers (null when unknown)."""
     links = {
-        rel: _page_number(str(link.get("url", "")))
-        for rel, link in response.links.items()
-        if isinstance(rel, str)
+        rel: _page_number(str(link.get("url", ""))) for rel, link in response.links.items() if isinstance(rel, str)
     }
     total = response.headers.get("Total", "")
     per_page = response.headers.get("Per-Page", "")

@@ -15,13 +15,13 @@ from typing import Any
 import httpx
 import mcp.types as types
 
-from procore_mcp import __version__, auth, calls, catalog, sending, settings
-from procore_mcp.server import SERVER_NAME, runtime, tools
+from . import __version__, auth, calls, catalog, sending, settings
+from .server import SERVER_NAME, runtime, tools
 
 # httpcore tries to import the optional `sniffio` on every request; when it is not installed, record that
 # once, so each call does not search the import path again (about half a millisecond a request).
 if importlib.util.find_spec("sniffio") is None:
-    sys.modules.setdefault("sniffio", None)  # type: ignore[assignment]
+    sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]  # None there marks a module as absent
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 REDACTED = "[stored by the server]"
@@ -34,7 +34,12 @@ def credentials() -> auth.Credentials:
 
 def _secrets() -> list[str]:
     """Values that must never appear in a result: the client secret and every token in play."""
-    found = [settings.value(settings.CLIENT_SECRET), settings.value(settings.ACCESS_TOKEN), settings.value(settings.PASSWORD), settings.value(settings.API_KEY)]
+    found = [
+        settings.value(settings.CLIENT_SECRET),
+        settings.value(settings.ACCESS_TOKEN),
+        settings.value(settings.PASSWORD),
+        settings.value(settings.API_KEY),
+    ]
     try:
         tokens = credentials().store.load() or {}
     except auth.AuthError:
@@ -117,7 +122,11 @@ def http_client() -> httpx.AsyncClient:
     """One connection pool for the server's life: calls reuse connections."""
     global _CLIENT
     if _CLIENT is None or _CLIENT.is_closed:
-        _CLIENT = httpx.AsyncClient(follow_redirects=False, headers={"User-Agent": f"{SERVER_NAME}/{__version__}"})
+        _CLIENT = httpx.AsyncClient(
+            follow_redirects=False,
+            headers={"User-Agent": f"{SERVER_NAME}/{__version__}"},
+            cookies=calls.cookieless_jar(),
+        )
     return _CLIENT
 
 
@@ -131,7 +140,9 @@ def allowed_hosts() -> frozenset[str]:
     return frozenset(hosts)
 
 
-async def _signed(client: httpx.AsyncClient, request: httpx.Request, binding: dict[str, Any], renew: bool) -> httpx.Request:
+async def _signed(
+    client: httpx.AsyncClient, request: httpx.Request, binding: dict[str, Any], renew: bool
+) -> httpx.Request:
     """The request with credentials for the first scheme the operation accepts."""
     for name in binding["auth"]:
         scheme = runtime()["securitySchemes"].get(name, {})
@@ -164,25 +175,14 @@ async def send(binding: dict[str, Any], arguments: dict[str, Any]) -> httpx.Resp
     return response
 
 
-def _structured(name: str, binding: dict[str, Any], response: httpx.Response, arguments: dict[str, Any]) -> types.CallToolResult:
+def _structured(
+    name: str, binding: dict[str, Any], response: httpx.Response, arguments: dict[str, Any]
+) -> types.CallToolResult:
     """A successful response as a tool result: JSON as structured content plus a text copy."""
     entry = tools()[name]
     budget = settings.response_budget()
     if not calls.is_json(response):
-        if "outputSchema" in entry["definition"]:
-            kind = response.headers.get("content-type", "no content type")
-            if not response.content:
-                return _error(f"HTTP {response.status_code}: the API returned no body (expected JSON).")
-            return _error(f"HTTP {response.status_code}: the API returned {kind} instead of JSON: {response.text[:500]}")
-        if not response.content:
-            return types.CallToolResult(content=[types.TextContent(type="text", text=f"Done: HTTP {response.status_code}.")])
-        if calls.is_text(response):
-            return types.CallToolResult(content=[types.TextContent(type="text", text=redact(_budgeted(response.text, budget)))])
-        kind = response.headers.get("content-type", "application/octet-stream").split(";")[0]
-        if len(response.content) > budget:
-            return _error(f"The {kind} response is {len(response.content):,} bytes, over {settings.RESPONSE_BUDGET} ({budget:,}).")
-        blob = types.BlobResourceContents(uri=str(response.url), mime_type=kind, blob=base64.b64encode(response.content).decode())
-        return types.CallToolResult(content=[types.EmbeddedResource(type="resource", resource=blob)])
+        return _not_json(entry, response, budget)
     try:
         data = response.json()
     except ValueError:
@@ -210,13 +210,44 @@ def _structured(name: str, binding: dict[str, Any], response: httpx.Response, ar
             f"The API's response does not match the documented output ({where}: {mismatch.message}). "
             f"The response: {text}"
         )
-    return types.CallToolResult(content=[types.TextContent(type="text", text=text)], structured_content=json.loads(text))
+    return types.CallToolResult(
+        content=[types.TextContent(type="text", text=text)], structured_content=json.loads(text)
+    )
+
+
+def _not_json(entry: dict[str, Any], response: httpx.Response, budget: int) -> types.CallToolResult:
+    """A response that is not JSON: an error where JSON was documented, else its text or the file it holds."""
+    if "outputSchema" in entry["definition"]:
+        kind = response.headers.get("content-type", "no content type")
+        if not response.content:
+            return _error(f"HTTP {response.status_code}: the API returned no body (expected JSON).")
+        return _error(f"HTTP {response.status_code}: the API returned {kind} instead of JSON: {response.text[:500]}")
+    if not response.content:
+        return types.CallToolResult(
+            content=[types.TextContent(type="text", text=f"Done: HTTP {response.status_code}.")]
+        )
+    if calls.is_text(response):
+        return types.CallToolResult(
+            content=[types.TextContent(type="text", text=redact(_budgeted(response.text, budget)))]
+        )
+    kind = response.headers.get("content-type", "application/octet-stream").split(";")[0]
+    if len(response.content) > budget:
+        return _error(
+            f"The {kind} response is {len(response.content):,} bytes, over {settings.RESPONSE_BUDGET} ({budget:,})."
+        )
+    blob = types.BlobResourceContents(
+        uri=str(response.url), mime_type=kind, blob=base64.b64encode(response.content).decode()
+    )
+    return types.CallToolResult(content=[types.EmbeddedResource(type="resource", resource=blob)])
 
 
 def _budgeted(text: str, budget: int) -> str:
     if len(text) <= budget:
         return text
-    return text[:budget] + f"\n[truncated: {len(text) - budget:,} more characters; raise {settings.RESPONSE_BUDGET} or ask for less]"
+    return (
+        text[:budget]
+        + f"\n[truncated: {len(text) - budget:,} more characters; raise {settings.RESPONSE_BUDGET} or ask for less]"
+    )
 
 
 def _meta_result(data: dict[str, Any]) -> types.CallToolResult:
@@ -253,7 +284,10 @@ def _meta_problems(name: str, arguments: dict[str, Any]) -> list[str]:
     validator = _meta_validators().get(name)
     if validator is None:
         return []
-    return [f"{'/'.join(str(p) for p in e.absolute_path) or 'arguments'}: {e.message}" for e in validator.iter_errors(arguments)]
+    return [
+        f"{'/'.join(str(p) for p in e.absolute_path) or 'arguments'}: {e.message}"
+        for e in validator.iter_errors(arguments)
+    ]
 
 
 async def call_tool(name: str, arguments: dict[str, Any]) -> types.CallToolResult:

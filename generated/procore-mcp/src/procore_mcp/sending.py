@@ -31,7 +31,7 @@ class RedirectRefused(Exception):
 
 def backoff(attempt: int) -> float:
     """Capped exponential backoff with jitter: about 0.5 s, 1 s, 2 s ... never more than the cap."""
-    ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** (attempt - 1))
+    ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2.0 ** (attempt - 1))
     return ceiling * (0.5 + random.random() / 2)
 
 
@@ -105,7 +105,11 @@ def _redirected(
     target = request.url.join(response.headers["location"])
     if target.host not in allowed_hosts:
         raise RedirectRefused(target)
-    method = "GET" if response.status_code == 303 or (response.status_code in (301, 302) and request.method == "POST") else request.method
+    method = (
+        "GET"
+        if response.status_code == 303 or (response.status_code in (301, 302) and request.method == "POST")
+        else request.method
+    )
     content = request.content if method == request.method else None
     headers = dict(request.headers)
     if content is None:

@@ -1,5 +1,3 @@
-{% import "common/banner.jinja" as banner %}
-{{ banner.hash(spec_name) }}
 """The MCP server: starts, lists the generated tools, and hands each call to `dispatch`."""
 
 from __future__ import annotations
@@ -9,26 +7,26 @@ import json
 import os
 import sys
 from functools import cache
-from importlib import resources
 from typing import Any
 
-from {{ config.package_name }} import sdk
+from . import sdk
 
 sdk.import_lean("mcp.types", "mcp.server.lowlevel")  # before the imports below bind them
 
-import anyio
-import mcp.types as types
-from mcp.server.lowlevel import Server
+import anyio  # noqa: E402 - after import_lean
+import mcp.types as types  # noqa: E402 - after import_lean
+from mcp.server.caching import CacheableMethod, CacheHint  # noqa: E402 - after import_lean
+from mcp.server.lowlevel import Server  # noqa: E402 - after import_lean
 
-from {{ config.package_name }} import __version__, catalog, settings
+from . import __version__, catalog, settings  # noqa: E402 - after import_lean
 
-SERVER_NAME = {{ config.server_name | tojson }}
-SERVER_TITLE = {{ (config.display_name ~ " MCP server") | tojson }}
+SERVER_NAME: str = settings.API["name"]
+SERVER_TITLE: str = settings.API["title"]
 
 
 def load_runtime() -> dict[str, Any]:
     """The generated data: hosts, auth schemes, and every tool's definition and HTTP binding."""
-    text = resources.files(__package__).joinpath("tools.json").read_text(encoding="utf-8")
+    text = settings.data_text("tools.json")
     data: dict[str, Any] = json.loads(text)
     return data
 
@@ -67,11 +65,23 @@ def listed_definitions() -> list[dict[str, Any]]:
     return [*curated, *catalog.meta_definitions()]
 
 
+LISTING_TTL_MS = 24 * 60 * 60 * 1000
+"""How long a client may keep this server's tools/list and server/discover results (the official client's cap).
+
+What they say is the same for every caller, whoever signed in, and changes only with a new version of this
+package (the mode is read when the server starts), so clients may share them (`public`) and keep them long."""
+CACHE_HINTS: dict[CacheableMethod, CacheHint] = {
+    "tools/list": CacheHint(ttl_ms=LISTING_TTL_MS, scope="public"),
+    "server/discover": CacheHint(ttl_ms=LISTING_TTL_MS, scope="public"),
+}
+
+
 @cache
 def _list_envelope() -> dict[str, Any]:
-    """The fields of a tools/list result besides the tools (cache hints, result type), as the SDK fills them."""
+    """The fields of a tools/list result besides the tools and the cache hints (the SDK adds those)."""
     envelope = types.ListToolsResult(tools=[]).model_dump(by_alias=True, mode="json", exclude_none=True)
-    del envelope["tools"]
+    for field in ("tools", "ttlMs", "cacheScope"):
+        envelope.pop(field, None)
     return envelope
 
 
@@ -82,7 +92,7 @@ async def _on_list_tools(ctx: Any, params: Any) -> dict[str, Any]:
 
 
 async def _on_call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
-    from {{ config.package_name }} import dispatch  # the HTTP side loads with the first call, not at start-up
+    from . import dispatch  # the HTTP side loads with the first call, not at start-up
 
     return await dispatch.call_tool(params.name, params.arguments or {})
 
@@ -93,8 +103,9 @@ def build_server() -> Server[Any]:
         SERVER_NAME,
         version=__version__,
         title=SERVER_TITLE,
-        on_list_tools=_on_list_tools,
+        on_list_tools=_on_list_tools,  # type: ignore[arg-type]  # a dict result is served as one (HandlerResult)
         on_call_tool=_on_call_tool,
+        cache_hints=CACHE_HINTS,
     )
 
 
@@ -128,7 +139,9 @@ def serve_http(host: str, port: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=SERVER_NAME, description=f"{SERVER_TITLE}: MCP over stdio or HTTP.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--transport", choices=["stdio", "http"], default="stdio", help="stdio (default) or streamable HTTP")
+    parser.add_argument(
+        "--transport", choices=["stdio", "http"], default="stdio", help="stdio (default) or streamable HTTP"
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on with --transport http")
     parser.add_argument("--port", type=int, default=8000, help="port to listen on with --transport http")
     commands = parser.add_subparsers(dest="command")
@@ -142,12 +155,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.command == "login":
-        from {{ config.package_name }} import dispatch
-        from {{ config.package_name }} import login as login_flow
+        from . import dispatch
+        from . import login as login_flow
 
         return login_flow.run(runtime(), dispatch.credentials(), open_browser=not args.no_browser, port=args.login_port)
     if args.command == "doctor":
-        from {{ config.package_name }} import doctor
+        from . import doctor
 
         return doctor.run()
     try:

@@ -1,5 +1,3 @@
-{% import "common/banner.jinja" as banner %}
-{{ banner.hash(spec_name) }}
 """Catalog mode: search, describe and call any operation through three small tools."""
 
 from __future__ import annotations
@@ -8,8 +6,9 @@ import json
 import math
 import re
 from functools import cache
-from importlib import resources
 from typing import Any
+
+from . import settings
 
 # How much a query word found in each field counts (times the word's rarity across the API).
 WEIGHTS = {"name": 3.0, "title": 2.0, "resource": 3.0, "tags": 1.5, "path": 1.0, "summary": 1.0, "params": 0.3}
@@ -23,15 +22,17 @@ INTENTS = {
     "update": "update", "edit": "update", "modify": "update",
     "delete": "delete", "remove": "delete",
 }  # fmt: skip
-STOP_WORDS = frozenset({"a", "an", "the", "of", "for", "in", "on", "to", "by", "with", "from", "my", "me", "i", "and", "or", "get"})
+STOP_WORDS = frozenset(
+    {"a", "an", "the", "of", "for", "in", "on", "to", "by", "with", "from", "my", "me", "i", "and", "or", "get"}
+)
 # Words an agent may search for, and the words this API uses instead (the config's `search_synonyms`).
-SYNONYMS: dict[str, str] = {{ dict(config.search_synonyms) | tojson }}
+SYNONYMS: dict[str, str] = settings.API["searchSynonyms"]
 _VERSION = re.compile(r"v?\d+")
 
 
 @cache
 def meta_definitions() -> list[dict[str, Any]]:
-    text = resources.files(__package__).joinpath("catalog_tools.json").read_text(encoding="utf-8")
+    text = settings.data_text("catalog_tools.json")
     tools: list[dict[str, Any]] = json.loads(text)["tools"]
     return tools
 
@@ -66,7 +67,9 @@ def _params(schema: dict[str, Any]) -> str:
 
 def _segments(path: str) -> list[str]:
     """A path's fixed parts, without parameters, version numbers and `rest`: what the operation works on."""
-    return [s for s in path.split("/") if s and s[0] != "{" and s != "rest" and not _VERSION.fullmatch(s.replace(".", ""))]
+    return [
+        s for s in path.split("/") if s and s[0] != "{" and s != "rest" and not _VERSION.fullmatch(s.replace(".", ""))
+    ]
 
 
 def _kind(name: str, method: str, path: str) -> str:
@@ -109,7 +112,9 @@ class Index:
         self.rarity = {word: math.log(1 + len(tools) / count) for word, count in counts.items()}
         self.unknown = math.log(1 + max(len(tools), 1))
 
-    def search(self, query: str, tag: str = "", method: str = "", read_only: bool | None = None) -> list[tuple[float, int]]:
+    def search(
+        self, query: str, tag: str = "", method: str = "", read_only: bool | None = None
+    ) -> list[tuple[float, int]]:
         """Matching operations, best first: rare query words found in names and resources count most, an
         operation must hold most of the query's words, a name the query covers gains, and the query's verb
         (list, show, create, update, delete) picks the kind of operation. A word with a synonym matches
@@ -200,14 +205,14 @@ def search(tools: list[dict[str, Any]], arguments: dict[str, Any]) -> dict[str, 
 
 @cache
 def _output_document() -> dict[str, Any]:
-    text = resources.files(__package__).joinpath("output_schemas.json").read_text(encoding="utf-8")
+    text = settings.data_text("output_schemas.json")
     document: dict[str, Any] = json.loads(text)
     return document
 
 
 @cache
 def _full_input_schemas() -> dict[str, Any]:
-    text = resources.files(__package__).joinpath("input_schemas.json").read_text(encoding="utf-8")
+    text = settings.data_text("input_schemas.json")
     schemas: dict[str, Any] = json.loads(text)["inputSchemas"]
     return schemas
 

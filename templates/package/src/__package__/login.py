@@ -1,6 +1,4 @@
-{% import "common/banner.jinja" as banner %}
-{{ banner.hash(spec_name) }}
-"""`{{ config.distribution_name }} login`: the OAuth2 authorization-code flow, by browser or by pasted code."""
+"""The `login` command: the OAuth2 authorization-code flow, by browser or by pasted code."""
 
 from __future__ import annotations
 
@@ -14,7 +12,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 
-from {{ config.package_name }} import auth, settings
+from . import auth, settings
 
 OUT_OF_BAND = "urn:ietf:wg:oauth:2.0:oob"
 WAIT_SECONDS = 300
@@ -26,7 +24,7 @@ def _authorize_url(runtime: dict[str, Any]) -> str:
         if endpoint:
             if "url" in endpoint:
                 return str(endpoint["url"])
-            return settings.server_url(runtime["servers"][endpoint["server"]]) + endpoint["path"]
+            return settings.server_url(runtime["servers"][endpoint["server"]]) + str(endpoint["path"])
     raise settings.ConfigurationError("The API declares no OAuth2 authorization endpoint.")
 
 
@@ -115,7 +113,9 @@ def run(runtime: dict[str, Any], credentials: auth.Credentials, *, open_browser:
         print(f"The token endpoint could not be reached: {type(exc).__name__}.", file=sys.stderr)
         return 1
     if response.status_code != 200:
-        print(f"The token endpoint refused the code (HTTP {response.status_code}); nothing was stored.", file=sys.stderr)
+        print(
+            f"The token endpoint refused the code (HTTP {response.status_code}); nothing was stored.", file=sys.stderr
+        )
         return 1
     try:
         credentials.keep(response.json())
@@ -124,4 +124,3 @@ def run(runtime: dict[str, Any], credentials: auth.Credentials, *, open_browser:
         return 1
     print(f"Signed in; tokens stored in {settings.token_file()}.", file=sys.stderr)
     return 0
-

@@ -1,20 +1,39 @@
-{% import "common/banner.jinja" as banner %}
-{{ banner.hash(spec_name) }}
 """Configuration from environment variables, read at call time so a changed variable needs no restart."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import httpx
 
-ENV_PREFIX = {{ config.env_prefix | tojson }}
-DISTRIBUTION = {{ config.distribution_name | tojson }}
-DEFAULT_MODE = {{ config.mode | tojson }}
+
+def data_text(name: str) -> str:
+    """One of the package's generated data files (`tools.json`, ...): the first found along the package's path.
+
+    An installed package has one folder; a test of these modules adds a folder of fixture data after theirs."""
+    package = sys.modules[__name__.rpartition(".")[0]]
+    for folder in getattr(package, "__path__", []):
+        candidate = Path(folder) / name
+        if candidate.is_file():
+            return candidate.read_text(encoding="utf-8")
+    raise FileNotFoundError(f"{name} is missing from the package {package.__name__}: generate it again")
+
+
+def data(name: str) -> Any:
+    return json.loads(data_text(name))
+
+
+API: dict[str, Any] = data("api.json")
+"""What names this API's server: its name, title, distribution, settings prefix, version, default mode."""
+ENV_PREFIX: str = API["envPrefix"]
+DISTRIBUTION: str = API["distribution"]
+DEFAULT_MODE: str = API["defaultMode"]
+VERSION: str = API["version"]
 
 CLIENT_ID = f"{ENV_PREFIX}_CLIENT_ID"
 CLIENT_SECRET = f"{ENV_PREFIX}_CLIENT_SECRET"

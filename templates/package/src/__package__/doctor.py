@@ -1,6 +1,4 @@
-{% import "common/banner.jinja" as banner %}
-{{ banner.hash(spec_name) }}
-"""`{{ config.distribution_name }} doctor`: checks the configuration and the token endpoint, one line per check.
+"""The `doctor` command: checks the configuration and the token endpoint, one line per check.
 
 It prints the names of settings, never their values (secrets are only reported as set), the base URLs, the
 state of the token file, and whether the token endpoint accepts the client credentials. It never prints a
@@ -16,14 +14,13 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
 import httpx
 
-from {{ config.package_name }} import __version__, auth, settings
+from . import __version__, auth, settings
 
 OK = "ok"
 MISSING = "missing"
@@ -45,7 +42,7 @@ class Check:
 
 
 def load_runtime() -> dict[str, Any]:
-    text = resources.files(__package__).joinpath("tools.json").read_text(encoding="utf-8")
+    text = settings.data_text("tools.json")
     data: dict[str, Any] = json.loads(text)
     return data
 
@@ -146,7 +143,11 @@ def known_settings(runtime: dict[str, Any]) -> list[tuple[str, str, Callable[[st
         (settings.TIMEOUT, f"default {settings.DEFAULT_READ_TIMEOUT:g} seconds", _number(0.001, "seconds")),
         (settings.CONNECT_TIMEOUT, f"default {settings.DEFAULT_CONNECT_TIMEOUT:g} seconds", _number(0.001, "seconds")),
         (settings.MAX_RETRIES, f"default {settings.DEFAULT_MAX_RETRIES}", _number(0, "retries")),
-        (settings.RESPONSE_BUDGET, f"default {settings.DEFAULT_RESPONSE_BUDGET} characters", _number(1000, "characters")),
+        (
+            settings.RESPONSE_BUDGET,
+            f"default {settings.DEFAULT_RESPONSE_BUDGET} characters",
+            _number(1000, "characters"),
+        ),
         (settings.MODE, f"default {settings.DEFAULT_MODE}", _mode),
         (settings.UPLOAD_ROOT, "optional; file arguments may come from any folder", _folder),
     ]
@@ -189,11 +190,23 @@ def _credential_check(kind: str) -> Check:
             return Check(OK, "credentials", f"client credentials ({settings.CLIENT_ID} and {settings.CLIENT_SECRET})")
         stored = _stored_tokens()
         if stored.get("refresh_token") and has(settings.CLIENT_ID):
-            return Check(OK, "credentials", f"the tokens stored by `{distribution} login`, renewed with {settings.CLIENT_ID}")
+            return Check(
+                OK, "credentials", f"the tokens stored by `{distribution} login`, renewed with {settings.CLIENT_ID}"
+            )
         if has(settings.CLIENT_ID):
-            return Check(MISSING, "credentials", f"{settings.CLIENT_ID} is set but {settings.CLIENT_SECRET} is not: set it, or run `{distribution} login`")
+            return Check(
+                MISSING,
+                "credentials",
+                f"{settings.CLIENT_ID} is set but {settings.CLIENT_SECRET} is not: "
+                f"set it, or run `{distribution} login`",
+            )
         if stored.get("access_token"):
-            return Check(MISSING, "credentials", f"only a stored access token, which cannot be renewed: set {settings.CLIENT_ID} and {settings.CLIENT_SECRET}")
+            return Check(
+                MISSING,
+                "credentials",
+                "only a stored access token, which cannot be renewed: "
+                f"set {settings.CLIENT_ID} and {settings.CLIENT_SECRET}",
+            )
         return Check(
             MISSING,
             "credentials",
@@ -203,7 +216,9 @@ def _credential_check(kind: str) -> Check:
     if kind == "basic":
         if has(settings.USERNAME) and has(settings.PASSWORD):
             return Check(OK, "credentials", f"HTTP basic ({settings.USERNAME} and {settings.PASSWORD})")
-        return Check(MISSING, "credentials", f"set {settings.USERNAME} and {settings.PASSWORD} for HTTP basic authentication")
+        return Check(
+            MISSING, "credentials", f"set {settings.USERNAME} and {settings.PASSWORD} for HTTP basic authentication"
+        )
     if kind == "bearer":
         if has(settings.ACCESS_TOKEN):
             return Check(OK, "credentials", f"a bearer token ({settings.ACCESS_TOKEN})")
@@ -234,13 +249,17 @@ def check_servers(runtime: dict[str, Any]) -> list[Check]:
         raw = settings.value(variable)
         subject = f"base URL {variable}"
         if not raw and not server["default"]:
-            checks.append(Check(MISSING, subject, f"not set, and the API has no default: set {variable} to the API's base URL"))
+            checks.append(
+                Check(MISSING, subject, f"not set, and the API has no default: set {variable} to the API's base URL")
+            )
         elif raw and not raw.startswith(("http://", "https://")):
             checks.append(Check(FAILED, subject, "set, but it must start with http:// or https://"))
         elif raw:
             checks.append(Check(OK, subject, f"{shown_url(raw)} (from the environment)"))
         else:
-            checks.append(Check(OK, subject, f"{shown_url(server['default'])} (the default; set {variable} to use another host)"))
+            checks.append(
+                Check(OK, subject, f"{shown_url(server['default'])} (the default; set {variable} to use another host)")
+            )
     return checks
 
 
@@ -266,17 +285,29 @@ def check_token_file() -> Check:
     except ValueError:
         data = None
     if not isinstance(data, dict):
-        return Check(FAILED, subject, f"damaged: delete it, then run `{settings.DISTRIBUTION} login` or rely on the client credentials")
+        return Check(
+            FAILED,
+            subject,
+            f"damaged: delete it, then run `{settings.DISTRIBUTION} login` or rely on the client credentials",
+        )
     if os.name == "posix":
         mode = stat.S_IMODE(path.stat().st_mode)
         if mode & 0o077:
             return Check(FAILED, subject, f"mode {mode:04o}: other users may read it; run `chmod 600 {path}`")
-    held = [label for key, label in (("access_token", "an access token"), ("refresh_token", "a refresh token")) if data.get(key)]
+    held = [
+        label
+        for key, label in (("access_token", "an access token"), ("refresh_token", "a refresh token"))
+        if data.get(key)
+    ]
     contents = " and ".join(held) if held else "no tokens"
     expires_at = data.get("expires_at")
     if data.get("access_token") and isinstance(expires_at, (int, float)):
         minutes = int((expires_at - time.time()) // 60)
-        contents += f" (the access token expires in {minutes} minutes)" if minutes > 0 else " (the access token has expired; it is renewed on the next call)"
+        contents += (
+            f" (the access token expires in {minutes} minutes)"
+            if minutes > 0
+            else " (the access token has expired; it is renewed on the next call)"
+        )
     permissions = "mode 0600" if os.name == "posix" else "readable"
     return Check(OK, subject, f"readable, {permissions}; holds {contents}")
 
@@ -327,11 +358,21 @@ def check_token_endpoint(runtime: dict[str, Any], secrets: list[str]) -> Check |
     if not (client_id and client_secret):
         if status >= 500:
             return Check(FAILED, subject, f"answered HTTP {status}: try again later, or {host_hint}")
-        return Check(OK, subject, f"reachable (HTTP {status} without client credentials; set {settings.CLIENT_ID} and {settings.CLIENT_SECRET} to test them)")
+        return Check(
+            OK,
+            subject,
+            f"reachable (HTTP {status} without client credentials; "
+            f"set {settings.CLIENT_ID} and {settings.CLIENT_SECRET} to test them)",
+        )
     if 300 <= status < 400:
         return Check(FAILED, subject, f"answered HTTP {status} (a redirect): {host_hint}")
     if status in (400, 401, 403):
-        return Check(FAILED, subject, f"HTTP {status}: the client credentials were refused; check {settings.CLIENT_ID} and {settings.CLIENT_SECRET}")
+        return Check(
+            FAILED,
+            subject,
+            f"HTTP {status}: the client credentials were refused; "
+            f"check {settings.CLIENT_ID} and {settings.CLIENT_SECRET}",
+        )
     if status >= 400:
         return Check(FAILED, subject, f"answered HTTP {status}: try again later, or {host_hint}")
     if not isinstance(data, dict) or not data.get("access_token"):
@@ -377,13 +418,21 @@ def run(stream: TextIO | None = None) -> int:
     """Print one line per check; 0 when all pass, 1 otherwise."""
     out = stream or sys.stdout
     secrets = _secret_values()
-    print(f"{settings.DISTRIBUTION} {__version__} doctor: checking the configuration (values of settings are never shown)", file=out)
+    print(
+        f"{settings.DISTRIBUTION} {__version__} doctor: "
+        "checking the configuration (values of settings are never shown)",
+        file=out,
+    )
     report = checks(load_runtime(), secrets)
     for check in report:
         print(redact(check.line(), secrets), file=out)
     failing = [check for check in report if check.status != OK]
     if failing:
-        print(f"{len(failing)} of {len(report)} checks did not pass; fix the lines marked {MISSING} or {FAILED} and run `{settings.DISTRIBUTION} doctor` again.", file=out)
+        print(
+            f"{len(failing)} of {len(report)} checks did not pass; fix the lines marked {MISSING} or {FAILED} "
+            f"and run `{settings.DISTRIBUTION} doctor` again.",
+            file=out,
+        )
         return 1
     print(f"All {len(report)} checks passed.", file=out)
     return 0

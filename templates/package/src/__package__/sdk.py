@@ -1,5 +1,3 @@
-{% import "common/banner.jinja" as banner %}
-{{ banner.hash(spec_name) }}
 """Start-up: the parts of the MCP SDK this server uses, without the client and web framework its packages pull in."""
 
 from __future__ import annotations

@@ -1,0 +1,5 @@
+"""`python -m <package>` starts the server."""
+
+from .server import main
+
+raise SystemExit(main())

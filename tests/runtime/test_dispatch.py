@@ -1,0 +1,106 @@
+"""dispatch: a tool call validated against the whole input schema, sent, and shaped into a result."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+
+from tests.runtime.conftest import Runtime
+
+
+@pytest.fixture
+def api(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[httpx.Request]]:
+    """The runtime's client sends to an in-process stand-in for the API; the requests it got, in order."""
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.method == "DELETE":
+            return httpx.Response(404, json={"errors": "No such widget"})
+        return httpx.Response(200, json=[{"id": 1, "name": "Cog"}] if request.method == "GET" else {"id": 2})
+
+    dispatch, calls = runtime.module("dispatch"), runtime.module("calls")
+    client = httpx.AsyncClient(transport=httpx.MockTransport(answer), cookies=calls.cookieless_jar())
+    monkeypatch.setattr(dispatch, "_CLIENT", client)
+    monkeypatch.setenv("WIDGETS_ACCESS_TOKEN", "token-for-tests")
+    monkeypatch.setenv("WIDGETS_TOKEN_FILE", "/nonexistent/tokens.json")
+    monkeypatch.setenv("WIDGETS_MAX_RETRIES", "0")
+    yield seen
+
+
+def _call(runtime: Runtime, name: str, arguments: dict[str, Any]) -> Any:
+    return anyio.run(runtime.module("dispatch").call_tool, name, arguments)
+
+
+def test_a_call_is_signed_sent_and_returned_as_structured_content(runtime: Runtime, api: list[httpx.Request]) -> None:
+    result = _call(runtime, "list_widgets", {"shop_id": 3})
+    assert result.is_error is False and result.structured_content == {"result": [{"id": 1, "name": "Cog"}]}
+    (request,) = api
+    assert request.headers["Authorization"] == "Bearer token-for-tests"
+    assert str(request.url) == "https://api.widgets.test/shops/3/widgets"
+
+
+def test_a_reduced_tool_is_checked_against_its_whole_schema(runtime: Runtime, api: list[httpx.Request]) -> None:
+    result = _call(runtime, "create_widget", {"shop_id": 3, "name": "Cog", "size": {"width": -1, "depth": 2}})
+    text = result.content[0].text
+    assert result.is_error is True and api == []
+    assert "size: Additional properties are not allowed ('depth' was unexpected)" in text
+    assert "size/width: -1 is less than the minimum of 0" in text
+    accepted = _call(runtime, "create_widget", {"shop_id": 3, "name": "Cog", "size": {"width": 4}})
+    assert accepted.is_error is False and json.loads(api[0].content) == {"name": "Cog", "size": {"width": 4}}
+
+
+def test_errors_say_what_went_wrong_without_the_token(
+    runtime: Runtime, api: list[httpx.Request], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = _call(runtime, "delete_widget", {"widget_id": 9})
+    assert missing.is_error is True and "404" in missing.content[0].text and "No such widget" in missing.content[0].text
+    assert _call(runtime, "no_such_tool", {}).content[0].text == "Unknown tool 'no_such_tool'."
+    monkeypatch.delenv("WIDGETS_ACCESS_TOKEN")
+    unset = _call(runtime, "list_widgets", {"shop_id": 3})
+    assert unset.content[0].text == "Configuration needed: Set WIDGETS_ACCESS_TOKEN (the bearer token)."
+
+
+def _response(content: bytes, content_type: str, status: int = 200) -> httpx.Response:
+    request = httpx.Request("GET", "https://api.widgets.test/x")
+    return httpx.Response(status, content=content, headers={"Content-Type": content_type}, request=request)
+
+
+def test_text_and_binary_responses(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    dispatch, server = runtime.module("dispatch"), runtime.module("server")
+    monkeypatch.setenv("WIDGETS_TOKEN_FILE", "/nonexistent/tokens.json")
+    binding: dict[str, Any] = {"method": "GET", "path": "/x", "arguments": [], "auth": []}
+    entry = {"definition": {"name": "export", "inputSchema": {"type": "object"}}, "binding": binding}
+    monkeypatch.setitem(server.tools(), "export", entry)
+    text = dispatch._structured("export", binding, _response(b"a,b\n1,2\n", "text/csv"), {})
+    assert text.is_error is False and text.content[0].text == "a,b\n1,2\n"
+    pdf = dispatch._structured("export", binding, _response(b"%PDF-1.7 bytes", "application/pdf"), {})
+    assert pdf.content[0].type == "resource"
+    assert base64.b64decode(pdf.content[0].resource.blob) == b"%PDF-1.7 bytes"
+    assert pdf.content[0].resource.mime_type == "application/pdf"
+
+
+def test_json_that_breaks_the_output_schema_is_reported_not_hidden(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dispatch, server = runtime.module("dispatch"), runtime.module("server")
+    monkeypatch.setenv("WIDGETS_TOKEN_FILE", "/nonexistent/tokens.json")
+    entry = server.tools()["delete_widget"]
+    typed = {"type": "object", "properties": {"id": {"type": ["integer", "null"]}, "login": {}}}
+    monkeypatch.setitem(entry, "definition", {**entry["definition"], "outputSchema": typed})
+    broken = dispatch._structured(
+        "delete_widget", entry["binding"], _response(b'{"id": "not a number"}', "application/json"), {}
+    )
+    assert broken.is_error is True
+    assert (
+        "does not match the documented output (id:" in broken.content[0].text
+        and "not a number" in broken.content[0].text
+    )
+    wrong_kind = dispatch._structured("delete_widget", entry["binding"], _response(b"<html>", "text/html"), {})
+    assert wrong_kind.is_error is True and "text/html instead of JSON" in wrong_kind.content[0].text
