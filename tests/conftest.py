@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+
+from tests.support.postgres import PostgresServer, missing_reason, running_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "specs" / "procore.yaml"
@@ -55,3 +58,22 @@ def spec_with_a_quirk(folder: Path) -> Path:
         "application/json": {"schema": {"type": "object", "required": []}}
     }
     return write_spec(folder, document)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One PostgreSQL server per test process, started on loopback (skipped, with the reason, where it cannot)."""
+    reason = missing_reason()
+    if reason is not None:
+        pytest.skip(reason)
+    with running_postgres() as server:
+        yield server
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database: an SQLite file, then a PostgreSQL database (a test using it runs on both)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'team.db'}"
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    return server.new_database()

@@ -48,6 +48,12 @@ class FakeProcoreState:
     issued_tokens: list[str] = field(default_factory=list)
     revoked: set[str] = field(default_factory=set)
     refresh_tokens: set[str] = field(default_factory=set)
+    spent_refresh_tokens: set[str] = field(default_factory=set)
+    refreshes: int = 0
+    """Refresh tokens exchanged; `refresh_reuses` counts those presented again after being spent."""
+    refresh_reuses: int = 0
+    token_delay_seconds: float = 0.0
+    """How long the token endpoint takes over a refresh (a race needs time to happen in)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add_rfi(self, subject: str, status: str) -> dict[str, Any]:
@@ -239,8 +245,13 @@ class _Handler(BaseHTTPRequestHandler):
             grant = body.get("grant_type")
             if grant == "refresh_token":
                 with state.lock:
-                    known = body.get("refresh_token") in state.refresh_tokens
-                    state.refresh_tokens.discard(body.get("refresh_token"))
+                    token = str(body.get("refresh_token"))
+                    known = token in state.refresh_tokens
+                    state.refresh_tokens.discard(token)
+                    state.refreshes += known
+                    state.refresh_reuses += token in state.spent_refresh_tokens
+                    state.spent_refresh_tokens.add(token)
+                time.sleep(state.token_delay_seconds)
                 if not known:
                     self._reply(400, {"error": "invalid_grant", "error_description": "The refresh token is invalid"})
                     return

@@ -1,0 +1,403 @@
+"""Team mode's state, in SQL through SQLAlchemy Core: clients, sign-in transactions, codes, tokens, grants and
+each user's upstream token pair, encrypted at rest. SQLite for one replica, PostgreSQL for several.
+
+Only team mode imports this module (its packages come with the `team` extra). Tokens the deployment issues are
+stored as SHA-256 hashes; the upstream pair is sealed with AES-GCM under a key ring, so keys can rotate. The
+upstream refresh is serialised per user across processes (a row lock on PostgreSQL, the write lock on SQLite)
+and the new pair is committed before it is used, because the API's refresh tokens are single-use.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import os
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from . import settings
+
+EXPIRY_MARGIN_SECONDS = 60.0
+"""An upstream access token this close to its expiry is refreshed before use."""
+LOCK_WAIT_SECONDS = 30
+"""The longest a caller waits for another process's refresh of the same user."""
+
+metadata = sa.MetaData()
+clients = sa.Table(
+    "team_clients",
+    metadata,
+    sa.Column("client_id", sa.String(512), primary_key=True),
+    sa.Column("info", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+transactions = sa.Table(
+    "team_transactions",
+    metadata,
+    sa.Column("state_hash", sa.String(64), primary_key=True),
+    sa.Column("client_id", sa.String(512), nullable=False),
+    sa.Column("data", sa.Text, nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),
+    sa.Column("consumed_at", sa.Float),
+)
+codes = sa.Table(
+    "team_codes",
+    metadata,
+    sa.Column("code_hash", sa.String(64), primary_key=True),
+    sa.Column("client_id", sa.String(512), nullable=False),
+    sa.Column("subject", sa.String(256), nullable=False),
+    sa.Column("data", sa.Text, nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),
+    sa.Column("consumed_at", sa.Float),
+)
+grants = sa.Table(
+    "team_grants",
+    metadata,
+    sa.Column("grant_id", sa.String(64), primary_key=True),
+    sa.Column("client_id", sa.String(512), nullable=False),
+    sa.Column("subject", sa.String(256), nullable=False, index=True),
+    sa.Column("scopes", sa.Text, nullable=False),
+    sa.Column("resource", sa.String(1024)),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("revoked_at", sa.Float),
+)
+tokens = sa.Table(
+    "team_tokens",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("grant_id", sa.String(64), nullable=False, index=True),
+    sa.Column("expires_at", sa.Float, nullable=False),
+    sa.Column("rotated_at", sa.Float),
+    sa.Column("successor", sa.Text),  # a rotated refresh token's successor pair, sealed, for the grace window
+)
+upstream = sa.Table(
+    "team_upstream",
+    metadata,
+    sa.Column("subject", sa.String(256), primary_key=True),
+    sa.Column("access_token", sa.Text, nullable=False),
+    sa.Column("refresh_token", sa.Text, nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),
+    sa.Column("needs_sign_in", sa.Boolean, nullable=False, default=False),
+    sa.Column("version", sa.Integer, nullable=False, default=1),
+    sa.Column("updated_at", sa.Float, nullable=False),
+)
+
+
+class StoreError(Exception):
+    """The store cannot work as configured (no key ring, a malformed key, an unreachable database)."""
+
+
+class SignInNeeded(Exception):
+    """The user has no usable upstream grant: the refresh token itself was refused, or they never signed in."""
+
+
+def token_hash(token: str) -> str:
+    """What is stored of a token the deployment issues (they are 256-bit random, so a plain hash will do)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+# -- the key ring ------------------------------------------------------------------------------------------
+
+
+class KeyRing:
+    """AES-256-GCM keys by id: the first seals, any of them opens. A sealed value is `kid.nonce.ciphertext`,
+    bound to where it is stored (table, row and column as associated data), so it cannot be moved elsewhere."""
+
+    def __init__(self, keys: list[tuple[str, bytes]]) -> None:
+        if not keys:
+            raise StoreError(f"Set {settings.TEAM_KEYS}: at least one key, as `id:base64` (32 bytes).")
+        self.keys = dict(keys)
+        self.current = keys[0][0]
+
+    @classmethod
+    def parse(cls, text: str) -> KeyRing:
+        """`id:base64url, id:base64url, ...`, newest first."""
+        keys: list[tuple[str, bytes]] = []
+        for item in [part.strip() for part in text.split(",") if part.strip()]:
+            kid, _, encoded = item.partition(":")
+            try:
+                key = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+            except (binascii.Error, ValueError):
+                key = b""
+            if not kid or "." in kid or len(key) != 32:
+                raise StoreError(
+                    f"{settings.TEAM_KEYS} holds a malformed key ({kid or 'no id'}): use `id:base64` of 32 bytes."
+                )
+            keys.append((kid, key))
+        return cls(keys)
+
+    def seal(self, value: str, where: str) -> str:
+        nonce = os.urandom(12)
+        sealed = AESGCM(self.keys[self.current]).encrypt(nonce, value.encode(), where.encode())
+        return ".".join([self.current, _b64(nonce), _b64(sealed)])
+
+    def open(self, sealed: str, where: str) -> str:
+        kid, _, rest = sealed.partition(".")
+        nonce, _, body = rest.partition(".")
+        key = self.keys.get(kid)
+        if key is None:
+            raise StoreError(f"A stored value was sealed with key {kid!r}, which {settings.TEAM_KEYS} no longer holds.")
+        try:
+            return AESGCM(key).decrypt(_unb64(nonce), _unb64(body), where.encode()).decode()
+        except (InvalidTag, binascii.Error, ValueError):
+            raise StoreError(f"A stored value does not open with key {kid!r}: it was changed or moved.") from None
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def new_key() -> str:
+    """A fresh key for the ring, as the setting spells it."""
+    return f"k{int(time.time())}:{_b64(os.urandom(32))}"
+
+
+# -- the store ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """A user's upstream pair as the store holds it."""
+
+    access_token: str
+    refresh_token: str
+    expires_at: float
+
+
+Refresher = Callable[[str], "dict[str, Any] | None"]
+"""Calls the API's token endpoint with a refresh token: the token response, or None when it refused the token
+(any other failure raises, and changes nothing)."""
+
+
+def engine_for(url: str) -> sa.Engine:
+    """An engine for the database URL: SQLite with its write lock taken at BEGIN, or PostgreSQL through psycopg."""
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"timeout": LOCK_WAIT_SECONDS, "check_same_thread": False})
+
+        @sa.event.listens_for(engine, "connect")
+        def _sqlite_connect(connection: Any, _record: Any) -> None:
+            connection.isolation_level = None  # SQLAlchemy's BEGIN below, not the driver's own
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA busy_timeout=30000")
+
+        @sa.event.listens_for(engine, "begin")
+        def _sqlite_begin(connection: sa.Connection) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")  # one writer at a time, across processes
+
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+class TeamStore:
+    """Every piece of team mode's state, shared by all replicas that use the same database and key ring."""
+
+    def __init__(self, engine: sa.Engine, ring: KeyRing) -> None:
+        self.engine = engine
+        self.ring = ring
+        self._local_locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+
+    @classmethod
+    def from_settings(cls) -> TeamStore:
+        url = settings.value(settings.TEAM_DATABASE_URL) or f"sqlite:///{settings.config_dir() / 'team.db'}"
+        if url.startswith("sqlite:///"):
+            (settings.config_dir()).mkdir(parents=True, exist_ok=True)
+        store = cls(engine_for(url), KeyRing.parse(settings.value(settings.TEAM_KEYS)))
+        store.create()
+        return store
+
+    def create(self) -> None:
+        metadata.create_all(self.engine)
+
+    # -- clients, never evicted ---------------------------------------------------------------------------
+
+    def save_client(self, client_id: str, info: dict[str, Any]) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(sa.delete(clients).where(clients.c.client_id == client_id))
+            conn.execute(sa.insert(clients).values(client_id=client_id, info=json.dumps(info), created_at=time.time()))
+
+    def client(self, client_id: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(clients.c.info).where(clients.c.client_id == client_id)).first()
+        return None if row is None else dict(json.loads(row.info))
+
+    # -- single-use records: transactions and codes -------------------------------------------------------
+
+    def put_transaction(self, state: str, client_id: str, data: dict[str, Any], lifetime: float) -> None:
+        values = {"client_id": client_id, "data": json.dumps(data), "expires_at": time.time() + lifetime}
+        with self.engine.begin() as conn:
+            conn.execute(sa.insert(transactions).values(state_hash=token_hash(state), **values))
+
+    def take_transaction(self, state: str) -> dict[str, Any] | None:
+        """The transaction's data, once: a second take, or one after expiry, gets None."""
+        return self._take(transactions, transactions.c.state_hash, state)
+
+    def put_code(self, code: str, client_id: str, subject: str, data: dict[str, Any], lifetime: float) -> None:
+        values = {"client_id": client_id, "subject": subject, "data": json.dumps(data)}
+        with self.engine.begin() as conn:
+            conn.execute(
+                sa.insert(codes).values(code_hash=token_hash(code), expires_at=time.time() + lifetime, **values)
+            )
+
+    def peek_code(self, code: str) -> dict[str, Any] | None:
+        """The code's record if it is live and unused, without using it."""
+        now = time.time()
+        query = sa.select(codes).where(
+            codes.c.code_hash == token_hash(code), codes.c.consumed_at.is_(None), codes.c.expires_at > now
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            return None
+        return {"client_id": row.client_id, "subject": row.subject, **json.loads(row.data)}
+
+    def take_code(self, code: str) -> dict[str, Any] | None:
+        return self._take(codes, codes.c.code_hash, code)
+
+    def _take(self, table: sa.Table, key: sa.Column[Any], secret: str) -> dict[str, Any] | None:
+        now = time.time()
+        with self.engine.begin() as conn:
+            taken = conn.execute(
+                sa.update(table)
+                .where(key == token_hash(secret), table.c.consumed_at.is_(None), table.c.expires_at > now)
+                .values(consumed_at=now)
+            )
+            if taken.rowcount != 1:
+                return None
+            row = conn.execute(sa.select(table).where(key == token_hash(secret))).one()
+        record = dict(json.loads(row.data))
+        record["client_id"] = row.client_id
+        if "subject" in row._fields:
+            record["subject"] = row.subject
+        return record
+
+    # -- upstream pairs -----------------------------------------------------------------------------------
+
+    def _where(self, subject: str, column: str) -> str:
+        return f"team_upstream:{subject}:{column}"
+
+    def _sealed_pair(self, subject: str, pair: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "access_token": self.ring.seal(str(pair["access_token"]), self._where(subject, "access_token")),
+            "refresh_token": self.ring.seal(str(pair["refresh_token"]), self._where(subject, "refresh_token")),
+            "expires_at": _expiry(pair),
+            "needs_sign_in": False,
+            "updated_at": time.time(),
+        }
+
+    def keep_upstream(self, subject: str, pair: dict[str, Any]) -> None:
+        """A new sign-in's pair: it replaces whatever the user had."""
+        with self.engine.begin() as conn:
+            found = conn.execute(sa.select(upstream.c.version).where(upstream.c.subject == subject)).first()
+            if found is None:
+                conn.execute(sa.insert(upstream).values(subject=subject, version=1, **self._sealed_pair(subject, pair)))
+            else:
+                values = {**self._sealed_pair(subject, pair), "version": found.version + 1}
+                conn.execute(sa.update(upstream).where(upstream.c.subject == subject).values(**values))
+
+    def upstream_for(self, subject: str) -> Upstream | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(upstream).where(upstream.c.subject == subject)).first()
+        if row is None or row.needs_sign_in:
+            return None
+        return self._opened(subject, row)
+
+    def _opened(self, subject: str, row: Any) -> Upstream:
+        access = self.ring.open(row.access_token, self._where(subject, "access_token"))
+        refresh = self.ring.open(row.refresh_token, self._where(subject, "refresh_token"))
+        return Upstream(access, refresh, float(row.expires_at))
+
+    @contextmanager
+    def _one_refresher(self, subject: str) -> Iterator[None]:
+        """Within this process, one thread at a time per user reaches the database lock; the rest wait here."""
+        with self._locks_guard:
+            lock = self._local_locks.setdefault(subject, threading.Lock())
+        if not lock.acquire(timeout=LOCK_WAIT_SECONDS):
+            raise StoreError("Another refresh of this user's token is taking too long; try again shortly.")
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def fresh_access_token(self, subject: str, refresher: Refresher, rejected: str | None = None) -> str:
+        """A usable upstream access token for the user, refreshing it when it is (nearly) expired, or when the API
+        just refused `rejected` and the store still holds that token; another process's refresh is waited for
+        and used. Raises SignInNeeded when only a new sign-in can help."""
+        current = self.upstream_for(subject)
+        if current is None:
+            raise SignInNeeded(subject)
+        if _usable(current, rejected):
+            return current.access_token
+        with self._one_refresher(subject):
+            outcome = self._refresh_locked(subject, refresher, rejected)
+        if outcome is None:
+            raise SignInNeeded(subject)
+        return outcome
+
+    def _refresh_locked(self, subject: str, refresher: Refresher, rejected: str | None) -> str | None:
+        with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{LOCK_WAIT_SECONDS}s'")
+            query = sa.select(upstream).where(upstream.c.subject == subject).with_for_update()
+            row = conn.execute(query).first()
+            if row is None or row.needs_sign_in:
+                return None
+            current = self._opened(subject, row)
+            if _usable(current, rejected):  # another process refreshed while we waited
+                return current.access_token
+            pair = refresher(current.refresh_token)  # under the lock: nobody else spends this refresh token
+            if pair is None:
+                conn.execute(sa.update(upstream).where(upstream.c.subject == subject).values(needs_sign_in=True))
+                return None
+            values = {**self._sealed_pair(subject, pair), "version": row.version + 1}
+            conn.execute(sa.update(upstream).where(upstream.c.subject == subject).values(**values))
+        return str(pair["access_token"])  # committed before anyone uses it
+
+    def needs_sign_in(self, subject: str) -> bool:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(upstream.c.needs_sign_in).where(upstream.c.subject == subject)).first()
+        return row is None or bool(row.needs_sign_in)
+
+    # -- housekeeping -------------------------------------------------------------------------------------
+
+    def clean_up(self, now: float | None = None) -> int:
+        """Delete expired transactions, codes and tokens (any replica may run it, any number of times)."""
+        now = time.time() if now is None else now
+        removed = 0
+        with self.engine.begin() as conn:
+            for table in (transactions, codes, tokens):
+                removed += conn.execute(sa.delete(table).where(table.c.expires_at < now)).rowcount
+        return removed
+
+
+def _usable(pair: Upstream, rejected: str | None) -> bool:
+    if rejected is not None:
+        return pair.access_token != rejected
+    return pair.expires_at > time.time() + EXPIRY_MARGIN_SECONDS
+
+
+def _expiry(pair: dict[str, Any]) -> float:
+    """From the time the pair arrived (not the API's `created_at`: clocks differ), `expires_in` later."""
+    lifetime = pair.get("expires_in")
+    return time.time() + (float(lifetime) if isinstance(lifetime, (int, float)) else 3600.0)

@@ -1,0 +1,215 @@
+"""team_store: the key ring, single-use records, sealed upstream pairs and the cross-process refresh, on SQLite and
+on a real PostgreSQL server, against the fake Procore's single-use refresh tokens."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from types import ModuleType
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from tests.runtime.conftest import Runtime
+from tests.support.fake_procore import CLIENT_ID, CLIENT_SECRET, FakeProcore, running_fake_procore
+
+RING = "k2:" + "B" * 43 + ",k1:" + "A" * 43  # two 32-byte keys, newest first
+
+
+@pytest.fixture
+def team_store(runtime: Runtime) -> ModuleType:
+    return runtime.module("team_store")
+
+
+@pytest.fixture
+def store(team_store: ModuleType, database_url: str) -> Iterator[Any]:
+    made = team_store.TeamStore(team_store.engine_for(database_url), team_store.KeyRing.parse(RING))
+    made.create()
+    yield made
+    made.engine.dispose()
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeProcore]:
+    with running_fake_procore() as running:
+        yield running
+
+
+def refresher(fake: FakeProcore) -> Callable[[str], dict[str, Any] | None]:
+    def refresh(token: str) -> dict[str, Any] | None:
+        form = {
+            "grant_type": "refresh_token",
+            "refresh_token": token,
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+        }
+        response = httpx.post(f"{fake.url}/oauth/token", json=form, timeout=30)
+        if response.status_code == 400:
+            return None
+        response.raise_for_status()
+        pair: dict[str, Any] = response.json()
+        return pair
+
+    return refresh
+
+
+# -- the key ring ------------------------------------------------------------------------------------------
+
+
+def test_sealed_values_open_only_where_they_were_stored_and_keys_rotate(team_store: ModuleType) -> None:
+    old = team_store.KeyRing.parse("k1:" + "A" * 43)
+    sealed = old.seal("secret-token", "team_upstream:alice:access_token")
+    assert "secret-token" not in sealed and sealed.startswith("k1.")
+    assert old.open(sealed, "team_upstream:alice:access_token") == "secret-token"
+    with pytest.raises(team_store.StoreError, match="changed or moved"):
+        old.open(sealed, "team_upstream:bob:access_token")
+    rotated = team_store.KeyRing.parse(RING)
+    assert rotated.open(sealed, "team_upstream:alice:access_token") == "secret-token"  # old keys still open
+    assert rotated.seal("x", "w").startswith("k2.")  # the newest seals
+    with pytest.raises(team_store.StoreError, match="no longer holds"):
+        team_store.KeyRing.parse("k3:" + "C" * 43).open(sealed, "team_upstream:alice:access_token")
+
+
+@pytest.mark.parametrize("setting", ["", "k1:short", "nokey", "k.1:" + "A" * 43])
+def test_a_missing_or_malformed_key_ring_is_named(team_store: ModuleType, setting: str) -> None:
+    with pytest.raises(team_store.StoreError, match="WIDGETS_TEAM_KEYS"):
+        team_store.KeyRing.parse(setting)
+
+
+def test_a_new_key_parses(team_store: ModuleType) -> None:
+    ring = team_store.KeyRing.parse(team_store.new_key())
+    assert ring.open(ring.seal("v", "w"), "w") == "v"
+
+
+# -- records -----------------------------------------------------------------------------------------------
+
+
+def test_a_code_is_taken_once_even_by_racing_callers(store: Any) -> None:
+    store.put_code("code-1", "client-a", "procore:alice", {"scopes": []}, lifetime=60)
+    assert store.peek_code("code-1")["subject"] == "procore:alice"
+    with ThreadPoolExecutor(8) as pool:
+        taken = list(pool.map(lambda _: store.take_code("code-1"), range(8)))
+    winners = [record for record in taken if record is not None]
+    assert len(winners) == 1 and winners[0] == {"scopes": [], "client_id": "client-a", "subject": "procore:alice"}
+    assert store.peek_code("code-1") is None and store.take_code("code-1") is None
+
+
+def test_expired_records_are_refused_and_cleaned_up(store: Any) -> None:
+    store.put_transaction("state-1", "client-a", {"redirect_uri": "http://127.0.0.1/cb"}, lifetime=-1)
+    store.put_code("code-2", "client-a", "procore:alice", {}, lifetime=-1)
+    assert store.take_transaction("state-1") is None and store.take_code("code-2") is None
+    store.put_transaction("state-2", "client-a", {"redirect_uri": "http://127.0.0.1/cb"}, lifetime=60)
+    assert store.clean_up() == 2
+    assert store.take_transaction("state-2") == {"redirect_uri": "http://127.0.0.1/cb", "client_id": "client-a"}
+
+
+def test_clients_are_kept(store: Any) -> None:
+    assert store.client("client-a") is None
+    store.save_client("client-a", {"redirect_uris": ["http://127.0.0.1/cb"]})
+    store.save_client("client-a", {"redirect_uris": ["http://127.0.0.1/cb2"]})
+    assert store.client("client-a") == {"redirect_uris": ["http://127.0.0.1/cb2"]}
+
+
+def test_the_upstream_pair_is_sealed_at_rest(store: Any) -> None:
+    store.keep_upstream(
+        "procore:alice", {"access_token": "access-plain", "refresh_token": "refresh-plain", "expires_in": 600}
+    )
+    with store.engine.connect() as conn:
+        row = conn.execute(sa.text("SELECT access_token, refresh_token FROM team_upstream")).one()
+    assert "plain" not in row.access_token + row.refresh_token
+    assert store.upstream_for("procore:alice").refresh_token == "refresh-plain"
+
+
+# -- the refresh -------------------------------------------------------------------------------------------
+
+
+def _expired_user(store: Any, fake: FakeProcore) -> dict[str, Any]:
+    pair = fake.state.issue()
+    store.keep_upstream("procore:alice", {**pair, "expires_in": 0})
+    return pair
+
+
+def test_a_fresh_token_is_used_as_it_is_and_an_expired_one_refreshed(store: Any, fake: FakeProcore) -> None:
+    pair = fake.state.issue()
+    store.keep_upstream("procore:alice", pair)
+    assert store.fresh_access_token("procore:alice", refresher(fake)) == pair["access_token"]
+    assert fake.state.refreshes == 0
+    _expired_user(store, fake)
+    renewed = store.fresh_access_token("procore:alice", refresher(fake))
+    assert renewed != pair["access_token"] and fake.state.refreshes == 1
+    assert store.fresh_access_token("procore:alice", refresher(fake)) == renewed and fake.state.refreshes == 1
+
+
+def test_a_rejected_token_is_refreshed_only_while_the_store_still_holds_it(store: Any, fake: FakeProcore) -> None:
+    pair = fake.state.issue()
+    store.keep_upstream("procore:alice", pair)
+    renewed = store.fresh_access_token("procore:alice", refresher(fake), rejected=pair["access_token"])
+    assert renewed != pair["access_token"] and fake.state.refreshes == 1
+    # A second caller that saw the same 401: someone already refreshed, so no second refresh.
+    assert store.fresh_access_token("procore:alice", refresher(fake), rejected=pair["access_token"]) == renewed
+    assert fake.state.refreshes == 1
+
+
+def test_only_a_refused_refresh_token_asks_for_a_new_sign_in(
+    store: Any, fake: FakeProcore, team_store: ModuleType
+) -> None:
+    pair = _expired_user(store, fake)
+    fake.state.token_endpoint_status = 503  # down: an error, and nothing changes
+    with pytest.raises(httpx.HTTPStatusError):
+        store.fresh_access_token("procore:alice", refresher(fake))
+    assert not store.needs_sign_in("procore:alice")
+    fake.state.token_endpoint_status = 0
+    fake.state.refresh_tokens.discard(pair["refresh_token"])  # the API no longer accepts it
+    with pytest.raises(team_store.SignInNeeded):
+        store.fresh_access_token("procore:alice", refresher(fake))
+    assert store.needs_sign_in("procore:alice") and store.upstream_for("procore:alice") is None
+    calls = len(fake.state.requests)
+    with pytest.raises(team_store.SignInNeeded):
+        store.fresh_access_token("procore:alice", refresher(fake))
+    assert len(fake.state.requests) == calls  # not asked again
+    with pytest.raises(team_store.SignInNeeded):
+        store.fresh_access_token("procore:nobody", refresher(fake))
+
+
+def _refresh_in_a_process(
+    team_store: ModuleType, url: str, fake: FakeProcore, start: float, results: Any, callers: int
+) -> None:
+    store = team_store.TeamStore(team_store.engine_for(url), team_store.KeyRing.parse(RING))
+    barrier = threading.Barrier(callers)
+
+    def one(_: int) -> str:
+        barrier.wait()
+        time.sleep(max(0.0, start - time.time()))
+        return str(store.fresh_access_token("procore:alice", refresher(fake)))
+
+    try:
+        with ThreadPoolExecutor(callers) as pool:
+            results.put(list(pool.map(one, range(callers))))
+    except Exception as exc:  # reported to the test, which fails with it
+        results.put([f"failed: {exc!r}"])
+
+
+def test_racing_processes_spend_the_refresh_token_once(
+    store: Any, fake: FakeProcore, team_store: ModuleType, database_url: str
+) -> None:
+    _expired_user(store, fake)
+    fake.state.token_delay_seconds = 0.2
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    start = time.time() + 1.0
+    processes = [
+        context.Process(target=_refresh_in_a_process, args=(team_store, database_url, fake, start, results, 8))
+        for _ in range(2)
+    ]
+    for process in processes:
+        process.start()
+    seen = [token for _ in processes for token in results.get(timeout=90)]
+    for process in processes:
+        process.join(timeout=30)
+    assert len(seen) == 16 and len(set(seen)) == 1, seen  # every caller got the one new token
+    assert fake.state.refreshes == 1 and fake.state.refresh_reuses == 0
