@@ -213,3 +213,66 @@ def test_racing_processes_spend_the_refresh_token_once(
         process.join(timeout=30)
     assert len(seen) == 16 and len(set(seen)) == 1, seen  # every caller got the one new token
     assert fake.state.refreshes == 1 and fake.state.refresh_reuses == 0
+
+
+# -- grants and the deployment's own tokens ----------------------------------------------------------------
+
+
+def _signed_in(store: Any, subject: str = "procore:alice") -> Any:
+    store.keep_upstream(subject, {"access_token": "up-a", "refresh_token": "up-r", "expires_in": 600})
+    return store.issue_grant("client-a", subject, ["read"], "http://127.0.0.1:9/mcp")
+
+
+def test_an_issued_token_stands_for_its_grant_until_revoked(store: Any) -> None:
+    issued = _signed_in(store)
+    grant = store.access_grant(issued.access_token)
+    assert (grant.client_id, grant.subject, grant.scopes, grant.resource) == (
+        "client-a", "procore:alice", ("read",), "http://127.0.0.1:9/mcp",
+    )  # fmt: skip
+    assert store.access_grant(issued.refresh_token) is None  # a refresh token is not an access token
+    assert store.access_grant("made-up") is None
+    with store.engine.connect() as conn:
+        stored = " ".join(str(v) for row in conn.execute(sa.text("SELECT * FROM team_tokens")) for v in row)
+    assert issued.access_token not in stored and issued.refresh_token not in stored  # hashes only
+    store.revoke(issued.refresh_token)
+    assert store.access_grant(issued.access_token) is None and store.live_grants("procore:alice") == 0
+
+
+def test_tokens_stop_working_when_the_user_must_sign_in_again_upstream(store: Any, fake: FakeProcore) -> None:
+    issued = _signed_in(store)
+    store.keep_upstream("procore:alice", {**fake.state.issue(), "expires_in": 0})
+    fake.state.refresh_tokens.clear()
+    with pytest.raises(Exception, match="procore:alice"):
+        store.fresh_access_token("procore:alice", refresher(fake))
+    assert store.access_grant(issued.access_token) is None and store.refresh_grant(issued.refresh_token) is None
+
+
+def test_a_refresh_token_rotates_and_a_replay_within_the_grace_window_gets_the_same_pair(
+    store: Any, team_store: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    issued = _signed_in(store)
+    with ThreadPoolExecutor(8) as pool:  # a client retrying from several places at once
+        rotated = list(pool.map(lambda _: store.rotate(issued.refresh_token), range(8)))
+    pairs = {(pair.access_token, pair.refresh_token) for pair in rotated}
+    assert len(pairs) == 1 and issued.access_token not in pairs.pop()
+    new = rotated[0]
+    assert store.access_grant(new.access_token).subject == "procore:alice"
+    assert store.refresh_grant(issued.refresh_token) is not None  # still within the window
+    monkeypatch.setattr(team_store, "GRACE_SECONDS", -1.0)  # the window has passed
+    assert store.rotate(issued.refresh_token) is None  # a copied token: the whole grant goes
+    assert store.access_grant(new.access_token) is None and store.rotate(new.refresh_token) is None
+    assert store.live_grants("procore:alice") == 0
+
+
+def test_a_replay_after_the_window_is_refused_at_the_first_look(
+    store: Any, team_store: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    issued = _signed_in(store)
+    new = store.rotate(issued.refresh_token)
+    monkeypatch.setattr(team_store, "GRACE_SECONDS", -1.0)
+    assert store.refresh_grant(issued.refresh_token) is None
+    assert store.access_grant(new.access_token) is None
+    store.clean_up()
+    with store.engine.connect() as conn:
+        successors = conn.execute(sa.text("SELECT successor FROM team_tokens WHERE successor IS NOT NULL")).all()
+    assert successors == []  # past the window only the hash is kept

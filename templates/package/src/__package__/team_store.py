@@ -32,6 +32,11 @@ EXPIRY_MARGIN_SECONDS = 60.0
 """An upstream access token this close to its expiry is refreshed before use."""
 LOCK_WAIT_SECONDS = 30
 """The longest a caller waits for another process's refresh of the same user."""
+ACCESS_LIFETIME_SECONDS = 3600
+REFRESH_LIFETIME_SECONDS = 60 * 24 * 3600
+GRACE_SECONDS = 60.0
+"""How long a rotated refresh token still yields its successor: a client retrying (or refreshing from two
+addresses at once) gets the same new pair instead of being signed out."""
 
 metadata = sa.MetaData()
 clients = sa.Table(
@@ -96,6 +101,26 @@ upstream = sa.Table(
 
 class StoreError(Exception):
     """The store cannot work as configured (no key ring, a malformed key, an unreachable database)."""
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What a token the deployment issued stands for: a client acting for a user, for a resource."""
+
+    grant_id: str
+    client_id: str
+    subject: str
+    scopes: tuple[str, ...]
+    resource: str | None
+    expires_at: float
+
+
+@dataclass(frozen=True)
+class IssuedPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    grant: Grant
 
 
 class SignInNeeded(Exception):
@@ -379,6 +404,113 @@ class TeamStore:
             row = conn.execute(sa.select(upstream.c.needs_sign_in).where(upstream.c.subject == subject)).first()
         return row is None or bool(row.needs_sign_in)
 
+    # -- grants and the tokens the deployment issues ------------------------------------------------------
+
+    def issue_grant(self, client_id: str, subject: str, scopes: list[str], resource: str | None) -> IssuedPair:
+        """A new grant with its first access and refresh tokens (stored as hashes only)."""
+        grant_id = secrets.token_hex(16)
+        values = {"client_id": client_id, "subject": subject, "scopes": json.dumps(scopes), "resource": resource}
+        with self.engine.begin() as conn:
+            conn.execute(sa.insert(grants).values(grant_id=grant_id, created_at=time.time(), **values))
+            pair = self._new_tokens(conn, grant_id)
+        grant = Grant(grant_id, client_id, subject, tuple(scopes), resource, time.time() + ACCESS_LIFETIME_SECONDS)
+        return IssuedPair(pair[0], pair[1], ACCESS_LIFETIME_SECONDS, grant)
+
+    def _new_tokens(self, conn: sa.Connection, grant_id: str) -> tuple[str, str]:
+        access, refresh, now = new_token(), new_token(), time.time()
+        conn.execute(
+            sa.insert(tokens),
+            [
+                {"token_hash": token_hash(access), "kind": "access", "grant_id": grant_id,
+                 "expires_at": now + ACCESS_LIFETIME_SECONDS},
+                {"token_hash": token_hash(refresh), "kind": "refresh", "grant_id": grant_id,
+                 "expires_at": now + REFRESH_LIFETIME_SECONDS},
+            ],
+        )  # fmt: skip
+        return access, refresh
+
+    def _grant_of(self, conn: sa.Connection, token: str, kind: str) -> tuple[Grant, Any] | None:
+        query = (
+            sa.select(tokens, grants.c.client_id, grants.c.subject, grants.c.scopes, grants.c.resource)
+            .join(grants, grants.c.grant_id == tokens.c.grant_id)
+            .where(tokens.c.token_hash == token_hash(token), tokens.c.kind == kind, grants.c.revoked_at.is_(None))
+        )
+        row = conn.execute(query).first()
+        if row is None or row.expires_at <= time.time():
+            return None
+        grant = Grant(
+            row.grant_id, row.client_id, row.subject, tuple(json.loads(row.scopes)), row.resource, row.expires_at
+        )
+        return grant, row
+
+    def access_grant(self, token: str) -> Grant | None:
+        """The grant behind a live access token; None once it expired, its grant was revoked, or the user must
+        sign in again upstream (so the client is asked to start over)."""
+        with self.engine.connect() as conn:
+            found = self._grant_of(conn, token, "access")
+        if found is None or self.needs_sign_in(found[0].subject):
+            return None
+        return found[0]
+
+    def refresh_grant(self, token: str) -> Grant | None:
+        """The grant behind a refresh token that may still be exchanged: unused, or rotated within the grace
+        window. A rotated token presented after the window revokes its grant (it was copied)."""
+        with self.engine.begin() as conn:
+            found = self._grant_of(conn, token, "refresh")
+            if found is None:
+                return None
+            grant, row = found
+            if row.rotated_at is not None and row.rotated_at < time.time() - GRACE_SECONDS:
+                conn.execute(
+                    sa.update(grants).where(grants.c.grant_id == grant.grant_id).values(revoked_at=time.time())
+                )
+                return None
+        return None if self.needs_sign_in(grant.subject) else grant
+
+    def rotate(self, refresh_token: str) -> IssuedPair | None:
+        """Exchange a refresh token for a new pair. Within the grace window the same token yields the same
+        pair, however many times and from however many replicas it is presented."""
+        key = token_hash(refresh_token)
+        with self.engine.begin() as conn:
+            query = sa.select(tokens).where(tokens.c.token_hash == key, tokens.c.kind == "refresh").with_for_update()
+            if conn.execute(query).first() is None:
+                return None
+            found = self._grant_of(conn, refresh_token, "refresh")
+            if found is None:
+                return None
+            grant, row = found
+            where = f"team_tokens:{key}:successor"
+            if row.rotated_at is not None:
+                if row.rotated_at < time.time() - GRACE_SECONDS or row.successor is None:
+                    conn.execute(
+                        sa.update(grants).where(grants.c.grant_id == grant.grant_id).values(revoked_at=time.time())
+                    )
+                    return None
+                access, refresh = json.loads(self.ring.open(row.successor, where))
+            else:
+                access, refresh = self._new_tokens(conn, grant.grant_id)
+                sealed = self.ring.seal(json.dumps([access, refresh]), where)
+                conn.execute(
+                    sa.update(tokens).where(tokens.c.token_hash == key).values(rotated_at=time.time(), successor=sealed)
+                )
+        return IssuedPair(access, refresh, ACCESS_LIFETIME_SECONDS, grant)
+
+    def revoke(self, token: str) -> None:
+        """Revoke the grant behind an access or refresh token (both stop working)."""
+        with self.engine.begin() as conn:
+            row = conn.execute(sa.select(tokens.c.grant_id).where(tokens.c.token_hash == token_hash(token))).first()
+            if row is not None:
+                conn.execute(sa.update(grants).where(grants.c.grant_id == row.grant_id).values(revoked_at=time.time()))
+
+    def live_grants(self, subject: str) -> int:
+        query = (
+            sa.select(sa.func.count())
+            .select_from(grants)
+            .where(grants.c.subject == subject, grants.c.revoked_at.is_(None))
+        )
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
     # -- housekeeping -------------------------------------------------------------------------------------
 
     def clean_up(self, now: float | None = None) -> int:
@@ -388,6 +520,8 @@ class TeamStore:
         with self.engine.begin() as conn:
             for table in (transactions, codes, tokens):
                 removed += conn.execute(sa.delete(table).where(table.c.expires_at < now)).rowcount
+            past_grace = sa.and_(tokens.c.rotated_at < now - GRACE_SECONDS, tokens.c.successor.is_not(None))
+            conn.execute(sa.update(tokens).where(past_grace).values(successor=None))  # only the hash stays
         return removed
 
 
