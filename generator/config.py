@@ -68,6 +68,8 @@ class GeneratorConfig:
     hybrid_static: tuple[Rule, ...] = ()
     search_synonyms: tuple[tuple[str, str], ...] = DEFAULT_SYNONYMS
     """Catalog search: a word an agent may use, and the word the API uses for it; a query word matches either."""
+    team_identity: tuple[tuple[str, str], ...] = ()
+    """Team mode: the call that tells who signed in (`server` setting key, `path`, `field` of the answer)."""
 
     def binding_for(self, wire_name: str) -> Binding | None:
         return next((binding for name, binding in self.bindings if name == wire_name), None)
@@ -94,6 +96,7 @@ _KNOWN_KEYS = {
     "bindings": dict,
     "hybrid_static": list,
     "search_synonyms": dict,
+    "team_identity": dict,
 }
 
 
@@ -192,16 +195,40 @@ def build_config(raw: dict[str, Any], title: str, spec_urls: list[str], source: 
     problems = _check(raw, source)
     if problems:
         raise GenerationError(problems)
-    special = ("servers", "operations", "bindings", "hybrid_static", "search_synonyms")
+    special = ("servers", "operations", "bindings", "hybrid_static", "search_synonyms", "team_identity")
     values = defaults_from_title(title) | {k: v for k, v in raw.items() if k not in special}
+    servers = _server_settings(raw, spec_urls, source)
     return GeneratorConfig(
         **values,
-        servers=_server_settings(raw, spec_urls, source),
+        servers=servers,
+        team_identity=_team_identity(raw.get("team_identity") or {}, servers, source),
         operations=parse_selection(raw.get("operations"), source),
         bindings=_bindings(raw.get("bindings") or {}, values["env_prefix"], source),
         hybrid_static=parse_rules(raw.get("hybrid_static"), "/hybrid_static", source),
         search_synonyms=_synonyms(raw.get("search_synonyms") or {}, source),
     )
+
+
+def _team_identity(
+    raw: dict[str, Any], servers: tuple[ServerSetting, ...], source: str
+) -> tuple[tuple[str, str], ...]:
+    """`team_identity`: `path` of the call answering who is signed in, the answer's `field` naming them (`id`),
+    and the `server` it is on (one of `servers`; the first by default)."""
+    if not raw:
+        return ()
+    by_url = {setting.url.rstrip("/"): setting.env for setting in servers}
+    server = str(raw.get("server") or (servers[0].url if servers else "")).rstrip("/")
+    path, field_name = raw.get("path"), raw.get("field", "id")
+    problem = ""
+    if not isinstance(path, str) or not path.startswith("/"):
+        problem = "`team_identity.path` must be a path starting with /"
+    elif not isinstance(field_name, str) or not field_name:
+        problem = "`team_identity.field` must name a field of the answer"
+    elif server not in by_url:
+        problem = f"`team_identity.server` must be one of the servers ({', '.join(sorted(by_url)) or 'none'})"
+    if problem:
+        raise GenerationError([Diagnostic("error", "config", problem, source, "/team_identity")])
+    return (("server", by_url[server]), ("path", str(path)), ("field", str(field_name)))
 
 
 def _synonyms(raw: dict[str, Any], source: str) -> tuple[tuple[str, str], ...]:

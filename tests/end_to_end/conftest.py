@@ -85,7 +85,7 @@ def with_client_credentials(**extra: str) -> dict[str, str]:
     return {"PROCORE_CLIENT_ID": CLIENT_ID, "PROCORE_CLIENT_SECRET": CLIENT_SECRET, **extra}
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -123,12 +123,14 @@ def run_session(
 
 
 @contextmanager
-def http_server(environment: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """The installed server on streamable HTTP, on a free port; yield its MCP URL and process. Its stderr
-    joins the secret scan when it stops."""
-    port = _free_port()
+def http_server(
+    environment: dict[str, str], *options: str, port: int | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """The installed server on streamable HTTP, on a free port (or `port`), with more command-line `options`;
+    yield its MCP URL and process. Its stderr joins the secret scan when it stops."""
+    port = port or free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "procore_mcp", "--transport", "http", "--port", str(port)],
+        [sys.executable, "-m", "procore_mcp", "--transport", "http", "--port", str(port), *options],
         env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     try:

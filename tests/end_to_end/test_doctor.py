@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.end_to_end.conftest import SEEN_TEXT, _free_port, server_environment, with_client_credentials
+from tests.end_to_end.conftest import SEEN_TEXT, free_port, server_environment, with_client_credentials
 from tests.support.fake_procore import CLIENT_ID, CLIENT_SECRET, FakeProcore
 
 
@@ -165,7 +165,7 @@ def test_doctor_flags_bad_settings_without_echoing_them(installed_package: Path,
 
 
 def test_doctor_reports_an_unreachable_token_endpoint(installed_package: Path, fake_procore: FakeProcore) -> None:
-    closed = f"http://127.0.0.1:{_free_port()}"
+    closed = f"http://127.0.0.1:{free_port()}"
     completed = _doctor(
         installed_package,
         fake_procore,

@@ -51,6 +51,9 @@ def test_explicit_settings_win(tmp_path: Path) -> None:
         ("search_synonyms:\n  inspection: 3\n", "a search synonym maps one word to another"),
         ("search_synonyms:\n  inspection: daily log\n", "a search synonym maps one word to another"),
         ("search_synonyms: [inspection]\n", "`search_synonyms` must be a dict, not list"),
+        ("team_identity: {path: me}\n", "`team_identity.path` must be a path starting with /"),
+        ("team_identity: {path: /me, field: ''}\n", "`team_identity.field` must name a field"),
+        ("team_identity: {path: /me, server: 'https://else.org'}\n", "`team_identity.server` must be one of"),
     ],
 )
 def test_bad_settings_are_clear_errors(tmp_path: Path, text: str, message: str) -> None:
@@ -68,3 +71,12 @@ def test_search_synonyms_add_to_the_defaults(tmp_path: Path) -> None:
     config = load_config(path, "Example", [])
     assert config.search_synonyms == (("inspections", "checklist"), ("photo", "image"), ("picture", "photograph"))
     assert build_config({}, "Example", [], "x").search_synonyms == (("photo", "image"), ("picture", "image"))
+
+
+def test_team_identity_names_the_call_that_tells_who_signed_in() -> None:
+    urls = ["https://api.example.com", "https://login.example.com"]
+    config = build_config({"team_identity": {"path": "/me"}}, "Example", urls, "x")
+    assert dict(config.team_identity) == {"server": "BASE_URL", "path": "/me", "field": "id"}
+    chosen = {"team_identity": {"path": "/userinfo", "server": "https://login.example.com/", "field": "sub"}}
+    assert dict(build_config(chosen, "Example", urls, "x").team_identity)["server"] == "LOGIN_URL"
+    assert build_config({}, "Example", urls, "x").team_identity == ()

@@ -41,6 +41,17 @@ class FakeProcoreState:
     delay_seconds: float = 0.0
     redirect_to: str = ""
     codes: set[str] = field(default_factory=lambda: {"good-code"})
+    users: dict[str, dict[str, Any]] = field(
+        default_factory=lambda: {
+            "pat": {"id": 42, "login": "pat@example.com", "name": "Pat Builder"},
+            "alice": {"id": 7, "login": "alice@example.com", "name": "Alice Architect"},
+            "bob": {"id": 8, "login": "bob@example.com", "name": "Bob Builder"},
+        }
+    )
+    signing_in: str = "pat"
+    """Who the authorize endpoint signs in (as if they had typed their password)."""
+    token_users: dict[str, str] = field(default_factory=dict)
+    """Whose account each code, access token and refresh token stands for."""
     raw_body: bytes | None = None
     """When set, API calls answer 200 with exactly these bytes as JSON (malformed or huge bodies)."""
     token_endpoint_status: int = 0
@@ -86,12 +97,13 @@ class FakeProcoreState:
             "url": f"https://files.test/{number}",
         }
 
-    def issue(self) -> dict[str, Any]:
+    def issue(self, user: str = "pat") -> dict[str, Any]:
         with self.lock:
             number = len(self.issued_tokens) + 1
             access, refresh = f"access-{number}", f"refresh-{number}"
             self.issued_tokens.append(access)
             self.refresh_tokens.add(refresh)
+            self.token_users[access] = self.token_users[refresh] = user
         return {
             "access_token": access,
             "token_type": "Bearer",
@@ -193,16 +205,22 @@ class _Handler(BaseHTTPRequestHandler):
         if recorded.path.startswith("/rest/") and self._misbehave():
             return
         if recorded.path == "/rest/v1.0/me":
-            if self._bearer(recorded) is None:
+            token = self._bearer(recorded)
+            if token is None:
                 self._reply(401, {"errors": "The access token is invalid or expired"})
             else:
                 # A session cookie, as many APIs set: the server must not send it back on later calls.
                 cookie = {"Set-Cookie": "_session=from-the-api; Path=/; HttpOnly"}
-                self._reply(200, {"id": 42, "login": "pat@example.com", "name": "Pat Builder"}, cookie)
+                self._reply(200, self.server.state.users[self.server.state.token_users.get(token, "pat")], cookie)
             return
         if recorded.path == "/oauth/authorize":
             query = dict(recorded.query)
-            target = f"{query['redirect_uri']}?code=good-code&state={query.get('state', '')}"
+            state = self.server.state
+            code = "good-code" if state.signing_in == "pat" else f"code-{state.signing_in}-{len(state.codes)}"
+            with state.lock:
+                state.codes.add(code)
+                state.token_users[code] = state.signing_in
+            target = f"{query['redirect_uri']}?code={code}&state={query.get('state', '')}"
             self.send_response(302)
             self.send_header("Location", target)
             self.send_header("Content-Length", "0")
@@ -262,7 +280,8 @@ class _Handler(BaseHTTPRequestHandler):
             elif grant != "client_credentials":
                 self._reply(400, {"error": "unsupported_grant_type", "error_description": f"grant {grant!r}"})
                 return
-            self._reply(200, state.issue())
+            owner = str(body.get("refresh_token") if grant == "refresh_token" else body.get("code"))
+            self._reply(200, state.issue(state.token_users.get(owner, "pat")))
             return
         if recorded.path == "/oauth/revoke":
             state.revoked.add(str((body or {}).get("token")))

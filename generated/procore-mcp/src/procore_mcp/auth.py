@@ -12,6 +12,8 @@ import json
 import os
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,12 @@ REFRESH_MARGIN_SECONDS = 120
 
 class AuthError(Exception):
     """Authentication failed in a way the user must act on; the message says how."""
+
+
+CURRENT_USER: ContextVar[str | None] = ContextVar("current_user", default=None)
+"""In team mode, the signed-in user a tool call runs for (their subject); None otherwise."""
+team_bearer: Callable[[str, str | None], Awaitable[str]] | None = None
+"""Set by team mode: the user's API access token, given the subject and the token the API just refused."""
 
 
 class TokenStore:

@@ -9,6 +9,7 @@ import base64
 import importlib.util
 import json
 import sys
+from contextvars import ContextVar
 from functools import cache
 from typing import Any
 
@@ -147,7 +148,7 @@ async def _signed(
     for name in binding["auth"]:
         scheme = runtime()["securitySchemes"].get(name, {})
         if scheme.get("type") in ("oauth2", "openIdConnect"):
-            request.headers["Authorization"] = f"Bearer {await credentials().bearer(client, renew=renew)}"
+            request.headers["Authorization"] = f"Bearer {await _bearer(client, renew)}"
             return request
         headers, params = auth.scheme_headers(scheme)
         request.headers.update(headers)
@@ -155,6 +156,22 @@ async def _signed(
             request.url = request.url.copy_merge_params(params)
         return request
     return request
+
+
+_REFUSED: ContextVar[str | None] = ContextVar("refused_token", default=None)
+
+
+async def _bearer(client: httpx.AsyncClient, renew: bool) -> str:
+    """The access token for this call: the signed-in user's in team mode (never a shared one), else the
+    server's own credentials."""
+    user = auth.CURRENT_USER.get()
+    if user is None:
+        return await credentials().bearer(client, renew=renew)
+    if auth.team_bearer is None:
+        raise auth.AuthError("Team mode has not started its store.")
+    token = await auth.team_bearer(user, _REFUSED.get() if renew else None)
+    _REFUSED.set(token)
+    return token
 
 
 async def send(binding: dict[str, Any], arguments: dict[str, Any]) -> httpx.Response:
@@ -169,7 +186,8 @@ async def send(binding: dict[str, Any], arguments: dict[str, Any]) -> httpx.Resp
             client, request, idempotent=idempotent, attempts=settings.max_attempts(), allowed_hosts=allowed_hosts()
         )
         oauth = any(runtime()["securitySchemes"].get(n, {}).get("type") == "oauth2" for n in binding["auth"])
-        if response.status_code != 401 or renew or not oauth or settings.access_token() is not None:
+        fixed_token = settings.access_token() is not None and auth.CURRENT_USER.get() is None
+        if response.status_code != 401 or renew or not oauth or fixed_token:
             return response
         await response.aread()
     return response

@@ -51,8 +51,29 @@ def mode() -> str:
     return chosen
 
 
+TEAM = False
+"""Set by `--team`: every call runs as the signed-in user, and the server's own token tools are gone."""
+
+
+def hidden_in_team(entry: dict[str, Any]) -> bool:
+    """Tools that handle the server's own tokens: in team mode nobody may see or call them."""
+    binding = entry["binding"]
+    return bool(
+        binding.get("tokenEndpoint")
+        or binding.get("revokesTokens")
+        or any(a.get("token") for a in binding["arguments"])
+    )
+
+
 def listed_definitions() -> list[dict[str, Any]]:
     """What tools/list shows in the current mode."""
+    if TEAM:
+        hidden = {e["definition"]["name"] for e in runtime()["tools"] if hidden_in_team(e)}
+        return [d for d in _mode_definitions() if d["name"] not in hidden]
+    return _mode_definitions()
+
+
+def _mode_definitions() -> list[dict[str, Any]]:
     chosen = mode()
     if chosen == "static":
         listed = [entry["definition"] for entry in runtime()["tools"]]
@@ -93,9 +114,20 @@ async def _on_list_tools(ctx: Any, params: Any) -> dict[str, Any]:
 
 
 async def _on_call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
-    from . import dispatch  # the HTTP side loads with the first call, not at start-up
+    from . import auth, dispatch  # the HTTP side loads with the first call, not at start-up
 
-    return await dispatch.call_tool(params.name, params.arguments or {})
+    if not TEAM:
+        return await dispatch.call_tool(params.name, params.arguments or {})
+    user = getattr(ctx.request.scope.get("user"), "access_token", None) if ctx.request is not None else None
+    entry = tools().get(params.name)
+    if user is None or user.subject is None or (entry is not None and hidden_in_team(entry)):
+        message = f"Unknown tool {params.name!r}." if user is not None else "Not signed in."
+        return types.CallToolResult(content=[types.TextContent(type="text", text=message)], is_error=True)
+    token = auth.CURRENT_USER.set(user.subject)
+    try:
+        return await dispatch.call_tool(params.name, params.arguments or {})
+    finally:
+        auth.CURRENT_USER.reset(token)
 
 
 def build_server() -> Server[Any]:
@@ -137,6 +169,27 @@ def serve_http(host: str, port: int) -> None:
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
+def serve_team(host: str, port: int) -> int:
+    """Team mode over HTTP; a configuration problem is one line on stderr and exit status 2."""
+    global TEAM
+    try:
+        from . import team, team_store
+    except ImportError as exc:
+        print(f"{SERVER_NAME}: team mode needs the `team` extra ({exc.name} is missing): "
+              f"pip install '{settings.DISTRIBUTION}[team]'", file=sys.stderr)  # fmt: skip
+        return 2
+    import uvicorn
+
+    TEAM = True
+    try:
+        app = team.build_app(host)
+    except (team.TeamError, team_store.StoreError, settings.ConfigurationError) as exc:
+        print(f"{SERVER_NAME}: {exc}", file=sys.stderr)
+        return 2
+    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=SERVER_NAME, description=f"{SERVER_TITLE}: MCP over stdio or HTTP.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -145,6 +198,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on with --transport http")
     parser.add_argument("--port", type=int, default=8000, help="port to listen on with --transport http")
+    parser.add_argument(
+        "--team", action="store_true", help="with --transport http: every user signs in as themselves (see README)"
+    )
     commands = parser.add_subparsers(dest="command")
     login = commands.add_parser("login", help="sign in through the browser and store the tokens")
     login.add_argument("--no-browser", action="store_true", help="print the sign-in link and read the code from stdin")
@@ -165,6 +221,10 @@ def main(argv: list[str] | None = None) -> int:
 
         return doctor.run()
     try:
+        if args.team or settings.value(settings.TEAM) in ("1", "true", "yes"):
+            if args.transport != "http":
+                parser.error("--team serves over HTTP: add --transport http")
+            return serve_team(args.host, args.port)
         if args.transport == "http":
             serve_http(args.host, args.port)
         else:

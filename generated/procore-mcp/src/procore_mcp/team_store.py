@@ -275,6 +275,17 @@ class TeamStore:
         with self.engine.begin() as conn:
             conn.execute(sa.insert(transactions).values(state_hash=token_hash(state), **values))
 
+    def peek_transaction(self, state: str) -> dict[str, Any] | None:
+        """A live, unused transaction's data, without using it (the consent page shows it)."""
+        query = sa.select(transactions).where(
+            transactions.c.state_hash == token_hash(state),
+            transactions.c.consumed_at.is_(None),
+            transactions.c.expires_at > time.time(),
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return None if row is None else {**json.loads(row.data), "client_id": row.client_id}
+
     def take_transaction(self, state: str) -> dict[str, Any] | None:
         """The transaction's data, once: a second take, or one after expiry, gets None."""
         return self._take(transactions, transactions.c.state_hash, state)

@@ -1,0 +1,400 @@
+"""Team mode: one HTTP deployment for many people, each calling the API as themselves.
+
+The deployment is its own OAuth 2.1 authorization server for MCP clients and brokers the API's sign-in: a
+client registers, the user approves it on a consent page (bound to their browser by a signed cookie), signs
+in to the API, and the client gets the deployment's own opaque tokens. The API's tokens stay in the store,
+sealed; the client's tokens never reach the API. Each tool call uses the signed-in user's API token.
+Only `--team` imports this module (its packages come with the `team` extra).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import html
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import urlencode, urlsplit
+
+import anyio
+import httpx
+from mcp.server.auth.handlers.metadata import MetadataHandler
+from mcp.server.auth.provider import (
+    AccessToken,
+    AuthorizationCode,
+    AuthorizationParams,
+    AuthorizeError,
+    IdentityAssertionParams,
+    ProviderTokenVerifier,
+    RefreshToken,
+    TokenError,
+    construct_redirect_uri,
+)
+from mcp.server.auth.routes import build_metadata, cors_middleware, create_auth_routes
+from mcp.server.auth.settings import AuthSettings, ClientRegistrationOptions, RevocationOptions
+from mcp.server.transport_security import TransportSecuritySettings
+from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
+from pydantic import AnyHttpUrl
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from . import auth, settings, team_store
+
+TRANSACTION_SECONDS = 600
+CODE_SECONDS = 300
+CONSENT_PATH = "/team/consent"
+CALLBACK_PATH = "/team/callback"
+_T = TypeVar("_T")
+
+
+class TeamError(Exception):
+    """Team mode is not configured well enough to start; the message names the setting."""
+
+
+@dataclass(frozen=True)
+class TeamConfig:
+    """Where the deployment lives and how it reaches the API's sign-in."""
+
+    issuer: str
+    resource: str
+    client_id: str
+    client_secret: str
+    authorize_url: str
+    token_url: str
+    identity_url: str
+    identity_field: str
+
+    @property
+    def callback_url(self) -> str:
+        return self.issuer + CALLBACK_PATH
+
+    @property
+    def secure(self) -> bool:
+        return self.issuer.startswith("https://")
+
+    @classmethod
+    def from_settings(cls, runtime: dict[str, Any]) -> TeamConfig:
+        public = settings.value(settings.PUBLIC_URL).rstrip("/")
+        if not public.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+            raise TeamError(f"Set {settings.PUBLIC_URL} to the deployment's public https:// URL.")
+        identity = settings.API.get("teamIdentity") or {}
+        if not identity.get("path"):
+            raise TeamError(
+                "This API's generation config names no `team_identity` endpoint, so users cannot be told apart."
+            )
+        servers = runtime["servers"]
+        origin = "{0.scheme}://{0.netloc}".format(urlsplit(public))
+        return cls(
+            issuer=origin,
+            resource=public + "/mcp",
+            client_id=settings.required(settings.CLIENT_ID, "the API app's client ID, for team mode"),
+            client_secret=settings.required(settings.CLIENT_SECRET, "the API app's client secret, for team mode"),
+            authorize_url=_endpoint(runtime, servers, "authorize"),
+            token_url=_endpoint(runtime, servers, "token"),
+            identity_url=settings.server_url(servers[identity["server"]]) + str(identity["path"]),
+            identity_field=str(identity.get("field", "id")),
+        )
+
+
+def _endpoint(runtime: dict[str, Any], servers: dict[str, Any], which: str) -> str:
+    for scheme in runtime["securitySchemes"].values():
+        endpoint = scheme.get(which)
+        if scheme.get("type") == "oauth2" and endpoint:
+            if "url" in endpoint:
+                return str(endpoint["url"])
+            return settings.server_url(servers[endpoint["server"]]) + str(endpoint["path"])
+    raise TeamError(f"The API declares no OAuth2 {which} endpoint, which team mode signs users in through.")
+
+
+async def _off_loop(function: Callable[..., _T], *args: Any) -> _T:
+    """Store calls block (a database, a row lock): they run in a worker thread."""
+    return await anyio.to_thread.run_sync(functools.partial(function, *args))
+
+
+class Broker:
+    """The SDK's authorization-server provider, backed by the shared store, brokering the API's sign-in."""
+
+    def __init__(self, config: TeamConfig, store: team_store.TeamStore) -> None:
+        self.config = config
+        self.store = store
+        key = store.ring.keys[store.ring.current]
+        self._mac_key = hashlib.sha256(b"team-mode browser binding\0" + key).digest()
+
+    def mac(self, purpose: str, value: str) -> str:
+        return hmac.new(self._mac_key, f"{purpose}\0{value}".encode(), hashlib.sha256).hexdigest()
+
+    # -- clients ------------------------------------------------------------------------------------------
+
+    async def get_client(self, client_id: str) -> OAuthClientInformationFull | None:
+        info = await _off_loop(self.store.client, client_id)
+        return None if info is None else OAuthClientInformationFull.model_validate(info)
+
+    async def register_client(self, client_info: OAuthClientInformationFull) -> None:
+        assert client_info.client_id is not None
+        info = client_info.model_dump(mode="json", exclude_none=True)
+        await _off_loop(self.store.save_client, client_info.client_id, info)
+
+    # -- the authorization code grant ---------------------------------------------------------------------
+
+    async def authorize(self, client: OAuthClientInformationFull, params: AuthorizationParams) -> str:
+        if params.resource is not None and params.resource.rstrip("/") != self.config.resource:
+            raise AuthorizeError("invalid_target", f"This server issues tokens for {self.config.resource} only.")
+        transaction = team_store.new_token()
+        data = {
+            "redirect_uri": str(params.redirect_uri),
+            "explicit": params.redirect_uri_provided_explicitly,
+            "state": params.state,
+            "scopes": params.scopes or [],
+            "code_challenge": params.code_challenge,
+            "client_name": client.client_name or client.client_id,
+        }
+        assert client.client_id is not None
+        await _off_loop(self.store.put_transaction, transaction, client.client_id, data, TRANSACTION_SECONDS)
+        return f"{self.config.issuer}{CONSENT_PATH}?{urlencode({'tx': transaction})}"
+
+    async def load_authorization_code(
+        self, client: OAuthClientInformationFull, authorization_code: str
+    ) -> AuthorizationCode | None:
+        record = await _off_loop(self.store.peek_code, authorization_code)
+        if record is None or record["client_id"] != client.client_id:
+            return None
+        return AuthorizationCode(
+            code=authorization_code,
+            scopes=record["scopes"],
+            expires_at=record["expires_at"],
+            client_id=record["client_id"],
+            code_challenge=record["code_challenge"],
+            redirect_uri=record["redirect_uri"],
+            redirect_uri_provided_explicitly=record["explicit"],
+            resource=self.config.resource,
+            subject=record["subject"],
+        )
+
+    async def exchange_authorization_code(
+        self, client: OAuthClientInformationFull, authorization_code: AuthorizationCode
+    ) -> OAuthToken:
+        record = await _off_loop(self.store.take_code, authorization_code.code)
+        if record is None:
+            raise TokenError("invalid_grant", "The authorization code was already used or has expired.")
+        issued = await _off_loop(
+            self.store.issue_grant, record["client_id"], record["subject"], record["scopes"], self.config.resource
+        )
+        return _token(issued)
+
+    # -- the deployment's own refresh tokens --------------------------------------------------------------
+
+    async def load_refresh_token(self, client: OAuthClientInformationFull, refresh_token: str) -> RefreshToken | None:
+        grant = await _off_loop(self.store.refresh_grant, refresh_token)
+        if grant is None or grant.client_id != client.client_id:
+            return None
+        return RefreshToken(
+            token=refresh_token,
+            client_id=grant.client_id,
+            scopes=list(grant.scopes),
+            resource=grant.resource,
+            subject=grant.subject,
+        )
+
+    async def exchange_refresh_token(
+        self, client: OAuthClientInformationFull, refresh_token: RefreshToken, scopes: list[str]
+    ) -> OAuthToken:
+        issued = await _off_loop(self.store.rotate, refresh_token.token)
+        if issued is None:
+            raise TokenError("invalid_grant", "The refresh token is no longer valid; sign in again.")
+        return _token(issued)
+
+    # -- verification and revocation ----------------------------------------------------------------------
+
+    async def load_access_token(self, token: str) -> AccessToken | None:
+        grant = await _off_loop(self.store.access_grant, token)
+        if grant is None:
+            return None
+        return AccessToken(
+            token=token,
+            client_id=grant.client_id,
+            scopes=list(grant.scopes),
+            expires_at=int(grant.expires_at),
+            resource=grant.resource,
+            subject=grant.subject,
+            claims={"iss": self.config.issuer},
+        )
+
+    async def revoke_token(self, token: AccessToken | RefreshToken) -> None:
+        await _off_loop(self.store.revoke, token.token)
+
+    async def exchange_identity_assertion(
+        self, client: OAuthClientInformationFull, params: IdentityAssertionParams
+    ) -> OAuthToken:
+        raise TokenError("unsupported_grant_type", "Sign in through the browser: identity assertions are not accepted.")
+
+    # -- the consent page and the API's callback ----------------------------------------------------------
+
+    async def consent(self, request: Request) -> Response:
+        transaction = str(request.query_params.get("tx") or (await request.form()).get("tx") or "")
+        pending = await _off_loop(self.store.peek_transaction, transaction)
+        if pending is None:
+            return _page("This sign-in link has expired or was already used. Start again from your MCP client.", 400)
+        if request.method == "GET":
+            return self._consent_page(transaction, pending)
+        form = await request.form()
+        if not hmac.compare_digest(str(form.get("csrf", "")), self.mac("csrf", transaction)):
+            return _page("This approval did not come from the consent page. Start again from your MCP client.", 403)
+        target = (
+            self.config.authorize_url
+            + "?"
+            + urlencode(
+                {
+                    "response_type": "code",
+                    "client_id": self.config.client_id,
+                    "redirect_uri": self.config.callback_url,
+                    "state": transaction,
+                }
+            )
+        )
+        response = RedirectResponse(target, status_code=302)
+        response.set_cookie(
+            self.cookie_name, self.mac("browser", transaction), max_age=TRANSACTION_SECONDS, path="/",
+            secure=self.config.secure, httponly=True, samesite="lax",
+        )  # fmt: skip
+        return response
+
+    @property
+    def cookie_name(self) -> str:
+        return "__Host-team-binding" if self.config.secure else "team-binding"
+
+    def _consent_page(self, transaction: str, pending: dict[str, Any]) -> Response:
+        client = html.escape(str(pending["client_name"]))
+        host = html.escape(urlsplit(str(pending["redirect_uri"])).netloc or str(pending["redirect_uri"]))
+        body = (
+            f"<h1>Allow {client}?</h1><p>{client} asks to act in {html.escape(settings.API['title'])} as you, "
+            f"with your own permissions. It will be sent back to <b>{host}</b>.</p>"
+            f'<form method="post"><input type="hidden" name="tx" value="{html.escape(transaction)}">'
+            f'<input type="hidden" name="csrf" value="{self.mac("csrf", transaction)}">'
+            '<button type="submit">Allow and sign in</button></form>'
+        )
+        return _page(body, 200, raw=True)
+
+    async def callback(self, request: Request) -> Response:
+        transaction = str(request.query_params.get("state", ""))
+        bound = request.cookies.get(self.cookie_name, "")
+        if not transaction or not hmac.compare_digest(bound, self.mac("browser", transaction)):
+            return _page("This sign-in did not start in this browser. Start again from your MCP client.", 403)
+        pending = await _off_loop(self.store.take_transaction, transaction)
+        if pending is None:
+            return _page("This sign-in has expired or was already used. Start again from your MCP client.", 400)
+        code = str(request.query_params.get("code", ""))
+        try:
+            subject = await self._signed_in_upstream(code)
+        except (httpx.HTTPError, ValueError, KeyError) as exc:
+            return _page(
+                f"Signing in to the API did not work ({type(exc).__name__}). Start again from your MCP client.", 502
+            )
+        ours = team_store.new_token()
+        record = {**pending, "expires_at": time.time() + CODE_SECONDS}
+        await _off_loop(self.store.put_code, ours, pending["client_id"], subject, record, CODE_SECONDS)
+        target = construct_redirect_uri(
+            str(pending["redirect_uri"]), code=ours, state=pending["state"], iss=self.config.issuer
+        )
+        response = RedirectResponse(target, status_code=302)
+        response.delete_cookie(self.cookie_name, path="/", secure=self.config.secure, httponly=True, samesite="lax")
+        return response
+
+    async def _signed_in_upstream(self, code: str) -> str:
+        """Exchange the API's code, learn who signed in, keep their pair: their subject."""
+        form = {
+            "grant_type": "authorization_code", "code": code, "redirect_uri": self.config.callback_url,
+            "client_id": self.config.client_id, "client_secret": self.config.client_secret,
+        }  # fmt: skip
+        async with httpx.AsyncClient(timeout=settings.timeouts(), cookies=_no_cookies()) as client:
+            response = await client.post(self.config.token_url, data=form)
+            response.raise_for_status()
+            pair = response.json()
+            me = await client.get(self.config.identity_url, headers={"Authorization": f"Bearer {pair['access_token']}"})
+            me.raise_for_status()
+            identity = me.json()[self.config.identity_field]
+        subject = f"{urlsplit(self.config.token_url).hostname}:{identity}"
+        await _off_loop(self.store.keep_upstream, subject, pair)
+        return subject
+
+    # -- the API's tokens for a call --------------------------------------------------------------------
+
+    def refresh_upstream(self, refresh_token: str) -> dict[str, Any] | None:
+        """The API's token endpoint, for the store's refresh (run under its lock, in a worker thread)."""
+        form = {
+            "grant_type": "refresh_token", "refresh_token": refresh_token,
+            "client_id": self.config.client_id, "client_secret": self.config.client_secret,
+        }  # fmt: skip
+        response = httpx.post(self.config.token_url, data=form, timeout=settings.timeouts())
+        if response.status_code in (400, 401):
+            return None
+        response.raise_for_status()
+        pair: dict[str, Any] = response.json()
+        return pair
+
+    async def bearer(self, subject: str, rejected: str | None) -> str:
+        try:
+            return await _off_loop(self.store.fresh_access_token, subject, self.refresh_upstream, rejected)
+        except team_store.SignInNeeded:
+            raise auth.AuthError(
+                "Your sign-in to the API has ended; your MCP client will ask you to sign in again."
+            ) from None
+
+
+def _no_cookies() -> Any:
+    from . import calls
+
+    return calls.cookieless_jar()
+
+
+def _token(issued: team_store.IssuedPair) -> OAuthToken:
+    scope = " ".join(issued.grant.scopes) or None
+    return OAuthToken(
+        access_token=issued.access_token, expires_in=issued.expires_in, scope=scope, refresh_token=issued.refresh_token
+    )
+
+
+def _page(text: str, status: int, *, raw: bool = False) -> Response:
+    body = text if raw else f"<p>{html.escape(text)}</p>"
+    headers = {
+        "X-Frame-Options": "DENY",
+        "Content-Security-Policy": "frame-ancestors 'none'",
+        "Cache-Control": "no-store",
+    }
+    return HTMLResponse(f"<!doctype html><meta charset=utf-8><title>Sign in</title>{body}", status, headers=headers)
+
+
+def build_app(host: str) -> Starlette:
+    """The team deployment: MCP at /mcp behind bearer auth, the authorization server, consent and callback."""
+    from . import server
+
+    config = TeamConfig.from_settings(server.runtime())
+    broker = Broker(config, team_store.TeamStore.from_settings())
+    auth.team_bearer = broker.bearer
+    registration, revocation = ClientRegistrationOptions(enabled=True), RevocationOptions(enabled=True)
+    issuer = AnyHttpUrl(config.issuer)
+    routes = create_auth_routes(broker, issuer, client_registration_options=registration, revocation_options=revocation)
+    metadata = build_metadata(issuer, None, registration, revocation)
+    metadata = metadata.model_copy(update={"authorization_response_iss_parameter_supported": True})
+    routes[0] = Route(
+        "/.well-known/oauth-authorization-server",
+        endpoint=cors_middleware(MetadataHandler(metadata).handle, ["GET", "OPTIONS"]),
+        methods=["GET", "OPTIONS"],
+    )
+    routes += [Route(CONSENT_PATH, broker.consent, methods=["GET", "POST"]), Route(CALLBACK_PATH, broker.callback)]
+    public = urlsplit(config.issuer)
+    security = TransportSecuritySettings(
+        enable_dns_rebinding_protection=True, allowed_hosts=[public.netloc], allowed_origins=[config.issuer]
+    )
+    settings_for_auth = AuthSettings(
+        issuer_url=issuer, resource_server_url=AnyHttpUrl(config.resource), validate_token_resource=True,
+        client_registration_options=registration, revocation_options=revocation,
+    )  # fmt: skip
+    return server.build_server().streamable_http_app(
+        stateless_http=True, host=host, transport_security=security, auth=settings_for_auth,
+        token_verifier=ProviderTokenVerifier(broker), custom_starlette_routes=routes,
+    )  # fmt: skip

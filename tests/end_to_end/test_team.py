@@ -1,0 +1,199 @@
+"""Team mode end to end: the installed server with `--team`, the fake Procore signing in the user a test
+chooses, a browser walked through registration, consent and sign-in with httpx, and the official MCP client
+calling tools with the token it got. Each user acts in Procore as themselves."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import secrets
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import anyio
+import httpx
+import httpx2
+import pytest
+import sqlalchemy as sa
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+
+from tests.end_to_end.conftest import free_port, http_server, server_environment, with_client_credentials
+from tests.support.fake_procore import FakeProcore
+from tests.support.postgres import PostgresServer
+from tests.support.proxy import round_robin
+
+KEYS = "k1:" + base64.urlsafe_b64encode(b"k" * 32).decode().rstrip("=")
+REDIRECT = "http://127.0.0.1:9/callback"
+
+
+@dataclass
+class Deployment:
+    url: str  # the public origin
+    fake: FakeProcore
+
+    @property
+    def resource(self) -> str:
+        return self.url + "/mcp"
+
+
+@contextmanager
+def team_deployment(installed: Path, fake: FakeProcore, database: str) -> Iterator[Deployment]:
+    port = free_port()
+    origin = f"http://127.0.0.1:{port}"
+    environment = server_environment(
+        installed, fake, PROCORE_PUBLIC_URL=origin, PROCORE_TEAM_DATABASE_URL=database, PROCORE_TEAM_KEYS=KEYS,
+        **with_client_credentials(),
+    )  # fmt: skip
+    with http_server(environment, "--team", port=port):
+        yield Deployment(origin, fake)
+
+
+def sign_in(deployment: Deployment, user: str) -> dict[str, Any]:
+    """What a user's browser and MCP client do: register, authorize with PKCE, consent, sign in to Procore,
+    and exchange the code. The token response. Every request opens its own connection, so behind the
+    round-robin proxy the steps land on different replicas."""
+    deployment.fake.state.signing_in = user
+    fresh = httpx.Limits(max_keepalive_connections=0)
+    with httpx.Client(base_url=deployment.url, follow_redirects=False, timeout=30, limits=fresh) as browser:
+        registration = {"redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none", "client_name": "Test agent",
+                        "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"]}  # fmt: skip
+        client_id = browser.post("/register", json=registration).raise_for_status().json()["client_id"]
+        verifier = secrets.token_urlsafe(48)
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+        authorize = browser.get("/authorize", params={
+            "response_type": "code", "client_id": client_id, "redirect_uri": REDIRECT, "state": "client-state",
+            "code_challenge": challenge, "code_challenge_method": "S256", "resource": deployment.resource,
+        })  # fmt: skip
+        assert authorize.status_code == 302, authorize.text
+        consent = browser.get(authorize.headers["location"])
+        assert consent.status_code == 200 and "Test agent" in consent.text
+        assert consent.headers["x-frame-options"] == "DENY"
+        fields = dict(re.findall(r'name="(tx|csrf)" value="([^"]+)"', consent.text))
+        approved = browser.post(urlsplit(authorize.headers["location"]).path, data=fields)
+        assert approved.status_code == 302 and approved.headers["location"].startswith(deployment.fake.url)
+        procore = httpx.get(approved.headers["location"], follow_redirects=False)  # the user signs in there
+        back = browser.get(procore.headers["location"])
+        assert back.status_code == 302, back.text
+        answer = parse_qs(urlsplit(back.headers["location"]).query)
+        assert answer["state"] == ["client-state"] and answer["iss"] == [deployment.url]
+        exchange = {"grant_type": "authorization_code", "code": answer["code"][0], "redirect_uri": REDIRECT,
+                    "client_id": client_id, "code_verifier": verifier, "resource": deployment.resource}  # fmt: skip
+        tokens: dict[str, Any] = browser.post("/token", data=exchange).raise_for_status().json()
+    return {**tokens, "client_id": client_id}
+
+
+def call_as(deployment: Deployment, access_token: str, tool: str, arguments: dict[str, Any]) -> Any:
+    async def session() -> Any:
+        headers = {"Authorization": f"Bearer {access_token}"}
+        async with (
+            httpx2.AsyncClient(headers=headers, timeout=30) as http,
+            Client(streamable_http_client(deployment.resource, http_client=http)) as client,
+        ):
+            listed = await client.list_tools()
+            return [tool.name for tool in listed.tools], await client.call_tool(tool, arguments)
+
+    return anyio.run(session)
+
+
+@pytest.fixture
+def deployment(installed_package: Path, fake_procore: FakeProcore, tmp_path: Path) -> Iterator[Deployment]:
+    with team_deployment(installed_package, fake_procore, f"sqlite:///{tmp_path / 'team.db'}") as running:
+        yield running
+
+
+def test_each_user_signs_in_and_acts_as_themselves(deployment: Deployment) -> None:
+    alice, bob = sign_in(deployment, "alice"), sign_in(deployment, "bob")
+    names, as_alice = call_as(deployment, alice["access_token"], "show_the_signed_in_user", {})
+    _, as_bob = call_as(deployment, bob["access_token"], "show_the_signed_in_user", {})
+    assert as_alice.structured_content["login"] == "alice@example.com"
+    assert as_bob.structured_content["login"] == "bob@example.com"
+    # The server's own token tools are gone: nobody may act with the deployment's credentials.
+    assert "get_or_refresh_an_access_token" not in names and "revoke_a_token" not in names
+    assert "show_the_signed_in_user" in names
+    refused = call_as(deployment, alice["access_token"], "get_or_refresh_an_access_token", {})[1]
+    assert refused.is_error is True
+    # Procore saw each user's own token, never the MCP client's.
+    seen = [r.headers.get("Authorization", "") for r in deployment.fake.state.requests if r.path == "/rest/v1.0/me"]
+    assert alice["access_token"] not in " ".join(seen) and all(h.startswith("Bearer access-") for h in seen)
+
+
+def test_without_a_token_the_client_is_told_where_to_sign_in(deployment: Deployment) -> None:
+    response = httpx.post(deployment.resource, json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
+    assert response.status_code == 401
+    assert "resource_metadata=" in response.headers["www-authenticate"]
+    metadata = httpx.get(deployment.url + "/.well-known/oauth-authorization-server").json()
+    assert metadata["code_challenge_methods_supported"] == ["S256"]
+    assert metadata["authorization_response_iss_parameter_supported"] is True
+    unknown = {"grant_type": "authorization_code", "code": "x", "client_id": "nobody", "redirect_uri": REDIRECT}
+    assert httpx.post(deployment.url + "/token", data=unknown).status_code == 401
+
+
+@contextmanager
+def two_replicas(installed: Path, fake: FakeProcore, database: str) -> Iterator[tuple[Deployment, list[int]]]:
+    """Two team-mode replicas on one database and key ring, behind a round-robin proxy (the public origin)."""
+    listen = socket.socket()
+    listen.bind(("127.0.0.1", 0))
+    origin = f"http://127.0.0.1:{listen.getsockname()[1]}"
+    environment = server_environment(
+        installed, fake, PROCORE_PUBLIC_URL=origin, PROCORE_TEAM_DATABASE_URL=database, PROCORE_TEAM_KEYS=KEYS,
+        **with_client_credentials(),
+    )  # fmt: skip
+    ports = [free_port(), free_port()]
+    with (
+        http_server(environment, "--team", port=ports[0]),
+        http_server(environment, "--team", port=ports[1]),
+        round_robin(listen, ports) as chosen,
+    ):
+        yield Deployment(origin, fake), chosen
+
+
+def test_two_replicas_share_sign_in_and_refresh_procore_once(
+    installed_package: Path, fake_procore: FakeProcore, postgres_server: PostgresServer
+) -> None:
+    database = postgres_server.new_database()
+    with two_replicas(installed_package, fake_procore, database) as (deployment, chosen):
+        alice = sign_in(deployment, "alice")
+        assert len(set(chosen)) == 2  # the sign-in's steps went to both replicas
+        assert call_as(deployment, alice["access_token"], "show_the_signed_in_user", {})[1].is_error is False
+        # Procore's token expires; 20 calls at once, across both replicas, must spend its refresh token once.
+        engine = sa.create_engine(database)
+        with engine.begin() as conn:
+            conn.execute(sa.text("UPDATE team_upstream SET expires_at = 0"))
+        fake_procore.state.token_delay_seconds = 0.3
+        before = fake_procore.state.refreshes
+
+        async def many() -> list[Any]:
+            results: list[Any] = [None] * 20
+
+            async def one(index: int) -> None:
+                results[index] = await anyio.to_thread.run_sync(
+                    lambda: call_as(deployment, alice["access_token"], "show_the_signed_in_user", {})[1]
+                )
+
+            async with anyio.create_task_group() as group:
+                for index in range(20):
+                    group.start_soon(one, index)
+            return results
+
+        results = anyio.run(many)
+        assert [r.is_error for r in results] == [False] * 20, [r.content for r in results if r.is_error][:2]
+        assert fake_procore.state.refreshes - before == 1 and fake_procore.state.refresh_reuses == 0
+        # Procore revokes alice: her call is a tool error, and then her token no longer opens the server.
+        with engine.begin() as conn:
+            conn.execute(sa.text("UPDATE team_upstream SET expires_at = 0"))
+        fake_procore.state.refresh_tokens.clear()
+        ended = call_as(deployment, alice["access_token"], "show_the_signed_in_user", {})[1]
+        assert ended.is_error is True and "sign in again" in ended.content[0].text
+        response = httpx.post(
+            deployment.resource, headers={"Authorization": f"Bearer {alice['access_token']}"},
+            json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+        )  # fmt: skip
+        assert response.status_code == 401 and "resource_metadata=" in response.headers["www-authenticate"]
+        engine.dispose()
