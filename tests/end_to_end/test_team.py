@@ -9,6 +9,7 @@ import hashlib
 import re
 import secrets
 import socket
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ import sqlalchemy as sa
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from tests.end_to_end.conftest import free_port, http_server, server_environment, with_client_credentials
+from tests.end_to_end.conftest import SECRETS, free_port, http_server, server_environment, with_client_credentials
 from tests.support.fake_procore import FakeProcore
 from tests.support.postgres import PostgresServer
 from tests.support.proxy import round_robin
@@ -44,12 +45,12 @@ class Deployment:
 
 
 @contextmanager
-def team_deployment(installed: Path, fake: FakeProcore, database: str) -> Iterator[Deployment]:
+def team_deployment(installed: Path, fake: FakeProcore, database: str, **extra: str) -> Iterator[Deployment]:
     port = free_port()
     origin = f"http://127.0.0.1:{port}"
     environment = server_environment(
         installed, fake, PROCORE_PUBLIC_URL=origin, PROCORE_TEAM_DATABASE_URL=database, PROCORE_TEAM_KEYS=KEYS,
-        **with_client_credentials(),
+        **with_client_credentials(), **extra,
     )  # fmt: skip
     with http_server(environment, "--team", port=port):
         yield Deployment(origin, fake)
@@ -86,7 +87,8 @@ def sign_in(deployment: Deployment, user: str) -> dict[str, Any]:
         exchange = {"grant_type": "authorization_code", "code": answer["code"][0], "redirect_uri": REDIRECT,
                     "client_id": client_id, "code_verifier": verifier, "resource": deployment.resource}  # fmt: skip
         tokens: dict[str, Any] = browser.post("/token", data=exchange).raise_for_status().json()
-    return {**tokens, "client_id": client_id}
+    SECRETS.update({tokens["access_token"], tokens["refresh_token"], answer["code"][0], fields["tx"]})
+    return {**tokens, "client_id": client_id, "code": answer["code"][0], "verifier": verifier}
 
 
 def call_as(deployment: Deployment, access_token: str, tool: str, arguments: dict[str, Any]) -> Any:
@@ -197,3 +199,93 @@ def test_two_replicas_share_sign_in_and_refresh_procore_once(
         )  # fmt: skip
         assert response.status_code == 401 and "resource_metadata=" in response.headers["www-authenticate"]
         engine.dispose()
+
+
+def _token(deployment: Deployment, **form: str) -> httpx.Response:
+    return httpx.post(deployment.url + "/token", data={"resource": deployment.resource, **form}, timeout=30)
+
+
+def test_a_code_is_redeemed_once_and_refresh_tokens_rotate_with_a_grace_window(deployment: Deployment) -> None:
+    alice = sign_in(deployment, "alice")
+    again = _token(deployment, grant_type="authorization_code", code=alice["code"], redirect_uri=REDIRECT,
+                   client_id=alice["client_id"], code_verifier=alice["verifier"])  # fmt: skip
+    assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
+    refresh = {"grant_type": "refresh_token", "refresh_token": alice["refresh_token"], "client_id": alice["client_id"]}
+    first, replay = _token(deployment, **refresh), _token(deployment, **refresh)  # a client retrying
+    assert first.status_code == replay.status_code == 200 and first.json() == replay.json()
+    renewed = first.json()
+    SECRETS.update({renewed["access_token"], renewed["refresh_token"]})
+    assert renewed["access_token"] != alice["access_token"]
+    _, result = call_as(deployment, renewed["access_token"], "show_the_signed_in_user", {})
+    assert result.structured_content["login"] == "alice@example.com"
+    stranger = _token(deployment, **{**refresh, "client_id": sign_in(deployment, "bob")["client_id"]})
+    assert stranger.status_code in (400, 401)  # another client cannot use alice's refresh token
+
+
+def test_the_sign_in_is_bound_to_the_browser_and_to_this_server(deployment: Deployment) -> None:
+    with httpx.Client(base_url=deployment.url, follow_redirects=False, timeout=30) as browser:
+        registration = {"redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none", "client_name": "Agent"}
+        client_id = browser.post("/register", json=registration).json()["client_id"]
+        query = {"response_type": "code", "client_id": client_id, "redirect_uri": REDIRECT, "state": "s",
+                 "code_challenge": "x" * 43, "code_challenge_method": "S256"}  # fmt: skip
+        elsewhere = browser.get("/authorize", params={**query, "resource": "https://other.example/mcp"})
+        assert "invalid_target" in elsewhere.headers.get("location", elsewhere.text)
+        consent_url = browser.get("/authorize", params={**query, "resource": deployment.resource}).headers["location"]
+        page = browser.get(consent_url).text
+        fields = dict(re.findall(r'name="(tx|csrf)" value="([^"]+)"', page))
+        forged = browser.post(urlsplit(consent_url).path, data={**fields, "csrf": "0" * 64})
+        assert forged.status_code == 403  # not approved on our page
+        approved = browser.post(urlsplit(consent_url).path, data=fields)
+        procore = httpx.get(approved.headers["location"], follow_redirects=False).headers["location"]
+        callback = urlsplit(procore)
+        # The same callback from a browser without the binding cookie, or with another state, is refused.
+        assert httpx.get(procore, follow_redirects=False).status_code == 403
+        tampered = f"{callback.path}?{callback.query.replace('state=', 'state=x')}"
+        assert browser.get(tampered).status_code == 403
+        assert browser.get(f"{callback.path}?{callback.query}").status_code == 302
+        assert browser.get(f"{callback.path}?{callback.query}").status_code in (400, 403)  # used once only
+
+
+def test_an_unknown_client_is_told_to_register_again(deployment: Deployment) -> None:
+    unknown = _token(deployment, grant_type="authorization_code", code="x", client_id="nobody", redirect_uri=REDIRECT)
+    assert unknown.status_code == 401 and unknown.json()["error"] == "invalid_client"
+
+
+def test_both_protocol_eras_are_served_statelessly(deployment: Deployment) -> None:
+    alice = sign_in(deployment, "alice")
+
+    async def session(mode: str) -> Any:
+        headers = {"Authorization": f"Bearer {alice['access_token']}"}
+        async with (
+            httpx2.AsyncClient(headers=headers, timeout=30) as http,
+            Client(streamable_http_client(deployment.resource, http_client=http), mode=mode) as client,
+        ):
+            result = await client.call_tool("show_the_signed_in_user", {})
+            return client.protocol_version, result.structured_content
+
+    legacy, current = anyio.run(session, "legacy"), anyio.run(session, "auto")
+    assert legacy[0] != current[0] == "2026-07-28"
+    assert legacy[1] == current[1] and current[1]["login"] == "alice@example.com"
+
+
+def test_a_refresh_token_replayed_after_the_grace_window_ends_the_grant(
+    installed_package: Path, fake_procore: FakeProcore, tmp_path: Path
+) -> None:
+    database = f"sqlite:///{tmp_path / 'team.db'}"
+    with team_deployment(installed_package, fake_procore, database, PROCORE_TEAM_REFRESH_GRACE="0.5") as deployment:
+        alice = sign_in(deployment, "alice")
+        refresh = {
+            "grant_type": "refresh_token",
+            "refresh_token": alice["refresh_token"],
+            "client_id": alice["client_id"],
+        }
+        renewed = _token(deployment, **refresh).json()
+        SECRETS.update({renewed["access_token"], renewed["refresh_token"]})
+        time.sleep(1.0)
+        replay = _token(deployment, **refresh)  # a copied token, used after the window
+        assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant"
+        listing = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
+        gone = httpx.post(
+            deployment.resource, headers={"Authorization": f"Bearer {renewed['access_token']}"}, json=listing
+        )
+        assert gone.status_code == 401  # the whole grant was revoked: the client must sign in again

@@ -258,7 +258,7 @@ def test_a_refresh_token_rotates_and_a_replay_within_the_grace_window_gets_the_s
     new = rotated[0]
     assert store.access_grant(new.access_token).subject == "procore:alice"
     assert store.refresh_grant(issued.refresh_token) is not None  # still within the window
-    monkeypatch.setattr(team_store, "GRACE_SECONDS", -1.0)  # the window has passed
+    monkeypatch.setattr(store, "grace", -1.0)  # the window has passed
     assert store.rotate(issued.refresh_token) is None  # a copied token: the whole grant goes
     assert store.access_grant(new.access_token) is None and store.rotate(new.refresh_token) is None
     assert store.live_grants("procore:alice") == 0
@@ -269,7 +269,7 @@ def test_a_replay_after_the_window_is_refused_at_the_first_look(
 ) -> None:
     issued = _signed_in(store)
     new = store.rotate(issued.refresh_token)
-    monkeypatch.setattr(team_store, "GRACE_SECONDS", -1.0)
+    monkeypatch.setattr(store, "grace", -1.0)
     assert store.refresh_grant(issued.refresh_token) is None
     assert store.access_grant(new.access_token) is None
     store.clean_up()

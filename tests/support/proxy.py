@@ -42,6 +42,7 @@ def round_robin(listen: socket.socket, ports: list[int]) -> Iterator[list[int]]:
     server = loop.run_until_complete(asyncio.start_server(handle, sock=listen))
     thread = threading.Thread(target=loop.run_forever, name="round-robin", daemon=True)
     thread.start()
+
     async def stop() -> None:
         server.close()
         pending = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]

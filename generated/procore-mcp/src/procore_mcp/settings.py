@@ -54,6 +54,7 @@ TEAM = f"{ENV_PREFIX}_TEAM"
 PUBLIC_URL = f"{ENV_PREFIX}_PUBLIC_URL"
 TEAM_DATABASE_URL = f"{ENV_PREFIX}_TEAM_DATABASE_URL"
 TEAM_KEYS = f"{ENV_PREFIX}_TEAM_KEYS"
+TEAM_REFRESH_GRACE = f"{ENV_PREFIX}_TEAM_REFRESH_GRACE"
 
 DEFAULT_READ_TIMEOUT = 30.0
 DEFAULT_CONNECT_TIMEOUT = 10.0
@@ -92,7 +93,7 @@ def access_token() -> str | None:
     return value(ACCESS_TOKEN) or None
 
 
-def _number(name: str, default: float, minimum: float) -> float:
+def number(name: str, default: float, minimum: float) -> float:
     raw = value(name)
     if not raw:
         return default
@@ -107,8 +108,8 @@ def _number(name: str, default: float, minimum: float) -> float:
 
 def timeouts() -> httpx.Timeout:
     """Connect and read timeouts; `_TIMEOUT` sets the read (and write) timeout."""
-    read = _number(TIMEOUT, DEFAULT_READ_TIMEOUT, 0.001)
-    connect = _number(CONNECT_TIMEOUT, min(DEFAULT_CONNECT_TIMEOUT, read), 0.001)
+    read = number(TIMEOUT, DEFAULT_READ_TIMEOUT, 0.001)
+    connect = number(CONNECT_TIMEOUT, min(DEFAULT_CONNECT_TIMEOUT, read), 0.001)
     import httpx  # here, not at the top: the listing side of the server reads settings without the HTTP stack
 
     return httpx.Timeout(read, connect=connect)
@@ -116,12 +117,12 @@ def timeouts() -> httpx.Timeout:
 
 def max_attempts() -> int:
     """Attempts per call: the first plus `_MAX_RETRIES` retries."""
-    return 1 + int(_number(MAX_RETRIES, DEFAULT_MAX_RETRIES, 0))
+    return 1 + int(number(MAX_RETRIES, DEFAULT_MAX_RETRIES, 0))
 
 
 def response_budget() -> int:
     """The most characters of response text a tool result carries."""
-    return int(_number(RESPONSE_BUDGET, DEFAULT_RESPONSE_BUDGET, 1000))
+    return int(number(RESPONSE_BUDGET, DEFAULT_RESPONSE_BUDGET, 1000))
 
 
 def upload_root() -> Path | None:

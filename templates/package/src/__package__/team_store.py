@@ -237,9 +237,10 @@ def engine_for(url: str) -> sa.Engine:
 class TeamStore:
     """Every piece of team mode's state, shared by all replicas that use the same database and key ring."""
 
-    def __init__(self, engine: sa.Engine, ring: KeyRing) -> None:
+    def __init__(self, engine: sa.Engine, ring: KeyRing, grace: float = GRACE_SECONDS) -> None:
         self.engine = engine
         self.ring = ring
+        self.grace = grace
         self._local_locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
 
@@ -248,7 +249,8 @@ class TeamStore:
         url = settings.value(settings.TEAM_DATABASE_URL) or f"sqlite:///{settings.config_dir() / 'team.db'}"
         if url.startswith("sqlite:///"):
             (settings.config_dir()).mkdir(parents=True, exist_ok=True)
-        store = cls(engine_for(url), KeyRing.parse(settings.value(settings.TEAM_KEYS)))
+        grace = settings.number(settings.TEAM_REFRESH_GRACE, GRACE_SECONDS, 0)
+        store = cls(engine_for(url), KeyRing.parse(settings.value(settings.TEAM_KEYS)), grace)
         store.create()
         return store
 
@@ -471,7 +473,7 @@ class TeamStore:
             if found is None:
                 return None
             grant, row = found
-            if row.rotated_at is not None and row.rotated_at < time.time() - GRACE_SECONDS:
+            if row.rotated_at is not None and row.rotated_at < time.time() - self.grace:
                 conn.execute(
                     sa.update(grants).where(grants.c.grant_id == grant.grant_id).values(revoked_at=time.time())
                 )
@@ -492,7 +494,7 @@ class TeamStore:
             grant, row = found
             where = f"team_tokens:{key}:successor"
             if row.rotated_at is not None:
-                if row.rotated_at < time.time() - GRACE_SECONDS or row.successor is None:
+                if row.rotated_at < time.time() - self.grace or row.successor is None:
                     conn.execute(
                         sa.update(grants).where(grants.c.grant_id == grant.grant_id).values(revoked_at=time.time())
                     )
@@ -531,7 +533,7 @@ class TeamStore:
         with self.engine.begin() as conn:
             for table in (transactions, codes, tokens):
                 removed += conn.execute(sa.delete(table).where(table.c.expires_at < now)).rowcount
-            past_grace = sa.and_(tokens.c.rotated_at < now - GRACE_SECONDS, tokens.c.successor.is_not(None))
+            past_grace = sa.and_(tokens.c.rotated_at < now - self.grace, tokens.c.successor.is_not(None))
             conn.execute(sa.update(tokens).where(past_grace).values(successor=None))  # only the hash stays
         return removed
 
