@@ -25,7 +25,14 @@ import sqlalchemy as sa
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from tests.end_to_end.conftest import SECRETS, free_port, http_server, server_environment, with_client_credentials
+from tests.end_to_end.conftest import (
+    SECRETS,
+    SEEN_TEXT,
+    free_port,
+    http_server,
+    server_environment,
+    with_client_credentials,
+)
 from tests.support.fake_procore import FakeProcore
 from tests.support.postgres import PostgresServer
 from tests.support.proxy import round_robin
@@ -45,8 +52,10 @@ class Deployment:
 
 
 @contextmanager
-def team_deployment(installed: Path, fake: FakeProcore, database: str, **extra: str) -> Iterator[Deployment]:
-    port = free_port()
+def team_deployment(
+    installed: Path, fake: FakeProcore, database: str, port: int | None = None, **extra: str
+) -> Iterator[Deployment]:
+    port = port or free_port()
     origin = f"http://127.0.0.1:{port}"
     environment = server_environment(
         installed, fake, PROCORE_PUBLIC_URL=origin, PROCORE_TEAM_DATABASE_URL=database, PROCORE_TEAM_KEYS=KEYS,
@@ -289,3 +298,42 @@ def test_a_refresh_token_replayed_after_the_grace_window_ends_the_grant(
             deployment.resource, headers={"Authorization": f"Bearer {renewed['access_token']}"}, json=listing
         )
         assert gone.status_code == 401  # the whole grant was revoked: the client must sign in again
+
+
+def test_logs_name_users_by_a_pseudonym_only(
+    installed_package: Path, fake_procore: FakeProcore, tmp_path: Path
+) -> None:
+    with team_deployment(installed_package, fake_procore, f"sqlite:///{tmp_path / 'team.db'}") as deployment:
+        sign_in(deployment, "alice")
+    log = SEEN_TEXT[-1]  # the server's stderr, collected when it stopped
+    assert re.search(r"team: user-[0-9a-f]{12} signed in for client ", log), log
+    assert "alice" not in log and "127.0.0.1:7" not in log and "access-" not in log
+
+
+def test_a_sign_in_survives_a_restart_of_the_server_midway(
+    installed_package: Path, fake_procore: FakeProcore, tmp_path: Path
+) -> None:
+    database, port = f"sqlite:///{tmp_path / 'team.db'}", free_port()
+    fake_procore.state.signing_in = "alice"
+    with httpx.Client(follow_redirects=False, timeout=30) as browser:
+        with team_deployment(installed_package, fake_procore, database, port) as deployment:
+            registration = {"redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none", "client_name": "Agent"}
+            client_id = browser.post(deployment.url + "/register", json=registration).json()["client_id"]
+            verifier = secrets.token_urlsafe(48)
+            challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+            query = {"response_type": "code", "client_id": client_id, "redirect_uri": REDIRECT, "state": "s",
+                     "code_challenge": challenge, "code_challenge_method": "S256", "resource": deployment.resource}  # fmt: skip
+            consent = browser.get(deployment.url + "/authorize", params=query).headers["location"]
+            fields = dict(re.findall(r'name="(tx|csrf)" value="([^"]+)"', browser.get(consent).text))
+            procore = browser.post(consent.split("?")[0], data=fields).headers["location"]
+        callback = httpx.get(procore, follow_redirects=False).headers["location"]  # the user signs in meanwhile
+        with team_deployment(installed_package, fake_procore, database, port) as deployment:
+            back = browser.get(callback)
+            assert back.status_code == 302, back.text
+            code = parse_qs(urlsplit(back.headers["location"]).query)["code"][0]
+            form = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT, "client_id": client_id,
+                    "code_verifier": verifier, "resource": deployment.resource}  # fmt: skip
+            tokens = browser.post(deployment.url + "/token", data=form).raise_for_status().json()
+            SECRETS.update({tokens["access_token"], tokens["refresh_token"], code, fields["tx"]})
+            result = call_as(deployment, tokens["access_token"], "show_the_signed_in_user", {})[1]
+    assert result.structured_content["login"] == "alice@example.com"

@@ -104,3 +104,12 @@ def test_json_that_breaks_the_output_schema_is_reported_not_hidden(
     )
     wrong_kind = dispatch._structured("delete_widget", entry["binding"], _response(b"<html>", "text/html"), {})
     assert wrong_kind.is_error is True and "text/html instead of JSON" in wrong_kind.content[0].text
+
+
+def test_the_signed_in_users_token_is_redacted_from_results(runtime: Runtime) -> None:
+    dispatch = runtime.module("dispatch")
+    marker = dispatch._USER_TOKEN.set("users-own-token-123")
+    try:
+        assert dispatch.redact("the API echoed users-own-token-123 back") == "the API echoed [redacted] back"
+    finally:
+        dispatch._USER_TOKEN.reset(marker)

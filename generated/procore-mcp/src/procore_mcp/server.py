@@ -181,6 +181,9 @@ def serve_team(host: str, port: int) -> int:
     import uvicorn
 
     TEAM = True
+    import logging
+
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format=f"{SERVER_NAME} team: %(message)s")
     try:
         app = team.build_app(host)
     except (team.TeamError, team_store.StoreError, settings.ConfigurationError) as exc:

@@ -14,6 +14,7 @@ import functools
 import hashlib
 import hmac
 import html
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,6 +49,8 @@ from . import auth, settings, team_store
 
 TRANSACTION_SECONDS = 600
 CODE_SECONDS = 300
+CLEAN_UP_EVERY_SECONDS = 600.0
+log = logging.getLogger(__name__)
 CONSENT_PATH = "/team/consent"
 CALLBACK_PATH = "/team/callback"
 _T = TypeVar("_T")
@@ -125,9 +128,23 @@ class Broker:
         self.store = store
         key = store.ring.keys[store.ring.current]
         self._mac_key = hashlib.sha256(b"team-mode browser binding\0" + key).digest()
+        self._cleaned_at = 0.0
 
     def mac(self, purpose: str, value: str) -> str:
         return hmac.new(self._mac_key, f"{purpose}\0{value}".encode(), hashlib.sha256).hexdigest()
+
+    def pseudonym(self, subject: str) -> str:
+        """How logs name a user: stable for the deployment, meaningless outside it (never an id or a token)."""
+        return "user-" + self.mac("log", subject)[:12]
+
+    async def _clean_up_now_and_then(self) -> None:
+        """Expired transactions, codes and tokens go, at most every few minutes per process, from any replica."""
+        if time.monotonic() - self._cleaned_at < CLEAN_UP_EVERY_SECONDS:
+            return
+        self._cleaned_at = time.monotonic()
+        removed = await _off_loop(self.store.clean_up)
+        if removed:
+            log.info("removed %d expired sign-in records", removed)
 
     # -- clients ------------------------------------------------------------------------------------------
 
@@ -145,6 +162,7 @@ class Broker:
     async def authorize(self, client: OAuthClientInformationFull, params: AuthorizationParams) -> str:
         if params.resource is not None and params.resource.rstrip("/") != self.config.resource:
             raise AuthorizeError("invalid_target", f"This server issues tokens for {self.config.resource} only.")
+        await self._clean_up_now_and_then()
         transaction = team_store.new_token()
         data = {
             "redirect_uri": str(params.redirect_uri),
@@ -295,6 +313,7 @@ class Broker:
             return _page(
                 f"Signing in to the API did not work ({type(exc).__name__}). Start again from your MCP client.", 502
             )
+        log.info("%s signed in for client %s", self.pseudonym(subject), pending["client_id"])
         ours = team_store.new_token()
         record = {**pending, "expires_at": time.time() + CODE_SECONDS}
         await _off_loop(self.store.put_code, ours, pending["client_id"], subject, record, CODE_SECONDS)
@@ -341,6 +360,7 @@ class Broker:
         try:
             return await _off_loop(self.store.fresh_access_token, subject, self.refresh_upstream, rejected)
         except team_store.SignInNeeded:
+            log.warning("%s must sign in again: the API refused the stored refresh token", self.pseudonym(subject))
             raise auth.AuthError(
                 "Your sign-in to the API has ended; your MCP client will ask you to sign in again."
             ) from None

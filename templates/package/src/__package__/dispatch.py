@@ -45,6 +45,7 @@ def _secrets() -> list[str]:
     except auth.AuthError:
         tokens = {}
     found += [str(tokens.get("access_token", "")), str(tokens.get("refresh_token", ""))]
+    found.append(_USER_TOKEN.get() or "")  # team mode: the signed-in user's token this call sent
     return [secret for secret in found if len(secret) >= 6]
 
 
@@ -157,7 +158,8 @@ async def _signed(
     return request
 
 
-_REFUSED: ContextVar[str | None] = ContextVar("refused_token", default=None)
+_USER_TOKEN: ContextVar[str | None] = ContextVar("user_token", default=None)
+"""Team mode: the user's API token this call sent (refreshed only if the API refuses this one)."""
 
 
 async def _bearer(client: httpx.AsyncClient, renew: bool) -> str:
@@ -168,8 +170,8 @@ async def _bearer(client: httpx.AsyncClient, renew: bool) -> str:
         return await credentials().bearer(client, renew=renew)
     if auth.team_bearer is None:
         raise auth.AuthError("Team mode has not started its store.")
-    token = await auth.team_bearer(user, _REFUSED.get() if renew else None)
-    _REFUSED.set(token)
+    token = await auth.team_bearer(user, _USER_TOKEN.get() if renew else None)
+    _USER_TOKEN.set(token)
     return token
 
 
