@@ -36,8 +36,10 @@ from tests.end_to_end.conftest import (
 from tests.support.fake_procore import FakeProcore
 from tests.support.postgres import PostgresServer
 from tests.support.proxy import round_robin
+from tests.support.tls import serving_documents
 
 KEYS = "k1:" + base64.urlsafe_b64encode(b"k" * 32).decode().rstrip("=")
+SECRETS.add(KEYS.split(":")[1])
 REDIRECT = "http://127.0.0.1:9/callback"
 
 
@@ -65,7 +67,7 @@ def team_deployment(
         yield Deployment(origin, fake)
 
 
-def sign_in(deployment: Deployment, user: str) -> dict[str, Any]:
+def sign_in(deployment: Deployment, user: str, client_id: str | None = None) -> dict[str, Any]:
     """What a user's browser and MCP client do: register, authorize with PKCE, consent, sign in to Procore,
     and exchange the code. The token response. Every request opens its own connection, so behind the
     round-robin proxy the steps land on different replicas."""
@@ -74,7 +76,8 @@ def sign_in(deployment: Deployment, user: str) -> dict[str, Any]:
     with httpx.Client(base_url=deployment.url, follow_redirects=False, timeout=30, limits=fresh) as browser:
         registration = {"redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none", "client_name": "Test agent",
                         "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"]}  # fmt: skip
-        client_id = browser.post("/register", json=registration).raise_for_status().json()["client_id"]
+        if client_id is None:  # without a metadata document's URL as its ID, the client registers
+            client_id = browser.post("/register", json=registration).raise_for_status().json()["client_id"]
         verifier = secrets.token_urlsafe(48)
         challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
         authorize = browser.get("/authorize", params={
@@ -83,7 +86,7 @@ def sign_in(deployment: Deployment, user: str) -> dict[str, Any]:
         })  # fmt: skip
         assert authorize.status_code == 302, authorize.text
         consent = browser.get(authorize.headers["location"])
-        assert consent.status_code == 200 and "Test agent" in consent.text
+        assert consent.status_code == 200 and "agent" in consent.text
         assert consent.headers["x-frame-options"] == "DENY"
         fields = dict(re.findall(r'name="(tx|csrf)" value="([^"]+)"', consent.text))
         approved = browser.post(urlsplit(authorize.headers["location"]).path, data=fields)
@@ -337,3 +340,48 @@ def test_a_sign_in_survives_a_restart_of_the_server_midway(
             SECRETS.update({tokens["access_token"], tokens["refresh_token"], code, fields["tx"]})
             result = call_as(deployment, tokens["access_token"], "show_the_signed_in_user", {})[1]
     assert result.structured_content["login"] == "alice@example.com"
+
+
+def test_a_token_for_another_resource_is_refused(
+    installed_package: Path, fake_procore: FakeProcore, tmp_path: Path
+) -> None:
+    database = f"sqlite:///{tmp_path / 'team.db'}"
+    with team_deployment(installed_package, fake_procore, database) as deployment:
+        alice = sign_in(deployment, "alice")
+        engine = sa.create_engine(database)
+        with engine.begin() as conn:  # as if the grant had been made for another server
+            conn.execute(sa.text("UPDATE team_grants SET resource = 'https://other.example/mcp'"))
+        engine.dispose()
+        listing = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
+        refused = httpx.post(
+            deployment.resource, headers={"Authorization": f"Bearer {alice['access_token']}"}, json=listing
+        )
+        assert refused.status_code == 401
+
+
+def test_a_client_named_by_its_metadata_document_needs_no_registration(
+    installed_package: Path, fake_procore: FakeProcore, tmp_path: Path
+) -> None:
+    documents: dict[str, Any] = {}
+    with serving_documents(tmp_path, documents) as (base, cert):
+        client_id = f"{base}/oauth/client.json"
+        # The document lists its loopback redirect without a port: the client listens on one of its choosing.
+        redirect = "http://127.0.0.1/callback"
+        documents["/oauth/client.json"] = {
+            "client_id": client_id,
+            "client_name": "Documented agent",
+            "redirect_uris": [redirect],
+        }
+        documents["/oauth/impostor.json"] = {"client_id": client_id, "redirect_uris": [redirect]}  # names another
+        database = f"sqlite:///{tmp_path / 'team.db'}"
+        extra = {"SSL_CERT_FILE": str(cert), "PROCORE_TEAM_CIMD_PRIVATE": "1"}  # trust the test's own certificate
+        with team_deployment(installed_package, fake_procore, database, **extra) as deployment:
+            metadata = httpx.get(deployment.url + "/.well-known/oauth-authorization-server").json()
+            assert metadata["client_id_metadata_document_supported"] is True
+            alice = sign_in(deployment, "alice", client_id=client_id)
+            result = call_as(deployment, alice["access_token"], "show_the_signed_in_user", {})[1]
+            assert result.structured_content["login"] == "alice@example.com"
+            for refused in (f"{base}/oauth/missing.json", f"{base}/oauth/impostor.json"):
+                query = {"response_type": "code", "client_id": refused, "redirect_uri": REDIRECT, "state": "s",
+                         "code_challenge": "x" * 43, "code_challenge_method": "S256"}  # fmt: skip
+                assert httpx.get(deployment.url + "/authorize", params=query).status_code == 400

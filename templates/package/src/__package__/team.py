@@ -13,7 +13,10 @@ import functools
 import hashlib
 import hmac
 import html
+import ipaddress
+import json
 import logging
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,7 +41,7 @@ from mcp.server.auth.routes import build_metadata, cors_middleware, create_auth_
 from mcp.server.auth.settings import AuthSettings, ClientRegistrationOptions, RevocationOptions
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
-from pydantic import AnyHttpUrl
+from pydantic import AnyHttpUrl, AnyUrl
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -119,6 +122,89 @@ async def _off_loop(function: Callable[..., _T], *args: Any) -> _T:
     return await anyio.to_thread.run_sync(functools.partial(function, *args))
 
 
+class LoopbackTolerantClient(OAuthClientInformationFull):
+    """A client whose loopback redirect URIs match on any port, as native apps need (RFC 8252, 7.3)."""
+
+    def validate_redirect_uri(self, redirect_uri: AnyUrl | None) -> AnyUrl:
+        if redirect_uri is not None and any(
+            _same_loopback(str(r), str(redirect_uri)) for r in self.redirect_uris or []
+        ):
+            return redirect_uri
+        return super().validate_redirect_uri(redirect_uri)
+
+
+def _same_loopback(registered: str, asked: str) -> bool:
+    first, second = urlsplit(registered), urlsplit(asked)
+    loopback = first.hostname in ("127.0.0.1", "localhost", "::1")
+    same = (first.scheme, first.hostname, first.path, first.query) == (
+        second.scheme,
+        second.hostname,
+        second.path,
+        second.query,
+    )
+    return loopback and first.scheme == "http" and same
+
+
+DAY = 24 * 3600.0
+DOCUMENT_LIMIT = 64 * 1024
+
+
+async def metadata_document(client_id: str) -> dict[str, Any] | None:
+    """A Client ID Metadata Document: fetched from the https URL that is the client ID (no redirects, 5 s,
+    64 KiB, public addresses only unless `<PREFIX>_TEAM_CIMD_PRIVATE` allows others), its `client_id` equal to
+    the URL. The client is public (no secret) and may refresh. None when any check fails."""
+    parts = urlsplit(client_id)
+    if parts.scheme != "https" or not parts.hostname or parts.path in ("", "/"):
+        return None
+    if not await _public_host(parts.hostname, parts.port or 443):
+        return None
+    document = await _small_json(client_id)
+    if not isinstance(document, dict) or document.get("client_id") != client_id:
+        return None
+    document = {
+        **document,
+        "token_endpoint_auth_method": "none",  # a public client: it has no secret here
+        "grant_types": ["authorization_code", "refresh_token"],
+        "response_types": ["code"],
+    }
+    document.pop("client_secret", None)
+    try:
+        LoopbackTolerantClient.model_validate(document)
+    except ValueError:
+        return None
+    return document
+
+
+async def _small_json(url: str) -> Any:
+    """The JSON at the URL, if it answers 200 within 5 s and 64 KiB, without following redirects."""
+    body = b""
+    try:
+        async with (
+            httpx.AsyncClient(timeout=5.0, follow_redirects=False, cookies=_no_cookies()) as client,
+            client.stream("GET", url, headers={"Accept": "application/json"}) as response,
+        ):
+            if response.status_code != 200:
+                return None
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > DOCUMENT_LIMIT:
+                    return None
+        return json.loads(body)
+    except (httpx.HTTPError, ValueError):
+        return None
+
+
+async def _public_host(host: str, port: int) -> bool:
+    """Whether every address the host resolves to is a public one (no fetching into the deployment's network)."""
+    if settings.value(settings.TEAM_CIMD_PRIVATE) in ("1", "true", "yes"):
+        return True
+    try:
+        found = await anyio.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except OSError:
+        return False
+    return bool(found) and all(ipaddress.ip_address(str(entry[4][0]).split("%")[0]).is_global for entry in found)
+
+
 class Broker:
     """The SDK's authorization-server provider, backed by the shared store, brokering the API's sign-in."""
 
@@ -148,8 +234,17 @@ class Broker:
     # -- clients ------------------------------------------------------------------------------------------
 
     async def get_client(self, client_id: str) -> OAuthClientInformationFull | None:
+        """A registered client, or one whose client ID is the URL of its metadata document (fetched, checked,
+        kept for a day). Registrations are never evicted."""
         info = await _off_loop(self.store.client, client_id)
-        return None if info is None else OAuthClientInformationFull.model_validate(info)
+        if client_id.startswith("https://") and (info is None or time.time() - info.get("_fetched_at", 0) > DAY):
+            fetched = await metadata_document(client_id)
+            if fetched is not None:
+                info = {**fetched, "_fetched_at": time.time()}
+                await _off_loop(self.store.save_client, client_id, info)
+        if info is None:
+            return None
+        return LoopbackTolerantClient.model_validate({k: v for k, v in info.items() if not k.startswith("_")})
 
     async def register_client(self, client_info: OAuthClientInformationFull) -> None:
         assert client_info.client_id is not None
@@ -399,7 +494,9 @@ def build_app(host: str) -> Starlette:
     issuer = AnyHttpUrl(config.issuer)
     routes = create_auth_routes(broker, issuer, client_registration_options=registration, revocation_options=revocation)
     metadata = build_metadata(issuer, None, registration, revocation)
-    metadata = metadata.model_copy(update={"authorization_response_iss_parameter_supported": True})
+    metadata = metadata.model_copy(
+        update={"authorization_response_iss_parameter_supported": True, "client_id_metadata_document_supported": True}
+    )
     routes[0] = Route(
         "/.well-known/oauth-authorization-server",
         endpoint=cors_middleware(MetadataHandler(metadata).handle, ["GET", "OPTIONS"]),
