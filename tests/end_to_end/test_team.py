@@ -9,6 +9,8 @@ import hashlib
 import re
 import secrets
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -385,3 +387,43 @@ def test_a_client_named_by_its_metadata_document_needs_no_registration(
                 query = {"response_type": "code", "client_id": refused, "redirect_uri": REDIRECT, "state": "s",
                          "code_challenge": "x" * 43, "code_challenge_method": "S256"}  # fmt: skip
                 assert httpx.get(deployment.url + "/authorize", params=query).status_code == 400
+
+
+def _run(installed: Path, fake: FakeProcore, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    environment = server_environment(installed, fake, **extra)
+    completed = subprocess.run(
+        [sys.executable, "-m", "procore_mcp", *args], env=environment, capture_output=True, text=True, timeout=60
+    )
+    if args != ("team-key",):  # printing a new key is its whole job; everything else joins the secret scan
+        SEEN_TEXT.append(completed.stdout + completed.stderr)
+    return completed
+
+
+def test_doctor_checks_team_mode_without_showing_keys_or_the_database_url(
+    installed_package: Path, fake_procore: FakeProcore, tmp_path: Path, postgres_server: PostgresServer
+) -> None:
+    key = _run(installed_package, fake_procore, "team-key").stdout.strip()
+    assert re.fullmatch(r"k\d+:[A-Za-z0-9_-]{43}", key)
+    SECRETS.add(key.split(":")[1])
+    database = postgres_server.new_database()
+    team = {"PROCORE_PUBLIC_URL": "https://mcp.example.com", "PROCORE_TEAM_KEYS": key,
+            "PROCORE_TEAM_DATABASE_URL": database, **with_client_credentials()}  # fmt: skip
+    healthy = _run(installed_package, fake_procore, "doctor", "--team", **team)
+    assert healthy.returncode == 0, healthy.stdout
+    assert "ok       PROCORE_PUBLIC_URL: MCP clients connect to https://mcp.example.com/mcp" in healthy.stdout
+    assert "redirect URI must be https://mcp.example.com/team/callback" in healthy.stdout
+    assert "ok       team database: postgresql, reachable, tables ready" in healthy.stdout
+    assert "token file" not in healthy.stdout and key not in healthy.stdout and database not in healthy.stdout
+    broken = _run(installed_package, fake_procore, "doctor", "--team", **{**team, "PROCORE_TEAM_KEYS": "k1:short",
+                  "PROCORE_PUBLIC_URL": "http://mcp.example.com"})  # fmt: skip
+    assert broken.returncode == 1
+    assert "missing  team settings: Set PROCORE_PUBLIC_URL to the deployment's public https:// URL." in broken.stdout
+    assert "`procore-mcp team-key` prints a new one" in broken.stdout
+
+
+def test_team_mode_refuses_to_start_half_configured(installed_package: Path, fake_procore: FakeProcore) -> None:
+    started = _run(installed_package, fake_procore, "--transport", "http", "--team", **with_client_credentials())
+    assert started.returncode == 2 and "Traceback" not in started.stderr
+    assert "Set PROCORE_PUBLIC_URL" in started.stderr
+    over_stdio = _run(installed_package, fake_procore, "--team")
+    assert over_stdio.returncode == 2 and "--team serves over HTTP" in over_stdio.stderr

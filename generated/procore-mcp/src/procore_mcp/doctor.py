@@ -26,7 +26,10 @@ from . import __version__, auth, settings
 OK = "ok"
 MISSING = "missing"
 FAILED = "failed"
-SECRET_SETTINGS = (settings.CLIENT_SECRET, settings.ACCESS_TOKEN, settings.PASSWORD, settings.API_KEY)
+SECRET_SETTINGS = (
+    settings.CLIENT_SECRET, settings.ACCESS_TOKEN, settings.PASSWORD, settings.API_KEY,
+    settings.TEAM_KEYS, settings.TEAM_DATABASE_URL,  # a database URL may hold a password
+)  # fmt: skip
 OUT_OF_BAND = "urn:ietf:wg:oauth:2.0:oob"
 
 
@@ -405,17 +408,66 @@ def _guarded(subject: str, run: Callable[[], list[Check]]) -> list[Check]:
         return [Check(FAILED, subject, f"could not be checked ({type(exc).__name__})")]
 
 
-def checks(runtime: dict[str, Any], secrets: list[str]) -> list[Check]:
+def checks(runtime: dict[str, Any], secrets: list[str], team: bool = False) -> list[Check]:
     found = _guarded("settings", lambda: check_settings(runtime))
     found += _guarded("credentials", lambda: check_credentials(runtime))
     found += _guarded("base URLs", lambda: check_servers(runtime))
     if "oauth2" in scheme_kinds(runtime):
-        found += _guarded("token file", lambda: [check_token_file()])
+        if not team:  # a team deployment keeps no token file: each user's tokens are in its database
+            found += _guarded("token file", lambda: [check_token_file()])
         found += _guarded("token endpoint", lambda: [c for c in [check_token_endpoint(runtime, secrets)] if c])
+    if team:
+        found += _guarded("team mode", lambda: check_team(runtime))
     return found
 
 
-def run(stream: TextIO | None = None) -> int:
+# -- team mode -------------------------------------------------------------------------------------
+
+
+def check_team(runtime: dict[str, Any]) -> list[Check]:
+    """The team extra, the public URL, the key ring and the database (names and kinds only, never values)."""
+    try:
+        from . import team, team_store
+    except ImportError as exc:
+        return [
+            Check(MISSING, "team extra", f"{exc.name} is not installed: pip install '{settings.DISTRIBUTION}[team]'")
+        ]
+    found = [Check(OK, "team extra", "installed")]
+    try:
+        config = team.TeamConfig.from_settings(runtime)
+        found.append(Check(OK, settings.PUBLIC_URL, f"MCP clients connect to {shown_url(config.resource)}; "
+                           f"the API app's redirect URI must be {shown_url(config.callback_url)}"))  # fmt: skip
+    except (team.TeamError, settings.ConfigurationError) as exc:
+        found.append(Check(MISSING, "team settings", str(exc)))
+    try:
+        ring = team_store.KeyRing.parse(settings.value(settings.TEAM_KEYS))
+        found.append(
+            Check(OK, settings.TEAM_KEYS, f"{len(ring.keys)} key(s); new values are sealed with {ring.current!r}")
+        )
+    except team_store.StoreError as exc:
+        found.append(Check(MISSING, settings.TEAM_KEYS, f"{exc} `{settings.DISTRIBUTION} team-key` prints a new one."))
+        return found
+    found.append(_team_database(team_store))
+    return found
+
+
+def _team_database(team_store: Any) -> Check:
+    try:
+        store = team_store.TeamStore.from_settings()
+        with store.engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+        kind = store.engine.dialect.name
+        store.engine.dispose()
+    except Exception as exc:  # reported by kind: a driver's message may name the host, never shown here
+        return Check(
+            FAILED, "team database", f"cannot be used ({type(exc).__name__}); check {settings.TEAM_DATABASE_URL}"
+        )
+    if kind == "sqlite":
+        return Check(OK, "team database", "SQLite, tables ready: for one replica only; give several a PostgreSQL URL")
+    return Check(OK, "team database", f"{kind}, reachable, tables ready: every replica may share it")
+
+
+def run(stream: TextIO | None = None, team: bool = False) -> int:
     """Print one line per check; 0 when all pass, 1 otherwise."""
     out = stream or sys.stdout
     secrets = _secret_values()
@@ -424,7 +476,7 @@ def run(stream: TextIO | None = None) -> int:
         "checking the configuration (values of settings are never shown)",
         file=out,
     )
-    report = checks(load_runtime(), secrets)
+    report = checks(load_runtime(), secrets, team)
     for check in report:
         print(redact(check.line(), secrets), file=out)
     failing = [check for check in report if check.status != OK]

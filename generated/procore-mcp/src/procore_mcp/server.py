@@ -208,11 +208,13 @@ def main(argv: list[str] | None = None) -> int:
     login = commands.add_parser("login", help="sign in through the browser and store the tokens")
     login.add_argument("--no-browser", action="store_true", help="print the sign-in link and read the code from stdin")
     login.add_argument("--port", type=int, default=0, dest="login_port", help="local port for the redirect")
-    commands.add_parser(
+    commands.add_parser("team-key", help="print a new key for the team key ring (see the README's team mode)")
+    doctor_command = commands.add_parser(
         "doctor",
         help="check the settings, base URLs, token file and token endpoint (values are never shown)",
         description="Check the configuration, one line per check; exit 0 when all pass, 1 otherwise.",
     )
+    doctor_command.add_argument("--team", action="store_true", help="check team mode too: extra, keys, database")
     args = parser.parse_args(argv)
     if args.command == "login":
         from . import dispatch
@@ -222,7 +224,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "doctor":
         from . import doctor
 
-        return doctor.run()
+        return doctor.run(team=args.team)
+    if args.command == "team-key":
+        from . import team_store
+
+        print(team_store.new_key())
+        return 0
     try:
         if args.team or settings.value(settings.TEAM) in ("1", "true", "yes"):
             if args.transport != "http":
