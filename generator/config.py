@@ -209,9 +209,7 @@ def build_config(raw: dict[str, Any], title: str, spec_urls: list[str], source: 
     )
 
 
-def _team_identity(
-    raw: dict[str, Any], servers: tuple[ServerSetting, ...], source: str
-) -> tuple[tuple[str, str], ...]:
+def _team_identity(raw: dict[str, Any], servers: tuple[ServerSetting, ...], source: str) -> tuple[tuple[str, str], ...]:
     """`team_identity`: `path` of the call answering who is signed in, the answer's `field` naming them (`id`),
     and the `server` it is on (one of `servers`; the first by default)."""
     if not raw:

@@ -207,9 +207,9 @@ def render_package(
     }
     files: dict[str, str] = {}
     for name in package_sources(env, override).values():
-        files[output_path(name, api.config.package_name)] = (
-            env.get_template(name).render(context) if name.endswith(".jinja") else copied(env, name, spec_name)
-        )
+        text = env.get_template(name).render(context) if name.endswith(".jinja") else copied(env, name, spec_name)
+        if text.strip() or not name.endswith(".jinja"):  # a template that renders nothing leaves its file out
+            files[output_path(name, api.config.package_name)] = text
     return dict(sorted(files.items()))
 
 

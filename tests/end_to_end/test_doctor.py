@@ -49,8 +49,8 @@ def test_help_lists_the_subcommands_and_version_prints_it(installed_package: Pat
     environment = server_environment(installed_package, fake_procore)
     shown = _server(installed_package, "--help", env=environment)
     assert shown.returncode == 0
-    assert "{login,doctor}" in shown.stdout
-    assert "login " in shown.stdout and "doctor " in shown.stdout
+    assert "{login,team-key,doctor}" in shown.stdout and "--team" in shown.stdout
+    assert "login " in shown.stdout and "doctor " in shown.stdout and "team-key " in shown.stdout
     version = _server(installed_package, "--version", env=environment)
     assert (version.returncode, version.stdout) == (0, f"procore-mcp {_package_version()}\n")
     doctor_help = _server(installed_package, "doctor", "--help", env=environment)

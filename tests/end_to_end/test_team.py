@@ -24,6 +24,7 @@ import httpx
 import httpx2
 import pytest
 import sqlalchemy as sa
+import yaml
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
@@ -427,3 +428,17 @@ def test_team_mode_refuses_to_start_half_configured(installed_package: Path, fak
     assert "Set PROCORE_PUBLIC_URL" in started.stderr
     over_stdio = _run(installed_package, fake_procore, "--team")
     assert over_stdio.returncode == 2 and "--team serves over HTTP" in over_stdio.stderr
+
+
+def test_the_deployment_recipe_runs_two_team_replicas_on_postgresql() -> None:
+    from tests.conftest import GENERATED
+
+    compose = yaml.safe_load((GENERATED / "deploy" / "compose.yaml").read_text())
+    replicas = [compose["services"][name] for name in ("mcp-1", "mcp-2")]
+    assert replicas[0] == replicas[1] and replicas[0]["build"] == {"context": "..", "dockerfile": "deploy/Dockerfile"}
+    settings = set(replicas[0]["environment"])
+    assert {"PROCORE_PUBLIC_URL", "PROCORE_CLIENT_ID", "PROCORE_CLIENT_SECRET", "PROCORE_TEAM_KEYS"} <= settings
+    assert replicas[0]["environment"]["PROCORE_TEAM_DATABASE_URL"].startswith("postgresql://")
+    assert "--to mcp-1:8000 --to mcp-2:8000" in compose["services"]["caddy"]["command"]
+    dockerfile = (GENERATED / "deploy" / "Dockerfile").read_text()
+    assert "pip install --no-cache-dir '.[team]'" in dockerfile and '"--team"]' in dockerfile
