@@ -31,6 +31,7 @@ from mcp.client.stdio import StdioServerParameters
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import real_specs  # bench/ is a folder of scripts, not a package
+import team_load
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -105,8 +106,12 @@ def prompt_bytes(tools: list[dict[str, Any]]) -> int:
 Launch = tuple[list[str], dict[str, str]]
 """A server command and its environment."""
 
-_INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-    "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "bench", "version": "1"}}}
+_INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "bench", "version": "1"}},
+}
 _THEN = [{"jsonrpc": "2.0", "method": "notifications/initialized"},
          {"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}}]  # fmt: skip
 
@@ -114,7 +119,9 @@ _THEN = [{"jsonrpc": "2.0", "method": "notifications/initialized"},
 def _first_listing(command: list[str], env: dict[str, str]) -> tuple[float, list[dict[str, Any]]]:
     """Seconds from spawn to the complete tools/list response, read raw from stdout (no client parsing)."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    process = subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env
+    )
     assert process.stdin is not None and process.stdout is not None
     process.stdin.write((json.dumps(_INITIALIZE) + "\n").encode())
     process.stdin.flush()
@@ -228,28 +235,55 @@ def measure(work: Path) -> int:
         lean.write_text(config.read_text() + "output_schema: none\n")
         specs.append(("Procore catalog (2,636 ops)", CATALOG, ["--config", str(config)]))
     for label, spec, extra in specs:
-        ours_time, ours_mem = timed([PYTHON, "-m", "generator", "generate", "--spec", str(spec), "--out", str(work / "gen"), "--quiet", *extra], {**base_env, "PYTHONPATH": str(ROOT)})
-        theirs_time, theirs_mem = timed([PYTHON, str(ROOT / "bench" / "fastmcp_server.py"), str(spec), "http://127.0.0.1:9", "--build-only"], base_env)
-        rows.append(Row(f"{label}: generation time", ours_time, theirs_time, "s", "catalog <= 2 s" if spec == CATALOG else ""))
+        ours_time, ours_mem = timed(
+            [PYTHON, "-m", "generator", "generate", "--spec", str(spec), "--out", str(work / "gen"), "--quiet", *extra],
+            {**base_env, "PYTHONPATH": str(ROOT)},
+        )
+        theirs_time, theirs_mem = timed(
+            [PYTHON, str(ROOT / "bench" / "fastmcp_server.py"), str(spec), "http://127.0.0.1:9", "--build-only"],
+            base_env,
+        )
+        rows.append(
+            Row(f"{label}: generation time", ours_time, theirs_time, "s", "catalog <= 2 s" if spec == CATALOG else "")
+        )
         rows.append(Row(f"{label}: generation peak memory", ours_mem, theirs_mem, "MB"))
 
     # Cold start and tools/list size.
     packages = [("Procore spec", SPEC, ["--config", str(CONFIG)], "procore_mcp")]
     if has_catalog:
         packages.append(("Procore catalog", CATALOG, ["--config", str(config)], "procore_catalog_mcp"))
-        packages.append(("Procore catalog, output_schema none", CATALOG, ["--config", str(lean)], "procore_catalog_mcp"))
+        packages.append(
+            ("Procore catalog, output_schema none", CATALOG, ["--config", str(lean)], "procore_catalog_mcp")
+        )
     for label, spec, extra, package in packages:
         out = work / package / label.replace(" ", "_").replace(",", "")
         generate(spec, out, *extra)
         env = {**base_env, "PYTHONPATH": str(out / "src")}
         fastmcp = [PYTHON, str(ROOT / "bench" / "fastmcp_server.py"), str(spec)]
         catalog_mode = {**env, "PROCORE_MODE": "catalog"}
-        (ours_static, ours_bytes, ours_count, ours_prompt), (theirs_static, theirs_bytes, theirs_count, theirs_prompt), (
-            catalog_start, catalog_bytes, _, _
+        (
+            (ours_static, ours_bytes, ours_count, ours_prompt),
+            (theirs_static, theirs_bytes, theirs_count, theirs_prompt),
+            (catalog_start, catalog_bytes, _, _),
         ) = cold_starts(([PYTHON, "-m", package], env), (fastmcp, base_env), ([PYTHON, "-m", package], catalog_mode))
         rows.append(Row(f"{label}: cold start to tools/list, static", ours_static, theirs_static, "s", "<= 0.25x"))
-        rows.append(Row(f"{label}: tools/list bytes per tool", ours_bytes / ours_count, theirs_bytes / theirs_count, "B", "<= 0.6x"))
-        rows.append(Row(f"{label}: name, description and inputSchema bytes per tool", ours_prompt / ours_count, theirs_prompt / theirs_count, "B"))
+        rows.append(
+            Row(
+                f"{label}: tools/list bytes per tool",
+                ours_bytes / ours_count,
+                theirs_bytes / theirs_count,
+                "B",
+                "<= 0.6x",
+            )
+        )
+        rows.append(
+            Row(
+                f"{label}: name, description and inputSchema bytes per tool",
+                ours_prompt / ours_count,
+                theirs_prompt / theirs_count,
+                "B",
+            )
+        )
         rows.append(Row(f"{label}: tools/list total", ours_bytes / 1024, theirs_bytes / 1024, "KB"))
         rows.append(Row(f"{label}: cold start to tools/list, catalog mode", catalog_start, None, "s", "<= 1.0 s"))
         rows.append(Row(f"{label}: tools/list bytes, catalog mode", catalog_bytes / 1024, None, "KB", "< 8 KB"))
@@ -259,7 +293,9 @@ def measure(work: Path) -> int:
         ours_pkg = work / "procore_mcp" / "Procore_spec" / "src"
         ours = StdioServerParameters(command=PYTHON, args=["-m", "procore_mcp"],
                                      env={**base_env, "PYTHONPATH": str(ours_pkg), "PROCORE_BASE_URL": url})  # fmt: skip
-        theirs = StdioServerParameters(command=PYTHON, args=[str(ROOT / "bench" / "fastmcp_server.py"), str(SPEC), url], env=base_env)
+        theirs = StdioServerParameters(
+            command=PYTHON, args=[str(ROOT / "bench" / "fastmcp_server.py"), str(SPEC), url], env=base_env
+        )
         rows.append(Row("Added latency of a tool call (median)", added_latency(ours, "show_the_signed_in_user", url + "/rest/v1.0/me"),
                         added_latency(theirs, "showCurrentUser", url + "/rest/v1.0/me"), "ms", "<= 3 ms"))  # fmt: skip
 
@@ -277,7 +313,7 @@ def measure(work: Path) -> int:
         "measured from spawning the server to reading its complete tools/list response from stdout (no client",
         "parsing); medians of 5 runs, the servers taking turns run by run. Generation: best of 3 runs. Added",
         "latency: median over 60 calls through the MCP client over stdio, minus the median of direct httpx",
-        "requests to the same local endpoint. \"Name, description and inputSchema\" is what a model reads of each",
+        'requests to the same local endpoint. "Name, description and inputSchema" is what a model reads of each',
         "tool through clients that pass on only those (output schemas, titles and annotations stay with the",
         "client). The machine is shared: compare the ratios, and expect a few tenths of a second of noise.",
         "",
@@ -285,7 +321,8 @@ def measure(work: Path) -> int:
     real = real_specs.table(work, run_once, {**base_env, "PYTHONPATH": str(ROOT)})
     if not real:
         print("../shared/corpus is absent: the real-spec table is skipped", file=sys.stderr)
-    text = "\n".join(header + table + real) + "\n"
+    team = team_load.table()
+    text = "\n".join(header + table + real + team) + "\n"
     (ROOT / "bench" / "RESULTS.md").write_text(text, encoding="utf-8")
     print(text)
     return 0

@@ -14,7 +14,6 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -39,21 +38,11 @@ from tests.end_to_end.conftest import (
 from tests.support.fake_procore import FakeProcore
 from tests.support.postgres import PostgresServer
 from tests.support.proxy import round_robin
+from tests.support.team_client import KEYS, REDIRECT, Deployment, call_as
+from tests.support.team_client import sign_in as sign_in_as
 from tests.support.tls import serving_documents
 
-KEYS = "k1:" + base64.urlsafe_b64encode(b"k" * 32).decode().rstrip("=")
 SECRETS.add(KEYS.split(":")[1])
-REDIRECT = "http://127.0.0.1:9/callback"
-
-
-@dataclass
-class Deployment:
-    url: str  # the public origin
-    fake: FakeProcore
-
-    @property
-    def resource(self) -> str:
-        return self.url + "/mcp"
 
 
 @contextmanager
@@ -71,52 +60,10 @@ def team_deployment(
 
 
 def sign_in(deployment: Deployment, user: str, client_id: str | None = None) -> dict[str, Any]:
-    """What a user's browser and MCP client do: register, authorize with PKCE, consent, sign in to Procore,
-    and exchange the code. The token response. Every request opens its own connection, so behind the
-    round-robin proxy the steps land on different replicas."""
-    deployment.fake.state.signing_in = user
-    fresh = httpx.Limits(max_keepalive_connections=0)
-    with httpx.Client(base_url=deployment.url, follow_redirects=False, timeout=30, limits=fresh) as browser:
-        registration = {"redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none", "client_name": "Test agent",
-                        "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"]}  # fmt: skip
-        if client_id is None:  # without a metadata document's URL as its ID, the client registers
-            client_id = browser.post("/register", json=registration).raise_for_status().json()["client_id"]
-        verifier = secrets.token_urlsafe(48)
-        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
-        authorize = browser.get("/authorize", params={
-            "response_type": "code", "client_id": client_id, "redirect_uri": REDIRECT, "state": "client-state",
-            "code_challenge": challenge, "code_challenge_method": "S256", "resource": deployment.resource,
-        })  # fmt: skip
-        assert authorize.status_code == 302, authorize.text
-        consent = browser.get(authorize.headers["location"])
-        assert consent.status_code == 200 and "agent" in consent.text
-        assert consent.headers["x-frame-options"] == "DENY"
-        fields = dict(re.findall(r'name="(tx|csrf)" value="([^"]+)"', consent.text))
-        approved = browser.post(urlsplit(authorize.headers["location"]).path, data=fields)
-        assert approved.status_code == 302 and approved.headers["location"].startswith(deployment.fake.url)
-        procore = httpx.get(approved.headers["location"], follow_redirects=False)  # the user signs in there
-        back = browser.get(procore.headers["location"])
-        assert back.status_code == 302, back.text
-        answer = parse_qs(urlsplit(back.headers["location"]).query)
-        assert answer["state"] == ["client-state"] and answer["iss"] == [deployment.url]
-        exchange = {"grant_type": "authorization_code", "code": answer["code"][0], "redirect_uri": REDIRECT,
-                    "client_id": client_id, "code_verifier": verifier, "resource": deployment.resource}  # fmt: skip
-        tokens: dict[str, Any] = browser.post("/token", data=exchange).raise_for_status().json()
-    SECRETS.update({tokens["access_token"], tokens["refresh_token"], answer["code"][0], fields["tx"]})
-    return {**tokens, "client_id": client_id, "code": answer["code"][0], "verifier": verifier}
-
-
-def call_as(deployment: Deployment, access_token: str, tool: str, arguments: dict[str, Any]) -> Any:
-    async def session() -> Any:
-        headers = {"Authorization": f"Bearer {access_token}"}
-        async with (
-            httpx2.AsyncClient(headers=headers, timeout=30) as http,
-            Client(streamable_http_client(deployment.resource, http_client=http)) as client,
-        ):
-            listed = await client.list_tools()
-            return [tool.name for tool in listed.tools], await client.call_tool(tool, arguments)
-
-    return anyio.run(session)
+    """A user's sign-in (tests.support.team_client); what it handled joins the suite's secret scan."""
+    tokens = sign_in_as(deployment, user, client_id)
+    SECRETS.update(tokens["secrets"])
+    return tokens
 
 
 @pytest.fixture

@@ -461,9 +461,11 @@ class TeamStore:
         sign in again upstream (so the client is asked to start over)."""
         with self.engine.connect() as conn:
             found = self._grant_of(conn, token, "access")
-        if found is None or self.needs_sign_in(found[0].subject):
-            return None
-        return found[0]
+            if found is None:
+                return None
+            query = sa.select(upstream.c.needs_sign_in).where(upstream.c.subject == found[0].subject)
+            pending = conn.execute(query).first()
+        return None if pending is None or pending.needs_sign_in else found[0]
 
     def refresh_grant(self, token: str) -> Grant | None:
         """The grant behind a refresh token that may still be exchanged: unused, or rotated within the grace
