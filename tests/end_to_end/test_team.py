@@ -389,3 +389,31 @@ def test_the_deployment_recipe_runs_two_team_replicas_on_postgresql() -> None:
     assert "--to mcp-1:8000 --to mcp-2:8000" in compose["services"]["caddy"]["command"]
     dockerfile = (GENERATED / "deploy" / "Dockerfile").read_text()
     assert "pip install --no-cache-dir '.[team]'" in dockerfile and '"--team"]' in dockerfile
+
+
+def test_revoking_the_last_grant_revokes_the_users_procore_tokens(
+    installed_package: Path, fake_procore: FakeProcore, tmp_path: Path
+) -> None:
+    database = f"sqlite:///{tmp_path / 'team.db'}"
+    with team_deployment(installed_package, fake_procore, database) as deployment:
+        first, second = sign_in(deployment, "alice"), sign_in(deployment, "alice")
+        engine = sa.create_engine(database)
+        with engine.connect() as conn:
+            approved = conn.execute(sa.text("SELECT count(*) FROM team_consents")).scalar_one()
+        engine.dispose()
+        assert approved == 2  # one approval per client
+        # The SDK requires the client_secret field even for a public client: it is sent empty.
+        revoke = {"token": first["refresh_token"], "client_id": first["client_id"], "client_secret": ""}
+        assert httpx.post(deployment.url + "/revoke", data=revoke).status_code == 200
+        assert fake_procore.state.revoked == set()  # alice still has another client signed in
+        assert call_as(deployment, second["access_token"], "show_the_signed_in_user", {})[1].is_error is False
+        revoke = {"token": second["access_token"], "client_id": second["client_id"], "client_secret": ""}
+        assert httpx.post(deployment.url + "/revoke", data=revoke).status_code == 200
+        assert len(fake_procore.state.revoked) == 1  # her last grant went: Procore was told too
+
+
+def test_requests_for_another_host_are_refused(deployment: Deployment) -> None:
+    alice = sign_in(deployment, "alice")
+    listing = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
+    headers = {"Authorization": f"Bearer {alice['access_token']}", "Host": "attacker.example"}
+    assert httpx.post(deployment.resource, headers=headers, json=listing).status_code in (400, 421)

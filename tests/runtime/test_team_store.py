@@ -276,3 +276,15 @@ def test_a_replay_after_the_window_is_refused_at_the_first_look(
     with store.engine.connect() as conn:
         successors = conn.execute(sa.text("SELECT successor FROM team_tokens WHERE successor IS NOT NULL")).all()
     assert successors == []  # past the window only the hash is kept
+
+
+def test_consents_are_recorded_and_a_forgotten_pair_needs_a_new_sign_in(store: Any) -> None:
+    issued = _signed_in(store)
+    store.record_consent("procore:alice", "client-b")
+    store.record_consent("procore:alice", "client-a")
+    store.record_consent("procore:alice", "client-a")
+    assert store.consented("procore:alice") == ["client-a", "client-b"]
+    assert store.revoke(issued.access_token) == "procore:alice" and store.revoke("made-up") is None
+    pair = store.forget_upstream("procore:alice")
+    assert pair.refresh_token == "up-r" and store.needs_sign_in("procore:alice")
+    assert store.forget_upstream("procore:alice") is None

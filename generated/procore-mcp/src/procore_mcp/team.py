@@ -75,6 +75,7 @@ class TeamConfig:
     token_url: str
     identity_url: str
     identity_field: str
+    revoke_url: str
 
     @property
     def callback_url(self) -> str:
@@ -105,6 +106,7 @@ class TeamConfig:
             token_url=_endpoint(runtime, servers, "token"),
             identity_url=settings.server_url(servers[identity["server"]]) + str(identity["path"]),
             identity_field=str(identity.get("field", "id")),
+            revoke_url=_revocation_url(runtime, servers),
         )
 
 
@@ -116,6 +118,15 @@ def _endpoint(runtime: dict[str, Any], servers: dict[str, Any], which: str) -> s
                 return str(endpoint["url"])
             return settings.server_url(servers[endpoint["server"]]) + str(endpoint["path"])
     raise TeamError(f"The API declares no OAuth2 {which} endpoint, which team mode signs users in through.")
+
+
+def _revocation_url(runtime: dict[str, Any], servers: dict[str, Any]) -> str:
+    """The API's token revocation endpoint (RFC 7009), from the operation that revokes tokens; "" without one."""
+    for entry in runtime["tools"]:
+        binding = entry["binding"]
+        if binding.get("revokesTokens") and "server" in binding:
+            return settings.server_url(servers[binding["server"]]) + str(binding["path"])
+    return ""
 
 
 async def _off_loop(function: Callable[..., _T], *args: Any) -> _T:
@@ -339,7 +350,27 @@ class Broker:
         )
 
     async def revoke_token(self, token: AccessToken | RefreshToken) -> None:
-        await _off_loop(self.store.revoke, token.token)
+        """The grant goes; when it was the user's last one, their API tokens are revoked at the API too."""
+        subject = await _off_loop(self.store.revoke, token.token)
+        if subject is None:
+            return
+        live: int = await _off_loop(self.store.live_grants, subject)
+        if live:
+            return
+        pair = await _off_loop(self.store.forget_upstream, subject)
+        if pair is None or not self.config.revoke_url:
+            return
+        form = {
+            "token": pair.refresh_token,
+            "client_id": self.config.client_id,
+            "client_secret": self.config.client_secret,
+        }
+        try:
+            async with httpx.AsyncClient(timeout=settings.timeouts(), cookies=_no_cookies()) as client:
+                await client.post(self.config.revoke_url, data=form)
+        except httpx.HTTPError:
+            log.warning("%s: revoking the API tokens failed; they expire on their own", self.pseudonym(subject))
+        log.info("%s revoked their last grant; their API tokens were revoked too", self.pseudonym(subject))
 
     async def exchange_identity_assertion(
         self, client: OAuthClientInformationFull, params: IdentityAssertionParams
@@ -409,6 +440,7 @@ class Broker:
                 f"Signing in to the API did not work ({type(exc).__name__}). Start again from your MCP client.", 502
             )
         log.info("%s signed in for client %s", self.pseudonym(subject), pending["client_id"])
+        await _off_loop(self.store.record_consent, subject, pending["client_id"])
         ours = team_store.new_token()
         record = {**pending, "expires_at": time.time() + CODE_SECONDS}
         await _off_loop(self.store.put_code, ours, pending["client_id"], subject, record, CODE_SECONDS)

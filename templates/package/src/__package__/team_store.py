@@ -86,6 +86,13 @@ tokens = sa.Table(
     sa.Column("rotated_at", sa.Float),
     sa.Column("successor", sa.Text),  # a rotated refresh token's successor pair, sealed, for the grace window
 )
+consents = sa.Table(
+    "team_consents",
+    metadata,
+    sa.Column("subject", sa.String(256), primary_key=True),
+    sa.Column("client_id", sa.String(512), primary_key=True),
+    sa.Column("granted_at", sa.Float, nullable=False),
+)
 upstream = sa.Table(
     "team_upstream",
     metadata,
@@ -510,12 +517,39 @@ class TeamStore:
                 )
         return IssuedPair(access, refresh, ACCESS_LIFETIME_SECONDS, grant)
 
-    def revoke(self, token: str) -> None:
-        """Revoke the grant behind an access or refresh token (both stop working)."""
+    def revoke(self, token: str) -> str | None:
+        """Revoke the grant behind an access or refresh token (both stop working); the grant's subject."""
+        query = (
+            sa.select(tokens.c.grant_id, grants.c.subject)
+            .join(grants, grants.c.grant_id == tokens.c.grant_id)
+            .where(tokens.c.token_hash == token_hash(token))
+        )
         with self.engine.begin() as conn:
-            row = conn.execute(sa.select(tokens.c.grant_id).where(tokens.c.token_hash == token_hash(token))).first()
-            if row is not None:
-                conn.execute(sa.update(grants).where(grants.c.grant_id == row.grant_id).values(revoked_at=time.time()))
+            row = conn.execute(query).first()
+            if row is None:
+                return None
+            conn.execute(sa.update(grants).where(grants.c.grant_id == row.grant_id).values(revoked_at=time.time()))
+        return str(row.subject)
+
+    def forget_upstream(self, subject: str) -> Upstream | None:
+        """The user's pair, taken out of use (they must sign in again): for revoking it at the API."""
+        with self.engine.begin() as conn:
+            row = conn.execute(sa.select(upstream).where(upstream.c.subject == subject).with_for_update()).first()
+            if row is None or row.needs_sign_in:
+                return None
+            conn.execute(sa.update(upstream).where(upstream.c.subject == subject).values(needs_sign_in=True))
+        return self._opened(subject, row)
+
+    def record_consent(self, subject: str, client_id: str) -> None:
+        """That this user approved this client (the latest approval's time)."""
+        with self.engine.begin() as conn:
+            conn.execute(sa.delete(consents).where(consents.c.subject == subject, consents.c.client_id == client_id))
+            conn.execute(sa.insert(consents).values(subject=subject, client_id=client_id, granted_at=time.time()))
+
+    def consented(self, subject: str) -> list[str]:
+        query = sa.select(consents.c.client_id).where(consents.c.subject == subject).order_by(consents.c.client_id)
+        with self.engine.connect() as conn:
+            return [str(row.client_id) for row in conn.execute(query)]
 
     def live_grants(self, subject: str) -> int:
         query = (
