@@ -95,6 +95,9 @@ def test_without_a_token_the_client_is_told_where_to_sign_in(deployment: Deploym
     metadata = httpx.get(deployment.url + "/.well-known/oauth-authorization-server").json()
     assert metadata["code_challenge_methods_supported"] == ["S256"]
     assert metadata["authorization_response_iss_parameter_supported"] is True
+    assert metadata["issuer"] == deployment.url  # exactly: RFC 9207 compares it with the redirect's `iss`
+    protected = httpx.get(deployment.url + "/.well-known/oauth-protected-resource/mcp").json()
+    assert protected["resource"] == deployment.resource and protected["authorization_servers"] == [deployment.url]
     unknown = {"grant_type": "authorization_code", "code": "x", "client_id": "nobody", "redirect_uri": REDIRECT}
     assert httpx.post(deployment.url + "/token", data=unknown).status_code == 401
 
@@ -417,3 +420,66 @@ def test_requests_for_another_host_are_refused(deployment: Deployment) -> None:
     listing = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
     headers = {"Authorization": f"Bearer {alice['access_token']}", "Host": "attacker.example"}
     assert httpx.post(deployment.resource, headers=headers, json=listing).status_code in (400, 421)
+
+
+class _MemoryStorage:
+    """The official client's token storage, in memory."""
+
+    def __init__(self) -> None:
+        self.tokens: Any = None
+        self.client: Any = None
+
+    async def get_tokens(self) -> Any:
+        return self.tokens
+
+    async def set_tokens(self, tokens: Any) -> None:
+        self.tokens = tokens
+
+    async def get_client_info(self) -> Any:
+        return self.client
+
+    async def set_client_info(self, client_info: Any) -> None:
+        self.client = client_info
+
+
+def test_the_official_clients_oauth_support_signs_in_through_both_replicas(
+    installed_package: Path, fake_procore: FakeProcore, postgres_server: PostgresServer
+) -> None:
+    from mcp.client.auth import OAuthClientProvider
+    from mcp.shared.auth import AuthorizationCodeResult, OAuthClientMetadata
+
+    fake_procore.state.signing_in = "bob"
+    redirected: list[str] = []
+
+    async def redirect_handler(url: str) -> None:  # a headless browser: consent, sign in, come back
+        limits = httpx2.Limits(max_keepalive_connections=0)
+        async with httpx2.AsyncClient(follow_redirects=False, timeout=30, limits=limits) as browser:
+            consent = await browser.get(url)
+            consent = await browser.get(consent.headers["location"])
+            fields = dict(re.findall(r'name="(tx|csrf)" value="([^"]+)"', consent.text))
+            approved = await browser.post(str(consent.url).split("?")[0], data=fields)
+            procore = await browser.get(approved.headers["location"])
+            back = await browser.get(procore.headers["location"])
+            redirected.append(back.headers["location"])
+
+    async def callback_handler() -> AuthorizationCodeResult:
+        answer = parse_qs(urlsplit(redirected[-1]).query)
+        SECRETS.add(answer["code"][0])
+        return AuthorizationCodeResult(code=answer["code"][0], state=answer["state"][0], iss=answer["iss"][0])
+
+    with two_replicas(installed_package, fake_procore, postgres_server.new_database()) as (deployment, chosen):
+        storage = _MemoryStorage()
+        metadata = OAuthClientMetadata(redirect_uris=[REDIRECT], client_name="Official agent")  # type: ignore[list-item]
+        auth = OAuthClientProvider(deployment.resource, metadata, storage, redirect_handler, callback_handler)
+
+        async def session() -> Any:
+            async with (
+                httpx2.AsyncClient(auth=auth, timeout=30) as http,
+                Client(streamable_http_client(deployment.resource, http_client=http)) as client,
+            ):
+                return await client.call_tool("show_the_signed_in_user", {})
+
+        result = anyio.run(session)
+        SECRETS.update({storage.tokens.access_token, storage.tokens.refresh_token or ""})
+        assert result.structured_content["login"] == "bob@example.com"
+        assert len(set(chosen)) == 2

@@ -42,7 +42,7 @@ from mcp.server.auth.routes import build_metadata, cors_middleware, create_auth_
 from mcp.server.auth.settings import AuthSettings, ClientRegistrationOptions, RevocationOptions
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
-from pydantic import AnyHttpUrl, AnyUrl
+from pydantic import AnyUrl
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -524,10 +524,15 @@ def build_app(host: str) -> Starlette:
     broker = Broker(config, team_store.TeamStore.from_settings())
     auth.team_bearer = broker.bearer
     registration, revocation = ClientRegistrationOptions(enabled=True), RevocationOptions(enabled=True)
-    issuer = AnyHttpUrl(config.issuer)
+    # The settings keep the issuer exactly as written (no trailing slash): RFC 9207 compares it as a string
+    # with the `iss` of the redirect, and so does the official client.
+    settings_for_auth = AuthSettings.model_validate(
+        {"issuer_url": config.issuer, "resource_server_url": config.resource, "validate_token_resource": True,
+         "client_registration_options": registration, "revocation_options": revocation}
+    )  # fmt: skip
+    issuer = settings_for_auth.issuer_url
     routes = create_auth_routes(broker, issuer, client_registration_options=registration, revocation_options=revocation)
-    metadata = build_metadata(issuer, None, registration, revocation)
-    metadata = metadata.model_copy(
+    metadata = build_metadata(issuer, None, registration, revocation).model_copy(
         update={"authorization_response_iss_parameter_supported": True, "client_id_metadata_document_supported": True}
     )
     routes[0] = Route(
@@ -540,10 +545,6 @@ def build_app(host: str) -> Starlette:
     security = TransportSecuritySettings(
         enable_dns_rebinding_protection=True, allowed_hosts=[public.netloc], allowed_origins=[config.issuer]
     )
-    settings_for_auth = AuthSettings(
-        issuer_url=issuer, resource_server_url=AnyHttpUrl(config.resource), validate_token_resource=True,
-        client_registration_options=registration, revocation_options=revocation,
-    )  # fmt: skip
     return server.build_server().streamable_http_app(
         stateless_http=True, host=host, transport_security=security, auth=settings_for_auth,
         token_verifier=ProviderTokenVerifier(broker), custom_starlette_routes=routes,
