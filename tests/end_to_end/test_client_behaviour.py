@@ -276,7 +276,7 @@ def test_both_transports_serve_the_same_tools(
         return listed, called
 
     listed, called = run_session(installed_package, fake_procore, body, transport, **with_client_credentials())
-    assert len(listed.tools) == 48
+    assert len(listed.tools) == 53
     assert called.is_error is False and called.structured_content["id"] == 42
 
 

@@ -34,7 +34,7 @@ def _token_file(installed: Path, fake: FakeProcore) -> Path:
 def _failed(installed: Path, fake: FakeProcore, **environment: str) -> str:
     result, listed = run_session(installed, fake, _twice(ME, {}), **with_client_credentials(**environment))
     assert result.is_error is True, result.content
-    assert len(listed.tools) == 48
+    assert len(listed.tools) == 53
     return str(result.content[0].text)
 
 

@@ -26,7 +26,7 @@ def test_lists_every_generated_tool_with_schemas(installed_package: Path, fake_p
     listed = run_session(installed_package, fake_procore, body)
     names = [tool.name for tool in listed.tools]
     assert names[:3] == [TOKEN_TOOL, "show_access_token_details", "revoke_a_token"]
-    assert len(names) == len(set(names)) == 48
+    assert len(names) == len(set(names)) == 53
     token_tool = listed.tools[0]
     assert token_tool.title == "Get or Refresh an Access Token"
     assert list(token_tool.input_schema["properties"]) == ["grant_type", "code", "redirect_uri"]
@@ -116,7 +116,7 @@ def test_unreachable_host_is_a_tool_error_and_the_server_keeps_serving(
     failed, listed = run_session(installed_package, fake_procore, body, **environment)
     assert failed.is_error is True
     assert "failed before a response arrived" in failed.content[0].text
-    assert len(listed.tools) == 48
+    assert len(listed.tools) == 53
 
 
 def test_console_script_and_version(installed_package: Path) -> None:

@@ -483,3 +483,52 @@ def test_the_official_clients_oauth_support_signs_in_through_both_replicas(
         SECRETS.update({storage.tokens.access_token, storage.tokens.refresh_token or ""})
         assert result.structured_content["login"] == "bob@example.com"
         assert len(set(chosen)) == 2
+
+
+def _consent_of(deployment: Deployment, browser: httpx.Client) -> tuple[str, dict[str, str]]:
+    """A client's authorization request in `browser`, up to the consent page: its URL and the form's fields."""
+    registration = {"redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none", "client_name": "Agent"}
+    client_id = browser.post(deployment.url + "/register", json=registration).json()["client_id"]
+    query = {"response_type": "code", "client_id": client_id, "redirect_uri": REDIRECT, "state": "s",
+             "code_challenge": "x" * 43, "code_challenge_method": "S256", "resource": deployment.resource}  # fmt: skip
+    consent = browser.get(deployment.url + "/authorize", params=query).headers["location"]
+    return consent.split("?")[0], dict(re.findall(r'name="(tx|csrf)" value="([^"]+)"', browser.get(consent).text))
+
+
+def test_an_approval_posted_from_another_site_or_browser_is_refused(deployment: Deployment) -> None:
+    with httpx.Client(follow_redirects=False, timeout=30) as attacker, httpx.Client(follow_redirects=False) as victim:
+        url, fields = _consent_of(deployment, attacker)  # the attacker reads their own consent page
+        assert victim.post(url, data=fields).status_code == 403  # and has the victim's browser post it
+        forged_origin = attacker.post(url, data=fields, headers={"Origin": "https://evil.example"})
+        assert forged_origin.status_code == 403
+        cross_site = attacker.post(url, data=fields, headers={"Sec-Fetch-Site": "cross-site"})
+        assert cross_site.status_code == 403
+        assert attacker.post(url, data=fields, headers={"Origin": deployment.url}).status_code == 302
+
+
+def test_a_declined_sign_in_is_reported_to_the_client(deployment: Deployment) -> None:
+    with httpx.Client(follow_redirects=False, timeout=30) as browser:
+        url, fields = _consent_of(deployment, browser)
+        procore = browser.post(url, data=fields).headers["location"]
+        state = parse_qs(urlsplit(procore).query)["state"][0]
+        declined = browser.get(f"{deployment.url}/team/callback", params={"error": "access_denied", "state": state})
+    answer = parse_qs(urlsplit(declined.headers["location"]).query)
+    assert declined.status_code == 302 and answer["error"] == ["access_denied"] and answer["state"] == ["s"]
+
+
+def test_an_identity_answer_that_names_nobody_signs_nobody_in(deployment: Deployment) -> None:
+    with pytest.raises(AssertionError, match="did not work"):
+        sign_in(deployment, "ghost")
+
+
+def test_the_catalog_tools_cannot_reach_the_servers_token_tools(deployment: Deployment) -> None:
+    alice = sign_in(deployment, "alice")
+    token_tool = {"name": "get_or_refresh_an_access_token", "arguments": {"grant_type": "client_credentials"}}
+    called = call_as(deployment, alice["access_token"], "call_operation", token_tool)[1]
+    assert called.is_error is True and "get_or_refresh_an_access_token" in called.content[0].text
+    described = call_as(deployment, alice["access_token"], "describe_operation", {"name": token_tool["name"]})[1]
+    assert described.is_error is True
+    found = call_as(deployment, alice["access_token"], "search_operations", {"query": "access token", "limit": 50})[1]
+    names = [result["name"] for result in found.structured_content["results"]]
+    assert "get_or_refresh_an_access_token" not in names and "revoke_a_token" not in names
+    assert not any(r.path == "/oauth/token" and b"client_credentials" in r.body for r in deployment.fake.state.requests)

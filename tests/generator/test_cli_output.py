@@ -52,7 +52,7 @@ def test_summary_line_counts_tools_warnings_files_and_seconds(
     match = SUMMARY.match(stdout[0])
     assert match, stdout
     assert match["out"] == str(out)
-    assert match["tools"] == "48" and match["warnings"] == "0 warnings"
+    assert match["tools"] == "53" and match["warnings"] == "0 warnings"
     assert int(match["files"]) == sum(1 for path in out.rglob("*") if path.is_file())
 
 
@@ -71,7 +71,7 @@ def test_check_prints_up_to_date_with_the_summary(tmp_path: Path, capsys: pytest
     capsys.readouterr()
     assert main([*command, "--check"]) == 0
     assert re.fullmatch(
-        rf"{re.escape(str(out))}: up to date: 48 tools, 0 warnings, \d+ files compared in \S+ s\n",
+        rf"{re.escape(str(out))}: up to date: 53 tools, 0 warnings, \d+ files compared in \S+ s\n",
         capsys.readouterr().out,
     )
 

@@ -44,7 +44,7 @@ def test_tools_md_lists_every_tool_once_under_its_tag_sorted(files: dict[str, st
     for tag, rows in sections.items():
         names = [row[0].strip("`") for row in rows]
         assert names == sorted(expected[tag]), tag
-    assert sum(len(rows) for rows in sections.values()) == len(runtime["tools"]) == 48
+    assert sum(len(rows) for rows in sections.values()) == len(runtime["tools"]) == 53
 
 
 def test_tools_md_rows_have_title_purpose_and_effect(files: dict[str, str]) -> None:

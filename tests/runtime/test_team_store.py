@@ -288,3 +288,63 @@ def test_consents_are_recorded_and_a_forgotten_pair_needs_a_new_sign_in(store: A
     pair = store.forget_upstream("procore:alice")
     assert pair.refresh_token == "up-r" and store.needs_sign_in("procore:alice")
     assert store.forget_upstream("procore:alice") is None
+
+
+def test_a_new_sign_in_replaces_the_clients_grant_and_only_usable_grants_count(store: Any) -> None:
+    first = _signed_in(store)
+    second = store.issue_grant("client-a", "procore:alice", ["read"], "http://127.0.0.1:9/mcp")
+    assert store.access_grant(first.access_token) is None and store.access_grant(second.access_token) is not None
+    assert store.live_grants("procore:alice") == 1
+    with store.engine.begin() as conn:  # the refresh token ran out: the grant is of no use to anyone
+        conn.execute(sa.text("UPDATE team_tokens SET expires_at = 0 WHERE kind = 'refresh'"))
+    assert store.live_grants("procore:alice") == 0
+
+
+def test_a_replay_of_a_token_whose_successor_moved_on_ends_the_grant(store: Any) -> None:
+    issued = _signed_in(store)
+    second = store.rotate(issued.refresh_token)
+    third = store.rotate(second.refresh_token)
+    assert third is not None and store.access_grant(third.access_token) is not None
+    assert store.rotate(issued.refresh_token) is None  # within the window, but its successor was used: a copy
+    assert store.access_grant(third.access_token) is None
+
+
+def test_a_refresh_answer_without_a_refresh_token_keeps_the_one_held(store: Any) -> None:
+    store.keep_upstream("procore:alice", {"access_token": "a1", "refresh_token": "r1", "expires_in": 0})
+    token = store.fresh_access_token("procore:alice", lambda refresh: {"access_token": "a2", "expires_in": 600})
+    assert token == "a2" and store.upstream_for("procore:alice").refresh_token == "r1"
+
+
+def test_grants_stay_dead_after_the_upstream_refresh_was_refused(store: Any, team_store: ModuleType) -> None:
+    issued = _signed_in(store)
+    store.keep_upstream("procore:alice", {"access_token": "a1", "refresh_token": "r1", "expires_in": 0})
+    with pytest.raises(team_store.SignInNeeded):
+        store.fresh_access_token("procore:alice", lambda refresh: None)
+    store.keep_upstream("procore:alice", {"access_token": "a2", "refresh_token": "r2", "expires_in": 600})
+    assert store.access_grant(issued.access_token) is None  # a new sign-in makes new grants, not these
+
+
+def test_on_sqlite_a_held_write_lock_does_not_stop_token_checks(team_store: ModuleType, tmp_path: Any) -> None:
+    store = team_store.TeamStore(
+        team_store.engine_for(f"sqlite:///{tmp_path / 'team.db'}"), team_store.KeyRing.parse(RING)
+    )
+    store.create()
+    issued = _signed_in(store)
+    holding, done = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with store._write() as conn:  # as a refresh does while it waits for the API
+            conn.execute(sa.text("UPDATE team_upstream SET version = version + 1"))
+            holding.set()
+            done.wait(timeout=20)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    holding.wait(timeout=10)
+    try:
+        assert store.access_grant(issued.access_token) is not None  # answered while the lock is held
+        assert not done.is_set()
+    finally:
+        done.set()
+        thread.join(timeout=10)
+    store.engine.dispose()

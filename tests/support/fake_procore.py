@@ -46,6 +46,7 @@ class FakeProcoreState:
             "pat": {"id": 42, "login": "pat@example.com", "name": "Pat Builder"},
             "alice": {"id": 7, "login": "alice@example.com", "name": "Alice Architect"},
             "bob": {"id": 8, "login": "bob@example.com", "name": "Bob Builder"},
+            "ghost": {"id": None, "login": "", "name": "An answer that names nobody"},
         }
     )
     signing_in: str = "pat"

@@ -16,7 +16,7 @@ import httpx
 import mcp.types as types
 
 from . import __version__, auth, calls, catalog, sending, settings
-from .server import SERVER_NAME, runtime, tools
+from .server import SERVER_NAME, hidden_in_team, runtime, tools
 
 # httpcore tries to import the optional `sniffio` on every request; when it is not installed, record that
 # once, so each call does not search the import path again (about half a millisecond a request).
@@ -150,6 +150,10 @@ async def _signed(
         if scheme.get("type") in ("oauth2", "openIdConnect"):
             request.headers["Authorization"] = f"Bearer {await _bearer(client, renew)}"
             return request
+        if auth.CURRENT_USER.get() is not None:
+            raise auth.AuthError(
+                "This operation signs in with a key of the deployment's own, which team mode does not use."
+            )
         headers, params = auth.scheme_headers(scheme)
         request.headers.update(headers)
         if params:
@@ -274,15 +278,20 @@ def _meta_result(data: dict[str, Any]) -> types.CallToolResult:
     return types.CallToolResult(content=[types.TextContent(type="text", text=text)], structured_content=data)
 
 
+def _offered(entry: dict[str, Any]) -> bool:
+    """In team mode, the tools that handle the server's own tokens are neither found, described nor run."""
+    return auth.CURRENT_USER.get() is None or not hidden_in_team(entry)
+
+
 async def call_meta_tool(name: str, arguments: dict[str, Any]) -> types.CallToolResult:
     """The catalog's search, describe and call tools."""
     problems = _meta_problems(name, arguments)
     if problems:
         return _error("Invalid arguments:\n" + "\n".join(f"- {p}" for p in problems))
     if name == "search_operations":
-        return _meta_result(catalog.search(runtime()["tools"], arguments))
+        return _meta_result(catalog.search([e for e in runtime()["tools"] if _offered(e)], arguments))
     target = tools().get(str(arguments.get("name", "")))
-    if target is None:
+    if target is None or not _offered(target):
         return _error(f"No operation is named {arguments.get('name')!r}; find names with `search_operations`.")
     if name == "describe_operation":
         return _meta_result(catalog.describe(target))
@@ -314,7 +323,7 @@ async def call_tool(name: str, arguments: dict[str, Any]) -> types.CallToolResul
     if name in catalog.META_TOOLS and name not in tools():
         return await call_meta_tool(name, arguments)
     entry = tools().get(name)
-    if entry is None:
+    if entry is None or not _offered(entry):
         return _error(f"Unknown tool {name!r}.")
     binding = entry["binding"]
     problems = argument_problems(name, arguments)

@@ -386,7 +386,9 @@ class Broker:
         if request.method == "GET":
             return self._consent_page(transaction, pending)
         form = await request.form()
-        if not hmac.compare_digest(str(form.get("csrf", "")), self.mac("csrf", transaction)):
+        nonce = request.cookies.get(self.consent_cookie, "")
+        expected = self.consent_token(transaction, nonce)
+        if not nonce or not self._same_origin(request) or not hmac.compare_digest(str(form.get("csrf", "")), expected):
             return _page("This approval did not come from the consent page. Start again from your MCP client.", 403)
         target = (
             self.config.authorize_url
@@ -407,21 +409,42 @@ class Broker:
         )  # fmt: skip
         return response
 
+    def consent_token(self, transaction: str, nonce: str) -> str:
+        """The form's CSRF token: bound to the transaction and to the browser that was shown the page."""
+        return self.mac("csrf", f"{transaction}\0{nonce}")
+
+    def _same_origin(self, request: Request) -> bool:
+        """A browser's own word that the form was posted from this site (absent headers: not a browser)."""
+        origin = request.headers.get("origin")
+        fetched_from = request.headers.get("sec-fetch-site")
+        return (origin is None or origin == self.config.issuer) and fetched_from in (None, "same-origin", "none")
+
+    @property
+    def consent_cookie(self) -> str:
+        """Set with the consent page; the approval must carry it (a site that posts the form cannot)."""
+        return "__Host-team-consent" if self.config.secure else "team-consent"
+
     @property
     def cookie_name(self) -> str:
         return "__Host-team-binding" if self.config.secure else "team-binding"
 
     def _consent_page(self, transaction: str, pending: dict[str, Any]) -> Response:
+        nonce = team_store.new_token()  # this browser's, in a cookie the approval must send back
         client = html.escape(str(pending["client_name"]))
         host = html.escape(urlsplit(str(pending["redirect_uri"])).netloc or str(pending["redirect_uri"]))
         body = (
             f"<h1>Allow {client}?</h1><p>{client} asks to act in {html.escape(settings.API['title'])} as you, "
             f"with your own permissions. It will be sent back to <b>{host}</b>.</p>"
             f'<form method="post"><input type="hidden" name="tx" value="{html.escape(transaction)}">'
-            f'<input type="hidden" name="csrf" value="{self.mac("csrf", transaction)}">'
+            f'<input type="hidden" name="csrf" value="{self.consent_token(transaction, nonce)}">'
             '<button type="submit">Allow and sign in</button></form>'
         )
-        return _page(body, 200, raw=True)
+        response = _page(body, 200, raw=True)
+        response.set_cookie(
+            self.consent_cookie, nonce, max_age=TRANSACTION_SECONDS, path="/",
+            secure=self.config.secure, httponly=True, samesite="strict",
+        )  # fmt: skip
+        return response
 
     async def callback(self, request: Request) -> Response:
         transaction = str(request.query_params.get("state", ""))
@@ -431,6 +454,13 @@ class Broker:
         pending = await _off_loop(self.store.take_transaction, transaction)
         if pending is None:
             return _page("This sign-in has expired or was already used. Start again from your MCP client.", 400)
+        if request.query_params.get("error") or not request.query_params.get("code"):
+            # The person declined (or the API refused): the client hears it, as OAuth says, and may start again.
+            error = "access_denied" if request.query_params.get("error") == "access_denied" else "server_error"
+            target = construct_redirect_uri(
+                str(pending["redirect_uri"]), error=error, state=pending["state"], iss=self.config.issuer
+            )
+            return RedirectResponse(target, status_code=302)
         code = str(request.query_params.get("code", ""))
         try:
             subject = await self._signed_in_upstream(code)
@@ -462,7 +492,10 @@ class Broker:
             pair = response.json()
             me = await client.get(self.config.identity_url, headers={"Authorization": f"Bearer {pair['access_token']}"})
             me.raise_for_status()
-            identity = me.json()[self.config.identity_field]
+            answer = me.json()
+            identity = answer.get(self.config.identity_field) if isinstance(answer, dict) else None
+        if isinstance(identity, bool) or not isinstance(identity, (int, str)) or not str(identity).strip():
+            raise ValueError("the API did not say who signed in")  # never a shared or empty subject
         subject = f"{urlsplit(self.config.token_url).hostname}:{identity}"
         await _off_loop(self.store.keep_upstream, subject, pair)
         return subject

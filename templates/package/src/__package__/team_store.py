@@ -223,7 +223,9 @@ Refresher = Callable[[str], "dict[str, Any] | None"]
 def engine_for(url: str) -> sa.Engine:
     """An engine for the database URL: SQLite with its write lock taken at BEGIN, or PostgreSQL through psycopg."""
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"timeout": LOCK_WAIT_SECONDS, "check_same_thread": False})
+        engine = sa.create_engine(
+            url, connect_args={"timeout": LOCK_WAIT_SECONDS, "check_same_thread": False}, hide_parameters=True
+        )
 
         @sa.event.listens_for(engine, "connect")
         def _sqlite_connect(connection: Any, _record: Any) -> None:
@@ -233,12 +235,14 @@ def engine_for(url: str) -> sa.Engine:
 
         @sa.event.listens_for(engine, "begin")
         def _sqlite_begin(connection: sa.Connection) -> None:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")  # one writer at a time, across processes
+            # A write takes the lock at once (one writer at a time, across processes); reads do not wait for it.
+            immediate = connection.get_execution_options().get("team_write")
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True)
 
 
 class TeamStore:
@@ -264,10 +268,18 @@ class TeamStore:
     def create(self) -> None:
         metadata.create_all(self.engine)
 
+    @contextmanager
+    def _write(self) -> Iterator[sa.Connection]:
+        """A transaction that writes: committed at the end, rolled back on an error."""
+        with self.engine.connect() as conn:
+            conn.execution_options(team_write=True)
+            with conn.begin():
+                yield conn
+
     # -- clients, never evicted ---------------------------------------------------------------------------
 
     def save_client(self, client_id: str, info: dict[str, Any]) -> None:
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             conn.execute(sa.delete(clients).where(clients.c.client_id == client_id))
             conn.execute(sa.insert(clients).values(client_id=client_id, info=json.dumps(info), created_at=time.time()))
 
@@ -280,7 +292,7 @@ class TeamStore:
 
     def put_transaction(self, state: str, client_id: str, data: dict[str, Any], lifetime: float) -> None:
         values = {"client_id": client_id, "data": json.dumps(data), "expires_at": time.time() + lifetime}
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             conn.execute(sa.insert(transactions).values(state_hash=token_hash(state), **values))
 
     def peek_transaction(self, state: str) -> dict[str, Any] | None:
@@ -300,7 +312,7 @@ class TeamStore:
 
     def put_code(self, code: str, client_id: str, subject: str, data: dict[str, Any], lifetime: float) -> None:
         values = {"client_id": client_id, "subject": subject, "data": json.dumps(data)}
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             conn.execute(
                 sa.insert(codes).values(code_hash=token_hash(code), expires_at=time.time() + lifetime, **values)
             )
@@ -322,7 +334,7 @@ class TeamStore:
 
     def _take(self, table: sa.Table, key: sa.Column[Any], secret: str) -> dict[str, Any] | None:
         now = time.time()
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             taken = conn.execute(
                 sa.update(table)
                 .where(key == token_hash(secret), table.c.consumed_at.is_(None), table.c.expires_at > now)
@@ -345,7 +357,9 @@ class TeamStore:
     def _sealed_pair(self, subject: str, pair: dict[str, Any]) -> dict[str, Any]:
         return {
             "access_token": self.ring.seal(str(pair["access_token"]), self._where(subject, "access_token")),
-            "refresh_token": self.ring.seal(str(pair["refresh_token"]), self._where(subject, "refresh_token")),
+            "refresh_token": self.ring.seal(
+                str(pair.get("refresh_token") or ""), self._where(subject, "refresh_token")
+            ),
             "expires_at": _expiry(pair),
             "needs_sign_in": False,
             "updated_at": time.time(),
@@ -353,7 +367,7 @@ class TeamStore:
 
     def keep_upstream(self, subject: str, pair: dict[str, Any]) -> None:
         """A new sign-in's pair: it replaces whatever the user had."""
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             found = conn.execute(sa.select(upstream.c.version).where(upstream.c.subject == subject)).first()
             if found is None:
                 conn.execute(sa.insert(upstream).values(subject=subject, version=1, **self._sealed_pair(subject, pair)))
@@ -401,7 +415,7 @@ class TeamStore:
         return outcome
 
     def _refresh_locked(self, subject: str, refresher: Refresher, rejected: str | None) -> str | None:
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             if conn.dialect.name == "postgresql":
                 conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{LOCK_WAIT_SECONDS}s'")
             query = sa.select(upstream).where(upstream.c.subject == subject).with_for_update()
@@ -411,10 +425,13 @@ class TeamStore:
             current = self._opened(subject, row)
             if _usable(current, rejected):  # another process refreshed while we waited
                 return current.access_token
-            pair = refresher(current.refresh_token)  # under the lock: nobody else spends this refresh token
+            pair = refresher(current.refresh_token) if current.refresh_token else None  # under the lock
             if pair is None:
                 conn.execute(sa.update(upstream).where(upstream.c.subject == subject).values(needs_sign_in=True))
+                self._revoke_subject(conn, subject)  # a new sign-in starts new grants; these stay dead
                 return None
+            # An answer may leave out the refresh token (RFC 6749, 6): the one we hold stays valid then.
+            pair = {**pair, "refresh_token": pair.get("refresh_token") or current.refresh_token}
             values = {**self._sealed_pair(subject, pair), "version": row.version + 1}
             conn.execute(sa.update(upstream).where(upstream.c.subject == subject).values(**values))
         return str(pair["access_token"])  # committed before anyone uses it
@@ -430,7 +447,9 @@ class TeamStore:
         """A new grant with its first access and refresh tokens (stored as hashes only)."""
         grant_id = secrets.token_hex(16)
         values = {"client_id": client_id, "subject": subject, "scopes": json.dumps(scopes), "resource": resource}
-        with self.engine.begin() as conn:
+        with self._write() as conn:
+            older = sa.and_(grants.c.subject == subject, grants.c.client_id == client_id, grants.c.revoked_at.is_(None))
+            conn.execute(sa.update(grants).where(older).values(revoked_at=time.time()))  # a new sign-in replaces it
             conn.execute(sa.insert(grants).values(grant_id=grant_id, created_at=time.time(), **values))
             pair = self._new_tokens(conn, grant_id)
         grant = Grant(grant_id, client_id, subject, tuple(scopes), resource, time.time() + ACCESS_LIFETIME_SECONDS)
@@ -477,7 +496,7 @@ class TeamStore:
     def refresh_grant(self, token: str) -> Grant | None:
         """The grant behind a refresh token that may still be exchanged: unused, or rotated within the grace
         window. A rotated token presented after the window revokes its grant (it was copied)."""
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             found = self._grant_of(conn, token, "refresh")
             if found is None:
                 return None
@@ -493,7 +512,7 @@ class TeamStore:
         """Exchange a refresh token for a new pair. Within the grace window the same token yields the same
         pair, however many times and from however many replicas it is presented."""
         key = token_hash(refresh_token)
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             query = sa.select(tokens).where(tokens.c.token_hash == key, tokens.c.kind == "refresh").with_for_update()
             if conn.execute(query).first() is None:
                 return None
@@ -509,6 +528,12 @@ class TeamStore:
                     )
                     return None
                 access, refresh = json.loads(self.ring.open(row.successor, where))
+                successor = sa.select(tokens.c.rotated_at).where(tokens.c.token_hash == token_hash(refresh))
+                if conn.execute(successor).scalar_one_or_none() is not None:  # the new pair moved on: a copy
+                    conn.execute(
+                        sa.update(grants).where(grants.c.grant_id == grant.grant_id).values(revoked_at=time.time())
+                    )
+                    return None
             else:
                 access, refresh = self._new_tokens(conn, grant.grant_id)
                 sealed = self.ring.seal(json.dumps([access, refresh]), where)
@@ -524,7 +549,7 @@ class TeamStore:
             .join(grants, grants.c.grant_id == tokens.c.grant_id)
             .where(tokens.c.token_hash == token_hash(token))
         )
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             row = conn.execute(query).first()
             if row is None:
                 return None
@@ -533,16 +558,21 @@ class TeamStore:
 
     def forget_upstream(self, subject: str) -> Upstream | None:
         """The user's pair, taken out of use (they must sign in again): for revoking it at the API."""
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             row = conn.execute(sa.select(upstream).where(upstream.c.subject == subject).with_for_update()).first()
             if row is None or row.needs_sign_in:
                 return None
             conn.execute(sa.update(upstream).where(upstream.c.subject == subject).values(needs_sign_in=True))
+            self._revoke_subject(conn, subject)
         return self._opened(subject, row)
+
+    def _revoke_subject(self, conn: sa.Connection, subject: str) -> None:
+        live = sa.and_(grants.c.subject == subject, grants.c.revoked_at.is_(None))
+        conn.execute(sa.update(grants).where(live).values(revoked_at=time.time()))
 
     def record_consent(self, subject: str, client_id: str) -> None:
         """That this user approved this client (the latest approval's time)."""
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             conn.execute(sa.delete(consents).where(consents.c.subject == subject, consents.c.client_id == client_id))
             conn.execute(sa.insert(consents).values(subject=subject, client_id=client_id, granted_at=time.time()))
 
@@ -552,11 +582,12 @@ class TeamStore:
             return [str(row.client_id) for row in conn.execute(query)]
 
     def live_grants(self, subject: str) -> int:
-        query = (
-            sa.select(sa.func.count())
-            .select_from(grants)
-            .where(grants.c.subject == subject, grants.c.revoked_at.is_(None))
+        """Grants of the user that a client can still use: not revoked, with an unexpired refresh token."""
+        usable = sa.select(tokens.c.grant_id).where(
+            tokens.c.kind == "refresh", tokens.c.expires_at > time.time(), tokens.c.rotated_at.is_(None)
         )
+        live = sa.and_(grants.c.subject == subject, grants.c.revoked_at.is_(None), grants.c.grant_id.in_(usable))
+        query = sa.select(sa.func.count()).select_from(grants).where(live)
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
 
@@ -566,7 +597,7 @@ class TeamStore:
         """Delete expired transactions, codes and tokens (any replica may run it, any number of times)."""
         now = time.time() if now is None else now
         removed = 0
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             for table in (transactions, codes, tokens):
                 removed += conn.execute(sa.delete(table).where(table.c.expires_at < now)).rowcount
             past_grace = sa.and_(tokens.c.rotated_at < now - self.grace, tokens.c.successor.is_not(None))
