@@ -227,7 +227,7 @@ def measure(work: Path) -> int:
     base_env = {"PATH": os.environ.get("PATH", ""), "PROCORE_ACCESS_TOKEN": "bench"}
 
     # Generation: ours writes a package; FastMCP builds its server in memory from the same spec.
-    specs = [("Procore spec (48 ops)", SPEC, ["--config", str(CONFIG)])]
+    specs = [("Procore spec (53 ops)", SPEC, ["--config", str(CONFIG)])]
     if has_catalog:
         config = work / "catalog.yaml"
         config.write_text("package_name: procore_catalog_mcp\ndocs_base_url: https://developers.procore.com\n")
