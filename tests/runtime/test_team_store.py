@@ -348,3 +348,10 @@ def test_on_sqlite_a_held_write_lock_does_not_stop_token_checks(team_store: Modu
         done.set()
         thread.join(timeout=10)
     store.engine.dispose()
+
+
+def test_first_sign_ins_of_one_user_at_once_all_succeed(store: Any) -> None:
+    pairs = [{"access_token": f"a{n}", "refresh_token": f"r{n}", "expires_in": 600} for n in range(8)]
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda pair: store.keep_upstream("procore:carol", pair), pairs))
+    assert store.upstream_for("procore:carol").access_token in {pair["access_token"] for pair in pairs}

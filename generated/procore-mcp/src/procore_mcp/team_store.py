@@ -367,14 +367,22 @@ class TeamStore:
         }
 
     def keep_upstream(self, subject: str, pair: dict[str, Any]) -> None:
-        """A new sign-in's pair: it replaces whatever the user had."""
-        with self._write() as conn:
-            found = conn.execute(sa.select(upstream.c.version).where(upstream.c.subject == subject)).first()
-            if found is None:
-                conn.execute(sa.insert(upstream).values(subject=subject, version=1, **self._sealed_pair(subject, pair)))
-            else:
-                values = {**self._sealed_pair(subject, pair), "version": found.version + 1}
-                conn.execute(sa.update(upstream).where(upstream.c.subject == subject).values(**values))
+        """A new sign-in's pair: it replaces whatever the user had. Two first sign-ins of one user at once
+        (two browsers, two replicas) both succeed: the later one's pair is kept."""
+        for _ in range(2):
+            try:
+                with self._write() as conn:
+                    found = conn.execute(sa.select(upstream.c.version).where(upstream.c.subject == subject)).first()
+                    values = self._sealed_pair(subject, pair)
+                    if found is None:
+                        conn.execute(sa.insert(upstream).values(subject=subject, version=1, **values))
+                    else:
+                        update = sa.update(upstream).where(upstream.c.subject == subject)
+                        conn.execute(update.values(**values, version=found.version + 1))
+                return
+            except sa.exc.IntegrityError:
+                continue  # the other sign-in inserted the row first: update it
+        raise StoreError("The sign-in could not be stored; try again.")
 
     def upstream_for(self, subject: str) -> Upstream | None:
         with self.engine.connect() as conn:
