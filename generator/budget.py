@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from generator.load import json_depth
 from generator.text import first_sentence
 
 DEPTH_LIMIT = 32
@@ -42,13 +43,10 @@ class Reduction:
     after: int
 
 
-def prompt_size(name: str, description: str, schema: dict[str, Any]) -> int:
+def prompt_size(name: str, description: str, schema: Mapping[str, Any]) -> int:
+    """What a model reads of a tool, in bytes: name, description and inputSchema as compact JSON, text as sent."""
     shown = {"name": name, "description": description, "inputSchema": schema}
     return len(json.dumps(shown, separators=(",", ":"), ensure_ascii=False).encode())
-
-
-def _size(value: Any) -> int:
-    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
 
 
 def _children(node: dict[str, Any]) -> list[tuple[str, str | int | None, Any]]:
@@ -265,21 +263,6 @@ def pruned(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 # -- the JSON depth bound ----------------------------------------------------------------------------------------
-
-
-def json_depth(value: Any) -> int:
-    """How deep mappings and lists nest in a JSON value (a scalar is 0), counted one level at a time (a schema
-    hundreds of levels deep would exhaust recursion)."""
-    depth, level = 0, [value] if isinstance(value, (dict, list)) else []
-    while level:
-        depth += 1
-        level = [
-            child
-            for node in level
-            for child in (node.values() if isinstance(node, dict) else node)
-            if isinstance(child, (dict, list))
-        ]
-    return depth
 
 
 def within_depth(schema: dict[str, Any], start: int, note: str, limit: int = DEPTH_LIMIT) -> dict[str, Any]:

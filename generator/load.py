@@ -175,8 +175,9 @@ def _children(node: dict[str, Any] | list[Any]) -> list[tuple[str | int, Any]]:
     return list(node.items()) if isinstance(node, dict) else list(enumerate(node))
 
 
-def _depth(data: Any) -> int:
-    """How deep mappings and lists nest in a tree: one level at a time, no recursion, no per-node bookkeeping."""
+def json_depth(data: Any) -> int:
+    """How deep mappings and lists nest in a tree (a scalar is 0): one level at a time, no recursion, no per-node
+    bookkeeping, so a document or schema hundreds of levels deep costs no stack."""
     depth, level = 0, [data] if isinstance(data, (dict, list)) else []
     while level:
         depth += 1
@@ -266,7 +267,7 @@ def check_structure(data: Any, path: Path, *, shared: bool = True, escapes: bool
             message = f"the document holds more than {MAX_VALUES:,} values once its YAML aliases are expanded"
             raise _error(path, "too-large", f"{message} (an alias bomb?); refusing to expand it")
     else:
-        depth = _depth(data)
+        depth = json_depth(data)
     if depth > MAX_DEPTH:
         pointer = _deepest_pointer(data, _measure(data))
         message = f"nested more than {MAX_DEPTH} levels deep; later stages cannot follow it"

@@ -46,11 +46,12 @@ VERBS = frozenset(
 )  # fmt: skip
 _HTTP_METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options", "trace"})
 _METHOD_VERBS = {"get": "get", "put": "replace", "post": "create", "patch": "update", "delete": "delete"}
-# A summary that starts like a sentence rather than with a verb, or holds a clause.
-_OPENERS = frozenset(
+# A summary (or a name) that starts like a sentence rather than with a verb, or holds a clause; the gate checks
+# names against the same words.
+SENTENCE_OPENERS = frozenset(
     {"this", "that", "these", "those", "the", "a", "an", "it", "note", "you", "we", "if", "when", "use"}
 )
-_CLAUSE_WORDS = frozenset({"if", "when", "unless", "because", "which", "will", "must", "should", "please"})
+CLAUSE_WORDS = frozenset({"if", "when", "unless", "because", "which", "will", "must", "should", "please"})
 _MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _URL = re.compile(r"https?://\S+")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1")
@@ -58,7 +59,6 @@ _CODE = re.compile(r"(`+)(.+?)\1")
 _LINE_MARK = re.compile(r"^\s*(#+|>+|[-*+]\s)\s*", re.MULTILINE)
 _SENTENCE_INSIDE = re.compile(r"[.!?;:](\s|$)|\s[-\u2013\u2014]\s|\(|\)")
 _NOISE = re.compile(r"v\d+(?:[._]\d+)*|rest|api")
-_VERSION = re.compile(r"v\d+(\.\d+)*")
 _A_LIST_OF = re.compile(
     r"(return|get|retrieve|fetch|list|show) (a |an |the )?((full|complete|paginated) )?list of (all )?"
 )
@@ -110,7 +110,12 @@ def from_summary(summary: str) -> NameSource | None:
     if not text or _SENTENCE_INSIDE.search(text):
         return None
     words = split_words(text)
-    if not words or len(words) > SHORT_PHRASE_WORDS or words[0] in _OPENERS or not _CLAUSE_WORDS.isdisjoint(words):
+    if (
+        not words
+        or len(words) > SHORT_PHRASE_WORDS
+        or words[0] in SENTENCE_OPENERS
+        or not CLAUSE_WORDS.isdisjoint(words)
+    ):
         return None
     if _NOISE.fullmatch(words[0]):  # "v3 Mail Send": a route's words, not a verb phrase
         return None

@@ -9,18 +9,16 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from generator.budget import DEPTH_LIMIT, json_depth
+from generator.budget import DEPTH_LIMIT, prompt_size
 from generator.ir import Api, Tool
-from generator.name_sources import NAME_AIM
+from generator.load import json_depth
+from generator.name_sources import CLAUSE_WORDS, NAME_AIM, SENTENCE_OPENERS
 from generator.naming import MAX_NAME_LENGTH, title_case
 from generator.render import tool_definition
 from generator.text import drop_doubled_words, gist
 
 DESCRIPTION_LIMIT = 2000
 TITLE_LIMIT = 80
-# A name that starts like a sentence rather than with a verb, or holds a clause of one.
-_SENTENCE_OPENERS = frozenset({"this", "that", "these", "the", "a", "an", "it", "note", "you", "we", "if", "when"})
-_CLAUSE_WORDS = frozenset({"if", "when", "unless", "because", "which", "will", "must", "should", "please"})
 _TITLE_MARKUP = re.compile(r"[*`<>\[\]#]|(?<!\w)_|_(?!\w)|https?://")  # an identifier's `tax_id` is no markup
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+")
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
@@ -68,9 +66,8 @@ def is_described(schema: dict[str, Any], root: Mapping[str, Any]) -> bool:
 
 
 def prompt_bytes(tool: Tool) -> int:
-    """What a model reads of a tool: its name, description and inputSchema as compact JSON."""
-    shown = {"name": tool.name, "description": tool.description, "inputSchema": tool.input_schema}
-    return len(json.dumps(shown, separators=(",", ":")).encode())
+    """What a model reads of a tool: its name, description and inputSchema as compact JSON (as the budget counts)."""
+    return prompt_size(tool.name, tool.description, tool.input_schema)
 
 
 def check_name(tool: Tool) -> Iterator[str]:
@@ -81,7 +78,7 @@ def check_name(tool: Tool) -> Iterator[str]:
     if not _NAME.fullmatch(tool.name):
         yield "not snake_case"
     words = tool.name.split("_")
-    if words[0] in _SENTENCE_OPENERS or not _CLAUSE_WORDS.isdisjoint(words):
+    if words[0] in SENTENCE_OPENERS or not CLAUSE_WORDS.isdisjoint(words):
         yield f"reads like a sentence: {tool.name!r}"
 
 

@@ -7,7 +7,8 @@ from typing import Any
 
 import jsonschema
 
-from generator.budget import json_depth, prompt_size, reduce_tool, share_repeated, within_depth
+from generator.budget import prompt_size, reduce_tool, share_repeated, within_depth
+from generator.load import json_depth
 
 NOTE = "Full shape: `describe_operation`."
 LONG = "A sentence about the field. " * 8

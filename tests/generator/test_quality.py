@@ -110,3 +110,15 @@ def test_lint_command_prints_counts_size_and_exit_code(capsys: pytest.CaptureFix
     assert main(["lint", "--spec", str(SPEC), "--config", str(CONFIG), "--max-description", "100"]) == 1
     assert "violations" in capsys.readouterr().err
     assert main(["lint", "--spec", str(tmp_path / "absent.yaml")]) == 2
+
+
+def test_the_gate_counts_a_tool_as_the_budget_does(procore: Api) -> None:
+    from generator.budget import prompt_size
+    from generator.quality import check_budget
+
+    tool = procore.tools[0]
+    # Text outside ASCII goes to the client as UTF-8, not as \u escapes: a tool right at the budget is within it.
+    tool = dataclasses.replace(tool, description="Überprüfung der Zugangsdaten für die Baustelle. " * 20)
+    size = prompt_size(tool.name, tool.description, tool.input_schema)
+    assert list(check_budget(tool, size)) == []
+    assert list(check_budget(tool, size - 1)) != []

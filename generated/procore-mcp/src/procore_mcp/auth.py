@@ -97,6 +97,19 @@ def tokens_from_response(data: dict[str, Any]) -> dict[str, Any]:
     return kept
 
 
+def oauth_endpoint(runtime: dict[str, Any], which: str) -> str:
+    """The URL of the API's OAuth2 `token` or `authorize` endpoint, its host from settings when it is one of the
+    API's servers; a ConfigurationError when the API declares none."""
+    for scheme in runtime["securitySchemes"].values():
+        endpoint = scheme.get(which)
+        if endpoint:
+            if "url" in endpoint:
+                return str(endpoint["url"])
+            return settings.server_url(runtime["servers"][endpoint["server"]]) + str(endpoint["path"])
+    kind = "token" if which == "token" else "authorization"
+    raise settings.ConfigurationError(f"The API declares no OAuth2 {kind} endpoint.")
+
+
 class Credentials:
     """Access tokens for OAuth2 operations, obtained, stored and refreshed by the server itself."""
 
@@ -109,13 +122,7 @@ class Credentials:
         return TokenStore(settings.token_file())
 
     def token_url(self) -> str:
-        for scheme in self.runtime["securitySchemes"].values():
-            token = scheme.get("token")
-            if token:
-                if "url" in token:
-                    return str(token["url"])
-                return settings.server_url(self.runtime["servers"][token["server"]]) + str(token["path"])
-        raise settings.ConfigurationError("The API declares no OAuth2 token endpoint.")
+        return oauth_endpoint(self.runtime, "token")
 
     def stored(self, key: str) -> str | None:
         """A stored credential (`access_token` or `refresh_token`), for arguments bound to it."""

@@ -19,16 +19,6 @@ OUT_OF_BAND = "urn:ietf:wg:oauth:2.0:oob"
 WAIT_SECONDS = 300
 
 
-def _authorize_url(runtime: dict[str, Any]) -> str:
-    for scheme in runtime["securitySchemes"].values():
-        endpoint = scheme.get("authorize")
-        if endpoint:
-            if "url" in endpoint:
-                return str(endpoint["url"])
-            return settings.server_url(runtime["servers"][endpoint["server"]]) + str(endpoint["path"])
-    raise settings.ConfigurationError("The API declares no OAuth2 authorization endpoint.")
-
-
 class _Redirect(BaseHTTPRequestHandler):
     """Receives the one redirect from the sign-in page."""
 
@@ -90,7 +80,7 @@ def run(runtime: dict[str, Any], credentials: auth.Credentials, *, open_browser:
     try:
         client_id = settings.required(settings.CLIENT_ID, "the OAuth client ID")
         client_secret = settings.required(settings.CLIENT_SECRET, "the OAuth client secret")
-        authorize = _authorize_url(runtime)
+        authorize = auth.oauth_endpoint(runtime, "authorize")
     except settings.ConfigurationError as exc:
         print(exc, file=sys.stderr)
         return 2

@@ -48,7 +48,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from . import auth, settings, team_store
+from . import auth, calls, settings, team_store
 
 TRANSACTION_SECONDS = 600
 CODE_SECONDS = 300
@@ -102,22 +102,12 @@ class TeamConfig:
             resource=public + "/mcp",
             client_id=settings.required(settings.CLIENT_ID, "the API app's client ID, for team mode"),
             client_secret=settings.required(settings.CLIENT_SECRET, "the API app's client secret, for team mode"),
-            authorize_url=_endpoint(runtime, servers, "authorize"),
-            token_url=_endpoint(runtime, servers, "token"),
+            authorize_url=auth.oauth_endpoint(runtime, "authorize"),
+            token_url=auth.oauth_endpoint(runtime, "token"),
             identity_url=settings.server_url(servers[identity["server"]]) + str(identity["path"]),
             identity_field=str(identity.get("field", "id")),
             revoke_url=_revocation_url(runtime, servers),
         )
-
-
-def _endpoint(runtime: dict[str, Any], servers: dict[str, Any], which: str) -> str:
-    for scheme in runtime["securitySchemes"].values():
-        endpoint = scheme.get(which)
-        if scheme.get("type") == "oauth2" and endpoint:
-            if "url" in endpoint:
-                return str(endpoint["url"])
-            return settings.server_url(servers[endpoint["server"]]) + str(endpoint["path"])
-    raise TeamError(f"The API declares no OAuth2 {which} endpoint, which team mode signs users in through.")
 
 
 def _revocation_url(runtime: dict[str, Any], servers: dict[str, Any]) -> str:
@@ -192,7 +182,7 @@ async def _small_json(url: str) -> Any:
     body = b""
     try:
         async with (
-            httpx.AsyncClient(timeout=5.0, follow_redirects=False, cookies=_no_cookies()) as client,
+            httpx.AsyncClient(timeout=5.0, follow_redirects=False, cookies=calls.cookieless_jar()) as client,
             client.stream("GET", url, headers={"Accept": "application/json"}) as response,
         ):
             if response.status_code != 200:
@@ -366,7 +356,7 @@ class Broker:
             "client_secret": self.config.client_secret,
         }
         try:
-            async with httpx.AsyncClient(timeout=settings.timeouts(), cookies=_no_cookies()) as client:
+            async with httpx.AsyncClient(timeout=settings.timeouts(), cookies=calls.cookieless_jar()) as client:
                 await client.post(self.config.revoke_url, data=form)
         except httpx.HTTPError:
             log.warning("%s: revoking the API tokens failed; they expire on their own", self.pseudonym(subject))
@@ -487,7 +477,7 @@ class Broker:
             "grant_type": "authorization_code", "code": code, "redirect_uri": self.config.callback_url,
             "client_id": self.config.client_id, "client_secret": self.config.client_secret,
         }  # fmt: skip
-        async with httpx.AsyncClient(timeout=settings.timeouts(), cookies=_no_cookies()) as client:
+        async with httpx.AsyncClient(timeout=settings.timeouts(), cookies=calls.cookieless_jar()) as client:
             response = await client.post(self.config.token_url, data=form)
             response.raise_for_status()
             pair = response.json()
@@ -524,12 +514,6 @@ class Broker:
             raise auth.AuthError(
                 "Your sign-in to the API has ended; your MCP client will ask you to sign in again."
             ) from None
-
-
-def _no_cookies() -> Any:
-    from . import calls
-
-    return calls.cookieless_jar()
 
 
 def _token(issued: team_store.IssuedPair) -> OAuthToken:

@@ -510,9 +510,7 @@ class TeamStore:
                 return None
             grant, row = found
             if row.rotated_at is not None and row.rotated_at < time.time() - self.grace:
-                conn.execute(
-                    sa.update(grants).where(grants.c.grant_id == grant.grant_id).values(revoked_at=time.time())
-                )
+                _end_grant(conn, grant.grant_id)
                 return None
         return None if self.needs_sign_in(grant.subject) else grant
 
@@ -531,16 +529,12 @@ class TeamStore:
             where = f"team_tokens:{key}:successor"
             if row.rotated_at is not None:
                 if row.rotated_at < time.time() - self.grace or row.successor is None:
-                    conn.execute(
-                        sa.update(grants).where(grants.c.grant_id == grant.grant_id).values(revoked_at=time.time())
-                    )
+                    _end_grant(conn, grant.grant_id)
                     return None
                 access, refresh = json.loads(self.ring.open(row.successor, where))
                 successor = sa.select(tokens.c.rotated_at).where(tokens.c.token_hash == token_hash(refresh))
                 if conn.execute(successor).scalar_one_or_none() is not None:  # the new pair moved on: a copy
-                    conn.execute(
-                        sa.update(grants).where(grants.c.grant_id == grant.grant_id).values(revoked_at=time.time())
-                    )
+                    _end_grant(conn, grant.grant_id)
                     return None
             else:
                 access, refresh = self._new_tokens(conn, grant.grant_id)
@@ -561,7 +555,7 @@ class TeamStore:
             row = conn.execute(query).first()
             if row is None:
                 return None
-            conn.execute(sa.update(grants).where(grants.c.grant_id == row.grant_id).values(revoked_at=time.time()))
+            _end_grant(conn, row.grant_id)
         return str(row.subject)
 
     def forget_upstream(self, subject: str) -> Upstream | None:
@@ -611,6 +605,11 @@ class TeamStore:
             past_grace = sa.and_(tokens.c.rotated_at < now - self.grace, tokens.c.successor.is_not(None))
             conn.execute(sa.update(tokens).where(past_grace).values(successor=None))  # only the hash stays
         return removed
+
+
+def _end_grant(conn: sa.Connection, grant_id: str) -> None:
+    """Revoke one grant: every token it issued stops working."""
+    conn.execute(sa.update(grants).where(grants.c.grant_id == grant_id).values(revoked_at=time.time()))
 
 
 def _usable(pair: Upstream, rejected: str | None) -> bool:
