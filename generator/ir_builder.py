@@ -17,6 +17,7 @@ from generator.config import GeneratorConfig
 from generator.describing import Describer
 from generator.diagnostics import Diagnostic, GenerationError, json_pointer
 from generator.files import is_binary, replace_binary_fields
+from generator.halves import build_tools
 from generator.ir import Api, Argument, HttpBinding, Location, SecurityScheme, Tool, ToolAnnotations
 from generator.name_sources import NAME_AIM, NameSource, plain_text, title_from
 from generator.name_sources import choose as choose_source
@@ -860,8 +861,11 @@ def _check_overrides(config: GeneratorConfig, operations: list[_Operation]) -> N
         )  # fmt: skip
 
 
-def build_api(spec: ParsedSpec, config: GeneratorConfig, spec_bytes: bytes) -> tuple[Api, list[Diagnostic]]:
-    """The whole IR stage: one Tool per operation, unique names, and every warning raised on the way."""
+def build_api(
+    spec: ParsedSpec, config: GeneratorConfig, spec_bytes: bytes, parallel: bool | None = None
+) -> tuple[Api, list[Diagnostic]]:
+    """The whole IR stage: one Tool per operation, unique names, and every warning raised on the way. `parallel`
+    builds half the tools on a second core (None: for large documents; see `halves`)."""
     builder = _ToolBuilder(spec, config)
     everything = list(iter_operations(spec.document))
     _check_overrides(config, everything)
@@ -886,10 +890,10 @@ def build_api(spec: ParsedSpec, config: GeneratorConfig, spec_bytes: bytes) -> t
     sources = [name_source(op) for op in operations]
     names = tool_names(config, operations, sources)
     related = related_tools(operations, names)
-    tools = tuple(
-        builder.build(op, name, related.get(name, []), source)
-        for op, name, source in zip(operations, names, sources, strict=True)
-    )
+    jobs = [
+        (op, name, related.get(name, []), source) for op, name, source in zip(operations, names, sources, strict=True)
+    ]
+    tools = build_tools(builder, builder.build, jobs, parallel)
     tools, output_definitions = builder.link_outputs(tools)
     info = spec.document.get("info") or {}
     api = Api(

@@ -237,7 +237,9 @@ class SchemaCompiler:
         """The compiled target of `ref` (placeholders for its own references), compiled on first use."""
         key = (ref, direction)
         if key not in self._bodies:
-            resolved = self._targets.get(ref)
+            if ref not in self._targets:  # met first by a forked copy of this compiler (see `adopt`), which warned
+                self._targets[ref] = self._lookup(ref)
+            resolved = self._targets[ref]
             target, target_pointer = resolved if resolved is not None else ({}, "")
             self._compiling.add(key)
             try:
@@ -264,6 +266,29 @@ class SchemaCompiler:
             self._def_names[ref] = name
             self._taken_names.add(name)
         return self._def_names[ref]
+
+    def progress(self) -> tuple[int, int]:
+        """How many `$defs` names and warnings this compiler holds so far (see `since` and `adopt`)."""
+        return len(self._def_names), len(self.diagnostics)
+
+    def since(self, progress: tuple[int, int]) -> tuple[dict[str, str], tuple[Diagnostic, ...]]:
+        """The `$defs` names given and the warnings raised after `progress` was taken."""
+        named, warned = progress
+        return dict(list(self._def_names.items())[named:]), tuple(self.diagnostics[warned:])
+
+    def adopt(self, names: dict[str, str], diagnostics: tuple[Diagnostic, ...]) -> bool:
+        """Take on what a forked copy of this compiler named and warned about, as if this one had met it next.
+        When a name it gave clashes with one given here since the fork, nothing changes and this returns False
+        (the caller then does the copy's work itself)."""
+        owners = {name: ref for ref, name in self._def_names.items()}
+        if any(self._def_names.get(ref, name) != name or owners.get(name, ref) != ref for ref, name in names.items()):
+            return False
+        for ref, name in names.items():
+            self._def_names[ref] = name
+            self._taken_names.add(name)
+        for diagnostic in diagnostics:
+            self.warn(diagnostic.kind, diagnostic.message, diagnostic.pointer)
+        return True
 
     def carries_binary(self, ref: str, direction: Direction) -> bool:
         """Whether the schema `ref` names holds a binary field anywhere: such parts are always inlined, so that a

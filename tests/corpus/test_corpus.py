@@ -25,9 +25,11 @@ import pytest
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
+from generator import halves
 from generator.bundle import bundle
 from generator.load import load_mapping
 from generator.parse import prepare_document
+from generator.pipeline import generate
 from tests.conftest import ROOT, SHARED
 from tests.support.conformance import RequestChecker
 from tests.support.generated import import_calls
@@ -183,3 +185,18 @@ def test_corpus_spec_passes_the_quality_gate(entry: dict[str, str] | None) -> No
     command = [sys.executable, "-m", "generator", "lint", "--spec", str(CORPUS / entry["entry"]), "--worst", "3"]
     completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False, timeout=600)
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-2000:]
+
+
+def test_two_cores_write_what_one_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The smallest corpus spec that builds half its tools in a child (see generator/halves.py), generated
+    both ways: the same files and warnings. (`make corpus` does it for every spec that large.)"""
+    large = sorted((int(e["operations"]), e["entry"]) for e in ENTRIES if int(e["operations"]) >= halves.PARALLEL_FROM)
+    if not large:
+        pytest.skip("../shared/corpus is absent: the vendor specs are only beside the project on developer machines")
+    for _, entry in large if FULL else large[:1]:
+        results = []
+        for threshold in (halves.PARALLEL_FROM, 10**9):
+            monkeypatch.setattr(halves, "PARALLEL_FROM", threshold)
+            generation = generate(CORPUS / entry)
+            results.append((generation.files, generation.diagnostics))
+        assert results[0] == results[1], entry

@@ -1,0 +1,63 @@
+"""Build a large document's tools on two cores: the second half in a forked child, merged as if built in order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from generator.background import Pending, can_fork
+from generator.diagnostics import Diagnostic
+from generator.ir import Tool
+from generator.schema import Part, SchemaCompiler
+
+PARALLEL_FROM = 300
+"""Documents of this many selected operations or more build half their tools in a child process: below it, the
+fork and sending the tools back cost more than they save."""
+
+
+class Builder(Protocol):
+    """What this module needs of the IR stage's tool builder."""
+
+    compiler: SchemaCompiler
+    output_parts: dict[str, tuple[Part, bool]]
+
+
+@dataclass(frozen=True)
+class _Share:
+    """What the child built, and what it added to the builder's state on the way."""
+
+    tools: tuple[Tool, ...]
+    output_parts: dict[str, tuple[Part, bool]]
+    names: dict[str, str]
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def _build_share(builder: Builder, build: Callable[..., Tool], jobs: Sequence[tuple[Any, ...]]) -> _Share:
+    progress = builder.compiler.progress()
+    tools = tuple(build(*job) for job in jobs)
+    names, diagnostics = builder.compiler.since(progress)
+    parts = {tool.name: builder.output_parts[tool.name] for tool in tools if tool.name in builder.output_parts}
+    return _Share(tools, parts, names, diagnostics)
+
+
+def build_tools(
+    builder: Builder, build: Callable[..., Tool], jobs: Sequence[tuple[Any, ...]], parallel: bool | None = None
+) -> tuple[Tool, ...]:
+    """`build(*job)` for every job, in order. With `parallel` (None: for PARALLEL_FROM jobs or more, where fork
+    is available) a forked child builds the second half while this process builds the first; the child's
+    tools, `$defs` names and warnings are then taken on in order, so the result is the one a single process
+    gives. Should the child fail, or name a schema differently from this process, this process builds the
+    second half itself."""
+    if parallel is None:
+        parallel = len(jobs) >= PARALLEL_FROM
+    if not parallel or len(jobs) < 2 or not can_fork():
+        return tuple(build(*job) for job in jobs)
+    middle = len(jobs) // 2
+    later = Pending(_build_share, builder, build, jobs[middle:], background=True)
+    first = tuple(build(*job) for job in jobs[:middle])
+    share = later.result()
+    if not builder.compiler.adopt(share.names, share.diagnostics):
+        return first + tuple(build(*job) for job in jobs[middle:])
+    builder.output_parts.update(share.output_parts)
+    return first + share.tools
