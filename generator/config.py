@@ -66,7 +66,7 @@ class GeneratorConfig:
     operations: Selection = field(default_factory=Selection)
     bindings: tuple[tuple[str, Binding], ...] = ()
     hybrid_static: tuple[Rule, ...] = ()
-    search_synonyms: tuple[tuple[str, str], ...] = DEFAULT_SYNONYMS
+    search_synonyms: tuple[tuple[str, str | tuple[str, ...]], ...] = DEFAULT_SYNONYMS
     """Catalog search: a word an agent may use, and the word the API uses for it; a query word matches either."""
     team_identity: tuple[tuple[str, str], ...] = ()
     """Team mode: the call that tells who signed in (`server` setting key, `path`, `field` of the answer)."""
@@ -229,16 +229,24 @@ def _team_identity(raw: dict[str, Any], servers: tuple[ServerSetting, ...], sour
     return (("server", by_url[server]), ("path", str(path)), ("field", str(field_name)))
 
 
-def _synonyms(raw: dict[str, Any], source: str) -> tuple[tuple[str, str], ...]:
-    """`search_synonyms`: a word an agent may use -> the word the API uses; added to (or replacing) the defaults."""
-    merged = dict(DEFAULT_SYNONYMS)
-    for word, meaning in raw.items():
-        if not all(isinstance(text, str) and re.fullmatch(r"[A-Za-z0-9]+", text) for text in (word, meaning)):
-            message = "a search synonym maps one word to another (letters and digits)"
-            raise GenerationError(
-                [Diagnostic("error", "config", message, source, json_pointer("search_synonyms", str(word)))]
+_PHRASE = re.compile(r"[A-Za-z0-9][A-Za-z0-9&' -]*")
+
+
+def _synonyms(raw: dict[str, Any], source: str) -> tuple[tuple[str, str | tuple[str, ...]], ...]:
+    """`search_synonyms`: a word or phrase an agent may use -> how the API says it: one word (either will do), a
+    phrase (read in its place), or a list of words or phrases (any will do). Added to the defaults."""
+    merged: dict[str, str | tuple[str, ...]] = dict(DEFAULT_SYNONYMS)
+    for key, meaning in raw.items():
+        options = meaning if isinstance(meaning, list) else [meaning]
+        texts = [key, *options]
+        if not options or not all(isinstance(text, str) and _PHRASE.fullmatch(text) for text in texts):
+            message = (
+                "a search synonym maps a word or phrase (letters, digits, spaces, & and ') to another, or to a list"
             )
-        merged[word.lower()] = meaning.lower()
+            raise GenerationError(
+                [Diagnostic("error", "config", message, source, json_pointer("search_synonyms", str(key)))]
+            )
+        merged[key.lower()] = meaning.lower() if isinstance(meaning, str) else tuple(o.lower() for o in options)
     return tuple(sorted(merged.items()))
 
 

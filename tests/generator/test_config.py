@@ -47,9 +47,10 @@ def test_explicit_settings_win(tmp_path: Path) -> None:
         ("env_prefix: lower\n", "`env_prefix` 'lower' must match"),
         ("description_budget: many\n", "`description_budget` must be a int, not str"),
         ("servers:\n  https://x.org: {}\n", "server 'https://x.org' needs `env`"),
-        ("search_synonyms:\n  two words: checklist\n", "a search synonym maps one word to another"),
-        ("search_synonyms:\n  inspection: 3\n", "a search synonym maps one word to another"),
-        ("search_synonyms:\n  inspection: daily log\n", "a search synonym maps one word to another"),
+        ("search_synonyms:\n  two/words: checklist\n", "a search synonym maps a word or phrase"),
+        ("search_synonyms:\n  inspection: 3\n", "a search synonym maps a word or phrase"),
+        ("search_synonyms:\n  inspection: []\n", "a search synonym maps a word or phrase"),
+        ("search_synonyms:\n  inspection: [checklist, {a: b}]\n", "a search synonym maps a word or phrase"),
         ("search_synonyms: [inspection]\n", "`search_synonyms` must be a dict, not list"),
         ("team_identity: {path: me}\n", "`team_identity.path` must be a path starting with /"),
         ("team_identity: {path: /me, field: ''}\n", "`team_identity.field` must name a field"),
@@ -67,9 +68,19 @@ def test_bad_settings_are_clear_errors(tmp_path: Path, text: str, message: str) 
 
 def test_search_synonyms_add_to_the_defaults(tmp_path: Path) -> None:
     path = tmp_path / "config.yaml"
-    path.write_text("search_synonyms:\n  Inspections: Checklist\n  picture: photograph\n")
+    path.write_text(
+        "search_synonyms:\n  Inspections: Checklist\n  picture: photograph\n  PCO: potential change order\n"
+        "  sub: [commitment, Vendor]\n  T&M: time and material\n"
+    )
     config = load_config(path, "Example", [])
-    assert config.search_synonyms == (("inspections", "checklist"), ("photo", "image"), ("picture", "photograph"))
+    assert config.search_synonyms == (
+        ("inspections", "checklist"),
+        ("pco", "potential change order"),
+        ("photo", "image"),
+        ("picture", "photograph"),
+        ("sub", ("commitment", "vendor")),
+        ("t&m", "time and material"),
+    )
     assert build_config({}, "Example", [], "x").search_synonyms == (("photo", "image"), ("picture", "image"))
 
 

@@ -28,6 +28,11 @@ _OPERATIONS = [
     _operation("list_images", "GET", "/v1/projects/{project_id}/images"),
     _operation("list_change_events", "GET", "/v1/projects/{project_id}/change_events"),
     _operation("update_change_event", "PATCH", "/v1/projects/{project_id}/change_events/{id}"),
+    _operation("create_potential_change_order", "POST", "/v1/projects/{project_id}/potential_change_orders"),
+    _operation("list_daily_logs", "GET", "/v1/projects/{project_id}/daily_logs"),
+    _operation("list_reports", "GET", "/v1/projects/{project_id}/reports"),
+    _operation("list_commitments", "GET", "/v1/projects/{project_id}/commitments"),
+    _operation("list_vendors", "GET", "/v1/vendors"),
 ]
 
 
@@ -60,3 +65,54 @@ def test_search_needs_the_query_words_and_keeps_its_filters(runtime: Runtime) ->
     assert _first(catalog, "change event", read_only=False) == "update_change_event"
     everything = catalog.search(_OPERATIONS, {"query": "", "limit": 50})
     assert everything["total"] == len(_OPERATIONS)
+
+
+@pytest.mark.parametrize(
+    ("query", "meant"),
+    [
+        ("raise a pco", "create_potential_change_order"),  # a word read as the phrase it stands for
+        ("new PCO", "create_potential_change_order"),
+        ("daily report", "list_daily_logs"),  # a phrase read as another
+        ("reports", "list_reports"),  # its words alone keep their own meaning
+        ("subs on the project", "list_commitments"),  # one of several meanings: the first listed wins a tie
+    ],
+)
+def test_synonyms_may_be_phrases_or_lists(runtime: Runtime, query: str, meant: str) -> None:
+    assert _first(runtime.module("catalog"), query) == meant
+
+
+def test_every_meaning_of_a_synonym_is_found(runtime: Runtime) -> None:
+    found = runtime.module("catalog").search(_OPERATIONS, {"query": "subs", "limit": 3})["results"]
+    assert [r["name"] for r in found][:2] == ["list_commitments", "list_vendors"]
+
+
+@pytest.mark.parametrize(
+    ("query", "meant"),
+    [
+        ("log a delay", "create_delay_log"),  # an opening verb says what kind of operation is meant
+        ("delay log", "list_delay_logs"),  # elsewhere the word is a noun
+        ("change the budget view", "update_budget_view"),  # a verb when an article follows
+        ("change events", "list_change_events"),
+        ("set up a budget view", "create_budget_view"),
+        ("reports", "list_reports"),  # one word names a thing
+    ],
+)
+def test_an_opening_verb_picks_the_kind_of_operation(runtime: Runtime, query: str, meant: str) -> None:
+    operations = [
+        *_OPERATIONS,
+        _operation("list_delay_logs", "GET", "/v1/projects/{project_id}/delay_logs"),
+        _operation("create_delay_log", "POST", "/v1/projects/{project_id}/delay_logs"),
+        _operation("create_budget_view", "POST", "/v1/budget_views"),
+        _operation("update_budget_view", "PATCH", "/v1/budget_views/{id}"),
+    ]
+    found = runtime.module("catalog").search(operations, {"query": query, "limit": 1})["results"]
+    assert found[0]["name"] == meant
+
+
+def test_words_no_name_holds_are_details_an_operation_need_not_hold(runtime: Runtime) -> None:
+    # "cracked" and "window" appear in no name, tag or path: the list still matches on "images".
+    assert _first(runtime.module("catalog"), "images of the cracked window") == "list_images"
+
+
+def test_a_word_the_index_lacks_is_tried_without_its_ending(runtime: Runtime) -> None:
+    assert _first(runtime.module("catalog"), "changed") == "list_change_events"  # `changed` as `change`
