@@ -201,6 +201,7 @@ def render_package(
         "full_output_schemas": {t.name: t.full_output_schema for t in api.tools if t.full_output_schema is not None},
         "full_input_schemas": {t.name: t.full_input_schema for t in api.tools if t.full_input_schema is not None},
         "tool_groups": tool_groups(runtime),
+        "curated_names": [tool.name for tool in api.tools if tool.curated],
         "bound_settings": bound_settings(api),
         "package_version": package_version(api),
         "registry_name": registry_name(api),

@@ -871,8 +871,10 @@ def trim_output(schema: dict[str, Any], level: str) -> dict[str, Any] | None:
             for k, v in node.items()
             if k not in ("properties", "items", "$defs", "$ref", "anyOf", "oneOf", "allOf")
         }
-        if "anyOf" in node and "type" not in kept:  # a nullable reference: keep its description only
-            kept["type"] = ["object", "null"]
+        if ("anyOf" in node or "oneOf" in node) and "type" not in kept:  # keep the types its branches allow
+            kinds = _types_of(node, schema.get("$defs", {}))
+            if kinds is not None:
+                kept["type"] = kinds
         return kept
 
     def level_one(node: dict[str, Any]) -> dict[str, Any]:
@@ -895,18 +897,22 @@ def trim_output(schema: dict[str, Any], level: str) -> dict[str, Any] | None:
     return trimmed
 
 
-def _types_of(node: dict[str, Any]) -> str | list[str] | None:
-    """The JSON types a compiled schema allows, read from `type` or from the branches of `anyOf`/`oneOf`;
-    None when some branch allows any type."""
+def _types_of(node: dict[str, Any], defs: dict[str, Any] | None = None, depth: int = 0) -> str | list[str] | None:
+    """The JSON types a compiled schema allows, read from `type`, from the branches of `anyOf`/`oneOf`, or from
+    the `$defs` entry a `$ref` names; None when some branch allows any type."""
     kinds = node.get("type")
     if kinds is not None:
         return kinds if isinstance(kinds, (str, list)) else None
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/") and defs and depth < MAX_SCHEMA_DEPTH:
+        target = defs.get(ref[len("#/$defs/") :])
+        return _types_of(target, defs, depth + 1) if isinstance(target, dict) else None
     branches = node.get("anyOf") or node.get("oneOf")
     if not isinstance(branches, list) or not branches:
         return None
     found: list[str] = []
     for branch in branches:
-        inner = _types_of(branch) if isinstance(branch, dict) else None
+        inner = _types_of(branch, defs, depth + 1) if isinstance(branch, dict) else None
         if inner is None:
             return None
         found += [kind for kind in ([inner] if isinstance(inner, str) else inner) if kind not in found]

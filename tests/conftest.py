@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,11 @@ SPEC = ROOT / "specs" / "procore.yaml"
 CONFIG = ROOT / "specs" / "procore.config.yaml"
 GENERATED = ROOT / "generated" / "procore-mcp"
 SHARED = ROOT.parent / "shared"
+_GENERATED_TOOLS = json.loads((GENERATED / "src" / "procore_mcp" / "tools.json").read_text(encoding="utf-8"))["tools"]
+OPERATIONS = len(_GENERATED_TOOLS)
+"""Tools the Procore package has: one per operation of specs/procore.yaml (all listed in static mode)."""
+HYBRID_LISTED = sum(1 for entry in _GENERATED_TOOLS if entry["binding"].get("curated")) + 3
+"""Tools its default (hybrid) mode lists: the curated operations and the three catalog meta-tools."""
 
 
 @pytest.fixture

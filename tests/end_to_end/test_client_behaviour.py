@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from mcp import Client
 
+from tests.conftest import HYBRID_LISTED
 from tests.end_to_end.conftest import run_session, server_environment, with_client_credentials
 from tests.support.fake_procore import CLIENT_SECRET, FakeProcore
 from tests.support.loopback import QuietHandler, serving
@@ -276,7 +277,7 @@ def test_both_transports_serve_the_same_tools(
         return listed, called
 
     listed, called = run_session(installed_package, fake_procore, body, transport, **with_client_credentials())
-    assert len(listed.tools) == 53
+    assert len(listed.tools) == HYBRID_LISTED
     assert called.is_error is False and called.structured_content["id"] == 42
 
 

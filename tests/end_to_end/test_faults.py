@@ -10,6 +10,7 @@ from typing import Any
 
 from mcp import Client
 
+from tests.conftest import HYBRID_LISTED
 from tests.end_to_end.conftest import run_session, server_environment, with_client_credentials
 from tests.support.fake_procore import FakeProcore
 
@@ -34,7 +35,7 @@ def _token_file(installed: Path, fake: FakeProcore) -> Path:
 def _failed(installed: Path, fake: FakeProcore, **environment: str) -> str:
     result, listed = run_session(installed, fake, _twice(ME, {}), **with_client_credentials(**environment))
     assert result.is_error is True, result.content
-    assert len(listed.tools) == 53
+    assert len(listed.tools) == HYBRID_LISTED
     return str(result.content[0].text)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from mcp import Client
 
+from tests.conftest import HYBRID_LISTED
 from tests.end_to_end.conftest import run_session
 from tests.support.fake_procore import FakeProcore
 
@@ -44,7 +45,7 @@ def test_both_eras_get_the_same_tools_and_results(
     }
     legacy, current = seen["legacy"], seen["auto"]
     assert legacy["version"] != "2026-07-28" and current["version"] == "2026-07-28"
-    assert legacy["tools"] == current["tools"] and len(current["tools"]) == 53
+    assert legacy["tools"] == current["tools"] and len(current["tools"]) == HYBRID_LISTED
     assert legacy["results"] == current["results"] and current["errors"] == [False, False]
     assert current["results"][0] == {"id": 42, "login": "pat@example.com", "name": "Pat Builder"}
     # The current era carries the hints: anyone may keep the listing and the discovery for a day.

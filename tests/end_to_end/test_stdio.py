@@ -13,6 +13,7 @@ from typing import Any
 import jsonschema
 from mcp import Client
 
+from tests.conftest import HYBRID_LISTED, OPERATIONS
 from tests.end_to_end.conftest import run_session, server_environment, with_client_credentials
 from tests.support.fake_procore import CLIENT_ID, CLIENT_SECRET, FakeProcore
 
@@ -23,10 +24,10 @@ def test_lists_every_generated_tool_with_schemas(installed_package: Path, fake_p
     async def body(client: Client) -> Any:
         return await client.list_tools()
 
-    listed = run_session(installed_package, fake_procore, body)
+    listed = run_session(installed_package, fake_procore, body, PROCORE_MODE="static")
     names = [tool.name for tool in listed.tools]
     assert names[:3] == [TOKEN_TOOL, "show_access_token_details", "revoke_a_token"]
-    assert len(names) == len(set(names)) == 53
+    assert len(names) == len(set(names)) == OPERATIONS
     token_tool = listed.tools[0]
     assert token_tool.title == "Get or Refresh an Access Token"
     assert list(token_tool.input_schema["properties"]) == ["grant_type", "code", "redirect_uri"]
@@ -116,7 +117,7 @@ def test_unreachable_host_is_a_tool_error_and_the_server_keeps_serving(
     failed, listed = run_session(installed_package, fake_procore, body, **environment)
     assert failed.is_error is True
     assert "failed before a response arrived" in failed.content[0].text
-    assert len(listed.tools) == 53
+    assert len(listed.tools) == HYBRID_LISTED
 
 
 def test_console_script_and_version(installed_package: Path) -> None:

@@ -17,7 +17,7 @@ import pytest
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
-from tests.conftest import GENERATED, ROOT
+from tests.conftest import GENERATED, HYBRID_LISTED, ROOT
 from tests.end_to_end.conftest import SEEN_TEXT, with_client_credentials
 from tests.support.fake_procore import CLIENT_SECRET, FakeProcore
 
@@ -108,7 +108,7 @@ def test_wheel_installs_into_a_clean_venv_and_serves_over_stdio(tmp_path: Path, 
 
     listed, called = anyio.run(session)
     SEEN_TEXT.append(called.model_dump_json())
-    assert len(listed.tools) == 53
+    assert len(listed.tools) == HYBRID_LISTED
     assert called.is_error is False, called.content
     assert called.structured_content == {"id": 42, "login": "pat@example.com", "name": "Pat Builder"}
     sent = fake_procore.state.requests[-1]

@@ -12,7 +12,7 @@ from generator.config import build_config
 from generator.diagnostics import GenerationError
 from generator.pipeline import generate
 from generator.render import tool_groups
-from tests.conftest import CONFIG, SPEC, minimal_spec, write_spec
+from tests.conftest import CONFIG, HYBRID_LISTED, OPERATIONS, SPEC, minimal_spec, write_spec
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +33,18 @@ def _sections(tools_md: str) -> dict[str, list[list[str]]]:
     return sections
 
 
+def _name(cell: str) -> str:
+    return cell.split("`")[1]
+
+
+def test_tools_md_marks_the_tools_hybrid_mode_lists(files: dict[str, str]) -> None:
+    runtime = json.loads(files["src/procore_mcp/tools.json"])
+    curated = {entry["definition"]["name"] for entry in runtime["tools"] if entry["binding"].get("curated")}
+    marked = {_name(row[0]) for rows in _sections(files["TOOLS.md"]).values() for row in rows if "**listed**" in row[0]}
+    assert marked == curated and len(curated) == HYBRID_LISTED - 3
+    assert f"lists the {len(curated)} curated operations marked **listed**" in files["TOOLS.md"]
+
+
 def test_tools_md_lists_every_tool_once_under_its_tag_sorted(files: dict[str, str]) -> None:
     runtime = json.loads(files["src/procore_mcp/tools.json"])
     sections = _sections(files["TOOLS.md"])
@@ -42,9 +54,9 @@ def test_tools_md_lists_every_tool_once_under_its_tag_sorted(files: dict[str, st
             expected.setdefault(tag, []).append(entry["definition"]["name"])
     assert list(sections) == sorted(expected, key=str.casefold)
     for tag, rows in sections.items():
-        names = [row[0].strip("`") for row in rows]
+        names = [_name(row[0]) for row in rows]
         assert names == sorted(expected[tag]), tag
-    assert sum(len(rows) for rows in sections.values()) == len(runtime["tools"]) == 53
+    assert sum(len(rows) for rows in sections.values()) == len(runtime["tools"]) == OPERATIONS
 
 
 def test_tools_md_rows_have_title_purpose_and_effect(files: dict[str, str]) -> None:
@@ -52,7 +64,7 @@ def test_tools_md_rows_have_title_purpose_and_effect(files: dict[str, str]) -> N
     by_name = {entry["definition"]["name"]: entry["definition"] for entry in runtime["tools"]}
     rows = [row for rows in _sections(files["TOOLS.md"]).values() for row in rows]
     for name_cell, title, purpose, effect in rows:
-        definition = by_name[name_cell.strip("`")]
+        definition = by_name[_name(name_cell)]
         assert title == definition["title"]
         assert purpose and "\n" not in purpose
         annotations = definition["annotations"]
@@ -67,7 +79,7 @@ def test_tools_md_rows_have_title_purpose_and_effect(files: dict[str, str]) -> N
 
 
 def test_tools_md_purpose_is_the_first_paragraph_or_the_next_when_it_restates_the_title(files: dict[str, str]) -> None:
-    rows = {row[0].strip("`"): row for rows in _sections(files["TOOLS.md"]).values() for row in rows}
+    rows = {_name(row[0]): row for rows in _sections(files["TOOLS.md"]).values() for row in rows}
     runtime = json.loads(files["src/procore_mcp/tools.json"])
     for entry in runtime["tools"]:
         definition = entry["definition"]

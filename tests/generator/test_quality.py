@@ -11,7 +11,7 @@ from generator.cli import main
 from generator.ir import Api, Tool
 from generator.pipeline import build_model
 from generator.quality import lint_api
-from tests.conftest import CONFIG, SPEC
+from tests.conftest import CONFIG, OPERATIONS, SPEC
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +22,7 @@ def procore() -> Api:
 def test_procore_spec_passes_with_zero_violations(procore: Api) -> None:
     report = lint_api(procore)
     assert report.violations == ()
-    assert report.tool_count == 53
+    assert report.tool_count == OPERATIONS
     assert report.list_bytes > 0 and report.estimated_tokens == round(report.list_bytes / 4)
 
 
@@ -105,7 +105,7 @@ def test_duplicate_names_are_caught(procore: Api) -> None:
 def test_lint_command_prints_counts_size_and_exit_code(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert main(["lint", "--spec", str(SPEC), "--config", str(CONFIG)]) == 0
     out = capsys.readouterr().out
-    assert "53 tools checked" in out and "parameters-described      0 violations" in out
+    assert f"{OPERATIONS} tools checked" in out and "parameters-described      0 violations" in out
     assert "tools/list:" in out and "tokens per tool" in out and "no violations" in out
     assert main(["lint", "--spec", str(SPEC), "--config", str(CONFIG), "--max-description", "100"]) == 1
     assert "violations" in capsys.readouterr().err

@@ -330,3 +330,14 @@ def test_a_null_type_stays_null_in_responses() -> None:
     compiler = SchemaCompiler({}, "spec.yaml", "3.1")
     result = compiler.compile({"type": "object", "properties": {"gone": {"type": "null"}}}, "output", "/x")
     assert result["properties"]["gone"] == {"type": "null"}
+
+
+def test_shallow_keeps_the_types_a_nullable_field_allows_and_no_more() -> None:
+    untyped = {"anyOf": [{"description": "An amount, of no stated type."}, {"type": "null"}]}
+    named = {"anyOf": [{"$ref": "#/$defs/Code"}, {"type": "null"}]}
+    schema = {"type": "object", "properties": {"total": untyped, "code": named}, "$defs": {"Code": {"type": "string"}}}
+    shallow = trim_output(schema, "shallow")
+    assert shallow is not None
+    assert "type" not in shallow["properties"]["total"]  # any value, as the full schema allows
+    assert shallow["properties"]["code"]["type"] == ["string", "null"]  # read through the reference
+    jsonschema.Draft202012Validator(shallow).validate({"total": "12.50", "code": "A1"})

@@ -66,6 +66,8 @@ class FakeProcoreState:
     refresh_reuses: int = 0
     token_delay_seconds: float = 0.0
     """How long the token endpoint takes over a refresh (a race needs time to happen in)."""
+    records: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: _seed_records())
+    """The resources the generic routes (`ROUTES`) list, show and create, by collection."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add_rfi(self, subject: str, status: str) -> dict[str, Any]:
@@ -112,6 +114,72 @@ class FakeProcoreState:
             "refresh_token": refresh,
             "created_at": 1_700_000_000 + number,
         }
+
+
+PROJECT = 101
+"""The project the seeded records belong to."""
+
+
+def _seed_records() -> dict[str, list[dict[str, Any]]]:
+    """A small job: one project, a submittal with its approvers, change events in two states with amounts."""
+    approvers = [
+        {"id": 71, "user": {"id": 7, "name": "Alice Architect"}, "workflow_group_number": 1,
+         "response": {"id": 2, "name": "Pending", "considered": "pending"}},
+        {"id": 72, "user": {"id": 8, "name": "Bob Builder"}, "workflow_group_number": 2,
+         "response": {"id": 3, "name": "Approved", "considered": "approved"}},
+    ]  # fmt: skip
+    events = [
+        {"id": 801, "number": "001", "title": "Owner adds a canopy", "status": {"id": 1, "name": "Open",
+         "mapped_to_status": "open"}, "change_items": [{"id": 9001, "latest_cost_values": {"amount": "12500.00"}}]},
+        {"id": 802, "number": "002", "title": "Soil haul-off", "status": {"id": 2, "name": "Closed",
+         "mapped_to_status": "closed"}, "change_items": [{"id": 9002, "latest_cost_values": {"amount": "3100.00"}}]},
+        {"id": 803, "number": "003", "title": "Extra rebar at grid C", "status": {"id": 1, "name": "Open",
+         "mapped_to_status": "open"}, "change_items": [{"id": 9003, "latest_cost_values": {"amount": "4250.50"}}]},
+    ]  # fmt: skip
+    return {
+        "projects": [
+            {"id": PROJECT, "name": "Harbor View Tower", "project_number": "HV-01", "active": True},
+            {"id": 102, "name": "Maple Street Clinic", "project_number": "MS-07", "active": True},
+        ],
+        "submittals": [
+            {
+                "id": 3001,
+                "project_id": PROJECT,
+                "number": "084413-1",
+                "title": "Curtain wall shop drawings",
+                "status": {"id": 1, "name": "Open"},
+                "approvers": approvers,
+            },
+            {
+                "id": 3002,
+                "project_id": PROJECT,
+                "number": "033000-1",
+                "title": "Concrete mix design",
+                "status": {"id": 2, "name": "Closed"},
+                "approvers": [],
+            },
+        ],
+        "change_events": [{**event, "project_id": PROJECT} for event in events],
+        "rfi_replies": [],
+        "punch_items": [],
+        "manpower_logs": [],
+        "weather_logs": [],
+    }
+
+
+ROUTES = [
+    # method, path (named groups are fields of the record), collection, the body's wrapper for creates
+    ("GET", r"/rest/v1\.0/projects", "projects", ""),
+    ("GET", r"/rest/v1\.0/projects/(?P<project_id>\d+)/submittals", "submittals", ""),
+    ("GET", r"/rest/v1\.1/projects/(?P<project_id>\d+)/submittals/(?P<id>\d+)", "submittals", ""),
+    ("GET", r"/rest/v1\.1/change_events", "change_events", ""),
+    ("POST", r"/rest/v1\.0/projects/(?P<project_id>\d+)/rfis/(?P<rfi_id>\d+)/replies", "rfi_replies", "reply"),
+    ("POST", r"/rest/v1\.0/punch_items", "punch_items", "punch_item"),
+    ("POST", r"/rest/v1\.0/projects/(?P<project_id>\d+)/manpower_logs", "manpower_logs", "manpower_log"),
+    ("POST", r"/rest/v1\.0/projects/(?P<project_id>\d+)/weather_logs", "weather_logs", "weather_log"),
+]
+"""Resources served from `FakeProcoreState.records`: a GET lists the records whose fields match the path's
+groups and a `project_id` query (or shows the one with the path's `id`); a POST stores the wrapped body."""
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -186,6 +254,33 @@ class _Handler(BaseHTTPRequestHandler):
             return False
         return True
 
+    def _served(self, recorded: RecordedRequest, body: Any) -> bool:
+        """Answer from the generic routes; False when none matches the request."""
+        for method, pattern, collection, wrapper in ROUTES:
+            matched = re.fullmatch(pattern, recorded.path)
+            if method != recorded.method or matched is None:
+                continue
+            if not self._authorized(recorded):
+                return True
+            fields = {key: int(value) for key, value in matched.groupdict().items()}
+            state = self.server.state
+            with state.lock:
+                records = state.records[collection]
+                if method == "POST":
+                    created = {"id": 5000 + sum(map(len, state.records.values())), **fields, **body.get(wrapper, {})}
+                    records.append(created)
+                    found: Any = created
+                else:
+                    query = {k: int(v) for k, v in recorded.query if k == "project_id"}
+                    wanted = {**query, **fields}
+                    found = [r for r in records if all(r.get(k, v) == v for k, v in wanted.items())]
+            if method == "GET" and "id" in fields:
+                self._reply(200, found[0]) if found else self._reply(404, {"errors": "not found"})
+            else:
+                self._reply(201 if method == "POST" else 200, found)
+            return True
+        return False
+
     def _list_rfis(self, recorded: RecordedRequest) -> None:
         query = recorded.query
         statuses = [v for k, v in query if k == "filters[status]"]
@@ -237,6 +332,8 @@ class _Handler(BaseHTTPRequestHandler):
         if rfi_show:
             found = [r for r in self.server.state.rfis if r["id"] == int(rfi_show.group(2))]
             self._reply(200, found[0]) if found else self._reply(404, {"errors": "RFI not found"})
+            return
+        if self._served(recorded, None):
             return
         if recorded.path == "/oauth/token/info":
             token = self._bearer(recorded)
@@ -295,6 +392,8 @@ class _Handler(BaseHTTPRequestHandler):
         if recorded.path == "/rest/v1.0/images":
             if self._authorized(recorded):
                 self._reply(201, state.add_upload(recorded))
+            return
+        if self._served(recorded, body or {}):
             return
         self._reply(404, {"errors": f"no route for {recorded.path}"})
 

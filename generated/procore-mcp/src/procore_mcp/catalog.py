@@ -18,16 +18,36 @@ META_TOOLS = ("search_operations", "describe_operation", "call_operation")
 # or too vague). Without a verb, lists rank before single records, and both before changes.
 INTENTS = {
     "list": "list", "find": "list", "search": "list", "all": "list",
-    "show": "show", "view": "show", "detail": "show",
+    "show": "show", "view": "show", "detail": "show", "browse": "list",
     "create": "create", "add": "create", "new": "create", "upload": "create",
     "update": "update", "edit": "update", "modify": "update",
     "delete": "delete", "remove": "delete",
 }  # fmt: skip
-STOP_WORDS = frozenset(
-    {"a", "an", "the", "of", "for", "in", "on", "to", "by", "with", "from", "my", "me", "i", "and", "or", "get"}
-)
+# A query's first word (or two), when one of these verbs, says the kind of operation too (elsewhere in a query
+# they are often nouns: a daily log, an incident report, a close-out). The second set only when an article
+# follows: "change the due date", "schedule a meeting", but "change orders", "schedule tasks".
+LEADING_VERBS = {
+    "log": "create", "record": "create", "raise": "create", "report": "create", "submit": "create",
+    "send": "create", "start": "create", "post": "create", "answer": "create", "reply": "create",
+    "respond": "create", "book": "create", "invite": "create", "set up": "create", "sign in": "create",
+    "close": "update", "approve": "update", "reject": "update", "mark": "update", "fill": "update",
+    "fill out": "update", "fill in": "update", "rename": "update", "browse": "list",
+}  # fmt: skip
+VERBS_BEFORE_AN_ARTICLE = {"change": "update", "schedule": "create", "set": "update", "file": "create"}
+# Leading verbs that also name what is made ("reply to the RFI": a reply; "approve": an approver's response):
+# they stay words to find as well.
+VERBS_THAT_NAME = frozenset({"log", "answer", "reply", "respond", "approve", "reject"})
+_ARTICLES = ("a", "an", "the", "my", "our", "this", "that", "these", "those", "some")
+_STOP_WORDS = (
+    "a", "an", "the", "of", "for", "in", "on", "to", "by", "with", "from", "my", "me", "i", "and", "or", "get",
+     "s", "is", "are", "was", "were", "be", "do", "does", "did", "have", "has", "we", "our", "us", "it", "its",
+     "this", "that", "these", "those", "there", "at", "as", "about", "up", "out", "still", "any", "some", "who",
+     "what", "which", "where", "when", "how", "many", "much", "can", "will", "please",
+    # Dates narrow a list (its filters); they never name an operation.
+    "today", "yesterday", "tomorrow", "tonight", "week", "month", "year", "last",
+)  # fmt: skip
 # Words an agent may search for, and the words this API uses instead (the config's `search_synonyms`).
-SYNONYMS: dict[str, str] = settings.API["searchSynonyms"]
+SYNONYMS: dict[str, Any] = settings.API["searchSynonyms"]
 _VERSION = re.compile(r"v?\d+")
 
 
@@ -50,7 +70,48 @@ def words(text: str) -> list[str]:
     return found
 
 
-_MEANINGS = {" ".join(words(word)): tuple(words(meaning)) for word, meaning in SYNONYMS.items()}
+Slot = tuple[tuple[str, ...], ...]
+"""One thing a query asks for: the ways it may be written (each a word or a phrase), any of which will do."""
+
+
+def _meanings(synonyms: dict[str, Any]) -> dict[tuple[str, ...], Slot]:
+    """A synonym's words (one word or a phrase) -> what else they may be written as."""
+    meanings: dict[tuple[str, ...], Slot] = {}
+    for key, meaning in synonyms.items():
+        options = meaning if isinstance(meaning, list) else [meaning]
+        meanings[tuple(words(key))] = tuple(tuple(words(option)) for option in options if words(option))
+    return meanings
+
+
+# Folded as query words are (`this` -> `thi`), so that they match what `words` gives.
+ARTICLES = frozenset(w for text in _ARTICLES for w in words(text))
+STOP_WORDS = frozenset(w for text in _STOP_WORDS for w in words(text))
+_MEANINGS = _meanings(SYNONYMS)
+_LONGEST = max((len(key) for key in _MEANINGS), default=1)
+
+
+def slots(query: str) -> list[Slot]:
+    """The query's words, each a slot of its own, except that a synonym's words (the longest found first) make one
+    slot that holds them and what they mean: `pco` may be `pco` or `potential change order`."""
+    found = words(query)
+    result: list[Slot] = []
+    start = 0
+    while start < len(found):
+        for size in range(min(_LONGEST, len(found) - start), 0, -1):
+            key = tuple(found[start : start + size])
+            if key in _MEANINGS:
+                result.append((key, *_MEANINGS[key]))
+                start += size
+                break
+        else:
+            result.append(((found[start],),))
+            start += 1
+    return result
+
+
+def _single(slot: Slot) -> str:
+    """The slot's word when it is one plain word with no synonym, else an empty string."""
+    return slot[0][0] if len(slot) == 1 and len(slot[0]) == 1 else ""
 
 
 def summary(definition: dict[str, Any]) -> str:
@@ -73,6 +134,28 @@ def _segments(path: str) -> list[str]:
     ]
 
 
+SCOPES = frozenset({"in", "across", "on", "within"})
+PREFERENCE = 0.9
+"""A synonym's meanings are listed most likely first: each later one counts this much of the one before."""
+DETAIL_WEIGHT = 0.5
+"""How much a detail word (one no name, tag or path holds) found in an operation's text adds, at most."""
+
+
+def _topic(name: str) -> dict[str, float]:
+    """What a name says the operation works on, each word with its share: the words before the scope count
+    whole, those of the scope half (`list_rfis_in_a_project` works on RFIs, in a project). Its verb, version
+    and small words are left out."""
+    found = words(name)
+    scope = next((i for i, word in enumerate(found) if i and word in SCOPES), len(found))
+    shares: dict[str, float] = {}
+    for position, word in enumerate(found):
+        if position == 0 and word in LEADING_VERBS:
+            continue  # a verb, as in `record_an_injury`
+        if word not in INTENTS and word not in STOP_WORDS and not _VERSION.fullmatch(word):
+            shares[word] = max(shares.get(word, 0.0), 1.0 if position < scope else 0.5)
+    return shares
+
+
 def _kind(name: str, method: str, path: str) -> str:
     """What an operation does, from its name's verb, else from its method and path."""
     verb = words(name)[:1]
@@ -90,7 +173,7 @@ class Index:
         self.tools = tools
         self.fields: list[dict[str, set[str]]] = []
         self.kinds: list[str] = []
-        self.topics: list[set[str]] = []  # the words of a name besides its verb and version
+        self.topics: list[dict[str, float]] = []  # what a name says the operation works on (see `_topic`)
         counts: dict[str, int] = {}
         for entry in tools:
             definition, binding = entry["definition"], entry["binding"]
@@ -107,58 +190,57 @@ class Index:
             fields = {field: set(words(text)) for field, text in texts.items()}
             self.fields.append(fields)
             self.kinds.append(_kind(definition["name"], binding["method"], binding["path"]))
-            self.topics.append({w for w in fields["name"] if w not in INTENTS and not _VERSION.fullmatch(w)})
+            self.topics.append(_topic(definition["name"]))
             for word in fields["name"] | fields["title"] | fields["resource"] | fields["tags"] | fields["path"]:
                 counts[word] = counts.get(word, 0) + 1
         self.rarity = {word: math.log(1 + len(tools) / count) for word, count in counts.items()}
         self.unknown = math.log(1 + max(len(tools), 1))
+        # What covering a whole name takes: its words before the scope (a scope word found adds to it, capped).
+        self.topic_weights = [
+            sum(self._weight(word) for word, share in named.items() if share == 1.0 or len(set(named.values())) == 1)
+            for named in self.topics
+        ]
 
     def search(
         self, query: str, tag: str = "", method: str = "", read_only: bool | None = None
     ) -> list[tuple[float, int]]:
         """Matching operations, best first: rare query words found in names and resources count most, an
         operation must hold most of the query's words, a name the query covers gains, and the query's verb
-        (list, show, create, update, delete) picks the kind of operation. A word with a synonym matches
-        either word."""
-        terms = [t for t in words(query) if t not in STOP_WORDS] or words(query)
-        intent = next((INTENTS[t] for t in terms if t in INTENTS), "")
-        topic = [t for t in terms if t not in INTENTS] or terms
-        choices = [[(word, self.rarity.get(word, self.unknown)) for word in (t, *_MEANINGS.get(t, ()))] for t in topic]
-        top = max((rarity for alternatives in choices for _, rarity in alternatives), default=0.0)
+        (list, show, create, update, delete) picks the kind of operation. A word or phrase with a synonym
+        matches whichever way of writing it scores best."""
+        every = [self._known_form(slot) for slot in slots(query)]
+        intent, taken = _leading_verb(every)
+        every = every[taken:]
+        terms = [slot for slot in every if _single(slot) not in STOP_WORDS] or every
+        intent = intent or next((INTENTS[_single(slot)] for slot in terms if _single(slot) in INTENTS), "")
+        asked = [slot for slot in terms if _single(slot) not in INTENTS] or terms
+        # Words no name, tag or path holds are details of a record ("the cracked window"): they may add to a
+        # match found in a description, but an operation need not hold them.
+        topic = [slot for slot in asked if self._named(slot)] or asked
+        details = [slot for slot in asked if slot not in topic]
+        top = max((self._weight(w) for slot in topic for way in slot for w in way), default=0.0)
         scored = []
         for position, (entry, fields) in enumerate(zip(self.tools, self.fields, strict=True)):
-            binding, definition = entry["binding"], entry["definition"]
-            if method and binding["method"] != method.upper():
-                continue
-            if tag and not any(tag.lower() in t.lower() for t in binding.get("tags", [])):
-                continue
-            if read_only is not None and bool(definition["annotations"].get("readOnlyHint")) != read_only:
+            if not _kept(entry, tag, method, read_only):
                 continue
             if not terms:
                 scored.append((0.0, position))
                 continue
-            score, found, matched = 0.0, 0, set()
-            for alternatives in choices:
-                best, best_word = 0.0, ""
-                for word, rarity in alternatives:
-                    for field, weight in WEIGHTS.items():
-                        value = weight * rarity  # a whole word; a word's beginning counts half
-                        if value <= best:
-                            continue
-                        if word in fields[field]:
-                            best, best_word = value, word
-                        elif value / 2 > best and len(word) >= 3 and any(w.startswith(word) for w in fields[field]):
-                            best, best_word = value / 2, word
+            score, found, matched = 0.0, 0.0, set()
+            for slot in topic:
+                best, share, used = self._slot_score(slot, fields)
                 if best:
-                    found += 1
-                    matched.add(best_word)
+                    found += share
+                    matched |= used
                     score += best
             if not found:
                 continue
             score *= found / len(topic)
+            score += sum(DETAIL_WEIGHT * self._word_score(_single(slot), fields) / self.unknown for slot in details)
             named = self.topics[position]
-            if named:
-                score += 2.0 * top * len(named & matched) / len(named)
+            if named:  # how much of the name the query covers, its rare words counting most
+                covered = sum(self._weight(word) * share for word, share in named.items() if _covers(matched, word))
+                score += 2.0 * top * min(1.0, covered / self.topic_weights[position])
             kind = self.kinds[position]
             if intent:
                 score += 1.5 * top if kind == intent else 0.0
@@ -167,6 +249,87 @@ class Index:
             scored.append((score, position))
         scored.sort(key=lambda item: (-item[0], len(self.tools[item[1]]["definition"]["name"]), item[1]))
         return scored
+
+    def _weight(self, word: str) -> float:
+        return self.rarity.get(word, self.unknown)
+
+    def _named(self, slot: Slot) -> bool:
+        """Whether any way of writing the slot is a word the operations' names, tags or paths hold."""
+        return any(word in self.rarity for way in slot for word in way)
+
+    def _known_form(self, slot: Slot) -> Slot:
+        """A word the index does not hold, as the index holds it: `changed` as `change`, `assigned` as `assign`."""
+        word = _single(slot)
+        if not word or word in self.rarity:
+            return slot
+        stems = [word[:-1], word[:-2], word[:-3], word[:-3] + "e"] if word.endswith(("ed", "ing")) else []
+        return next((((stem,),) for stem in stems if len(stem) > 2 and stem in self.rarity), slot)
+
+    def _slot_score(self, slot: Slot, fields: dict[str, set[str]]) -> tuple[float, float, set[str]]:
+        """The best way of writing a slot for an operation (see `_way_score`); a synonym's later meanings count a
+        little less than its first."""
+        ways = [self._way_score(way, fields, prefix=len(slot) == 1 or index > 0) for index, way in enumerate(slot)]
+        ways = [(v * PREFERENCE ** max(i - 1, 0), share, used) for i, (v, share, used) in enumerate(ways)]
+        return max(ways, key=lambda found: found[0])
+
+    def _way_score(
+        self, way: tuple[str, ...], fields: dict[str, set[str]], *, prefix: bool
+    ) -> tuple[float, float, set[str]]:
+        """How well one way of writing a slot matches an operation: its words' scores (in proportion to the share
+        of them found), that share, and the words found. A word that has synonyms is matched whole (`sub` must
+        not find `submittal`)."""
+        total, used = 0.0, set()
+        for word in way:
+            value = self._word_score(word, fields, prefix)
+            if value:
+                total += value
+                used.add(word)
+        share = len(used) / len(way)
+        return total * share, share, used
+
+    def _word_score(self, word: str, fields: dict[str, set[str]], prefix: bool = True) -> float:
+        """The best field a word is found in, weighted by the word's rarity; a word's beginning counts half."""
+        rarity = self.rarity.get(word, self.unknown)
+        best = 0.0
+        for field, weight in WEIGHTS.items():
+            value = weight * rarity
+            if value <= best:
+                continue
+            if word in fields[field]:
+                best = value
+            elif prefix and value / 2 > best and len(word) >= 3 and any(w.startswith(word) for w in fields[field]):
+                best = value / 2
+        return best
+
+
+def _covers(matched: set[str], word: str) -> bool:
+    """Whether a name's word was found by the query: itself, or a query word it begins with (`approve`)."""
+    return word in matched or any(len(found) >= 3 and word.startswith(found) for found in matched)
+
+
+def _leading_verb(found: list[Slot]) -> tuple[str, int]:
+    """The kind of operation a query's opening verb asks for (see LEADING_VERBS) and how many of its first slots
+    that verb takes up (0 when it also names what is made, or when there is no such verb)."""
+    if len(found) < 2:
+        return "", 0  # a query of one word names a thing: "reports", "log"
+    first = [slot[0][0] if len(slot[0]) == 1 else "" for slot in found[:2]]  # the words as written
+    if " ".join(first) in LEADING_VERBS:
+        return LEADING_VERBS[" ".join(first)], 2
+    verb = first[0]
+    kind = LEADING_VERBS.get(verb, "")
+    if not kind and verb in VERBS_BEFORE_AN_ARTICLE and first[1] in ARTICLES:
+        kind = VERBS_BEFORE_AN_ARTICLE[verb]
+    return kind, 0 if not kind or verb in VERBS_THAT_NAME else 1
+
+
+def _kept(entry: dict[str, Any], tag: str, method: str, read_only: bool | None) -> bool:
+    """Whether an operation passes the search's filters."""
+    binding, definition = entry["binding"], entry["definition"]
+    if method and binding["method"] != method.upper():
+        return False
+    if tag and not any(tag.lower() in t.lower() for t in binding.get("tags", [])):
+        return False
+    return read_only is None or bool(definition["annotations"].get("readOnlyHint")) == read_only
 
 
 _INDEX: Index | None = None
