@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import re
@@ -134,6 +135,8 @@ def _segments(path: str) -> list[str]:
 
 
 SCOPES = frozenset({"in", "across", "on", "within"})
+SCORE_CACHE = 4096
+"""How many words' scores an index keeps between searches before it starts afresh."""
 PREFERENCE = 0.9
 """A synonym's meanings are listed most likely first: each later one counts this much of the one before."""
 DETAIL_WEIGHT = 0.5
@@ -194,6 +197,14 @@ class Index:
                 counts[word] = counts.get(word, 0) + 1
         self.rarity = {word: math.log(1 + len(tools) / count) for word, count in counts.items()}
         self.unknown = math.log(1 + max(len(tools), 1))
+        # Per field, which operations hold each word, and the words in order (a word's beginning finds longer ones).
+        self.postings: dict[str, dict[str, list[int]]] = {field: {} for field in WEIGHTS}
+        for position, fields in enumerate(self.fields):
+            for field, found in fields.items():
+                for word in found:
+                    self.postings[field].setdefault(word, []).append(position)
+        self.vocabulary = {field: sorted(postings) for field, postings in self.postings.items()}
+        self._scores: dict[tuple[str, bool], dict[int, float]] = {}
         # What covering a whole name takes: its words before the scope (a scope word found adds to it, capped).
         self.topic_weights = [
             sum(self._weight(word) for word, share in named.items() if share == 1.0 or len(set(named.values())) == 1)
@@ -219,15 +230,14 @@ class Index:
         details = [slot for slot in asked if slot not in topic]
         top = max((self._weight(w) for slot in topic for way in slot for w in way), default=0.0)
         scored = []
-        for position, (entry, fields) in enumerate(zip(self.tools, self.fields, strict=True)):
-            if not _kept(entry, tag, method, read_only):
-                continue
-            if not terms:
-                scored.append((0.0, position))
+        if not terms:  # nothing to look for: every operation the filters keep
+            scored = [(0.0, i) for i, entry in enumerate(self.tools) if _kept(entry, tag, method, read_only)]
+        for position in self._candidates(topic) if terms else []:
+            if not _kept(self.tools[position], tag, method, read_only):
                 continue
             score, found, matched = 0.0, 0.0, set()
             for slot in topic:
-                best, share, used = self._slot_score(slot, fields)
+                best, share, used = self._slot_score(slot, position)
                 if best:
                     found += share
                     matched |= used
@@ -235,7 +245,7 @@ class Index:
             if not found:
                 continue
             score *= found / len(topic)
-            score += sum(DETAIL_WEIGHT * self._word_score(_single(slot), fields) / self.unknown for slot in details)
+            score += sum(DETAIL_WEIGHT * self._word_score(_single(slot), position) / self.unknown for slot in details)
             named = self.topics[position]
             if named:  # how much of the name the query covers, its rare words counting most
                 covered = sum(self._weight(word) * share for word, share in named.items() if _covers(matched, word))
@@ -264,41 +274,62 @@ class Index:
         stems = [word[:-1], word[:-2], word[:-3], word[:-3] + "e"] if word.endswith(("ed", "ing")) else []
         return next((((stem,),) for stem in stems if len(stem) > 2 and stem in self.rarity), slot)
 
-    def _slot_score(self, slot: Slot, fields: dict[str, set[str]]) -> tuple[float, float, set[str]]:
+    def _candidates(self, topic: list[Slot]) -> list[int]:
+        """The operations that hold at least one way of writing one of the slots, in order."""
+        found: set[int] = set()
+        for slot in topic:
+            for index, way in enumerate(slot):
+                for word in way:
+                    found.update(self._scored(word, len(slot) == 1 or index > 0))
+        return sorted(found)
+
+    def _slot_score(self, slot: Slot, position: int) -> tuple[float, float, set[str]]:
         """The best way of writing a slot for an operation (see `_way_score`); a synonym's later meanings count a
         little less than its first."""
-        ways = [self._way_score(way, fields, prefix=len(slot) == 1 or index > 0) for index, way in enumerate(slot)]
+        ways = [self._way_score(way, position, prefix=len(slot) == 1 or index > 0) for index, way in enumerate(slot)]
         ways = [(v * PREFERENCE ** max(i - 1, 0), share, used) for i, (v, share, used) in enumerate(ways)]
         return max(ways, key=lambda found: found[0])
 
-    def _way_score(
-        self, way: tuple[str, ...], fields: dict[str, set[str]], *, prefix: bool
-    ) -> tuple[float, float, set[str]]:
+    def _way_score(self, way: tuple[str, ...], position: int, *, prefix: bool) -> tuple[float, float, set[str]]:
         """How well one way of writing a slot matches an operation: its words' scores (in proportion to the share
         of them found), that share, and the words found. A word that has synonyms is matched whole (`sub` must
         not find `submittal`)."""
         total, used = 0.0, set()
         for word in way:
-            value = self._word_score(word, fields, prefix)
+            value = self._word_score(word, position, prefix)
             if value:
                 total += value
                 used.add(word)
         share = len(used) / len(way)
         return total * share, share, used
 
-    def _word_score(self, word: str, fields: dict[str, set[str]], prefix: bool = True) -> float:
-        """The best field a word is found in, weighted by the word's rarity; a word's beginning counts half."""
-        rarity = self.rarity.get(word, self.unknown)
-        best = 0.0
+    def _word_score(self, word: str, position: int, prefix: bool = True) -> float:
+        """The best field of an operation a word is found in, weighted by the word's rarity; a word's beginning
+        counts half."""
+        return self._scored(word, prefix).get(position, 0.0)
+
+    def _scored(self, word: str, prefix: bool) -> dict[int, float]:
+        """`_word_score` for every operation that holds the word, from the postings; kept for the next search."""
+        key = (word, prefix)
+        if key in self._scores:
+            return self._scores[key]
+        if len(self._scores) > SCORE_CACHE:
+            self._scores.clear()
+        rarity, scores = self.rarity.get(word, self.unknown), dict[int, float]()
         for field, weight in WEIGHTS.items():
             value = weight * rarity
-            if value <= best:
+            for position in self.postings[field].get(word, ()):
+                scores[position] = max(scores.get(position, 0.0), value)
+            if not prefix or len(word) < 3:
                 continue
-            if word in fields[field]:
-                best = value
-            elif prefix and value / 2 > best and len(word) >= 3 and any(w.startswith(word) for w in fields[field]):
-                best = value / 2
-        return best
+            vocabulary = self.vocabulary[field]
+            for other in vocabulary[bisect.bisect_right(vocabulary, word) :]:
+                if not other.startswith(word):
+                    break
+                for position in self.postings[field][other]:
+                    scores[position] = max(scores.get(position, 0.0), value / 2)
+        self._scores[key] = scores
+        return scores
 
 
 def _covers(matched: set[str], word: str) -> bool:
