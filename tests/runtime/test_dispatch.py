@@ -113,3 +113,20 @@ def test_the_signed_in_users_token_is_redacted_from_results(runtime: Runtime) ->
         assert dispatch.redact("the API echoed users-own-token-123 back") == "the API echoed [redacted] back"
     finally:
         dispatch._USER_TOKEN.reset(marker)
+
+
+def test_searches_through_the_meta_tool_build_the_index_once(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    catalog = runtime.module("catalog")
+    built = []
+    original = catalog.Index.__init__
+
+    def counting(self: Any, tools: list[dict[str, Any]]) -> None:
+        built.append(len(tools))
+        original(self, tools)
+
+    monkeypatch.setattr(catalog.Index, "__init__", counting)
+    dispatch = runtime.module("dispatch")
+    for query in ("widgets", "gadgets", "list widgets"):
+        result = anyio.run(dispatch.call_meta_tool, "search_operations", {"query": query})
+        assert result.is_error is False and result.structured_content["results"]
+    assert len(built) == 1

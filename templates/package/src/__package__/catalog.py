@@ -362,15 +362,17 @@ def _kept(entry: dict[str, Any], tag: str, method: str, read_only: bool | None) 
     return read_only is None or bool(definition["annotations"].get("readOnlyHint")) == read_only
 
 
-_INDEX: Index | None = None
+_INDEXES: dict[int, Index] = {}
 
 
 def index(tools: list[dict[str, Any]]) -> Index:
-    """The index of these tools, built once for the list the server keeps (again only for another list)."""
-    global _INDEX
-    if _INDEX is None or _INDEX.tools is not tools:
-        _INDEX = Index(tools)
-    return _INDEX
+    """The index of these tools, built once for each list the server keeps (a team user's leaves some out)."""
+    found = _INDEXES.get(id(tools))
+    if found is None or found.tools is not tools:
+        if len(_INDEXES) >= 4:
+            _INDEXES.clear()
+        found = _INDEXES[id(tools)] = Index(tools)
+    return found
 
 
 def search(tools: list[dict[str, Any]], arguments: dict[str, Any]) -> dict[str, Any]:

@@ -283,13 +283,19 @@ def _offered(entry: dict[str, Any]) -> bool:
     return auth.CURRENT_USER.get() is None or not hidden_in_team(entry)
 
 
+@cache
+def _searchable(for_a_team_user: bool) -> list[dict[str, Any]]:
+    """The operations search looks through: the same list object on every call, so the index is built once."""
+    return [e for e in runtime()["tools"] if not (for_a_team_user and hidden_in_team(e))]
+
+
 async def call_meta_tool(name: str, arguments: dict[str, Any]) -> types.CallToolResult:
     """The catalog's search, describe and call tools."""
     problems = _meta_problems(name, arguments)
     if problems:
         return _error("Invalid arguments:\n" + "\n".join(f"- {p}" for p in problems))
     if name == "search_operations":
-        return _meta_result(catalog.search([e for e in runtime()["tools"] if _offered(e)], arguments))
+        return _meta_result(catalog.search(_searchable(auth.CURRENT_USER.get() is not None), arguments))
     target = tools().get(str(arguments.get("name", "")))
     if target is None or not _offered(target):
         return _error(f"No operation is named {arguments.get('name')!r}; find names with `search_operations`.")
