@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -22,6 +22,8 @@ class Builder(Protocol):
     compiler: SchemaCompiler
     output_parts: dict[str, tuple[Part, bool]]
 
+    def build(self, op: Any, name: str, related: Any = None, source: Any = None) -> Tool: ...
+
 
 @dataclass(frozen=True)
 class _Share:
@@ -33,18 +35,16 @@ class _Share:
     diagnostics: tuple[Diagnostic, ...]
 
 
-def _build_share(builder: Builder, build: Callable[..., Tool], jobs: Sequence[tuple[Any, ...]]) -> _Share:
+def _build_share(builder: Builder, jobs: Sequence[tuple[Any, ...]]) -> _Share:
     progress = builder.compiler.progress()
-    tools = tuple(build(*job) for job in jobs)
+    tools = tuple(builder.build(*job) for job in jobs)
     names, diagnostics = builder.compiler.since(progress)
     parts = {tool.name: builder.output_parts[tool.name] for tool in tools if tool.name in builder.output_parts}
     return _Share(tools, parts, names, diagnostics)
 
 
-def build_tools(
-    builder: Builder, build: Callable[..., Tool], jobs: Sequence[tuple[Any, ...]], parallel: bool | None = None
-) -> tuple[Tool, ...]:
-    """`build(*job)` for every job, in order. With `parallel` (None: for PARALLEL_FROM jobs or more, where fork
+def build_tools(builder: Builder, jobs: Sequence[tuple[Any, ...]], parallel: bool | None = None) -> tuple[Tool, ...]:
+    """`builder.build(*job)` for every job, in order. With `parallel` (None: for PARALLEL_FROM jobs or more, where fork
     is available) a forked child builds the second half while this process builds the first; the child's
     tools, `$defs` names and warnings are then taken on in order, so the result is the one a single process
     gives. Should the child fail, or name a schema differently from this process, this process builds the
@@ -52,12 +52,12 @@ def build_tools(
     if parallel is None:
         parallel = len(jobs) >= PARALLEL_FROM
     if not parallel or len(jobs) < 2 or not can_fork():
-        return tuple(build(*job) for job in jobs)
+        return tuple(builder.build(*job) for job in jobs)
     middle = len(jobs) // 2
-    later = Pending(_build_share, builder, build, jobs[middle:], background=True)
-    first = tuple(build(*job) for job in jobs[:middle])
+    later = Pending(_build_share, builder, jobs[middle:], background=True)
+    first = tuple(builder.build(*job) for job in jobs[:middle])
     share = later.result()
     if not builder.compiler.adopt(share.names, share.diagnostics):
-        return first + tuple(build(*job) for job in jobs[middle:])
+        return first + tuple(builder.build(*job) for job in jobs[middle:])
     builder.output_parts.update(share.output_parts)
     return first + share.tools

@@ -893,7 +893,7 @@ def build_api(
     jobs = [
         (op, name, related.get(name, []), source) for op, name, source in zip(operations, names, sources, strict=True)
     ]
-    tools = build_tools(builder, builder.build, jobs, parallel)
+    tools = build_tools(builder, jobs, parallel)
     tools, output_definitions = builder.link_outputs(tools)
     info = spec.document.get("info") or {}
     api = Api(

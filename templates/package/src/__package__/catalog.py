@@ -31,7 +31,7 @@ LEADING_VERBS = {
     "send": "create", "start": "create", "post": "create", "answer": "create", "reply": "create",
     "respond": "create", "book": "create", "invite": "create", "set up": "create", "sign in": "create",
     "close": "update", "approve": "update", "reject": "update", "mark": "update", "fill": "update",
-    "fill out": "update", "fill in": "update", "rename": "update", "browse": "list",
+    "rename": "update",
 }  # fmt: skip
 VERBS_BEFORE_AN_ARTICLE = {"change": "update", "schedule": "create", "set": "update", "file": "create"}
 # Leading verbs that also name what is made ("reply to the RFI": a reply; "approve": an approver's response):
@@ -39,10 +39,10 @@ VERBS_BEFORE_AN_ARTICLE = {"change": "update", "schedule": "create", "set": "upd
 VERBS_THAT_NAME = frozenset({"log", "answer", "reply", "respond", "approve", "reject"})
 _ARTICLES = ("a", "an", "the", "my", "our", "this", "that", "these", "those", "some")
 _STOP_WORDS = (
-    "a", "an", "the", "of", "for", "in", "on", "to", "by", "with", "from", "my", "me", "i", "and", "or", "get",
-     "s", "is", "are", "was", "were", "be", "do", "does", "did", "have", "has", "we", "our", "us", "it", "its",
-     "this", "that", "these", "those", "there", "at", "as", "about", "up", "out", "still", "any", "some", "who",
-     "what", "which", "where", "when", "how", "many", "much", "can", "will", "please",
+    *_ARTICLES, "of", "for", "in", "on", "to", "by", "with", "from", "me", "i", "and", "or", "get", "s", "is",
+    "are", "was", "were", "be", "do", "does", "did", "have", "has", "we", "us", "it", "its", "there", "at", "as",
+    "about", "up", "out", "still", "any", "who", "what", "which", "where", "when", "how", "many", "much", "can",
+    "will", "please",
     # Dates narrow a list (its filters); they never name an operation.
     "today", "yesterday", "tomorrow", "tonight", "week", "month", "year", "last",
 )  # fmt: skip
@@ -205,9 +205,10 @@ class Index:
                     self.postings[field].setdefault(word, []).append(position)
         self.vocabulary = {field: sorted(postings) for field, postings in self.postings.items()}
         self._scores: dict[tuple[str, bool], dict[int, float]] = {}
-        # What covering a whole name takes: its words before the scope (a scope word found adds to it, capped).
+        # What covering a whole name takes: its words before the scope (a scope word found adds to it, capped),
+        # or all of them when the name begins with its scope.
         self.topic_weights = [
-            sum(self._weight(word) for word, share in named.items() if share == 1.0 or len(set(named.values())) == 1)
+            sum(self._weight(word) for word in ([w for w, share in named.items() if share == 1.0] or named))
             for named in self.topics
         ]
 
@@ -229,35 +230,36 @@ class Index:
         topic = [slot for slot in asked if self._named(slot)] or asked
         details = [slot for slot in asked if slot not in topic]
         top = max((self._weight(w) for slot in topic for way in slot for w in way), default=0.0)
-        scored = []
         if not terms:  # nothing to look for: every operation the filters keep
             scored = [(0.0, i) for i, entry in enumerate(self.tools) if _kept(entry, tag, method, read_only)]
-        for position in self._candidates(topic) if terms else []:
-            if not _kept(self.tools[position], tag, method, read_only):
-                continue
-            score, found, matched = 0.0, 0.0, set()
-            for slot in topic:
-                best, share, used = self._slot_score(slot, position)
-                if best:
-                    found += share
-                    matched |= used
-                    score += best
-            if not found:
-                continue
-            score *= found / len(topic)
-            score += sum(DETAIL_WEIGHT * self._word_score(_single(slot), position) / self.unknown for slot in details)
-            named = self.topics[position]
-            if named:  # how much of the name the query covers, its rare words counting most
-                covered = sum(self._weight(word) * share for word, share in named.items() if _covers(matched, word))
-                score += 2.0 * top * min(1.0, covered / self.topic_weights[position])
-            kind = self.kinds[position]
-            if intent:
-                score += 1.5 * top if kind == intent else 0.0
-            else:
-                score += {"list": 1.0, "show": 0.5}.get(kind, 0.0) * top
-            scored.append((score, position))
+        else:
+            kept = (p for p in self._candidates(topic) if _kept(self.tools[p], tag, method, read_only))
+            scored = [(score, p) for p in kept if (score := self._score(p, topic, details, intent, top)) is not None]
         scored.sort(key=lambda item: (-item[0], len(self.tools[item[1]]["definition"]["name"]), item[1]))
         return scored
+
+    def _score(self, position: int, topic: list[Slot], details: list[Slot], intent: str, top: float) -> float | None:
+        """One operation's score for a query's topic and details (None when it holds none of the topic): see
+        `search`. `top` is the rarest topic word's weight, the unit of the bonuses."""
+        score, found, matched = 0.0, 0.0, set()
+        for slot in topic:
+            best, share, used = self._slot_score(slot, position)
+            if best:
+                found += share
+                matched |= used
+                score += best
+        if not found:
+            return None
+        score *= found / len(topic)
+        score += sum(DETAIL_WEIGHT * self._word_score(_single(slot), position) / self.unknown for slot in details)
+        named = self.topics[position]
+        if named:  # how much of the name the query covers, its rare words counting most
+            covered = sum(self._weight(word) * share for word, share in named.items() if _covers(matched, word))
+            score += 2.0 * top * min(1.0, covered / self.topic_weights[position])
+        kind = self.kinds[position]
+        if intent:
+            return score + (1.5 * top if kind == intent else 0.0)
+        return score + {"list": 1.0, "show": 0.5}.get(kind, 0.0) * top
 
     def _weight(self, word: str) -> float:
         return self.rarity.get(word, self.unknown)
