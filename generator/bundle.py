@@ -9,12 +9,14 @@ network by default.
 
 from __future__ import annotations
 
+import http.client
 import re
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urljoin, urlsplit
 from urllib.request import url2pathname
 
@@ -24,6 +26,12 @@ from generator.load import parse_text, read_text
 BUNDLE_KEY = "x-bundled"
 _DATA_KEYS = frozenset({"example", "examples", "default", "enum", "const"})
 _REMOTE_TIMEOUT_SECONDS = 20
+"""The longest wait for a remote host to connect or send more (within the deadline below)."""
+REMOTE_DEADLINE_SECONDS = 60.0
+"""How long the remote references of one spec may take to fetch, all together."""
+MAX_REMOTE_BYTES = 8 * 1024 * 1024
+"""The most one referenced URL may send (larger than the largest real specs); reading stops past it."""
+_CHUNK_BYTES = 64 * 1024
 # Where a referenced text file can stand in for the reference.
 PROSE_KEYS = frozenset({"description", "summary", "title"})
 # Extensions that say a file is data, and ones that say it is text; any other extension is judged by content.
@@ -77,6 +85,7 @@ class _Bundler:
         self.texts: dict[str, Text | None] = {}
         self.errors: list[Diagnostic] = []
         self.warnings: list[Diagnostic] = []
+        self.deadline: float | None = None
 
     def rewrite(self, node: Any, base: str, local_prefix: str, source: str, pointer: str) -> Any:
         """A copy of `node` whose refs are all local: `#/...` refs of a bundled file gain its prefix."""
@@ -204,15 +213,80 @@ class _Bundler:
         return content
 
     def fetch(self, url: str) -> str:
+        """A URL's text, within MAX_REMOTE_BYTES and the run's deadline (which starts with the first fetch)."""
+        if self.deadline is None:
+            self.deadline = time.monotonic() + REMOTE_DEADLINE_SECONDS
         try:
-            with urllib.request.urlopen(url, timeout=_REMOTE_TIMEOUT_SECONDS) as response:
-                text: str = response.read().decode("utf-8")
-        except (urllib.error.URLError, OSError, UnicodeDecodeError) as exc:
-            raise GenerationError([Diagnostic("error", "remote-ref", f"cannot fetch: {exc}", url)]) from None
-        return text
+            return _download(url, self.deadline).decode("utf-8")
+        except _Refused as exc:
+            message = str(exc)
+        except (urllib.error.URLError, http.client.HTTPException, OSError, UnicodeDecodeError) as exc:
+            message = f"cannot fetch: {exc}"
+        raise GenerationError([Diagnostic("error", "remote-ref", message, url)]) from None
 
     def error(self, kind: str, message: str, source: str, pointer: str) -> None:
         self.errors.append(Diagnostic("error", kind, message, source, pointer))
+
+
+class _Refused(Exception):
+    """A remote reference that was not read whole: too large, too slow, or redirected where it may not go."""
+
+
+class _HttpRedirects(urllib.request.HTTPRedirectHandler):
+    """Redirects to http or https only, and never from https down to http."""
+
+    def http_error_302(
+        self, req: urllib.request.Request, fp: IO[bytes], code: int, msg: str, headers: http.client.HTTPMessage
+    ) -> Any:
+        target = urljoin(req.full_url, headers.get("location") or headers.get("uri") or "")
+        old, new = urlsplit(req.full_url).scheme.lower(), urlsplit(target).scheme.lower()
+        if new not in ("http", "https") or (old, new) == ("https", "http"):
+            fp.close()
+            raise _Refused(f"redirected to {target!r}, which is refused: only http and https, and never https to http")
+        return super().http_error_302(req, fp, code, msg, headers)
+
+    http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
+
+
+def _opener() -> urllib.request.OpenerDirector:
+    """urllib's opener for http and https alone (proxies from the environment honoured): no file, ftp or data URLs,
+    even through a redirect."""
+    opener = urllib.request.OpenerDirector()
+    handlers: list[urllib.request.BaseHandler] = [
+        urllib.request.ProxyHandler(),
+        urllib.request.UnknownHandler(),
+        urllib.request.HTTPHandler(),
+        urllib.request.HTTPSHandler(),
+        urllib.request.HTTPDefaultErrorHandler(),
+        _HttpRedirects(),
+        urllib.request.HTTPErrorProcessor(),
+    ]
+    for handler in handlers:
+        opener.add_handler(handler)
+    return opener
+
+
+def _download(url: str, deadline: float) -> bytes:
+    """The body at `url`, read in chunks: refused once it passes MAX_REMOTE_BYTES or the deadline."""
+    too_large = f"the answer is larger than {MAX_REMOTE_BYTES // (1024 * 1024)} MiB, the most a reference may be"
+    too_slow = f"not fetched in time: remote references may take {REMOTE_DEADLINE_SECONDS:g} s in all"
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise _Refused(too_slow)
+    with _opener().open(url, timeout=min(_REMOTE_TIMEOUT_SECONDS, remaining)) as response:
+        declared = str(response.headers.get("Content-Length") or "")
+        if declared.isdigit() and int(declared) > MAX_REMOTE_BYTES:
+            raise _Refused(too_large)
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := response.read1(_CHUNK_BYTES):
+            size += len(chunk)
+            if size > MAX_REMOTE_BYTES:
+                raise _Refused(too_large)
+            if time.monotonic() > deadline:
+                raise _Refused(too_slow)
+            chunks.append(chunk)
+    return b"".join(chunks)
 
 
 # A `$ref` whose value does not start with `#`, in JSON or YAML spelling; a `\u` escape could hide one.

@@ -36,16 +36,16 @@ class Diagnostic:
 
     def render(self) -> str:
         """One line: `file:line: level: message (at /json/pointer) [kind]`; control characters escaped."""
-        where = _visible(self.file) if self.line is None else f"{_visible(self.file)}:{self.line}"
-        at = f" (at {_visible(self.pointer)})" if self.pointer else ""
-        return f"{where}: {self.level}: {_visible(_one_line(self.message))}{at} [{self.kind}]"
+        where = visible(self.file) if self.line is None else f"{visible(self.file)}:{self.line}"
+        at = f" (at {visible(self.pointer)})" if self.pointer else ""
+        return f"{where}: {self.level}: {visible(_one_line(self.message))}{at} [{self.kind}]"
 
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _visible(text: str) -> str:
+def visible(text: str) -> str:
     """Escape line breaks, other control characters, bidi overrides and lone surrogates as `\\n`, `\\u202e`..."""
     return _UNPRINTABLE.sub(lambda match: ascii(match.group())[1:-1], text)
 
@@ -66,12 +66,12 @@ def grouped_lines(diagnostics: Sequence[Diagnostic]) -> list[str]:
         if len(found) == 1:
             lines.append(first.render())
             continue
-        places = [_visible(d.pointer or (f"line {d.line}" if d.line else d.file)) for d in found[:GROUP_SHOWN]]
+        places = [visible(d.pointer or (f"line {d.line}" if d.line else d.file)) for d in found[:GROUP_SHOWN]]
         rest = len(found) - len(places)
         also = ", ".join(places) + (f" and {rest:,} more" if rest else "")
-        where = _visible(first.file)
+        where = visible(first.file)
         like = f"{len(found) - 1:,} more like it"
-        lines.append(f"{where}: {first.level}: {_visible(_one_line(first.message))}; {like} (at {also}) [{kind}]")
+        lines.append(f"{where}: {first.level}: {visible(_one_line(first.message))}; {like} (at {also}) [{kind}]")
     return lines
 
 

@@ -27,6 +27,7 @@ from generator.schema import Linking, Part, SchemaCompiler, attach_defs, trim_ou
 from generator.selection import Override
 from generator.templating import environment
 from generator.text import as_sentence, clean_prose, drop_doubled_words, first_sentence, gist
+from generator.urls import expand_server_url, foreign_oauth_hosts, spec_server_urls
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _BODY_MEDIA_PREFERENCE = (
@@ -93,15 +94,6 @@ def server_url(document: dict[str, Any], op: _Operation) -> str:
         if isinstance(servers, list) and servers and isinstance(servers[0], dict):
             return expand_server_url(servers[0])
     return ""
-
-
-def expand_server_url(server: dict[str, Any]) -> str:
-    """Fill `{variables}` of a Server Object with their defaults."""
-    url = str(server.get("url", ""))
-    for name, variable in (server.get("variables") or {}).items():
-        if isinstance(variable, dict) and "default" in variable:
-            url = url.replace("{" + name + "}", str(variable["default"]))
-    return url.rstrip("/")
 
 
 def all_server_urls(document: dict[str, Any]) -> list[str]:
@@ -907,4 +899,6 @@ def build_api(
         output_definitions=output_definitions,
         generator_version=__version__,
     )
-    return api, list(spec.diagnostics) + builder.compiler.diagnostics
+    server_urls = [*spec_server_urls(spec.document), *(server.url for server in config.servers)]
+    foreign = foreign_oauth_hosts(spec.document, server_urls, spec.source)
+    return api, [*spec.diagnostics, *foreign, *builder.compiler.diagnostics]

@@ -13,6 +13,7 @@ from generator.dereference import dereference_structure
 from generator.diagnostics import Diagnostic, GenerationError, json_pointer
 from generator.repairs import repair_quirks
 from generator.swagger2 import convert_swagger2
+from generator.urls import check_server_urls
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,7 @@ def prepare_document(
         version = "3.0"
     drop_map_extensions(document)
     found += repair_quirks(document, source, version)
+    found += check_server_urls(document, source)
     warnings = tuple(found)
     if strict and warnings:
         raise GenerationError([Diagnostic("error", w.kind, w.message, w.file, w.pointer) for w in warnings])

@@ -18,6 +18,7 @@ from typing import Any, Literal
 from generator.dereference import resolve_local
 from generator.diagnostics import Diagnostic
 from generator.files import is_binary
+from generator.patterns import backtracking_risk, python_pattern
 from generator.templating import environment
 
 Direction = Literal["input", "output"]
@@ -380,6 +381,8 @@ class SchemaCompiler:
             self._check_enum_and_format(out, pointer)
         if "pattern" in out:
             self._check_pattern(out, pointer)
+        if isinstance(out.get("patternProperties"), dict):
+            self._check_pattern_keys(out, pointer)
         if self.openapi_version == "3.0" and schema.get("nullable") is True:
             _make_nullable(out)
         if schema.get("type") == "file":  # Swagger 2.0 leftovers
@@ -509,24 +512,43 @@ class SchemaCompiler:
             self.warn("unknown-format", f"format {form!r} is not a standard one; kept as a hint", pointer)
 
     def _check_pattern(self, out: dict[str, Any], pointer: str) -> None:
-        """A pattern the server's validator (Python's `re`) can read: ECMAScript's `(?<name>` is spelled `(?P<name>`;
-        one that still does not compile is dropped, with a warning, rather than failing every call."""
+        """A pattern the server's validator (Python's `re`) can read (ECMAScript's `(?<name>` is spelled `(?P<name>`)
+        and match in linear time; any other is dropped, with a warning, rather than failing or freezing calls."""
         pattern = out["pattern"]
-        if not isinstance(pattern, str):
+        usable = self._usable_pattern(pattern, pointer) if isinstance(pattern, str) else None
+        if usable is None:
             del out["pattern"]
-            return
-        for candidate in (pattern, _NAMED_GROUP.sub("(?P<", pattern)):
-            try:
-                re.compile(candidate)
-            except (re.error, OverflowError, RecursionError):
-                continue
-            if candidate != pattern:
-                out["pattern"] = candidate
-            return
-        del out["pattern"]
-        self.warn(
-            "unreadable-pattern", f"pattern {pattern!r} is not a regular expression Python reads; dropped", pointer
-        )
+        else:
+            out["pattern"] = usable
+
+    def _check_pattern_keys(self, out: dict[str, Any], pointer: str) -> None:
+        """`patternProperties` whose regular expression is unusable go, and with them `additionalProperties`,
+        which would otherwise refuse the properties they named."""
+        kept: dict[str, Any] = {}
+        for key, sub in out["patternProperties"].items():
+            usable = self._usable_pattern(key, f"{pointer}/patternProperties/{_escape(key)}")
+            if usable is not None:
+                kept[usable] = sub
+        if len(kept) < len(out["patternProperties"]):
+            out.pop("additionalProperties", None)
+        out["patternProperties"] = kept
+        if not kept:
+            del out["patternProperties"]
+
+    def _usable_pattern(self, pattern: str, pointer: str) -> str | None:
+        """The pattern as the server checks it, or None (with a warning) when it cannot be read or could take
+        exponential time on a crafted value (arguments, and responses an outsider may write to)."""
+        readable = python_pattern(pattern)
+        if readable is None:
+            message = f"pattern {pattern!r} is not a regular expression Python reads; dropped"
+            self.warn("unreadable-pattern", message, pointer)
+            return None
+        risk = backtracking_risk(readable)
+        if risk:
+            message = f"pattern {pattern!r} could take exponential time to match ({risk}); dropped: the API checks it"
+            self.warn("unsafe-pattern", message, pointer)
+            return None
+        return readable
 
     def _map_bounds(self, schema: dict[str, Any], out: dict[str, Any]) -> None:
         """OpenAPI 3.0 boolean `exclusiveMaximum`/`exclusiveMinimum` become 2020-12 numeric bounds."""
@@ -555,7 +577,6 @@ _TOO_DEEP = (
     " the deeper part is accepted as any value"
 )
 _COMBINATORS = ("allOf", "anyOf", "oneOf")
-_NAMED_GROUP = re.compile(r"\(\?<(?![=!])")
 _CONDITIONAL_KEYWORDS = frozenset({"not", "if", "then", "else"})
 _REF_SIBLINGS = ("description", "title", "default", "deprecated", "readOnly", "writeOnly", "examples")
 

@@ -7,7 +7,9 @@ without arguments, so the folder for a run is set with `template_override(folder
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -17,6 +19,9 @@ from typing import Any
 
 import jinja2
 
+from generator.diagnostics import visible
+
+_CODING = re.compile(r"coding([:=])")
 _OVERRIDE: ContextVar[Path | None] = ContextVar("template_override", default=None)
 
 
@@ -40,6 +45,41 @@ def markdown_inline(value: str) -> str:
     text = " ".join(str(value).split())
     for char in "\\`*_{}[]<>#|":
         text = text.replace(char, "\\" + char)
+    return text
+
+
+def markdown_code(value: str, cell: bool = False) -> str:
+    """Spec text as one Markdown code span that nothing in it can close: on one line, fenced with more backticks
+    than it holds in a row (padded when it starts or ends with one); in a table `cell`, its `|` escaped."""
+    text = " ".join(str(value).split())
+    if not text:
+        return ""
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    if text.startswith("`") or text.endswith("`"):
+        text = f" {text} "
+    if cell:
+        text = text.replace("|", "\\|")
+    return f"{fence}{text}{fence}"
+
+
+def comment_text(value: str) -> str:
+    """Text for a generated file's comment, on one line whatever it holds: line breaks, other control characters
+    and bidi marks are written as escapes (`\\n`, `\\u202e`)."""
+    return visible(str(value))
+
+
+def hash_comment(value: str) -> str:
+    """One line of text safe after `#` on a file's first lines: no `coding:` that Python would read as the file's
+    encoding (PEP 263)."""
+    return _CODING.sub(r"coding \1", comment_text(value))
+
+
+def html_comment(value: str) -> str:
+    """Text safe inside `<!-- ... -->`: `&`, `<` and `>` as entities and no `--`, so nothing in it can end (or
+    nest) the comment."""
+    text = html.escape(comment_text(value), quote=False)
+    while "--" in text:
+        text = text.replace("--", "-&#45;")
     return text
 
 
@@ -89,4 +129,8 @@ def _environment(templates_dir: Path, override: Path | None) -> jinja2.Environme
     env.filters["tojson"] = to_json
     env.filters["md"] = markdown_inline
     env.filters["paragraphs"] = paragraphs
+    env.filters["code"] = markdown_code
+    env.filters["comment"] = comment_text
+    env.filters["hash_comment"] = hash_comment
+    env.filters["html_comment"] = html_comment
     return env

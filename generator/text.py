@@ -7,6 +7,8 @@ import re
 from urllib.parse import urljoin
 
 _LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]+)\)")
+_SCHEME = re.compile(r"([a-z][a-z0-9+.-]*):", re.IGNORECASE)
+_LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 _BREAK_TAG = re.compile(r"<br\s*/?>|</p>", re.IGNORECASE)
 _BLANK_LINE = re.compile(r"\n\s*\n")
@@ -20,12 +22,14 @@ _SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)[.!?](?=[\s)\]]|$)")
 
 def absolute_links(text: str, base_url: str) -> str:
     """Markdown links with a relative target made absolute against `base_url` (`/x` from its host, `../x` and `x`
-    from its path); with no base, or for an anchor (`#top`) that leads nowhere outside the page, only the label."""
+    from its path); with no base, for an anchor (`#top`) that leads nowhere outside the page, or for a scheme other
+    than http, https and mailto (`javascript:`, `data:`), only the label."""
 
     def fix(match: re.Match[str]) -> str:
         label, target = match.group(1), match.group(2)
-        if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.IGNORECASE):
-            return match.group(0)
+        scheme = _SCHEME.match(target)
+        if scheme is not None:
+            return match.group(0) if scheme.group(1).lower() in _LINK_SCHEMES else label
         if not base_url or target.startswith("#"):
             return label
         return f"[{label}]({urljoin(base_url if base_url.endswith('/') else base_url + '/', target)})"

@@ -20,6 +20,12 @@ def test_without_a_base_a_relative_link_keeps_only_its_label() -> None:
     assert absolute_links(text, "") == "See Guide and [Other](https://x.org/a) and Anchor."
 
 
+def test_links_to_other_schemes_than_the_web_and_mail_keep_only_their_label() -> None:
+    text = "[a](javascript:alert`1`) [b](JavaScript:x) [c](data:text/html,<b>) [d](mailto:x@y.org) [e](http://x.org)"
+    assert absolute_links(text, "https://x.org") == "a b c [d](mailto:x@y.org) [e](http://x.org)"
+    assert absolute_links("[a](javascript:alert(1))", "") == "a)"  # a target ends at its first `)`
+
+
 def test_html_is_stripped() -> None:
     assert strip_html("<p>One &amp; two</p><br/>three") == "One & two\n\nthree"
 
