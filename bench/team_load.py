@@ -69,6 +69,7 @@ def _deployment(fake: FakeProcore, database: str) -> Iterator[Deployment]:
         "PROCORE_BASE_URL": fake.url, "PROCORE_LOGIN_URL": fake.url, "PROCORE_PUBLIC_URL": origin,
         "PROCORE_CLIENT_ID": CLIENT_ID, "PROCORE_CLIENT_SECRET": CLIENT_SECRET,
         "PROCORE_TEAM_DATABASE_URL": database, "PROCORE_TEAM_KEYS": KEYS,
+        "PROCORE_TEAM_REGISTRATION_LIMIT": "1000",  # every simulated user registers from this one address
     }  # fmt: skip
     ports = [_free_port(), _free_port()]
     with ExitStack() as stack:

@@ -3,6 +3,7 @@ to run a client session against the installed server over stdio or streamable HT
 
 from __future__ import annotations
 
+import base64
 import os
 import socket
 import subprocess
@@ -12,6 +13,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import anyio
 import pytest
@@ -28,14 +30,24 @@ SEEN_TEXT: list[str] = []
 SECRETS: set[str] = {CLIENT_SECRET}
 
 
+def written_forms(secret: str) -> list[str]:
+    """A secret as it may be written into text: as it is, percent-encoded, and in base64 (standard or URL-safe)."""
+    raw = secret.encode()
+    encoded = [base64.b64encode(raw).decode().rstrip("="), base64.urlsafe_b64encode(raw).decode().rstrip("=")]
+    return [secret, quote(secret, safe=""), *encoded]
+
+
 @pytest.fixture(scope="session", autouse=True)
 def no_secret_ever_shown(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """After the whole suite: no tool result, error or server log line contains a secret or a token."""
+    """After the whole suite: no tool result, error, server log line, doctor report or team database file holds a
+    secret or a token, in any of the forms `written_forms` makes."""
     yield
     if not SEEN_TEXT:
         return  # no server ran in this selection of tests
     text = "\n".join(SEEN_TEXT)
-    leaked = sorted(secret for secret in SECRETS if len(secret) >= 6 and secret in text)
+    leaked = sorted(
+        secret for secret in SECRETS if len(secret) >= 6 and any(form in text for form in written_forms(secret))
+    )
     assert not leaked, f"secrets appeared in results or logs: {leaked}"
 
 

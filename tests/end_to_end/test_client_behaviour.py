@@ -83,15 +83,27 @@ def test_a_401_renews_the_token_once_and_retries(installed_package: Path, fake_p
     ]
 
 
-def test_a_refused_refresh_token_falls_back_to_client_credentials(
+def test_a_refused_service_account_refresh_falls_back_to_client_credentials(
     installed_package: Path, fake_procore: FakeProcore
 ) -> None:
     _token_file(installed_package, fake_procore).write_text(
-        json.dumps({"access_token": "gone", "refresh_token": "unknown", "expires_at": 0})
+        json.dumps({"access_token": "gone", "refresh_token": "unknown", "expires_at": 0, "grant": "client_credentials"})
     )
     result = run_session(installed_package, fake_procore, _call(ME, {}), **with_client_credentials())
     assert result.is_error is False, result.content
     assert _grants(fake_procore) == ["refresh_token", "client_credentials"]
+
+
+def test_a_refused_refresh_of_the_users_sign_in_is_never_replaced_by_the_service_account(
+    installed_package: Path, fake_procore: FakeProcore
+) -> None:
+    signed_in = {"access_token": "gone", "refresh_token": "unknown", "expires_at": 0, "grant": "authorization_code"}
+    token_file = _token_file(installed_package, fake_procore)
+    token_file.write_text(json.dumps(signed_in))
+    result = run_session(installed_package, fake_procore, _call(ME, {}), **with_client_credentials())
+    assert result.is_error is True and "sign in again with `procore-mcp login`" in result.content[0].text
+    assert _grants(fake_procore) == ["refresh_token"]  # no client-credentials token was asked for
+    assert json.loads(token_file.read_text()) == signed_in  # the user's sign-in is left for them to renew
 
 
 def test_a_revoked_access_token_leaves_the_store_and_the_next_call_renews(
@@ -247,7 +259,7 @@ def test_redirects_to_another_host_are_refused_and_get_no_credentials(
         fake_procore.state.redirect_to = url
         result = run_session(installed_package, fake_procore, _call(ME, {}), **with_client_credentials())
     assert result.is_error is True
-    assert f"redirected to {url}, which is not a configured host; not followed" in result.content[0].text
+    assert f"redirected to {url}, which is not a configured server; not followed" in result.content[0].text
     assert seen == []
 
 
@@ -264,7 +276,7 @@ def test_path_parameters_cannot_climb_the_path(installed_package: Path) -> None:
         )  # fmt: skip
     finally:
         sys.path.remove(str(installed_package))
-    assert str(request.url) == "https://api.procore.com/rest/v1.0/projects/..%2F..%2Fcompanies/rfis/%2E%2E"
+    assert str(request.url) == "https://api.procore.com/rest/v1.0/projects/%2E%2E%2F..%2Fcompanies/rfis/%2E%2E"
 
 
 @pytest.mark.parametrize("transport", ["stdio", "http"])

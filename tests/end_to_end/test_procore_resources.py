@@ -78,7 +78,7 @@ def test_multipart_photo_upload_from_a_local_file(
     async def body(client: Client) -> Any:
         return await client.call_tool("upload_a_photo_to_a_project", arguments)
 
-    result = _run(installed_package, fake_procore, body)
+    result = _run(installed_package, fake_procore, body, PROCORE_UPLOAD_ROOT=str(tmp_path))
     assert result.is_error is False, result.content
     assert result.structured_content["size"] == photo.stat().st_size
     parts = fake_procore.state.uploads[-1]
@@ -112,5 +112,6 @@ def test_upload_from_base64_and_the_upload_root(
     assert first.is_error is False, first.content
     assert fake_procore.state.uploads[-1]["image[data]"] == ("a.jpg", b"raw-bytes", "image/jpeg")
     assert second.is_error is True
-    assert "is outside PROCORE_UPLOAD_ROOT" in second.content[0].text
+    assert "outside the allowed upload folders; set PROCORE_UPLOAD_ROOT" in second.content[0].text
+    assert str(tmp_path) not in second.content[0].text  # no absolute path comes back
     assert len(fake_procore.state.uploads) == 1

@@ -46,25 +46,39 @@ def test_lists_every_generated_tool_with_schemas(installed_package: Path, fake_p
         jsonschema.Draft202012Validator.check_schema(tool.input_schema)
 
 
-def test_token_tool_fills_secrets_stores_tokens_and_redacts(installed_package: Path, fake_procore: FakeProcore) -> None:
-    async def body(client: Client) -> Any:
-        return await client.call_tool(TOKEN_TOOL, {"grant_type": "client_credentials"})
+def test_token_tool_fills_secrets_and_redacts_but_stores_only_a_refresh_of_the_held_pair(
+    installed_package: Path, fake_procore: FakeProcore
+) -> None:
+    token_file = Path(server_environment(installed_package, fake_procore)["PROCORE_TOKEN_FILE"])
+    held = {**fake_procore.state.issue("alice"), "expires_at": time.time() + 3000, "grant": "authorization_code"}
+    token_file.write_text(json.dumps(held))
 
-    result = run_session(installed_package, fake_procore, body, **with_client_credentials())
-    assert result.is_error is False, result.content
-    assert result.structured_content["access_token"] == "[stored by the server]"
-    assert result.structured_content["expires_in"] == 5400
-    assert "access-1" not in result.content[0].text and "refresh-1" not in result.content[0].text
-    sent = fake_procore.state.requests[-1]
-    assert (sent.method, sent.path) == ("POST", "/oauth/token")
-    assert json.loads(sent.body) == {
+    async def body(client: Client) -> Any:
+        started = await client.call_tool(TOKEN_TOOL, {"grant_type": "client_credentials"})
+        after_start = json.loads(token_file.read_text())
+        refreshed = await client.call_tool(TOKEN_TOOL, {"grant_type": "refresh_token"})
+        return started, after_start, refreshed
+
+    started, after_start, refreshed = run_session(installed_package, fake_procore, body, **with_client_credentials())
+    # A token the model asks for is shown to it redacted and never stored: the user's sign-in stays.
+    assert started.is_error is False, started.content
+    assert started.structured_content["access_token"].startswith("[withheld")
+    assert started.structured_content["expires_in"] == 5400
+    assert "access-2" not in started.content[0].text and "refresh-2" not in started.content[0].text
+    assert after_start == held
+    first = fake_procore.state.requests[-2]
+    assert (first.method, first.path) == ("POST", "/oauth/token")
+    assert json.loads(first.body) == {
         "grant_type": "client_credentials",
         "client_id": CLIENT_ID,
         "client_secret": CLIENT_SECRET,
     }
-    token_file = Path(server_environment(installed_package, fake_procore)["PROCORE_TOKEN_FILE"])
+    # A refresh of the pair the server holds is stored (still the user's), and the model sees it redacted.
+    assert refreshed.structured_content["access_token"] == "[stored by the server]"
+    assert json.loads(fake_procore.state.requests[-1].body)["refresh_token"] == held["refresh_token"]
     stored = json.loads(token_file.read_text())
-    assert stored["access_token"] == "access-1" and stored["refresh_token"] == "refresh-1"
+    assert stored["access_token"] == "access-3" and stored["refresh_token"] == "refresh-3"
+    assert stored["grant"] == "authorization_code"
     assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
 
 

@@ -27,7 +27,10 @@ def test_basic_bearer_and_api_key_schemes(runtime: Runtime, monkeypatch: pytest.
 
 def test_a_token_response_keeps_the_tokens_and_an_absolute_expiry(runtime: Runtime) -> None:
     auth = runtime.module("auth")
-    kept = auth.tokens_from_response({"access_token": "a", "refresh_token": "r", "expires_in": 60, "created_at": 100})
-    assert kept == {"access_token": "a", "refresh_token": "r", "expires_at": 160.0}
-    guessed = auth.tokens_from_response({"access_token": "a", "expires_in": "soon"})
-    assert guessed.keys() == {"access_token", "expires_at"} and guessed["expires_at"] > time.time() + 3500
+    answer = {"access_token": "a", "refresh_token": "r", "expires_in": 60, "created_at": 100}
+    before = time.time()
+    kept = auth.tokens_from_response(answer, "authorization_code")
+    assert before + 60 <= kept.pop("expires_at") <= time.time() + 60  # from its arrival: the API's clock may differ
+    assert kept == {"access_token": "a", "refresh_token": "r", "grant": "authorization_code"}
+    guessed = auth.tokens_from_response({"access_token": "a", "expires_in": "soon"}, auth.SERVICE_ACCOUNT)
+    assert guessed.keys() == {"access_token", "expires_at", "grant"} and guessed["expires_at"] > time.time() + 3500

@@ -6,6 +6,7 @@ from typing import Any
 
 import anyio
 import httpx
+import pytest
 
 from tests.runtime.conftest import Runtime
 
@@ -50,3 +51,22 @@ def test_the_servers_client_keeps_no_cookies(runtime: Runtime) -> None:
     request = httpx.Request("GET", "https://api.widgets.test/x")
     cookies.extract_cookies(httpx.Response(200, headers={"Set-Cookie": "tracking=abc; Path=/"}, request=request))
     assert list(cookies.jar) == []
+
+
+def test_values_are_encoded_so_they_cannot_change_the_request(runtime: Runtime) -> None:
+    calls = runtime.module("calls")
+    assert calls.path_value("..;", "simple", False, "id") == "%2E%2E%3B"
+    assert calls.path_value(["a/b", "c;d"], "simple", False, "id") == "a%2Fb,c%3Bd"
+    assert calls.path_value({"k;": "v="}, "matrix", True, "id") == ";id=k%3B=v%3D"
+    assert calls.path_value([".", "x"], "label", True, "id") == ".%2E.x"
+    for bad in ("c=v; admin=1", "a,b", "line\r\nbreak", 'quo"te'):
+        with pytest.raises(calls.ToolError, match="cookie cannot carry"):
+            calls.cookie_value(bad, "session")
+    assert calls.cookie_value("abc-123_XYZ", "session") == "abc-123_XYZ"
+    with pytest.raises(calls.ToolError, match="line break"):
+        calls.header_value("t\r\nX-Admin: 1", False, "trace")
+    for bad in ("text/plain\r\nX-Injected: 1", "text/plain; charset=utf-8", "nonsense", ""):
+        with pytest.raises(calls.ToolError, match="must be a media type"):
+            calls.media_type({"content_type": bad or 5}, "a.txt", "file")
+    assert calls.media_type({"content_type": "image/svg+xml"}, "a", "file") == "image/svg+xml"
+    assert calls.media_type({}, "a.png", "file") == "image/png"

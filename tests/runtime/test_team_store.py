@@ -3,6 +3,7 @@ on a real PostgreSQL server, against the fake Procore's single-use refresh token
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import threading
 import time
@@ -108,11 +109,59 @@ def test_expired_records_are_refused_and_cleaned_up(store: Any) -> None:
     assert store.take_transaction("state-2") == {"redirect_uri": "http://127.0.0.1/cb", "client_id": "client-a"}
 
 
-def test_clients_are_kept(store: Any) -> None:
+def test_clients_are_kept_with_their_secret_hashed(store: Any, team_store: ModuleType) -> None:
     assert store.client("client-a") is None
     store.save_client("client-a", {"redirect_uris": ["http://127.0.0.1/cb"]})
-    store.save_client("client-a", {"redirect_uris": ["http://127.0.0.1/cb2"]})
-    assert store.client("client-a") == {"redirect_uris": ["http://127.0.0.1/cb2"]}
+    assert store.save_client("client-a", {"redirect_uris": ["http://127.0.0.1/cb2"], "client_secret": "s3cret-value"})
+    assert store.client("client-a") == {"redirect_uris": ["http://127.0.0.1/cb2"]}  # never the secret
+    assert store.client_secret_hash("client-a") == team_store.token_hash("s3cret-value")
+    with store.engine.connect() as conn:
+        assert "s3cret-value" not in str(conn.execute(sa.text("SELECT * FROM team_clients")).all())
+
+
+def test_clients_are_capped_per_kind_and_expire(store: Any, team_store: ModuleType, monkeypatch: Any) -> None:
+    monkeypatch.setattr(team_store, "MAX_CLIENTS", 2)
+    assert store.save_client("r1", {}) and store.save_client("r2", {})
+    assert store.save_client("r3", {}) is False and store.client("r3") is None  # full: refused, nothing kept
+    assert store.save_client("https://a.example/c.json", {}, "fetched")  # the other kind has its own room
+    with store.engine.begin() as conn:  # r1 unused for its whole lifetime; the fetched one a day old
+        conn.execute(
+            sa.text("UPDATE team_clients SET expires_at = 1 WHERE client_id IN ('r1', 'https://a.example/c.json')")
+        )
+    assert store.client("r1") is None and store.client("https://a.example/c.json") is None
+    assert store.save_client("r3", {})  # an expired one made room
+    store.touch_client("r2")
+    with store.engine.connect() as conn:
+        expiry = conn.execute(sa.text("SELECT expires_at FROM team_clients WHERE client_id = 'r2'")).scalar_one()
+    assert expiry > time.time() + team_store.CLIENT_LIFETIME_SECONDS - 25 * 3600
+
+
+def test_a_code_is_redeemed_once_and_a_replay_revokes_its_grant(store: Any) -> None:
+    store.keep_upstream("procore:alice", {"access_token": "up-a", "refresh_token": "up-r", "expires_in": 600})
+    store.put_code("code-9", "client-a", "procore:alice", {"scopes": []}, lifetime=60)
+    issued = store.redeem_code("code-9", [], "http://127.0.0.1:9/mcp")
+    assert store.access_grant(issued.access_token) is not None
+    assert store.redeem_code("code-9", [], "http://127.0.0.1:9/mcp") is None
+    assert store.replayed_code("code-9") is True
+    assert store.access_grant(issued.access_token) is None and store.refresh_grant(issued.refresh_token) is None
+    assert store.replayed_code("never-issued") is False
+
+
+def test_an_older_database_gains_the_new_columns_and_loses_clear_secrets(team_store: ModuleType, tmp_path: Any) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:  # team_clients as the first team-mode release made it
+        conn.execute(sa.text("CREATE TABLE team_clients (client_id VARCHAR(512) PRIMARY KEY, info TEXT NOT NULL, "
+                             "created_at FLOAT NOT NULL)"))  # fmt: skip
+        info = json.dumps({"redirect_uris": ["http://127.0.0.1/cb"], "client_secret": "old-clear-secret"})
+        conn.execute(sa.text("INSERT INTO team_clients VALUES ('old', :info, 1)"), {"info": info})
+    engine.dispose()
+    store = team_store.TeamStore(team_store.engine_for(url), team_store.KeyRing.parse(RING))
+    store.create()
+    store.create()  # twice: nothing left to do the second time
+    assert store.client("old") == {"redirect_uris": ["http://127.0.0.1/cb"]}
+    assert store.client_secret_hash("old") == team_store.token_hash("old-clear-secret")
+    store.engine.dispose()
 
 
 def test_the_upstream_pair_is_sealed_at_rest(store: Any) -> None:
@@ -333,7 +382,7 @@ def test_on_sqlite_a_held_write_lock_does_not_stop_token_checks(team_store: Modu
     holding, done = threading.Event(), threading.Event()
 
     def writer() -> None:
-        with store._write() as conn:  # as a refresh does while it waits for the API
+        with store._write() as conn:  # any write: a sign-in, a rotation, a lease taken
             conn.execute(sa.text("UPDATE team_upstream SET version = version + 1"))
             holding.set()
             done.wait(timeout=20)

@@ -66,6 +66,8 @@ class FakeProcoreState:
     refresh_reuses: int = 0
     token_delay_seconds: float = 0.0
     """How long the token endpoint takes over a refresh (a race needs time to happen in)."""
+    code_answer: bytes | None = None
+    """When set, the token endpoint answers an authorization code with exactly these bytes (as JSON)."""
     records: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: _seed_records())
     """The resources the generic routes (`ROUTES`) list, show and create, by collection."""
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -374,6 +376,13 @@ class _Handler(BaseHTTPRequestHandler):
             elif grant == "authorization_code":
                 if body.get("code") not in state.codes:
                     self._reply(400, {"error": "invalid_grant", "error_description": "The code is invalid"})
+                    return
+                if state.code_answer is not None:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(state.code_answer)))
+                    self.end_headers()
+                    self.wfile.write(state.code_answer)
                     return
             elif grant != "client_credentials":
                 self._reply(400, {"error": "unsupported_grant_type", "error_description": f"grant {grant!r}"})

@@ -1,5 +1,6 @@
 """An HTTPS server on loopback with a self-signed certificate made for the test (the client trusts it through
-SSL_CERT_FILE): serves fixed JSON documents by path, as a client's metadata document would be served."""
+SSL_CERT_FILE): serves fixed JSON documents by path, as a client's metadata document would be served, records
+the paths asked for, and trickles `TRICKLE` (a byte every half second, for a minute)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import ipaddress
 import json
 import ssl
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,6 +20,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+
+TRICKLE = "/trickle.json"
 
 
 def self_signed(folder: Path) -> tuple[Path, Path]:
@@ -42,8 +46,11 @@ def self_signed(folder: Path) -> tuple[Path, Path]:
 
 
 @contextmanager
-def serving_documents(folder: Path, documents: dict[str, Any]) -> Iterator[tuple[str, Path]]:
-    """Serve `documents` (path -> JSON value) over HTTPS on a free port; yield the base URL and the certificate."""
+def serving_documents(
+    folder: Path, documents: dict[str, Any], asked: list[str] | None = None
+) -> Iterator[tuple[str, Path]]:
+    """Serve `documents` (path -> JSON value) over HTTPS on a free port; yield the base URL and the certificate.
+    Each path asked for is added to `asked`."""
     cert, key = self_signed(folder)
 
     class Handler(BaseHTTPRequestHandler):
@@ -51,6 +58,11 @@ def serving_documents(folder: Path, documents: dict[str, Any]) -> Iterator[tuple
             return
 
         def do_GET(self) -> None:
+            if asked is not None:
+                asked.append(self.path)
+            if self.path == TRICKLE:
+                self._trickle()
+                return
             found = documents.get(self.path)
             body = json.dumps(found).encode()
             self.send_response(200 if found is not None else 404)
@@ -58,6 +70,18 @@ def serving_documents(folder: Path, documents: dict[str, Any]) -> Iterator[tuple
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+
+        def _trickle(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            try:
+                for _ in range(120):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(0.5)
+            except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
+                return
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

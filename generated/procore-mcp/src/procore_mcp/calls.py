@@ -8,9 +8,10 @@ import binascii
 import http.cookiejar
 import json
 import mimetypes
-import os
+import re
 import secrets
-from pathlib import Path
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 from urllib.request import Request
@@ -21,10 +22,27 @@ from . import settings
 
 MAX_ERROR_TEXT = 2000
 _DELIMITERS = {"spaceDelimited": " ", "pipeDelimited": "|"}
+_MEDIA_TYPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}")
+_COOKIE_OCTETS = re.compile(r"[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]*")
+"""What a cookie value may hold (RFC 6265, 4.1.1): no space, quote, comma, semicolon, backslash or control."""
+_HEADER_BREAKERS = re.compile(r"[\r\n\x00]")
 
 
 class ToolError(Exception):
     """A problem the caller can act on; it becomes a tool result with `isError` set."""
+
+
+@dataclass(frozen=True)
+class FilePart:
+    """A file argument ready to send: its name, its bytes and its media type."""
+
+    filename: str
+    data: bytes
+    media_type: str
+
+
+FileLoader = Callable[[Any, str], FilePart]
+"""Turns one file argument (the object the caller gave, and its field's name) into the file to send."""
 
 
 class _RefuseCookies(http.cookiejar.DefaultCookiePolicy):
@@ -49,31 +67,61 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _path_segment(value: str) -> str:
-    """Percent-encode a path value completely, so no value can add or climb path segments."""
-    text = quote(value, safe=",;=")
-    return text.replace(".", "%2E") if text in (".", "..") else text
+def encoded(value: Any) -> str:
+    """One value inside a path segment, percent-encoded with nothing left safe, and its leading dots too: no value
+    can add a segment, climb one (`..`, or `..;` to servers that drop what follows a semicolon) or change the
+    style's own marks."""
+    text = quote(_text(value), safe="")
+    dots = len(text) - len(text.lstrip("."))
+    return "%2E" * dots + text[dots:]
 
 
 def _pairs(value: dict[str, Any]) -> list[str]:
-    return [item for key, member in value.items() for item in (key, _text(member))]
+    return [item for key, member in value.items() for item in (encoded(key), encoded(member))]
 
 
 def path_value(value: Any, style: str, explode: bool, name: str) -> str:
-    """A path parameter in `simple` (default), `label` or `matrix` style."""
+    """A path parameter in `simple` (default), `label` or `matrix` style, each value encoded on its own so only
+    the style's separators stay literal."""
     if isinstance(value, list):
-        items = [_text(v) for v in value]
+        items = [encoded(v) for v in value]
     elif isinstance(value, dict):
-        items = [f"{k}={_text(v)}" for k, v in value.items()] if explode else _pairs(value)
+        items = [f"{encoded(k)}={encoded(v)}" for k, v in value.items()] if explode else _pairs(value)
     else:
-        items = [_text(value)]
+        items = [encoded(value)]
+    key = encoded(name)
     if style == "label":
         return "." + (".".join(items) if explode else ",".join(items))
     if style == "matrix":
         if explode and isinstance(value, list):
-            return "".join(f";{name}={item}" for item in items)
-        return f";{name}=" + ",".join(items)
+            return "".join(f";{key}={item}" for item in items)
+        return f";{key}=" + ",".join(items)
     return ",".join(items)
+
+
+def header_value(value: Any, explode: bool, field: str) -> str:
+    """A header parameter's value (`simple` style); a line break or NUL would start a header of its own."""
+    if isinstance(value, list):
+        text = ",".join(_text(v) for v in value)
+    elif isinstance(value, dict):
+        pairs = [(str(key), _text(member)) for key, member in value.items()]
+        text = ",".join(f"{k}={v}" if explode else f"{k},{v}" for k, v in pairs)
+    else:
+        text = _text(value)
+    if _HEADER_BREAKERS.search(text):
+        raise ToolError(f"`{field}` cannot hold a line break or a NUL character.")
+    return text
+
+
+def cookie_value(value: Any, field: str) -> str:
+    """A cookie parameter's value: a semicolon, comma, space or control character could add cookies of its own."""
+    text = _text(value)
+    if not _COOKIE_OCTETS.fullmatch(text):
+        raise ToolError(
+            f"`{field}` holds a character a cookie cannot carry (a semicolon, comma, space, quote, backslash "
+            "or control character)."
+        )
+    return text
 
 
 def bracket_pairs(name: str, value: Any, indexed: bool = False) -> list[tuple[str, str]]:
@@ -115,35 +163,39 @@ def query_pairs(name: str, value: Any, style: str, explode: bool) -> list[tuple[
     return [(name, _text(value))]
 
 
-def load_file(value: Any, field: str) -> tuple[str, bytes, str]:
-    """A file argument (`path`, or `content_base64` with `filename`) as (filename, bytes, media type)."""
+def inline_file(value: Any, field: str) -> FilePart:
+    """A file argument given inline (`content_base64` with `filename`); a local `path` is read by `uploads`."""
     if not isinstance(value, dict):
-        raise ToolError(f"`{field}` must be an object with `path` or `content_base64`.")
-    if value.get("path"):
-        path = Path(os.path.expanduser(str(value["path"])))
-        root = settings.upload_root()
-        if root is not None and not path.resolve().is_relative_to(root):
-            raise ToolError(f"`{field}`: {path} is outside {settings.UPLOAD_ROOT} ({root}).")
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise ToolError(f"`{field}`: cannot read {path}: {exc.strerror}.") from None
-        filename = str(value.get("filename") or path.name)
-    elif value.get("content_base64") is not None:
-        try:
-            data = base64.b64decode(str(value["content_base64"]), validate=True)
-        except (binascii.Error, ValueError):
-            raise ToolError(f"`{field}`: `content_base64` is not valid base64.") from None
-        filename = str(value.get("filename") or "upload.bin")
-    else:
-        raise ToolError(f"`{field}` needs `path` or `content_base64`.")
-    media_type = value.get("content_type") or mimetypes.guess_type(filename)[0] or "application/octet-stream"
-    return filename, data, str(media_type)
+        raise ToolError(f"`{field}` must be an object with `content_base64` and `filename`.")
+    if value.get("content_base64") is None:
+        if value.get("path"):
+            raise ToolError(f"`{field}`: local files are not read here; send `content_base64` with a `filename`.")
+        raise ToolError(f"`{field}` needs `content_base64` with a `filename`.")
+    try:
+        data = base64.b64decode(str(value["content_base64"]), validate=True)
+    except (binascii.Error, ValueError):
+        raise ToolError(f"`{field}`: `content_base64` is not valid base64.") from None
+    filename = str(value.get("filename") or "upload.bin")
+    return FilePart(filename, data, media_type(value, filename, field))
+
+
+def media_type(value: dict[str, Any], filename: str, field: str) -> str:
+    """The file's media type: the caller's `content_type` (a bare `type/subtype`), else guessed from its name."""
+    given = value.get("content_type")
+    if given is None or given == "":
+        return mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    if not isinstance(given, str) or not _MEDIA_TYPE.fullmatch(given):
+        raise ToolError(f"`{field}`: `content_type` must be a media type such as `image/png`, with no parameters.")
+    return given
 
 
 def form_fields(
-    payload: dict[str, Any], file_paths: set[tuple[str, ...]], nesting: str, bracketed: frozenset[str] = frozenset()
-) -> tuple[list[tuple[str, str]], list[tuple[str, tuple[str, bytes, str]]]]:
+    payload: dict[str, Any],
+    file_paths: set[tuple[str, ...]],
+    nesting: str,
+    bracketed: frozenset[str] = frozenset(),
+    load: FileLoader = inline_file,
+) -> tuple[list[tuple[str, str]], list[tuple[str, FilePart]]]:
     """Flatten a form body into fields and file parts.
 
     `brackets` names nested fields the Rails way (`image[name]`, `attachments[]`); `openapi` sends each nested
@@ -151,14 +203,14 @@ def form_fields(
     encoding gives them `style: deepObject`), named the bracket way.
     """
     fields: list[tuple[str, str]] = []
-    files: list[tuple[str, tuple[str, bytes, str]]] = []
+    files: list[tuple[str, FilePart]] = []
 
     def nested(path: tuple[str, ...]) -> bool:
         return nesting == "brackets" or path[0] in bracketed or _holds_file(path, file_paths)
 
     def walk(name: str, value: Any, path: tuple[str, ...]) -> None:
         if path in file_paths:
-            files.append((name, load_file(value, ".".join(path))))
+            files.append((name, load(value, ".".join(path))))
         elif isinstance(value, dict) and nested(path):
             for key, member in value.items():
                 walk(f"{name}[{key}]", member, (*path, key))
@@ -179,9 +231,13 @@ def _holds_file(path: tuple[str, ...], file_paths: set[tuple[str, ...]]) -> bool
 
 
 def build_request(
-    client: httpx.AsyncClient, binding: dict[str, Any], arguments: dict[str, Any], servers: dict[str, Any]
+    client: httpx.AsyncClient,
+    binding: dict[str, Any],
+    arguments: dict[str, Any],
+    servers: dict[str, Any],
+    load: FileLoader = inline_file,
 ) -> httpx.Request:
-    """The exact request the API expects for these arguments."""
+    """The exact request the API expects for these arguments; `load` gives each file argument's bytes."""
     path = binding["path"]
     params: list[tuple[str, str]] = []
     headers: dict[str, str] = {}
@@ -196,7 +252,7 @@ def build_request(
         style = argument.get("style", "")
         if where == "path":
             explode = argument.get("explode", False)
-            path = path.replace("{" + name + "}", _path_segment(path_value(value, style, explode, name)))
+            path = path.replace("{" + name + "}", path_value(value, style, explode, name))
         elif where == "query" and "members" in argument:
             for member, member_value in (value or {}).items():
                 wire = argument["members"].get(member)
@@ -207,9 +263,9 @@ def build_request(
         elif where == "query":
             params.extend(query_pairs(name, value, style or "form", argument.get("explode", style in ("", "form"))))
         elif where == "header":
-            headers[name] = path_value(value, "simple", argument.get("explode", False), name)
+            headers[name] = header_value(value, argument.get("explode", False), argument["property"])
         elif where == "cookie":
-            cookies[name] = _text(value)
+            cookies[name] = cookie_value(value, argument["property"])
         elif binding.get("body", {}).get("whole"):
             whole_body = value
         else:
@@ -220,26 +276,28 @@ def build_request(
     if spec is not None and (body or whole_body is not None or spec.get("required")):
         # A required body goes even when no field of it was given: an empty object, not nothing.
         payload = whole_body if spec["whole"] else body
-        content = encode_body(spec, {} if payload is None else payload, headers)
+        content = encode_body(spec, {} if payload is None else payload, headers, load)
     return client.build_request(
         binding["method"], url, params=tuple(params), headers=headers, cookies=cookies or None, **content
     )
 
 
-def encode_body(spec: dict[str, Any], payload: Any, headers: dict[str, str]) -> dict[str, Any]:
+def encode_body(
+    spec: dict[str, Any], payload: Any, headers: dict[str, str], load: FileLoader = inline_file
+) -> dict[str, Any]:
     """httpx keyword arguments for the body, encoded as its media type requires."""
     media_type = spec["mediaType"].split(";")[0].strip().lower()
     file_paths = {tuple(path) for path in spec.get("files", [])}
     if () in file_paths:  # the whole body is one file
-        _, data, _ = load_file(payload, "body")
-        given = payload.get("content_type") if isinstance(payload, dict) else None
+        file = load(payload, "body")
+        given = isinstance(payload, dict) and bool(payload.get("content_type"))
         # The spec's media type, unless it says no more than "bytes" (octet-stream, a wildcard).
         generic = media_type == "application/octet-stream" or "*" in media_type
-        headers["Content-Type"] = str(given or spec["mediaType"]) if generic else spec["mediaType"]
-        return {"content": data}
+        headers["Content-Type"] = file.media_type if generic and given else spec["mediaType"]
+        return {"content": file.data}
     bracketed = frozenset(spec.get("bracketed", []))
     if media_type.startswith("multipart/"):
-        fields, files = form_fields(payload, file_paths, spec.get("nesting", "openapi"), bracketed)
+        fields, files = form_fields(payload, file_paths, spec.get("nesting", "openapi"), bracketed, load)
         data, headers["Content-Type"] = multipart_body(fields, files)
         return {"content": data}
     if media_type == "application/x-www-form-urlencoded":
@@ -258,29 +316,30 @@ def _quoted(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
 
 
-def multipart_body(fields: list[tuple[str, str]], files: list[tuple[str, tuple[str, bytes, str]]]) -> tuple[bytes, str]:
+def multipart_body(fields: list[tuple[str, str]], files: list[tuple[str, FilePart]]) -> tuple[bytes, str]:
     """A multipart/form-data body (RFC 7578) and its Content-Type, with or without file parts."""
     boundary = secrets.token_hex(16)
     parts: list[bytes] = []
     for name, value in fields:
         head = f'--{boundary}\r\nContent-Disposition: form-data; name="{_quoted(name)}"\r\n\r\n'
         parts.append(head.encode() + value.encode() + b"\r\n")
-    for name, (filename, data, media_type) in files:
+    for name, file in files:
         head = (
             f'--{boundary}\r\nContent-Disposition: form-data; name="{_quoted(name)}"; '
-            f'filename="{_quoted(filename)}"\r\nContent-Type: {media_type}\r\n\r\n'
+            f'filename="{_quoted(file.filename)}"\r\nContent-Type: {file.media_type}\r\n\r\n'
         )
-        parts.append(head.encode() + data + b"\r\n")
+        parts.append(head.encode() + file.data + b"\r\n")
     parts.append(f"--{boundary}--\r\n".encode())
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
-def api_message(response: httpx.Response) -> str:
-    """The API's own words for an error: `message`, `error`, `errors` or the start of the body."""
+def api_message(body: str) -> str:
+    """The API's own words for an error (its body, already redacted): `message`, `error`, `errors` or the start
+    of the body."""
     try:
-        data = response.json()
+        data = json.loads(body)
     except ValueError:
-        return " ".join(response.text.split())[:MAX_ERROR_TEXT]
+        return " ".join(body.split())[:MAX_ERROR_TEXT]
     if isinstance(data, dict):
         error = data.get("error")
         if isinstance(error, dict) and error.get("message"):

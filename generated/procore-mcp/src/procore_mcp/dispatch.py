@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 import mcp.types as types
 
-from . import __version__, auth, calls, catalog, sending, settings
-from .server import SERVER_NAME, hidden_in_team, runtime, tools
+from . import __version__, auth, calls, catalog, redaction, sending, settings, uploads, validation
+from .server import SERVER_NAME, hidden_in_team, runtime, team_schema, tools
 
 # httpcore tries to import the optional `sniffio` on every request; when it is not installed, record that
 # once, so each call does not search the import path again (about half a millisecond a request).
@@ -26,6 +26,7 @@ if importlib.util.find_spec("sniffio") is None:
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 REDACTED = "[stored by the server]"
+WITHHELD = "[withheld: not stored, the server keeps only its own sign-in]"
 
 
 @cache
@@ -47,13 +48,12 @@ def _secrets() -> list[str]:
         tokens = {}
     found += [str(tokens.get("access_token", "")), str(tokens.get("refresh_token", ""))]
     found.append(_USER_TOKEN.get() or "")  # team mode: the signed-in user's token this call sent
-    return [secret for secret in found if len(secret) >= 6]
+    return found
 
 
 def redact(text: str, extra: list[str] | None = None) -> str:
-    for secret in [*_secrets(), *(extra or [])]:
-        text = text.replace(secret, "[redacted]")
-    return text
+    """Every secret in play, in every form (`redaction`), out of text a caller will see; always before a cut."""
+    return redaction.redact(text, [*_secrets(), *(extra or [])])
 
 
 def _error(message: str) -> types.CallToolResult:
@@ -61,14 +61,12 @@ def _error(message: str) -> types.CallToolResult:
 
 
 @cache
-def _validator(name: str) -> Any:
+def _validator(name: str, team: bool) -> Any:
     """A JSON Schema validator for the tool's whole input (jsonschema comes with mcp); None if it is not there.
-    A tool whose listing is reduced to fit its budget is checked against the whole schema all the same."""
-    try:
-        from jsonschema import Draft202012Validator
-    except ImportError:  # pragma: no cover - mcp depends on jsonschema
-        return None
-    return Draft202012Validator(catalog.input_schema(tools()[name]))
+    A tool whose listing is reduced to fit its budget is checked against the whole schema all the same; a team
+    user's against the schema they are shown (no local `path` for files)."""
+    schema = catalog.input_schema(tools()[name])
+    return validation.validator(team_schema(schema) if team else schema)
 
 
 @cache
@@ -76,16 +74,12 @@ def _output_validator(name: str) -> Any:
     schema = tools()[name]["definition"].get("outputSchema")
     if schema is None:
         return None
-    try:
-        from jsonschema import Draft202012Validator
-    except ImportError:  # pragma: no cover
-        return None
-    return Draft202012Validator(schema)
+    return validation.validator(schema)
 
 
 def argument_problems(name: str, arguments: dict[str, Any]) -> list[str]:
     """Every way the arguments break the tool's inputSchema, one line each."""
-    validator = _validator(name)
+    validator = _validator(name, auth.CURRENT_USER.get() is not None)
     if validator is None:
         return []
     problems = []
@@ -132,24 +126,25 @@ def http_client() -> httpx.AsyncClient:
     return _CLIENT
 
 
-def allowed_hosts() -> frozenset[str]:
-    hosts = set()
+def allowed_origins() -> frozenset[sending.Origin]:
+    """Where a redirect may lead: the scheme, host and port of a configured server."""
+    found = set()
     for server in runtime()["servers"].values():
         try:
-            hosts.add(httpx.URL(settings.server_url(server)).host)
+            found.add(sending.origin(httpx.URL(settings.server_url(server))))
         except settings.ConfigurationError:
             continue
-    return frozenset(hosts)
+    return frozenset(found)
 
 
 async def _signed(
-    client: httpx.AsyncClient, request: httpx.Request, binding: dict[str, Any], renew: bool
+    client: httpx.AsyncClient, request: httpx.Request, binding: dict[str, Any], rejected: str | None
 ) -> httpx.Request:
     """The request with credentials for the first scheme the operation accepts."""
     for name in binding["auth"]:
         scheme = runtime()["securitySchemes"].get(name, {})
         if scheme.get("type") in ("oauth2", "openIdConnect"):
-            request.headers["Authorization"] = f"Bearer {await _bearer(client, renew)}"
+            request.headers["Authorization"] = f"Bearer {await _bearer(client, rejected)}"
             return request
         if auth.CURRENT_USER.get() is not None:
             raise auth.AuthError(
@@ -167,42 +162,65 @@ _USER_TOKEN: ContextVar[str | None] = ContextVar("user_token", default=None)
 """Team mode: the user's API token this call sent (refreshed only if the API refuses this one)."""
 
 
-async def _bearer(client: httpx.AsyncClient, renew: bool) -> str:
+async def _bearer(client: httpx.AsyncClient, rejected: str | None) -> str:
     """The access token for this call: the signed-in user's in team mode (never a shared one), else the
-    server's own credentials."""
+    server's own credentials. `rejected` is the token the API just refused, if it did."""
     user = auth.CURRENT_USER.get()
     if user is None:
-        return await credentials().bearer(client, renew=renew)
+        return await credentials().bearer(client, rejected=rejected)
     if auth.team_bearer is None:
         raise auth.AuthError("Team mode has not started its store.")
-    token = await auth.team_bearer(user, _USER_TOKEN.get() if renew else None)
+    token = await auth.team_bearer(user, rejected)
     _USER_TOKEN.set(token)
     return token
 
 
+def _sent_token(request: httpx.Request) -> str:
+    return str(request.headers.get("Authorization", "")).removeprefix("Bearer ")
+
+
 async def send(binding: dict[str, Any], arguments: dict[str, Any]) -> httpx.Response:
-    """Build, sign and send the request; renew the token and try once more on a 401."""
+    """Build, sign and send the request, and read its body up to the cap; renew the token and try once more on
+    a 401."""
     client = http_client()
     idempotent = binding["method"] in IDEMPOTENT_METHODS
-    for renew in (False, True):
-        request = calls.build_request(client, binding, arguments, runtime()["servers"])
+    servers = runtime()["servers"]
+    team = auth.CURRENT_USER.get() is not None
+    load = await uploads.loaded_files(client, binding, arguments, servers, team=team)
+    rejected: str | None = None
+    while True:
+        request = calls.build_request(client, binding, arguments, servers, load)
         request.extensions["timeout"] = settings.timeouts().as_dict()
-        request = await _signed(client, request, binding, renew)
+        request = await _signed(client, request, binding, rejected)
         response = await sending.send(
-            client, request, idempotent=idempotent, attempts=settings.max_attempts(), allowed_hosts=allowed_hosts()
+            client, request, idempotent=idempotent, attempts=settings.max_attempts(), allowed=allowed_origins()
         )
         oauth = any(runtime()["securitySchemes"].get(n, {}).get("type") == "oauth2" for n in binding["auth"])
-        fixed_token = settings.access_token() is not None and auth.CURRENT_USER.get() is None
-        if response.status_code != 401 or renew or not oauth or fixed_token:
-            return response
-        await response.aread()
+        fixed_token = settings.access_token() is not None and not team
+        if response.status_code != 401 or rejected is not None or not oauth or fixed_token:
+            break
+        await response.aclose()
+        rejected = _sent_token(request)
+    if response.status_code >= 400:
+        await sending.read_capped(response, settings.MAX_ERROR_BODY_BYTES, keep_start=True)
+    else:
+        await sending.read_capped(response, settings.response_byte_cap())
     return response
 
 
+def _token_answer(data: dict[str, Any], kept: bool) -> tuple[dict[str, Any], list[str]]:
+    """What the model sees of a token endpoint's answer (the tokens replaced), and the tokens to redact."""
+    secrets = [str(data.get(k)) for k in ("access_token", "refresh_token", "id_token") if data.get(k)]
+    shown = REDACTED if kept else WITHHELD
+    hidden = {k: (shown if k in ("access_token", "refresh_token", "id_token") and v else v) for k, v in data.items()}
+    return hidden, secrets
+
+
 def _structured(
-    name: str, binding: dict[str, Any], response: httpx.Response, arguments: dict[str, Any]
+    name: str, binding: dict[str, Any], response: httpx.Response, arguments: dict[str, Any], *, kept: bool = False
 ) -> types.CallToolResult:
-    """A successful response as a tool result: JSON as structured content plus a text copy."""
+    """A successful response as a tool result: JSON as structured content plus a text copy. `kept`: a token
+    endpoint's answer that the server stored (the model is told so; otherwise that it was withheld)."""
     entry = tools()[name]
     budget = settings.response_budget()
     if not calls.is_json(response):
@@ -210,13 +228,10 @@ def _structured(
     try:
         data = response.json()
     except ValueError:
-        return _error(f"HTTP {response.status_code}: the API sent malformed JSON: {response.text[:300]}")
+        return _error(f"HTTP {response.status_code}: the API sent malformed JSON: {redact(response.text)[:300]}")
+    secrets: list[str] = []
     if binding.get("tokenEndpoint") and isinstance(data, dict):
-        credentials().keep(data)  # stored first; the model only sees a redacted copy
-        secrets = [str(data.get(k)) for k in ("access_token", "refresh_token") if data.get(k)]
-        data = {k: (REDACTED if k in ("access_token", "refresh_token") and v else v) for k, v in data.items()}
-    else:
-        secrets = []
+        data, secrets = _token_answer(data, kept)
     structured = {"result": data} if binding.get("wrapResult") or not isinstance(data, dict) else data
     if binding.get("paginated"):
         structured = {**structured, "pagination": calls.pagination(response, arguments.get("page", 1))}
@@ -245,27 +260,28 @@ def _not_json(entry: dict[str, Any], response: httpx.Response, budget: int) -> t
         kind = response.headers.get("content-type", "no content type")
         if not response.content:
             return _error(f"HTTP {response.status_code}: the API returned no body (expected JSON).")
-        return _error(f"HTTP {response.status_code}: the API returned {kind} instead of JSON: {response.text[:500]}")
+        start = redact(response.text)[:500]
+        return _error(f"HTTP {response.status_code}: the API returned {kind} instead of JSON: {start}")
     if not response.content:
         return types.CallToolResult(
             content=[types.TextContent(type="text", text=f"Done: HTTP {response.status_code}.")]
         )
     if calls.is_text(response):
         return types.CallToolResult(
-            content=[types.TextContent(type="text", text=redact(_budgeted(response.text, budget)))]
+            content=[types.TextContent(type="text", text=_budgeted(redact(response.text), budget))]
         )
     kind = response.headers.get("content-type", "application/octet-stream").split(";")[0]
     if len(response.content) > budget:
         return _error(
             f"The {kind} response is {len(response.content):,} bytes, over {settings.RESPONSE_BUDGET} ({budget:,})."
         )
-    blob = types.BlobResourceContents(
-        uri=str(response.url), mime_type=kind, blob=base64.b64encode(response.content).decode()
-    )
+    uri = redact(redaction.without_query(str(response.url)))  # an API key may ride in the query string
+    blob = types.BlobResourceContents(uri=uri, mime_type=kind, blob=base64.b64encode(response.content).decode())
     return types.CallToolResult(content=[types.EmbeddedResource(type="resource", resource=blob)])
 
 
 def _budgeted(text: str, budget: int) -> str:
+    """Text cut to the budget (it is redacted before: a cut must never leave part of a secret behind)."""
     if len(text) <= budget:
         return text
     return (
@@ -301,18 +317,17 @@ async def call_meta_tool(name: str, arguments: dict[str, Any]) -> types.CallTool
     if target is None or not _offered(target):
         return _error(f"No operation is named {arguments.get('name')!r}; find names with `search_operations`.")
     if name == "describe_operation":
-        return _meta_result(catalog.describe(target))
+        described = catalog.describe(target)
+        if auth.CURRENT_USER.get() is not None:
+            described["inputSchema"] = team_schema(described["inputSchema"])
+        return _meta_result(described)
     outcome = await call_tool(target["definition"]["name"], dict(arguments.get("arguments") or {}))
     return outcome
 
 
 @cache
 def _meta_validators() -> dict[str, Any]:
-    try:
-        from jsonschema import Draft202012Validator
-    except ImportError:  # pragma: no cover - mcp depends on jsonschema
-        return {}
-    return {d["name"]: Draft202012Validator(d["inputSchema"]) for d in catalog.meta_definitions()}
+    return {d["name"]: validation.validator(d["inputSchema"]) for d in catalog.meta_definitions()}
 
 
 def _meta_problems(name: str, arguments: dict[str, Any]) -> list[str]:
@@ -338,8 +353,11 @@ async def call_tool(name: str, arguments: dict[str, Any]) -> types.CallToolResul
         return _error("Invalid arguments:\n" + "\n".join(f"- {p}" for p in problems))
     where = f"{binding['method']} {binding['path']}"
     try:
-        filled = fill_bound(binding, arguments)
-        response = await send(binding, filled)
+        if binding.get("tokenEndpoint"):
+            response, filled, kept = await _token_call(binding, arguments)
+        else:
+            filled = fill_bound(binding, arguments)
+            response, kept = await send(binding, filled), False
     except settings.ConfigurationError as exc:
         return _error(f"Configuration needed: {exc}")
     except auth.AuthError as exc:
@@ -347,13 +365,18 @@ async def call_tool(name: str, arguments: dict[str, Any]) -> types.CallToolResul
     except calls.ToolError as exc:
         return _error(str(exc))
     except sending.RedirectRefused as exc:
-        return _error(f"{where} was redirected to {exc.target}, which is not a configured host; not followed.")
+        target = redaction.without_query(str(exc.target))
+        return _error(f"{where} was redirected to {target}, which is not a configured server; not followed.")
+    except sending.TooLarge as exc:
+        return _error(
+            f"{where}: the response is over {exc.cap:,} bytes, far over {settings.RESPONSE_BUDGET}, and was not "
+            "read; ask for less (filters, a smaller `per_page`)."
+        )
     except httpx.TimeoutException:
         return _error(f"{where} timed out; try again, or raise {settings.TIMEOUT} (seconds).")
     except httpx.HTTPError as exc:
         reason = str(exc).rstrip(".") or type(exc).__name__
         return _error(f"{where} failed before a response arrived: {reason}. Check the network and the base URL.")
-    await response.aread()
     if response.status_code >= 400:
         return _error(_http_error(response))
     if binding.get("revokesTokens"):
@@ -363,12 +386,46 @@ async def call_tool(name: str, arguments: dict[str, Any]) -> types.CallToolResul
                     credentials().forget(argument["token"])  # stored, it would only be refused from now on
         except auth.AuthError as exc:
             return _error(f"The token was revoked. {exc}")
-    return _structured(name, binding, response, filled)
+    return _structured(name, binding, response, filled, kept=kept)
+
+
+async def _token_call(
+    binding: dict[str, Any], arguments: dict[str, Any]
+) -> tuple[httpx.Response, dict[str, Any], bool]:
+    """A call of the API's token endpoint. Its answer is stored only when it refreshed the pair the server
+    holds (under the same lock as the server's own refreshes): a model steered by text in the API's data must
+    not sign the server in as somebody else, or swap the user's sign-in for a service account's."""
+    async with credentials().exclusive():
+        filled = fill_bound(binding, arguments)  # under the lock: the newest stored refresh token
+        refreshing = _refreshes_the_stored_pair(binding, filled)
+        if not refreshing:  # a request of the model's own carries none of the stored tokens
+            stored = {a["property"] for a in binding["arguments"] if a.get("token")}
+            filled = {key: value for key, value in filled.items() if key not in stored}
+        response = await send(binding, filled)
+        kept = False
+        if refreshing and response.status_code < 300 and calls.is_json(response):
+            try:
+                data = response.json()
+            except ValueError:
+                data = None
+            if isinstance(data, dict) and data.get("access_token"):
+                credentials().keep(data, refreshed=True)  # stored before the model sees the answer
+                kept = True
+    return response, filled, kept
+
+
+def _refreshes_the_stored_pair(binding: dict[str, Any], filled: dict[str, Any]) -> bool:
+    """Whether the call is a `refresh_token` grant sending the refresh token the server holds."""
+    arguments = binding["arguments"]
+    grant = next((filled.get(a["property"]) for a in arguments if a["name"] == "grant_type"), None)
+    stored = credentials().stored("refresh_token")
+    sends_it = any(filled.get(a["property"]) == stored for a in arguments if a.get("token") == "refresh_token")
+    return grant == "refresh_token" and stored is not None and sends_it
 
 
 def _http_error(response: httpx.Response) -> str:
     reason = response.reason_phrase or "error"
-    message = f"HTTP {response.status_code} {reason}: {calls.api_message(response)}"
+    message = f"HTTP {response.status_code} {reason}: {calls.api_message(redact(response.text))}"
     if response.status_code == 429:
         wait = sending.retry_after(response)
         message += f" Rate limited; retry in {int(wait)} seconds." if wait else " Rate limited; retry later."

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from . import __version__, auth, settings
+from . import __version__, auth, redaction, settings
 
 OK = "ok"
 MISSING = "missing"
@@ -93,8 +93,11 @@ def _mode(raw: str) -> str:
     return "" if raw in ("static", "catalog", "hybrid") else "static, catalog or hybrid"
 
 
-def _folder(raw: str) -> str:
-    return "" if Path(os.path.expanduser(raw)).is_dir() else "an existing folder"
+def _folders(raw: str) -> str:
+    parts = [part.strip() for part in raw.split(os.pathsep) if part.strip()]
+    if parts and all(Path(os.path.expanduser(part)).is_dir() for part in parts):
+        return ""
+    return f"existing folders, separated by {os.pathsep!r}"
 
 
 def _redirect(raw: str) -> str:
@@ -153,7 +156,8 @@ def known_settings(runtime: dict[str, Any]) -> list[tuple[str, str, Callable[[st
             _number(1000, "characters"),
         ),
         (settings.MODE, f"default {settings.DEFAULT_MODE}", _mode),
-        (settings.UPLOAD_ROOT, "optional; file arguments may come from any folder", _folder),
+        (settings.UPLOAD_ROOT, "no local file is read; files come as `content_base64`", _folders),
+        (settings.UPLOAD_MAX_BYTES, f"default {settings.DEFAULT_UPLOAD_MAX_BYTES:,} bytes", _number(1, "bytes")),
     ]
     return found
 
@@ -394,12 +398,6 @@ def _secret_values() -> list[str]:
     return values
 
 
-def redact(text: str, secrets: list[str]) -> str:
-    for secret in sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True):
-        text = text.replace(secret, "[redacted]")
-    return text
-
-
 def _guarded(subject: str, run: Callable[[], list[Check]]) -> list[Check]:
     """A check that fails unexpectedly is reported as failed, not as a traceback."""
     try:
@@ -408,7 +406,48 @@ def _guarded(subject: str, run: Callable[[], list[Check]]) -> list[Check]:
         return [Check(FAILED, subject, f"could not be checked ({type(exc).__name__})")]
 
 
-def checks(runtime: dict[str, Any], secrets: list[str], team: bool = False) -> list[Check]:
+def check_uploads(team: bool) -> Check:
+    """Which folders a `path` file argument may read (none in team mode: team users send files inline)."""
+    subject = "local files"
+    if team:
+        return Check(
+            OK, subject, f"team mode reads none: users send `content_base64`; {settings.UPLOAD_ROOT} is ignored"
+        )
+    roots = settings.upload_roots()
+    if not roots:
+        return Check(OK, subject, f"none are read ({settings.UPLOAD_ROOT} is not set): files come as `content_base64`")
+    missing = [root for root in roots if not root.is_dir()]
+    if missing:
+        return Check(FAILED, subject, f"{len(missing)} of the {len(roots)} folders in {settings.UPLOAD_ROOT} do not "
+                     "exist: create them or correct the setting")  # fmt: skip
+    try:
+        limit = f"{settings.upload_max_bytes():,} bytes at most"
+    except settings.ConfigurationError:
+        limit = f"{settings.UPLOAD_MAX_BYTES} must be fixed"
+    count = "1 folder" if len(roots) == 1 else f"{len(roots)} folders"
+    return Check(OK, subject, f"files inside the {count} in {settings.UPLOAD_ROOT} may be sent by `path` "
+                 f"(links are not followed; {limit})")  # fmt: skip
+
+
+def check_listening(host: str, team: bool, anyone: bool) -> Check:
+    """Whether `--transport http --host HOST` would keep the owner's credentials on this machine."""
+    from . import listening
+
+    subject = f"HTTP on {host}"
+    if listening.is_loopback(host):
+        return Check(OK, subject, "this machine only")
+    if team:
+        return Check(OK, subject, "reachable from the network; every caller signs in as themselves (team mode)")
+    if anyone:
+        return Check(FAILED, subject, "reachable from the network WITHOUT sign-in (--allow-anyone-on-the-network): "
+                     "anyone who reaches the port acts with this server's credentials; use --team instead")  # fmt: skip
+    return Check(FAILED, subject, "refused without --team: anyone who reached the port would act with this server's "
+                 "credentials; listen on 127.0.0.1 or use --team")  # fmt: skip
+
+
+def checks(
+    runtime: dict[str, Any], secrets: list[str], team: bool = False, host: str = "127.0.0.1", anyone: bool = False
+) -> list[Check]:
     found = _guarded("settings", lambda: check_settings(runtime))
     found += _guarded("credentials", lambda: check_credentials(runtime))
     found += _guarded("base URLs", lambda: check_servers(runtime))
@@ -418,6 +457,8 @@ def checks(runtime: dict[str, Any], secrets: list[str], team: bool = False) -> l
         found += _guarded("token endpoint", lambda: [c for c in [check_token_endpoint(runtime, secrets)] if c])
     if team:
         found += _guarded("team mode", lambda: check_team(runtime))
+    found += _guarded("local files", lambda: [check_uploads(team)])
+    found += _guarded("listening", lambda: [check_listening(host, team, anyone)])
     return found
 
 
@@ -467,7 +508,7 @@ def _team_database(team_store: Any) -> Check:
     return Check(OK, "team database", f"{kind}, reachable, tables ready: every replica may share it")
 
 
-def run(stream: TextIO | None = None, team: bool = False) -> int:
+def run(stream: TextIO | None = None, team: bool = False, host: str = "127.0.0.1", anyone: bool = False) -> int:
     """Print one line per check; 0 when all pass, 1 otherwise."""
     out = stream or sys.stdout
     secrets = _secret_values()
@@ -476,9 +517,9 @@ def run(stream: TextIO | None = None, team: bool = False) -> int:
         "checking the configuration (values of settings are never shown)",
         file=out,
     )
-    report = checks(load_runtime(), secrets, team)
+    report = checks(load_runtime(), secrets, team, host, anyone)
     for check in report:
-        print(redact(check.line(), secrets), file=out)
+        print(redaction.redact(check.line(), secrets), file=out)
     failing = [check for check in report if check.status != OK]
     if failing:
         print(

@@ -49,6 +49,7 @@ CONNECT_TIMEOUT = f"{ENV_PREFIX}_CONNECT_TIMEOUT"
 MAX_RETRIES = f"{ENV_PREFIX}_MAX_RETRIES"
 RESPONSE_BUDGET = f"{ENV_PREFIX}_RESPONSE_BUDGET"
 UPLOAD_ROOT = f"{ENV_PREFIX}_UPLOAD_ROOT"
+UPLOAD_MAX_BYTES = f"{ENV_PREFIX}_UPLOAD_MAX_BYTES"
 MODE = f"{ENV_PREFIX}_MODE"
 TEAM = f"{ENV_PREFIX}_TEAM"
 PUBLIC_URL = f"{ENV_PREFIX}_PUBLIC_URL"
@@ -56,11 +57,25 @@ TEAM_DATABASE_URL = f"{ENV_PREFIX}_TEAM_DATABASE_URL"
 TEAM_KEYS = f"{ENV_PREFIX}_TEAM_KEYS"
 TEAM_REFRESH_GRACE = f"{ENV_PREFIX}_TEAM_REFRESH_GRACE"
 TEAM_CIMD_PRIVATE = f"{ENV_PREFIX}_TEAM_CIMD_PRIVATE"
+TEAM_REGISTRATION_LIMIT = f"{ENV_PREFIX}_TEAM_REGISTRATION_LIMIT"
+HEADER_TIMEOUT = f"{ENV_PREFIX}_HTTP_HEADER_TIMEOUT"
 
 DEFAULT_READ_TIMEOUT = 30.0
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_MAX_RETRIES = 3
 DEFAULT_RESPONSE_BUDGET = 200_000
+DEFAULT_UPLOAD_MAX_BYTES = 100 * 1024 * 1024
+DEFAULT_TEAM_REGISTRATION_LIMIT = 20
+DEFAULT_HEADER_TIMEOUT = 10.0
+"""Seconds an HTTP connection has to send a request's headers."""
+"""Client registrations a minute from one address (the whole deployment takes five times as many)."""
+RESPONSE_BYTES_PER_BUDGET = 8
+"""A response body is read up to this many bytes per character of the response budget (and at least
+`MIN_RESPONSE_BYTES`), then dropped unread: what is over it could never be shown, and reading it costs memory on
+every call. Headroom above the budget leaves room to cut a large answer down to what fits."""
+MIN_RESPONSE_BYTES = 1024 * 1024
+MAX_ERROR_BODY_BYTES = 64 * 1024
+"""How much of an error response is read: its first words are all a result shows."""
 
 
 class ConfigurationError(Exception):
@@ -126,10 +141,22 @@ def response_budget() -> int:
     return int(number(RESPONSE_BUDGET, DEFAULT_RESPONSE_BUDGET, 1000))
 
 
-def upload_root() -> Path | None:
-    """When set, file arguments given by `path` must lie inside this folder."""
+def response_byte_cap() -> int:
+    """The most bytes of a successful response body the server reads."""
+    return max(response_budget() * RESPONSE_BYTES_PER_BUDGET, MIN_RESPONSE_BYTES)
+
+
+def upload_roots() -> list[Path]:
+    """The folders whose files a `path` file argument may name (`_UPLOAD_ROOT`, separated like PATH); none
+    when unset, and then no local file is read at all."""
     raw = value(UPLOAD_ROOT)
-    return Path(os.path.expanduser(raw)).resolve() if raw else None
+    folders = [part.strip() for part in raw.split(os.pathsep) if part.strip()]
+    return [Path(os.path.abspath(os.path.expanduser(folder))) for folder in folders]
+
+
+def upload_max_bytes() -> int:
+    """The largest local file a `path` file argument may send."""
+    return int(number(UPLOAD_MAX_BYTES, DEFAULT_UPLOAD_MAX_BYTES, 1))
 
 
 def config_dir() -> Path:

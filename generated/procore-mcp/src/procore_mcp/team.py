@@ -35,6 +35,7 @@ from mcp.server.auth.provider import (
     IdentityAssertionParams,
     ProviderTokenVerifier,
     RefreshToken,
+    RegistrationError,
     TokenError,
     construct_redirect_uri,
 )
@@ -48,7 +49,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from . import auth, calls, settings, team_store
+from . import auth, calls, sending, settings, team_routes, team_store
 
 TRANSACTION_SECONDS = 600
 CODE_SECONDS = 300
@@ -87,16 +88,14 @@ class TeamConfig:
 
     @classmethod
     def from_settings(cls, runtime: dict[str, Any]) -> TeamConfig:
-        public = settings.value(settings.PUBLIC_URL).rstrip("/")
-        if not public.startswith(("https://", "http://127.0.0.1", "http://localhost")):
-            raise TeamError(f"Set {settings.PUBLIC_URL} to the deployment's public https:// URL.")
+        public = public_url(settings.value(settings.PUBLIC_URL))
         identity = settings.API.get("teamIdentity") or {}
         if not identity.get("path"):
             raise TeamError(
                 "This API's generation config names no `team_identity` endpoint, so users cannot be told apart."
             )
         servers = runtime["servers"]
-        origin = "{0.scheme}://{0.netloc}".format(urlsplit(public))
+        origin = "{0.scheme}://{0.netloc}".format(urlsplit(public))  # exactly as written: RFC 9207 compares it
         return cls(
             issuer=origin,
             resource=public + "/mcp",
@@ -108,6 +107,27 @@ class TeamConfig:
             identity_field=str(identity.get("field", "id")),
             revoke_url=_revocation_url(runtime, servers),
         )
+
+
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+
+
+def public_url(raw: str) -> str:
+    """The deployment's public URL, parsed and checked whole: https, or plain http on a loopback host for a
+    trial on one machine; no user name, query or fragment. Without its trailing slash."""
+    problem = f"Set {settings.PUBLIC_URL} to the deployment's public https:// URL (such as https://mcp.example.com)."
+    try:
+        parts = urlsplit(raw.strip())
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError:
+        raise TeamError(problem) from None
+    secure = parts.scheme == "https" and bool(parts.hostname)
+    trial = parts.scheme == "http" and parts.hostname in LOOPBACK_NAMES
+    if not (secure or trial) or parts.username or parts.password or parts.query or parts.fragment:
+        raise TeamError(problem)
+    if "@" in parts.netloc or any(character.isspace() for character in raw.strip()):
+        raise TeamError(problem)
+    return raw.strip().rstrip("/")
 
 
 def _revocation_url(runtime: dict[str, Any], servers: dict[str, Any]) -> str:
@@ -147,20 +167,34 @@ def _same_loopback(registered: str, asked: str) -> bool:
     return loopback and first.scheme == "http" and same
 
 
-DAY = 24 * 3600.0
 DOCUMENT_LIMIT = 64 * 1024
+FETCH_SECONDS = 5.0
+"""The whole fetch of a client's metadata document, from name lookup to the last byte."""
+FAILED_FETCH_SECONDS = 300.0
+"""A document that could not be fetched is not tried again for this long (per replica)."""
+FETCHES_PER_MINUTE = 30
+"""Metadata documents fetched per minute by one replica; more wait for the next minute (treated as failures)."""
+REGISTRATIONS_FROM_ALL_ADDRESSES = 5
+"""How many times one address's registration limit the whole deployment accepts in a minute."""
+REMEMBERED_FAILURES = 10_000
 
 
 async def metadata_document(client_id: str) -> dict[str, Any] | None:
-    """A Client ID Metadata Document: fetched from the https URL that is the client ID (no redirects, 5 s,
-    64 KiB, public addresses only unless `<PREFIX>_TEAM_CIMD_PRIVATE` allows others), its `client_id` equal to
-    the URL. The client is public (no secret) and may refresh. None when any check fails."""
+    """A Client ID Metadata Document: fetched from the https URL that is the client ID, its `client_id` equal to
+    the URL. The name is looked up once and only the addresses that passed the check are connected to (public
+    ones, unless `<PREFIX>_TEAM_CIMD_PRIVATE` allows others), with one deadline for the whole fetch, no
+    redirects and at most 64 KiB. The client is public (no secret) and may refresh. None when any check fails."""
     parts = urlsplit(client_id)
     if parts.scheme != "https" or not parts.hostname or parts.path in ("", "/"):
         return None
-    if not await _public_host(parts.hostname, parts.port or 443):
+    if parts.username or parts.password or parts.fragment:
         return None
-    document = await _small_json(client_id)
+    try:
+        with anyio.fail_after(FETCH_SECONDS):
+            addresses = await _checked_addresses(parts.hostname, parts.port or 443)
+            document = await _small_json(client_id, addresses)
+    except (TimeoutError, ValueError):
+        return None
     if not isinstance(document, dict) or document.get("client_id") != client_id:
         return None
     document = {
@@ -177,34 +211,87 @@ async def metadata_document(client_id: str) -> dict[str, Any] | None:
     return document
 
 
-async def _small_json(url: str) -> Any:
-    """The JSON at the URL, if it answers 200 within 5 s and 64 KiB, without following redirects."""
-    body = b""
-    try:
-        async with (
-            httpx.AsyncClient(timeout=5.0, follow_redirects=False, cookies=calls.cookieless_jar()) as client,
-            client.stream("GET", url, headers={"Accept": "application/json"}) as response,
-        ):
-            if response.status_code != 200:
-                return None
-            async for chunk in response.aiter_bytes():
-                body += chunk
-                if len(body) > DOCUMENT_LIMIT:
-                    return None
-        return json.loads(body)
-    except (httpx.HTTPError, ValueError):
-        return None
-
-
-async def _public_host(host: str, port: int) -> bool:
-    """Whether every address the host resolves to is a public one (no fetching into the deployment's network)."""
-    if settings.value(settings.TEAM_CIMD_PRIVATE) in ("1", "true", "yes"):
-        return True
+async def _checked_addresses(host: str, port: int) -> list[str]:
+    """The addresses the host resolves to, when every one is public (or private ones are allowed): the only
+    addresses the fetch may connect to, so a second lookup cannot lead it elsewhere (DNS rebinding)."""
     try:
         found = await anyio.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
     except OSError:
-        return False
-    return bool(found) and all(ipaddress.ip_address(str(entry[4][0]).split("%")[0]).is_global for entry in found)
+        return []
+    addresses = list(dict.fromkeys(str(entry[4][0]).split("%")[0] for entry in found))
+    private_allowed = settings.value(settings.TEAM_CIMD_PRIVATE) in ("1", "true", "yes")
+    if not private_allowed and not all(ipaddress.ip_address(address).is_global for address in addresses):
+        return []
+    return addresses
+
+
+async def _small_json(url: str, addresses: list[str]) -> Any:
+    """The JSON at the URL from the first checked address that answers: 200, 64 KiB at most, no redirects. The
+    connection goes to the address itself; the name is still what TLS verifies and what `Host` says."""
+    parts = urlsplit(url)
+    hostname = parts.hostname or ""
+    for address in addresses:
+        target = httpx.URL(url).copy_with(host=address)
+        headers = {"Accept": "application/json", "Host": parts.netloc.rpartition("@")[2]}
+        try:
+            async with (
+                # No proxy from the environment (a proxy would look the name up again), but its CA settings.
+                httpx.AsyncClient(
+                    follow_redirects=False,
+                    cookies=calls.cookieless_jar(),
+                    trust_env=False,
+                    verify=httpx.create_ssl_context(trust_env=True),
+                ) as client,  # fmt: skip
+                client.stream("GET", target, headers=headers, extensions={"sni_hostname": hostname}) as response,
+            ):
+                if response.status_code != 200:
+                    return None
+                await sending.read_capped(response, DOCUMENT_LIMIT)
+                return json.loads(response.content)
+        except httpx.ConnectError:
+            continue  # the next checked address
+        except (httpx.HTTPError, sending.TooLarge, ValueError):
+            return None
+    return None
+
+
+class Admissions:
+    """One replica's memory of failed fetches and its rate limits for fetches and registrations."""
+
+    def __init__(self, per_address: int = settings.DEFAULT_TEAM_REGISTRATION_LIMIT) -> None:
+        self.failed: dict[str, float] = {}
+        self.fetches: list[float] = []
+        self.registrations: list[tuple[float, str]] = []
+        self.per_address = per_address
+
+    def recently_failed(self, client_id: str) -> bool:
+        return self.failed.get(client_id, 0.0) > time.monotonic()
+
+    def remember_failure(self, client_id: str) -> None:
+        if len(self.failed) >= REMEMBERED_FAILURES:
+            now = time.monotonic()
+            self.failed = {key: until for key, until in self.failed.items() if until > now}
+            while len(self.failed) >= REMEMBERED_FAILURES:
+                self.failed.pop(next(iter(self.failed)))
+        self.failed[client_id] = time.monotonic() + FAILED_FETCH_SECONDS
+
+    def may_fetch(self) -> bool:
+        now = time.monotonic()
+        self.fetches = [when for when in self.fetches if when > now - 60]
+        if len(self.fetches) >= FETCHES_PER_MINUTE:
+            return False
+        self.fetches.append(now)
+        return True
+
+    def may_register(self, address: str) -> bool:
+        now = time.monotonic()
+        self.registrations = [(when, who) for when, who in self.registrations if when > now - 60]
+        mine = sum(1 for _, who in self.registrations if who == address)
+        everyone = self.per_address * REGISTRATIONS_FROM_ALL_ADDRESSES
+        if len(self.registrations) >= everyone or mine >= self.per_address:
+            return False
+        self.registrations.append((now, address))
+        return True
 
 
 class Broker:
@@ -216,6 +303,8 @@ class Broker:
         key = store.ring.keys[store.ring.current]
         self._mac_key = hashlib.sha256(b"team-mode browser binding\0" + key).digest()
         self._cleaned_at = 0.0
+        limit = settings.number(settings.TEAM_REGISTRATION_LIMIT, settings.DEFAULT_TEAM_REGISTRATION_LIMIT, 1)
+        self.admissions = Admissions(int(limit))
 
     def mac(self, purpose: str, value: str) -> str:
         return hmac.new(self._mac_key, f"{purpose}\0{value}".encode(), hashlib.sha256).hexdigest()
@@ -237,21 +326,42 @@ class Broker:
 
     async def get_client(self, client_id: str) -> OAuthClientInformationFull | None:
         """A registered client, or one whose client ID is the URL of its metadata document (fetched, checked,
-        kept for a day). Registrations are never evicted."""
+        kept for a day; a failed fetch is not retried for minutes). Its secret is never part of what comes back:
+        the store keeps only its hash (`HashedSecretAuthenticator` checks it)."""
+        if len(client_id) > 512:
+            return None
         info = await _off_loop(self.store.client, client_id)
-        if client_id.startswith("https://") and (info is None or time.time() - info.get("_fetched_at", 0) > DAY):
-            fetched = await metadata_document(client_id)
-            if fetched is not None:
-                info = {**fetched, "_fetched_at": time.time()}
-                await _off_loop(self.store.save_client, client_id, info)
+        if client_id.startswith("https://") and info is None:
+            info = await self._fetched(client_id)
+        elif info is not None and "_fetched_at" not in info:
+            await _off_loop(self.store.touch_client, client_id)
         if info is None:
             return None
         return LoopbackTolerantClient.model_validate({k: v for k, v in info.items() if not k.startswith("_")})
 
+    async def _fetched(self, client_id: str) -> dict[str, Any] | None:
+        if self.admissions.recently_failed(client_id) or not self.admissions.may_fetch():
+            return None
+        fetched = await metadata_document(client_id)
+        if fetched is None:
+            self.admissions.remember_failure(client_id)
+            log.info("a client metadata document could not be used; not tried again for a while")
+            return None
+        if not await _off_loop(self.store.save_client, client_id, fetched, "fetched"):
+            log.warning("too many fetched clients are kept; refused a new one until some expire")
+            return None
+        return fetched
+
     async def register_client(self, client_info: OAuthClientInformationFull) -> None:
         assert client_info.client_id is not None
         info = client_info.model_dump(mode="json", exclude_none=True)
-        await _off_loop(self.store.save_client, client_info.client_id, info)
+        if not await _off_loop(self.store.save_client, client_info.client_id, info):
+            log.warning("too many registered clients are kept; refused a new registration")
+            raise RegistrationError("invalid_client_metadata", "This server keeps too many clients; try again later.")
+
+    async def client_secret_hash(self, client_id: str) -> str | None:
+        found: str | None = await _off_loop(self.store.client_secret_hash, client_id)
+        return found
 
     # -- the authorization code grant ---------------------------------------------------------------------
 
@@ -276,7 +386,11 @@ class Broker:
         self, client: OAuthClientInformationFull, authorization_code: str
     ) -> AuthorizationCode | None:
         record = await _off_loop(self.store.peek_code, authorization_code)
-        if record is None or record["client_id"] != client.client_id:
+        if record is None:
+            if await _off_loop(self.store.replayed_code, authorization_code):
+                log.warning("an authorization code was presented again: the grant issued from it is revoked")
+            return None
+        if record["client_id"] != client.client_id:
             return None
         return AuthorizationCode(
             code=authorization_code,
@@ -293,12 +407,11 @@ class Broker:
     async def exchange_authorization_code(
         self, client: OAuthClientInformationFull, authorization_code: AuthorizationCode
     ) -> OAuthToken:
-        record = await _off_loop(self.store.take_code, authorization_code.code)
-        if record is None:
-            raise TokenError("invalid_grant", "The authorization code was already used or has expired.")
         issued = await _off_loop(
-            self.store.issue_grant, record["client_id"], record["subject"], record["scopes"], self.config.resource
+            self.store.redeem_code, authorization_code.code, authorization_code.scopes, self.config.resource
         )
+        if issued is None:
+            raise TokenError("invalid_grant", "The authorization code was already used or has expired.")
         return _token(issued)
 
     # -- the deployment's own refresh tokens --------------------------------------------------------------
@@ -348,19 +461,24 @@ class Broker:
         if live:
             return
         pair = await _off_loop(self.store.forget_upstream, subject)
-        if pair is None or not self.config.revoke_url:
+        if pair is None:
             return
-        form = {
-            "token": pair.refresh_token,
-            "client_id": self.config.client_id,
-            "client_secret": self.config.client_secret,
-        }
+        if await self.revoke_upstream(pair.refresh_token or pair.access_token):
+            log.info("%s revoked their last grant; their API tokens were revoked too", self.pseudonym(subject))
+        else:
+            log.warning("%s: revoking the API tokens failed; they expire on their own", self.pseudonym(subject))
+
+    async def revoke_upstream(self, token: str) -> bool:
+        """Revoke a pair at the API (RFC 7009: the refresh token ends its access tokens too). Whether it was."""
+        if not self.config.revoke_url or not token:
+            return False
+        form = {"token": token, "client_id": self.config.client_id, "client_secret": self.config.client_secret}
         try:
             async with httpx.AsyncClient(timeout=settings.timeouts(), cookies=calls.cookieless_jar()) as client:
-                await client.post(self.config.revoke_url, data=form)
+                response = await client.post(self.config.revoke_url, data=form)
         except httpx.HTTPError:
-            log.warning("%s: revoking the API tokens failed; they expire on their own", self.pseudonym(subject))
-        log.info("%s revoked their last grant; their API tokens were revoked too", self.pseudonym(subject))
+            return False
+        return response.status_code < 300
 
     async def exchange_identity_assertion(
         self, client: OAuthClientInformationFull, params: IdentityAssertionParams
@@ -425,7 +543,8 @@ class Broker:
         host = html.escape(urlsplit(str(pending["redirect_uri"])).netloc or str(pending["redirect_uri"]))
         body = (
             f"<h1>Allow {client}?</h1><p>{client} asks to act in {html.escape(settings.API['title'])} as you, "
-            f"with your own permissions. It will be sent back to <b>{host}</b>.</p>"
+            f"with your own permissions. {_who_vouches(str(pending['client_id']))} "
+            f"It will be sent back to <b>{host}</b>.</p>"
             f'<form method="post"><input type="hidden" name="tx" value="{html.escape(transaction)}">'
             f'<input type="hidden" name="csrf" value="{self.consent_token(transaction, nonce)}">'
             '<button type="submit">Allow and sign in</button></form>'
@@ -452,18 +571,21 @@ class Broker:
                 str(pending["redirect_uri"]), error=error, state=pending["state"], iss=self.config.issuer
             )
             return RedirectResponse(target, status_code=302)
-        code = str(request.query_params.get("code", ""))
         try:
-            subject = await self._signed_in_upstream(code)
-        except (httpx.HTTPError, ValueError, KeyError) as exc:
+            pair = await self._exchange_upstream(str(request.query_params.get("code", "")))
+        except (httpx.HTTPError, sending.TooLarge, ValueError) as exc:
             return _page(
                 f"Signing in to the API did not work ({type(exc).__name__}). Start again from your MCP client.", 502
             )
+        try:
+            subject = await self._identified(pair)
+            ours = await self._recorded(subject, pair, pending)
+        except Exception as exc:  # whatever failed, the fresh API pair must not outlive this sign-in unstored
+            revoked = await self.revoke_upstream(str(pair.get("refresh_token") or pair["access_token"]))
+            log.warning("a sign-in failed after the API issued tokens (%s); they were %srevoked",
+                        type(exc).__name__, "" if revoked else "NOT ")  # fmt: skip
+            return _page("Signing in did not complete. Start again from your MCP client.", 502)
         log.info("%s signed in for client %s", self.pseudonym(subject), pending["client_id"])
-        await _off_loop(self.store.record_consent, subject, pending["client_id"])
-        ours = team_store.new_token()
-        record = {**pending, "expires_at": time.time() + CODE_SECONDS}
-        await _off_loop(self.store.put_code, ours, pending["client_id"], subject, record, CODE_SECONDS)
         target = construct_redirect_uri(
             str(pending["redirect_uri"]), code=ours, state=pending["state"], iss=self.config.issuer
         )
@@ -471,39 +593,67 @@ class Broker:
         response.delete_cookie(self.cookie_name, path="/", secure=self.config.secure, httponly=True, samesite="lax")
         return response
 
-    async def _signed_in_upstream(self, code: str) -> str:
-        """Exchange the API's code, learn who signed in, keep their pair: their subject."""
+    async def _exchange_upstream(self, code: str) -> dict[str, Any]:
+        """The API's token pair for its authorization code; a ValueError unless it is an object with a token."""
         form = {
             "grant_type": "authorization_code", "code": code, "redirect_uri": self.config.callback_url,
             "client_id": self.config.client_id, "client_secret": self.config.client_secret,
         }  # fmt: skip
         async with httpx.AsyncClient(timeout=settings.timeouts(), cookies=calls.cookieless_jar()) as client:
-            response = await client.post(self.config.token_url, data=form)
-            response.raise_for_status()
-            pair = response.json()
-            me = await client.get(self.config.identity_url, headers={"Authorization": f"Bearer {pair['access_token']}"})
-            me.raise_for_status()
-            answer = me.json()
-            identity = answer.get(self.config.identity_field) if isinstance(answer, dict) else None
+            response = await client.send(client.build_request("POST", self.config.token_url, data=form), stream=True)
+            await sending.read_capped(response, auth.TOKEN_ANSWER_BYTES)
+        response.raise_for_status()
+        pair = response.json()
+        if not isinstance(pair, dict) or not isinstance(pair.get("access_token"), str) or not pair["access_token"]:
+            raise ValueError("the API's token answer holds no access token")
+        return pair
+
+    async def _identified(self, pair: dict[str, Any]) -> str:
+        """Who signed in, as the API's identity endpoint says: their subject (never a shared or empty one)."""
+        headers = {"Authorization": f"Bearer {pair['access_token']}"}
+        async with httpx.AsyncClient(timeout=settings.timeouts(), cookies=calls.cookieless_jar()) as client:
+            me = await client.send(client.build_request("GET", self.config.identity_url, headers=headers), stream=True)
+            await sending.read_capped(me, auth.TOKEN_ANSWER_BYTES)
+        me.raise_for_status()
+        answer = me.json()
+        identity = answer.get(self.config.identity_field) if isinstance(answer, dict) else None
         if isinstance(identity, bool) or not isinstance(identity, (int, str)) or not str(identity).strip():
-            raise ValueError("the API did not say who signed in")  # never a shared or empty subject
-        subject = f"{urlsplit(self.config.token_url).hostname}:{identity}"
+            raise ValueError("the API did not say who signed in")
+        return f"{urlsplit(self.config.token_url).hostname}:{identity}"
+
+    async def _recorded(self, subject: str, pair: dict[str, Any], pending: dict[str, Any]) -> str:
+        """The user's pair kept, their consent recorded, and the code the client will redeem."""
         await _off_loop(self.store.keep_upstream, subject, pair)
-        return subject
+        await _off_loop(self.store.record_consent, subject, pending["client_id"])
+        ours = team_store.new_token()
+        record = {**pending, "expires_at": time.time() + CODE_SECONDS}
+        await _off_loop(self.store.put_code, ours, pending["client_id"], subject, record, CODE_SECONDS)
+        return ours
 
     # -- the API's tokens for a call --------------------------------------------------------------------
 
     def refresh_upstream(self, refresh_token: str) -> dict[str, Any] | None:
-        """The API's token endpoint, for the store's refresh (run under its lock, in a worker thread)."""
+        """The API's token endpoint, for the store's refresh (in a worker thread; on SQLite with no database
+        lock held, on PostgreSQL under the user's row lock only)."""
         form = {
             "grant_type": "refresh_token", "refresh_token": refresh_token,
             "client_id": self.config.client_id, "client_secret": self.config.client_secret,
         }  # fmt: skip
-        response = httpx.post(self.config.token_url, data=form, timeout=settings.timeouts())
+        with (
+            httpx.Client(timeout=settings.timeouts(), cookies=calls.cookieless_jar()) as client,
+            client.stream("POST", self.config.token_url, data=form) as response,
+        ):
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > auth.TOKEN_ANSWER_BYTES:
+                    raise ValueError("the API's token answer is too large")
         if response.status_code in (400, 401):
             return None
         response.raise_for_status()
-        pair: dict[str, Any] = response.json()
+        pair = json.loads(bytes(body))
+        if not isinstance(pair, dict) or not pair.get("access_token"):
+            raise ValueError("the API's token answer holds no access token")
         return pair
 
     async def bearer(self, subject: str, rejected: str | None) -> str:
@@ -514,6 +664,14 @@ class Broker:
             raise auth.AuthError(
                 "Your sign-in to the API has ended; your MCP client will ask you to sign in again."
             ) from None
+
+
+def _who_vouches(client_id: str) -> str:
+    """Whose word the client's name is: the host that publishes its metadata document, or nobody's."""
+    parts = urlsplit(client_id)
+    if parts.scheme == "https" and parts.hostname:
+        return f"Its description is published by <b>{html.escape(parts.hostname)}</b>."
+    return "It registered itself with this server: its name is its own claim."
 
 
 def _token(issued: team_store.IssuedPair) -> OAuthToken:
@@ -549,6 +707,7 @@ def build_app(host: str) -> Starlette:
     )  # fmt: skip
     issuer = settings_for_auth.issuer_url
     routes = create_auth_routes(broker, issuer, client_registration_options=registration, revocation_options=revocation)
+    routes = team_routes.hardened(routes, broker, broker.admissions)
     metadata = build_metadata(issuer, None, registration, revocation).model_copy(
         update={"authorization_response_iss_parameter_supported": True, "client_id_metadata_document_supported": True}
     )

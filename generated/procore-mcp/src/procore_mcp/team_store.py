@@ -4,8 +4,10 @@ each user's upstream token pair, encrypted at rest. SQLite for one replica, Post
 
 Only team mode imports this module (its packages come with the `team` extra). Tokens the deployment issues are
 stored as SHA-256 hashes; the upstream pair is sealed with AES-GCM under a key ring, so keys can rotate. The
-upstream refresh is serialised per user across processes (a row lock on PostgreSQL, the write lock on SQLite)
-and the new pair is committed before it is used, because the API's refresh tokens are single-use.
+upstream refresh is serialised per user across processes (a row lock on PostgreSQL; on SQLite, whose only lock is
+the whole database's, a lease on the user's row, so no network call ever holds that lock) and the new pair is
+committed before it is used, because the API's refresh tokens are single-use. Registered clients' secrets are
+kept as hashes; clients, fetched or registered, are capped in number and expire.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -33,6 +36,15 @@ EXPIRY_MARGIN_SECONDS = 60.0
 """An upstream access token this close to its expiry is refreshed before use."""
 LOCK_WAIT_SECONDS = 30
 """The longest a caller waits for another process's refresh of the same user."""
+LEASE_SECONDS = 2 * LOCK_WAIT_SECONDS
+"""SQLite: how long a refresh may hold a user's lease before another process may take it over."""
+LEASE_POLL_SECONDS = 0.05
+CLIENT_LIFETIME_SECONDS = 90 * 24 * 3600.0
+"""A registered client unused this long is forgotten (it registers again); using it keeps it."""
+FETCHED_CLIENT_SECONDS = 24 * 3600.0
+"""A client named by its metadata document is fetched again after this long."""
+MAX_CLIENTS = 10_000
+"""Clients of each kind (registered, fetched) kept at once; past it, new ones are refused until some expire."""
 ACCESS_LIFETIME_SECONDS = 3600
 REFRESH_LIFETIME_SECONDS = 60 * 24 * 3600
 GRACE_SECONDS = 60.0
@@ -46,6 +58,9 @@ clients = sa.Table(
     sa.Column("client_id", sa.String(512), primary_key=True),
     sa.Column("info", sa.Text, nullable=False),
     sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("kind", sa.String(16)),  # registered or fetched (older rows: registered)
+    sa.Column("secret_hash", sa.String(64)),
+    sa.Column("expires_at", sa.Float),
 )
 transactions = sa.Table(
     "team_transactions",
@@ -65,6 +80,7 @@ codes = sa.Table(
     sa.Column("data", sa.Text, nullable=False),
     sa.Column("expires_at", sa.Float, nullable=False),
     sa.Column("consumed_at", sa.Float),
+    sa.Column("grant_id", sa.String(64)),  # the grant the code was exchanged for: a replay revokes it
 )
 grants = sa.Table(
     "team_grants",
@@ -104,6 +120,8 @@ upstream = sa.Table(
     sa.Column("needs_sign_in", sa.Boolean, nullable=False, default=False),
     sa.Column("version", sa.Integer, nullable=False, default=1),
     sa.Column("updated_at", sa.Float, nullable=False),
+    sa.Column("lease_until", sa.Float),  # SQLite: a refresh in progress, by `lease_owner`, until then
+    sa.Column("lease_owner", sa.String(32)),
 )
 
 
@@ -246,6 +264,24 @@ def engine_for(url: str) -> sa.Engine:
     return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True)
 
 
+def private_sqlite_file(url: str, default_folder: Path) -> None:
+    """Before SQLite opens the database: its folder made private (0700: created so, and ours when it is the
+    default one) and the file created readable by this user only (0600; SQLite gives its journal files the same)."""
+    database = sa.engine.make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database).expanduser().absolute()
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if path.parent == default_folder.absolute():
+            os.chmod(path.parent, 0o700)
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        os.close(descriptor)
+        os.chmod(path, 0o600)
+    except OSError as exc:
+        raise StoreError(f"The team database file cannot be prepared ({exc.strerror}); check its folder.") from None
+
+
 class TeamStore:
     """Every piece of team mode's state, shared by all replicas that use the same database and key ring."""
 
@@ -259,15 +295,36 @@ class TeamStore:
     @classmethod
     def from_settings(cls) -> TeamStore:
         url = settings.value(settings.TEAM_DATABASE_URL) or f"sqlite:///{settings.config_dir() / 'team.db'}"
-        if url.startswith("sqlite:///"):
-            (settings.config_dir()).mkdir(parents=True, exist_ok=True)
+        if url.startswith("sqlite:"):
+            private_sqlite_file(url, default_folder=settings.config_dir())
         grace = settings.number(settings.TEAM_REFRESH_GRACE, GRACE_SECONDS, 0)
         store = cls(engine_for(url), KeyRing.parse(settings.value(settings.TEAM_KEYS)), grace)
         store.create()
         return store
 
     def create(self) -> None:
+        """The tables, and the columns later versions added to tables an older version made."""
         metadata.create_all(self.engine)
+        with self._write() as conn:  # one process at a time on SQLite; IF NOT EXISTS between PostgreSQL replicas
+            inspector = sa.inspect(conn)
+            guard = "IF NOT EXISTS " if conn.dialect.name == "postgresql" else ""
+            for table in metadata.sorted_tables:
+                present = {column["name"] for column in inspector.get_columns(table.name)}
+                for column in table.columns:
+                    if column.name not in present and column.nullable:
+                        kind = column.type.compile(dialect=conn.dialect)
+                        conn.exec_driver_sql(f'ALTER TABLE {table.name} ADD COLUMN {guard}"{column.name}" {kind}')
+            self._hash_clear_secrets(conn)
+
+    def _hash_clear_secrets(self, conn: sa.Connection) -> None:
+        """Clients an older version stored with their secret in clear: keep its hash instead."""
+        query = sa.select(clients.c.client_id, clients.c.info).where(clients.c.secret_hash.is_(None))
+        for row in conn.execute(query).all():
+            info = json.loads(row.info)
+            secret = info.pop("client_secret", None)
+            if secret:
+                update = sa.update(clients).where(clients.c.client_id == row.client_id)
+                conn.execute(update.values(info=json.dumps(info), secret_hash=token_hash(str(secret))))
 
     @contextmanager
     def _write(self) -> Iterator[sa.Connection]:
@@ -277,17 +334,55 @@ class TeamStore:
             with conn.begin():
                 yield conn
 
-    # -- clients, never evicted ---------------------------------------------------------------------------
+    # -- clients: capped, expiring, secrets hashed ----------------------------------------------------------
 
-    def save_client(self, client_id: str, info: dict[str, Any]) -> None:
+    def save_client(self, client_id: str, info: dict[str, Any], kind: str = "registered") -> bool:
+        """Keep a client (its secret, if any, as a hash only). False, keeping nothing, when `MAX_CLIENTS` of its
+        kind are already kept (expired ones are cleaned up first)."""
+        info = dict(info)
+        secret = info.pop("client_secret", None)
+        lifetime = FETCHED_CLIENT_SECONDS if kind == "fetched" else CLIENT_LIFETIME_SECONDS
+        now = time.time()
+        values = {
+            "info": json.dumps(info), "created_at": now, "kind": kind, "expires_at": now + lifetime,
+            "secret_hash": token_hash(str(secret)) if secret else None,
+        }  # fmt: skip
         with self._write() as conn:
             conn.execute(sa.delete(clients).where(clients.c.client_id == client_id))
-            conn.execute(sa.insert(clients).values(client_id=client_id, info=json.dumps(info), created_at=time.time()))
+            conn.execute(sa.delete(clients).where(clients.c.expires_at < now))
+            same_kind = sa.func.coalesce(clients.c.kind, "registered") == kind
+            count = conn.execute(sa.select(sa.func.count()).select_from(clients).where(same_kind)).scalar_one()
+            if count >= MAX_CLIENTS:
+                return False
+            conn.execute(sa.insert(clients).values(client_id=client_id, **values))
+        return True
 
     def client(self, client_id: str) -> dict[str, Any] | None:
+        """A kept client's metadata (never its secret), with `_fetched_at` for a fetched one; None once expired."""
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(clients.c.info).where(clients.c.client_id == client_id)).first()
-        return None if row is None else dict(json.loads(row.info))
+            row = conn.execute(sa.select(clients).where(clients.c.client_id == client_id)).first()
+        if row is None or (row.expires_at is not None and row.expires_at < time.time()):
+            return None
+        info = dict(json.loads(row.info))
+        if row.kind == "fetched":
+            info["_fetched_at"] = row.created_at
+        return info
+
+    def client_secret_hash(self, client_id: str) -> str | None:
+        with self.engine.connect() as conn:
+            found = conn.execute(sa.select(clients.c.secret_hash).where(clients.c.client_id == client_id)).first()
+        return None if found is None else found.secret_hash
+
+    def touch_client(self, client_id: str) -> None:
+        """A registered client in use lives on: its expiry moves forward (written at most once a day)."""
+        now = time.time()
+        due = sa.and_(
+            clients.c.client_id == client_id,
+            sa.func.coalesce(clients.c.kind, "registered") == "registered",
+            sa.func.coalesce(clients.c.expires_at, 0) < now + CLIENT_LIFETIME_SECONDS - 24 * 3600,
+        )
+        with self._write() as conn:
+            conn.execute(sa.update(clients).where(due).values(expires_at=now + CLIENT_LIFETIME_SECONDS))
 
     # -- single-use records: transactions and codes -------------------------------------------------------
 
@@ -330,20 +425,46 @@ class TeamStore:
             return None
         return {"client_id": row.client_id, "subject": row.subject, **json.loads(row.data)}
 
+    def redeem_code(self, code: str, scopes: list[str], resource: str | None) -> IssuedPair | None:
+        """Exchange a live code, once, for a new grant (the code remembers which). None when it was used or
+        expired."""
+        with self._write() as conn:
+            record = self._take_in(conn, codes, codes.c.code_hash, code)
+            if record is None:
+                return None
+            issued = self._issue_in(conn, record["client_id"], record["subject"], scopes, resource)
+            linked = sa.update(codes).where(codes.c.code_hash == token_hash(code))
+            conn.execute(linked.values(grant_id=issued.grant.grant_id))
+        return issued
+
+    def replayed_code(self, code: str) -> bool:
+        """A code presented again after it was exchanged: the grant issued from it is revoked, since one of
+        the two who presented it is not who it was meant for (RFC 6749, 4.1.2). Whether it was such a replay."""
+        query = sa.select(codes.c.grant_id).where(codes.c.code_hash == token_hash(code), codes.c.grant_id.is_not(None))
+        with self._write() as conn:
+            row = conn.execute(query).first()
+            if row is None:
+                return False
+            _end_grant(conn, row.grant_id)
+        return True
+
     def take_code(self, code: str) -> dict[str, Any] | None:
         return self._take(codes, codes.c.code_hash, code)
 
     def _take(self, table: sa.Table, key: sa.Column[Any], secret: str) -> dict[str, Any] | None:
-        now = time.time()
         with self._write() as conn:
-            taken = conn.execute(
-                sa.update(table)
-                .where(key == token_hash(secret), table.c.consumed_at.is_(None), table.c.expires_at > now)
-                .values(consumed_at=now)
-            )
-            if taken.rowcount != 1:
-                return None
-            row = conn.execute(sa.select(table).where(key == token_hash(secret))).one()
+            return self._take_in(conn, table, key, secret)
+
+    def _take_in(self, conn: sa.Connection, table: sa.Table, key: sa.Column[Any], secret: str) -> dict[str, Any] | None:
+        now = time.time()
+        taken = conn.execute(
+            sa.update(table)
+            .where(key == token_hash(secret), table.c.consumed_at.is_(None), table.c.expires_at > now)
+            .values(consumed_at=now)
+        )
+        if taken.rowcount != 1:
+            return None
+        row = conn.execute(sa.select(table).where(key == token_hash(secret))).one()
         record = dict(json.loads(row.data))
         record["client_id"] = row.client_id
         if "subject" in row._fields:
@@ -418,10 +539,75 @@ class TeamStore:
         if _usable(current, rejected):
             return current.access_token
         with self._one_refresher(subject):
-            outcome = self._refresh_locked(subject, refresher, rejected)
+            if self.engine.dialect.name == "postgresql":
+                outcome = self._refresh_locked(subject, refresher, rejected)
+            else:
+                outcome = self._refresh_leased(subject, refresher, rejected)
         if outcome is None:
             raise SignInNeeded(subject)
         return outcome
+
+    def _refresh_leased(self, subject: str, refresher: Refresher, rejected: str | None) -> str | None:
+        """SQLite: take the user's lease in one short transaction, call the API with no lock held, then store the
+        new pair in another. A process that finds the lease taken waits for the pair it brings."""
+        owner = secrets.token_hex(8)
+        deadline = time.monotonic() + LOCK_WAIT_SECONDS
+        while True:
+            claimed = self._claim_lease(subject, owner, rejected)
+            if not isinstance(claimed, bool):
+                return claimed  # None (sign in again) or a token another process just stored
+            if claimed:
+                break
+            if time.monotonic() > deadline:
+                raise StoreError("Another refresh of this user's token is taking too long; try again shortly.")
+            time.sleep(LEASE_POLL_SECONDS)
+        current = self.upstream_for(subject)
+        try:
+            pair = refresher(current.refresh_token) if current is not None and current.refresh_token else None
+        except BaseException:
+            self._release_lease(subject, owner)
+            raise
+        return self._store_refreshed(subject, owner, pair, current)
+
+    def _claim_lease(self, subject: str, owner: str, rejected: str | None) -> bool | str | None:
+        """True: this caller holds the lease now; False: another does; a str: a usable token is already stored;
+        None: the user must sign in again."""
+        now = time.time()
+        with self._write() as conn:
+            row = conn.execute(sa.select(upstream).where(upstream.c.subject == subject)).first()
+            if row is None or row.needs_sign_in:
+                return None
+            current = self._opened(subject, row)
+            if _usable(current, rejected):
+                return current.access_token
+            if row.lease_until is not None and row.lease_until > now:
+                return False
+            lease = {"lease_until": now + LEASE_SECONDS, "lease_owner": owner}
+            conn.execute(sa.update(upstream).where(upstream.c.subject == subject).values(**lease))
+        return True
+
+    def _release_lease(self, subject: str, owner: str) -> None:
+        mine = sa.and_(upstream.c.subject == subject, upstream.c.lease_owner == owner)
+        with self._write() as conn:
+            conn.execute(sa.update(upstream).where(mine).values(lease_until=None, lease_owner=None))
+
+    def _store_refreshed(
+        self, subject: str, owner: str, pair: dict[str, Any] | None, current: Upstream | None
+    ) -> str | None:
+        with self._write() as conn:
+            row = conn.execute(sa.select(upstream).where(upstream.c.subject == subject)).first()
+            if row is None or current is None:
+                return None
+            cleared = {"lease_until": None, "lease_owner": None}
+            if pair is None:
+                values = {"needs_sign_in": True, **cleared}
+                conn.execute(sa.update(upstream).where(upstream.c.subject == subject).values(**values))
+                self._revoke_subject(conn, subject)  # a new sign-in starts new grants; these stay dead
+                return None
+            pair = {**pair, "refresh_token": pair.get("refresh_token") or current.refresh_token}
+            values = {**self._sealed_pair(subject, pair), "version": row.version + 1, **cleared}
+            conn.execute(sa.update(upstream).where(upstream.c.subject == subject).values(**values))
+        return str(pair["access_token"])  # committed before anyone uses it
 
     def _refresh_locked(self, subject: str, refresher: Refresher, rejected: str | None) -> str | None:
         with self._write() as conn:
@@ -454,13 +640,18 @@ class TeamStore:
 
     def issue_grant(self, client_id: str, subject: str, scopes: list[str], resource: str | None) -> IssuedPair:
         """A new grant with its first access and refresh tokens (stored as hashes only)."""
+        with self._write() as conn:
+            return self._issue_in(conn, client_id, subject, scopes, resource)
+
+    def _issue_in(
+        self, conn: sa.Connection, client_id: str, subject: str, scopes: list[str], resource: str | None
+    ) -> IssuedPair:
         grant_id = secrets.token_hex(16)
         values = {"client_id": client_id, "subject": subject, "scopes": json.dumps(scopes), "resource": resource}
-        with self._write() as conn:
-            older = sa.and_(grants.c.subject == subject, grants.c.client_id == client_id, grants.c.revoked_at.is_(None))
-            conn.execute(sa.update(grants).where(older).values(revoked_at=time.time()))  # a new sign-in replaces it
-            conn.execute(sa.insert(grants).values(grant_id=grant_id, created_at=time.time(), **values))
-            pair = self._new_tokens(conn, grant_id)
+        older = sa.and_(grants.c.subject == subject, grants.c.client_id == client_id, grants.c.revoked_at.is_(None))
+        conn.execute(sa.update(grants).where(older).values(revoked_at=time.time()))  # a new sign-in replaces it
+        conn.execute(sa.insert(grants).values(grant_id=grant_id, created_at=time.time(), **values))
+        pair = self._new_tokens(conn, grant_id)
         grant = Grant(grant_id, client_id, subject, tuple(scopes), resource, time.time() + ACCESS_LIFETIME_SECONDS)
         return IssuedPair(pair[0], pair[1], ACCESS_LIFETIME_SECONDS, grant)
 
@@ -601,7 +792,7 @@ class TeamStore:
         now = time.time() if now is None else now
         removed = 0
         with self._write() as conn:
-            for table in (transactions, codes, tokens):
+            for table in (transactions, codes, tokens, clients):
                 removed += conn.execute(sa.delete(table).where(table.c.expires_at < now)).rowcount
             past_grace = sa.and_(tokens.c.rotated_at < now - self.grace, tokens.c.successor.is_not(None))
             conn.execute(sa.update(tokens).where(past_grace).values(successor=None))  # only the hash stays

@@ -9,9 +9,11 @@ from __future__ import annotations
 import base64
 import json
 import os
+import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,7 @@ from typing import Any
 import anyio
 import httpx
 
-from . import settings
+from . import sending, settings
 
 REFRESH_MARGIN_SECONDS = 120
 
@@ -86,14 +88,26 @@ class TokenStore:
             ) from None
 
 
-def tokens_from_response(data: dict[str, Any]) -> dict[str, Any]:
-    """What is kept of a token response; the expiry becomes an absolute time."""
-    created, lifetime = data.get("created_at"), data.get("expires_in")
-    issued = float(created) if isinstance(created, (int, float)) else time.time()
+SERVICE_ACCOUNT = "client_credentials"
+"""The `grant` a token file records for tokens the server obtained with its own client credentials; any other
+pair is the user's own sign-in, which the server refreshes but never replaces with a service account's."""
+
+
+def tokens_from_response(data: dict[str, Any], grant: str) -> dict[str, Any]:
+    """What is kept of a token response; the expiry becomes an absolute time (from when the answer arrived, not
+    the API's `created_at`: clocks differ), and `grant` says whose the tokens are."""
+    lifetime = data.get("expires_in")
     expires_in = float(lifetime) if isinstance(lifetime, (int, float)) else 3600.0
     kept = {key: data[key] for key in ("access_token", "refresh_token", "token_type") if data.get(key)}
-    kept["expires_at"] = issued + expires_in
+    kept["expires_at"] = time.time() + expires_in
+    kept["grant"] = grant
     return kept
+
+
+def _fresh(tokens: dict[str, Any] | None) -> bool:
+    if not tokens or not tokens.get("access_token"):
+        return False
+    return float(tokens.get("expires_at", 0)) - REFRESH_MARGIN_SECONDS > time.time()
 
 
 def oauth_endpoint(runtime: dict[str, Any], which: str) -> str:
@@ -110,11 +124,15 @@ def oauth_endpoint(runtime: dict[str, Any], which: str) -> str:
 
 
 class Credentials:
-    """Access tokens for OAuth2 operations, obtained, stored and refreshed by the server itself."""
+    """Access tokens for OAuth2 operations, obtained, stored and refreshed by the server itself.
+
+    A refresh runs under a lock held across processes (`exclusive`): two servers sharing a token file must not
+    both spend its single-use refresh token."""
 
     def __init__(self, runtime: dict[str, Any]) -> None:
         self.runtime = runtime
         self._lock = anyio.Lock()
+        self._holding: ContextVar[bool] = ContextVar("holding_the_token_lock", default=False)
 
     @property
     def store(self) -> TokenStore:
@@ -129,10 +147,14 @@ class Credentials:
         found = tokens.get(key) if tokens else None
         return str(found) if found else None
 
-    def keep(self, data: dict[str, Any]) -> None:
-        """Store a token response (from the token tool or the login flow) before anything uses it."""
-        if data.get("access_token"):
-            self.store.save(tokens_from_response(data))
+    def keep(self, data: dict[str, Any], *, refreshed: bool = False, grant: str = "authorization_code") -> None:
+        """Store a token response before anything uses it: a sign-in's (`login`), the client credentials', or
+        (`refreshed`) a renewal of the stored pair, which stays whoever's it was."""
+        if not data.get("access_token"):
+            return
+        if refreshed:
+            grant = str((self.store.load() or {}).get("grant") or "authorization_code")
+        self.store.save(tokens_from_response(data, grant))
 
     def forget(self, revoked: str) -> None:
         """After a revocation: drop the revoked token. Revoking a refresh token ends its access tokens too
@@ -140,56 +162,86 @@ class Credentials:
         tokens = self.store.load()
         if not tokens or not tokens.get(revoked):
             return
-        kept = {k: v for k, v in tokens.items() if k == "refresh_token"} if revoked == "access_token" else {}
-        if kept:
+        kept = {k: v for k, v in tokens.items() if k in ("refresh_token", "grant")} if revoked == "access_token" else {}
+        if kept.get("refresh_token"):
             self.store.save(kept)
         else:
             self.store.remove()
 
-    async def bearer(self, client: httpx.AsyncClient, *, renew: bool = False) -> str:
-        """A valid access token: the fixed one from the environment, the stored one, or a fresh one."""
+    @asynccontextmanager
+    async def exclusive(self) -> AsyncIterator[None]:
+        """This process's lock, then the token file's lock across processes (re-entrant within one call)."""
+        if self._holding.get():
+            yield
+            return
+        async with self._lock:
+            held = await anyio.to_thread.run_sync(lock_file, self.store.path)
+            marker = self._holding.set(True)
+            try:
+                yield
+            finally:
+                self._holding.reset(marker)
+                unlock_file(held)
+
+    async def bearer(self, client: httpx.AsyncClient, *, rejected: str | None = None) -> str:
+        """A valid access token: the fixed one from the environment, the stored one, or a fresh one.
+        `rejected`: the token the API just refused (renewed unless the store already holds another)."""
         fixed = settings.access_token()
         if fixed is not None:
             return fixed
-        async with self._lock:
-            tokens = self.store.load()
-            expires_at = float(tokens.get("expires_at", 0)) if tokens else 0.0
-            fresh = bool(tokens and tokens.get("access_token")) and expires_at - REFRESH_MARGIN_SECONDS > time.time()
-            if tokens and fresh and not renew:
+        tokens = self.store.load()
+        if _fresh(tokens) and rejected is None:
+            return str(tokens["access_token"]) if tokens else ""
+        async with self.exclusive():
+            tokens = self.store.load()  # another process may have renewed it while this one waited
+            if _fresh(tokens) and tokens and tokens["access_token"] != rejected:
                 return str(tokens["access_token"])
-            client_id, client_secret = settings.value(settings.CLIENT_ID), settings.value(settings.CLIENT_SECRET)
-            refused = False
-            if tokens and tokens.get("refresh_token") and client_id:
-                grant = {"grant_type": "refresh_token", "refresh_token": str(tokens["refresh_token"])}
-                renewed = await self._request(client, grant)
-                if renewed is not None:
-                    return renewed
-                refused = True
-            if client_id and client_secret:
-                obtained = await self._request(client, {"grant_type": "client_credentials"})
-                if obtained is not None:
-                    return obtained
-                raise AuthError(
-                    f"The token endpoint refused {settings.CLIENT_ID} and {settings.CLIENT_SECRET}; check them."
-                )
-            if refused:
-                raise AuthError(
-                    f"The stored refresh token was refused; sign in again with `{settings.DISTRIBUTION} login`."
-                )
-            raise settings.ConfigurationError(
-                f"No credentials: set {settings.CLIENT_ID} and {settings.CLIENT_SECRET} (a service account), "
-                f"run `{settings.DISTRIBUTION} login`, or set {settings.ACCESS_TOKEN}."
-            )
+            return await self._renewed(client, tokens)
 
-    async def _request(self, client: httpx.AsyncClient, grant: dict[str, str]) -> str | None:
-        """Ask the token endpoint; store the answer before returning its access token. None when refused."""
+    async def _renewed(self, client: httpx.AsyncClient, tokens: dict[str, Any] | None) -> str:
+        """A new access token (under the lock): the stored pair refreshed, else the client credentials' when
+        the store holds no sign-in of the user's."""
+        client_id, client_secret = settings.value(settings.CLIENT_ID), settings.value(settings.CLIENT_SECRET)
+        users = bool(tokens) and (tokens or {}).get("grant") != SERVICE_ACCOUNT
+        if tokens and tokens.get("refresh_token") and client_id:
+            grant = {"grant_type": "refresh_token", "refresh_token": str(tokens["refresh_token"])}
+            renewed = await self._request(client, grant, str(tokens.get("grant") or "authorization_code"))
+            if renewed is not None:
+                return renewed
+            if users:
+                raise AuthError(
+                    f"The stored sign-in was refused (its refresh token is no longer valid); sign in again with "
+                    f"`{settings.DISTRIBUTION} login`. Your tokens are never replaced by a service account's."
+                )
+        elif users:
+            raise AuthError(
+                f"The stored sign-in cannot be renewed; sign in again with `{settings.DISTRIBUTION} login`, or "
+                f"delete {settings.TOKEN_FILE}'s file to use the client credentials."
+            )
+        if client_id and client_secret:
+            obtained = await self._request(client, {"grant_type": "client_credentials"}, SERVICE_ACCOUNT)
+            if obtained is not None:
+                return obtained
+            raise AuthError(
+                f"The token endpoint refused {settings.CLIENT_ID} and {settings.CLIENT_SECRET}; check them."
+            )
+        raise settings.ConfigurationError(
+            f"No credentials: set {settings.CLIENT_ID} and {settings.CLIENT_SECRET} (a service account), "
+            f"run `{settings.DISTRIBUTION} login`, or set {settings.ACCESS_TOKEN}."
+        )
+
+    async def _request(self, client: httpx.AsyncClient, grant: dict[str, str], kind: str) -> str | None:
+        """Ask the token endpoint; store the answer (as `kind`'s) before returning its access token. None when
+        refused."""
         form = {
             **grant,
             "client_id": settings.value(settings.CLIENT_ID),
             "client_secret": settings.value(settings.CLIENT_SECRET),
         }
         try:
-            response = await client.post(self.token_url(), data={k: v for k, v in form.items() if v})
+            request = client.build_request("POST", self.token_url(), data={k: v for k, v in form.items() if v})
+            response = await client.send(request, stream=True)
+            await sending.read_capped(response, TOKEN_ANSWER_BYTES, keep_start=True)
         except httpx.HTTPError as exc:
             raise AuthError(
                 f"The token endpoint could not be reached ({type(exc).__name__}); try again shortly."
@@ -204,8 +256,57 @@ class Credentials:
             raise AuthError("The token endpoint answered with something other than JSON.") from None
         if not isinstance(data, dict) or not data.get("access_token"):
             raise AuthError("The token endpoint answered without an access token.")
-        self.keep(data)  # the rotated refresh token is on disk before the access token is used
+        self.store.save(tokens_from_response(data, kind))  # the rotated refresh token is on disk before it is used
         return str(data["access_token"])
+
+
+TOKEN_ANSWER_BYTES = 64 * 1024
+"""The most of a token endpoint's answer that is read (past that it is cut, and will not parse)."""
+
+
+# -- the token file's lock, across processes ----------------------------------------------------------------
+
+LOCK_WAIT_SECONDS = 30.0
+
+
+def lock_file(token_file: Path) -> int:
+    """Take the lock beside the token file (`tokens.json.lock`), waiting up to half a minute; its descriptor."""
+    path = token_file.with_name(token_file.name + ".lock")
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+    except OSError as exc:
+        raise AuthError(
+            f"Cannot write the token file {token_file} (its lock: {exc.strerror}). "
+            f"Point {settings.TOKEN_FILE} at a writable place."
+        ) from None
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    while not _try_lock(descriptor):
+        if time.monotonic() > deadline:
+            os.close(descriptor)
+            raise AuthError("Another server is renewing the tokens and taking too long; try again shortly.")
+        time.sleep(0.05)
+    return descriptor
+
+
+def _try_lock(descriptor: int) -> bool:
+    try:
+        if sys.platform == "win32":
+            import msvcrt
+
+            msvcrt.locking(descriptor, msvcrt.LK_NBLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+def unlock_file(descriptor: int) -> None:
+    """Release the lock (closing the descriptor releases it too, whatever happens to the process)."""
+    os.close(descriptor)
 
 
 def scheme_headers(scheme: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:

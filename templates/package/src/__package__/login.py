@@ -108,7 +108,14 @@ def run(runtime: dict[str, Any], credentials: auth.Credentials, *, open_browser:
         )
         return 1
     try:
-        credentials.keep(response.json())
+        answer = response.json()
+        if not isinstance(answer, dict) or not answer.get("access_token"):
+            raise ValueError("the token endpoint answered without an access token")
+        held = auth.lock_file(credentials.store.path)  # not while another server renews the old pair
+        try:
+            credentials.keep(answer)
+        finally:
+            auth.unlock_file(held)
     except (ValueError, auth.AuthError) as exc:
         print(f"Could not store the tokens: {exc}", file=sys.stderr)
         return 1

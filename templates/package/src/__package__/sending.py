@@ -1,4 +1,5 @@
-"""Sending a request: retries with backoff for rate limits and failures, and redirects kept to known hosts."""
+"""Sending a request: retries with backoff for rate limits and failures, redirects kept to the configured servers,
+and response bodies read up to a cap."""
 
 from __future__ import annotations
 
@@ -16,16 +17,48 @@ BACKOFF_BASE_SECONDS = 0.5
 BACKOFF_CAP_SECONDS = 8.0
 LONGEST_WAIT_SECONDS = 60.0
 MAX_REDIRECTS = 5
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 Sleep = Callable[[float], Awaitable[None]]
+Origin = tuple[str, str, int]
+"""Scheme, host and port: where a request may go with the server's credentials."""
 
 
 class RedirectRefused(Exception):
-    """The API redirected to a host this server does not send requests to."""
+    """The API redirected to a place this server does not send requests to (another scheme, host or port)."""
 
     def __init__(self, target: httpx.URL) -> None:
         super().__init__(str(target))
         self.target = target
+
+
+class TooLarge(Exception):
+    """A response body went past the cap; what arrived was dropped and the connection closed."""
+
+    def __init__(self, cap: int) -> None:
+        super().__init__(f"over {cap} bytes")
+        self.cap = cap
+
+
+def origin(url: httpx.URL) -> Origin:
+    return (url.scheme, url.host, url.port or DEFAULT_PORTS.get(url.scheme, 0))
+
+
+async def read_capped(response: httpx.Response, cap: int, *, keep_start: bool = False) -> None:
+    """Read a streamed body (decoded) up to `cap` bytes. Past it: raise TooLarge, or with `keep_start` keep the
+    first `cap` bytes (an error's first words are all anyone reads). The response is closed either way."""
+    body = bytearray()
+    try:
+        async for chunk in response.aiter_bytes():
+            body += chunk
+            if len(body) > cap:
+                if not keep_start:
+                    raise TooLarge(cap)
+                del body[cap:]
+                break
+    finally:
+        await response.aclose()
+    response._content = bytes(body)  # what `.content`, `.text` and `.json()` read, as if httpx had read it
 
 
 def backoff(attempt: int) -> float:
@@ -62,27 +95,27 @@ async def send(
     *,
     idempotent: bool,
     attempts: int,
-    allowed_hosts: frozenset[str],
+    allowed: frozenset[Origin],
     sleep: Sleep = anyio.sleep,
 ) -> httpx.Response:
     """Send, retrying 429 and 503 always and network errors and other 5xx only for idempotent methods.
 
     The last response (or error) is returned (raised) when attempts run out or the API asks for a wait
-    longer than a minute.
+    longer than a minute. It is returned streamed: its body is not read yet (see `read_capped`).
     """
     attempt = 0
     redirects = 0
     while True:
         attempt += 1
         try:
-            response = await client.send(request)
+            response = await client.send(request, stream=True)
         except (httpx.TimeoutException, httpx.TransportError):
             if not idempotent or attempt >= attempts:
                 raise
             await sleep(backoff(attempt))
             continue
         if response.status_code in REDIRECTS and "location" in response.headers and redirects < MAX_REDIRECTS:
-            request = _redirected(client, request, response, allowed_hosts)
+            request = _redirected(client, request, response, allowed)
             redirects += 1
             attempt -= 1
             await response.aclose()
@@ -98,11 +131,13 @@ async def send(
 
 
 def _redirected(
-    client: httpx.AsyncClient, request: httpx.Request, response: httpx.Response, allowed_hosts: frozenset[str]
+    client: httpx.AsyncClient, request: httpx.Request, response: httpx.Response, allowed: frozenset[Origin]
 ) -> httpx.Request:
-    """The follow-up request; only to a configured host, so credentials never reach another one."""
+    """The follow-up request: only to the scheme, host and port of a configured server, and never from https to
+    http, so credentials reach no other place and never travel in clear."""
     target = request.url.join(response.headers["location"])
-    if target.host not in allowed_hosts:
+    downgrade = request.url.scheme == "https" and target.scheme != "https"
+    if downgrade or origin(target) not in allowed:
         raise RedirectRefused(target)
     method = (
         "GET"

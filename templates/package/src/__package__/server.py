@@ -18,7 +18,7 @@ import mcp.types as types  # noqa: E402 - after import_lean
 from mcp.server.caching import CacheableMethod, CacheHint  # noqa: E402 - after import_lean
 from mcp.server.lowlevel import Server  # noqa: E402 - after import_lean
 
-from . import __version__, catalog, settings  # noqa: E402 - after import_lean
+from . import __version__, catalog, file_arguments, settings  # noqa: E402 - after import_lean
 
 SERVER_NAME: str = settings.API["name"]
 SERVER_TITLE: str = settings.API["title"]
@@ -68,8 +68,30 @@ def listed_definitions() -> list[dict[str, Any]]:
     """What tools/list shows in the current mode."""
     if TEAM:
         hidden = {e["definition"]["name"] for e in runtime()["tools"] if hidden_in_team(e)}
-        return [d for d in _mode_definitions() if d["name"] not in hidden]
+        return [team_definition(d) for d in _mode_definitions() if d["name"] not in hidden]
     return _mode_definitions()
+
+
+def team_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """An input schema as team users see it: files sent inline only (the deployment reads no file of its own)."""
+    reduced: dict[str, Any] = file_arguments.without_local_paths(schema, settings.API.get("filePhrases", {}))
+    return reduced
+
+
+def team_definition(definition: dict[str, Any]) -> dict[str, Any]:
+    return _team_definitions().get(definition["name"], definition)
+
+
+@cache
+def _team_definitions() -> dict[str, dict[str, Any]]:
+    """The definitions that change for team users (those with file arguments), made once."""
+    changed = {}
+    for entry in runtime()["tools"]:
+        definition = entry["definition"]
+        reduced = team_schema(definition["inputSchema"])
+        if reduced != definition["inputSchema"]:
+            changed[definition["name"]] = {**definition, "inputSchema": reduced}
+    return changed
 
 
 def _mode_definitions() -> list[dict[str, Any]]:
@@ -161,11 +183,38 @@ async def serve_stdio() -> None:
         await server.run(read_stream, write_stream, server.create_initialization_options())
 
 
-def serve_http(host: str, port: int) -> None:
+def serve_http(host: str, port: int, *, anyone: bool = False) -> int:
+    """One user's server over HTTP, acting with the owner's credentials: so only on this machine, unless
+    `anyone` (`--allow-anyone-on-the-network`) says the owner accepts that anyone who reaches the port may."""
+    import logging
+
     import uvicorn
 
+    from . import listening
+
+    if not listening.is_loopback(host) and not anyone:
+        print(
+            f"{SERVER_NAME}: refusing to listen on {host}: without --team, everyone who can reach the port would "
+            "act with this server's own credentials. Listen on 127.0.0.1, use --team (each user signs in), or "
+            "add --allow-anyone-on-the-network if that is what you want.",
+            file=sys.stderr,
+        )
+        return 2
+    listening.quiet_http_client_logs()
+    if anyone and not listening.is_loopback(host):
+        logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format=f"{SERVER_NAME}: %(message)s")
+        logging.getLogger(__name__).warning(
+            "listening on %s:%d without sign-in: anyone who can reach this port acts with this server's credentials",
+            host, port,
+        )  # fmt: skip
+    try:
+        options = listening.uvicorn_options()
+    except settings.ConfigurationError as exc:
+        print(f"{SERVER_NAME}: {exc}", file=sys.stderr)
+        return 2
     app = build_server().streamable_http_app(host=host)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    uvicorn.run(app, host=host, port=port, **options)
+    return 0
 
 
 def serve_team(host: str, port: int) -> int:
@@ -177,18 +226,22 @@ def serve_team(host: str, port: int) -> int:
         print(f"{SERVER_NAME}: team mode needs the `team` extra ({exc.name} is missing): "
               f"pip install '{settings.DISTRIBUTION}[team]'", file=sys.stderr)  # fmt: skip
         return 2
-    import uvicorn
-
-    TEAM = True
     import logging
 
+    import uvicorn
+
+    from . import listening
+
+    TEAM = True
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format=f"{SERVER_NAME} team: %(message)s")
+    listening.quiet_http_client_logs()
     try:
         app = team.build_app(host)
+        options = listening.uvicorn_options()
     except (team.TeamError, team_store.StoreError, settings.ConfigurationError) as exc:
         print(f"{SERVER_NAME}: {exc}", file=sys.stderr)
         return 2
-    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True)
+    uvicorn.run(app, host=host, port=port, proxy_headers=True, **options)
     return 0
 
 
@@ -203,6 +256,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--team", action="store_true", help="with --transport http: every user signs in as themselves (see README)"
     )
+    parser.add_argument(
+        "--allow-anyone-on-the-network",
+        action="store_true",
+        help="with --transport http and no --team: listen on a non-loopback --host although anyone who reaches "
+        "the port then acts with this server's own credentials",
+    )
     commands = parser.add_subparsers(dest="command")
     login = commands.add_parser("login", help="sign in through the browser and store the tokens")
     login.add_argument("--no-browser", action="store_true", help="print the sign-in link and read the code from stdin")
@@ -214,6 +273,7 @@ def main(argv: list[str] | None = None) -> int:
         description="Check the configuration, one line per check; exit 0 when all pass, 1 otherwise.",
     )
     doctor_command.add_argument("--team", action="store_true", help="check team mode too: extra, keys, database")
+    doctor_command.add_argument("--host", dest="doctor_host", help="the address `--transport http` would listen on")
     args = parser.parse_args(argv)
     if args.command == "login":
         from . import dispatch
@@ -223,7 +283,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "doctor":
         from . import doctor
 
-        return doctor.run(team=args.team)
+        host = args.doctor_host or args.host
+        return doctor.run(team=args.team, host=host, anyone=args.allow_anyone_on_the_network)
     if args.command == "team-key":
         from . import team_store
 
@@ -235,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
                 parser.error("--team serves over HTTP: add --transport http")
             return serve_team(args.host, args.port)
         if args.transport == "http":
-            serve_http(args.host, args.port)
+            return serve_http(args.host, args.port, anyone=args.allow_anyone_on_the_network)
         else:
             return run_stdio()
     except KeyboardInterrupt:
