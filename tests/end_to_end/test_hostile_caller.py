@@ -4,8 +4,9 @@ against the installed Procore server (stdio and HTTP) and the fake Procore, team
 PostgreSQL, and a small API of our own (tests/fixtures/specs/hostile_target.yaml) generated into a package of its
 own, for what Procore's API does not have (a key in the query string, cookies, string path values).
 
-The generator's findings (item 10) are tested through its command line in tests/generator (see the closing list
-in this module's last section)."""
+The generator's findings (item 10) are tried here where they reach a running server (a pattern that backtracks
+exponentially); the rest through its command line in tests/generator: test_urls.py and test_templating.py (spec
+text in Markdown and HTML, the file name in banners), test_bundle.py (remote refs), test_patterns.py."""
 
 from __future__ import annotations
 
@@ -620,3 +621,36 @@ def test_a_connection_that_trickles_its_headers_is_closed(
             took = time.monotonic() - started
         assert closed and took < 10  # closed after about a second, not left open for as long as it trickles
         assert httpx.get(deployment.url + "/.well-known/oauth-authorization-server", timeout=30).status_code == 200
+
+
+# == 10. The generator: a spec's pattern cannot freeze the server ===========================================
+
+
+class _Items(QuietHandler):
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+
+def test_a_pattern_that_backtracks_exponentially_cannot_freeze_the_server(tmp_path: Path) -> None:
+    """`^(a+)+$` on 40 characters would take Python's `re` hours (it doubles with each one); the generator drops
+    the pattern, so the call is answered at once (the API checks the value)."""
+    generation = generate(ROOT / "tests" / "fixtures" / "hostile" / "unsafe_patterns.yaml")
+    assert "unsafe-pattern" in {diagnostic.kind for diagnostic in generation.diagnostics}
+    write_tree(tmp_path / "pkg", generation.files)
+    package, prefix = generation.api.config.package_name, generation.api.config.env_prefix
+
+    async def session(url: str) -> Any:
+        environment = {"PYTHONPATH": str(tmp_path / "pkg" / "src"), f"{prefix}_BASE_URL": url}
+        params = StdioServerParameters(command=sys.executable, args=["-m", package], env=environment)
+        with anyio.fail_after(60):
+            async with Client(params) as client:
+                return await client.call_tool("update_an_item", {"code": "a" * 40 + "!", "words": "w " * 40 + "!"})
+
+    with serving(_Items) as url:
+        result = anyio.run(session, url)
+    assert result.is_error is False, result.content
