@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from generator import __version__
+from generator.config import MODES
 from generator.diagnostics import Diagnostic, GenerationError, grouped_lines
 from generator.pipeline import Options, build_model, generate
 from generator.quality import DESCRIPTION_LIMIT, lint_api
@@ -114,7 +115,7 @@ def _generate_arguments(gen: argparse.ArgumentParser) -> None:
     gen.add_argument("--strict", action="store_true", help="treat warnings (repaired quirks) as errors (exit 2)")
     gen.add_argument(
         "--mode",
-        choices=["static", "catalog", "hybrid"],
+        choices=MODES,
         help="overrides the config's `mode`: a tool per operation, search/describe/call meta-tools, "
         "or curated tools plus those",
     )

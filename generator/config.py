@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 from generator.diagnostics import Diagnostic, GenerationError, json_pointer
 from generator.load import load_mapping
@@ -29,6 +29,14 @@ class Binding:
     hidden: bool = False
 
 
+Mode = Literal["static", "catalog", "hybrid"]
+"""What tools/list shows: a tool per operation, the three catalog meta-tools, or curated tools plus them."""
+OutputSchema = Literal["outline", "full", "shallow", "none"]
+Nesting = Literal["openapi", "brackets"]
+MODES: tuple[Mode, ...] = get_args(Mode)
+OUTPUT_SCHEMAS: tuple[OutputSchema, ...] = get_args(OutputSchema)
+NESTINGS: tuple[Nesting, ...] = get_args(Nesting)
+
 DEFAULT_SYNONYMS = (("photo", "image"), ("picture", "image"))
 """Everyday words for what APIs commonly name otherwise; a config's `search_synonyms` adds to them."""
 
@@ -47,12 +55,12 @@ class GeneratorConfig:
     tool_budget: int = 16384
     """The most bytes a model reads of one tool (name, description and inputSchema as compact JSON); a larger tool
     is reduced, in a fixed order, until it fits."""
-    output_schema: str = "outline"
+    output_schema: OutputSchema = "outline"
     """How much of each response schema tools/list carries: `outline` (the names of the top-level fields),
     `full`, `shallow` (top-level fields with their types and descriptions) or `none`."""
-    mode: str = "static"
+    mode: Mode = "static"
     """`static` (one tool per operation), `catalog` (search, describe and call meta-tools) or `hybrid`."""
-    nesting: str = "openapi"
+    nesting: Nesting = "openapi"
     """How nested values travel in forms and queries: `openapi` (the spec's style rules; JSON parts in
     multipart) or `brackets` (Rails: `image[data]`, `items[][id]`), which Procore expects."""
     license_holder: str = ""
@@ -137,17 +145,17 @@ def _check(raw: dict[str, Any], source: str) -> list[Diagnostic]:
         "distribution_name": r"[a-z0-9]+([-_.][a-z0-9]+)*",
         "env_prefix": r"[A-Z][A-Z0-9_]*",
     }
-    choices = {"output_schema": ("outline", "full", "shallow", "none"), "mode": ("static", "catalog", "hybrid")}
+    choices: dict[str, tuple[str, ...]] = {"output_schema": OUTPUT_SCHEMAS, "mode": MODES}
     for key, allowed in choices.items():
         if raw.get(key, allowed[0]) not in allowed:
             message = f"`{key}` must be one of {', '.join(allowed)}"
             problems.append(Diagnostic("error", "config", message, source, f"/{key}"))
-    budget = raw.get("tool_budget", 16384)
+    budget = raw.get("tool_budget", GeneratorConfig.tool_budget)
     if isinstance(budget, int) and not isinstance(budget, bool) and budget < 2048:
         problems.append(
             Diagnostic("error", "config", "`tool_budget` must be at least 2048 bytes", source, "/tool_budget")
         )
-    if raw.get("nesting", "openapi") not in ("openapi", "brackets"):
+    if raw.get("nesting", GeneratorConfig.nesting) not in NESTINGS:
         message = "`nesting` must be `openapi` (the spec's own rules) or `brackets` (Rails style: `image[data]`)"
         problems.append(Diagnostic("error", "config", message, source, "/nesting"))
     for key, value in raw.items():

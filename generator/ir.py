@@ -56,7 +56,7 @@ class HttpBinding:
     """Takes `page`: results carry `pagination` from the Total, Per-Page and Link headers."""
     file_fields: tuple[tuple[str, ...], ...] = ()
     """Paths (from the body's root; `*` for array items) of file fields, sent as file parts or raw bytes."""
-    nesting: str = "openapi"
+    nesting: Literal["openapi", "brackets"] = "openapi"
     """How nested form fields are named: `brackets` (`image[data]`, Rails style) or `openapi` (JSON parts)."""
     body_required: bool = False
     """The spec requires a body: an empty one goes when no field of it is given."""

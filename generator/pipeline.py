@@ -13,7 +13,7 @@ import jinja2
 
 from generator.background import Pending
 from generator.bundle import bundle
-from generator.config import load_config
+from generator.config import Mode, load_config
 from generator.diagnostics import Diagnostic, GenerationError, json_pointer
 from generator.ir import Api
 from generator.ir_builder import all_server_urls, build_api, iter_operations
@@ -34,7 +34,7 @@ class Options:
     strict: bool = False
     allow_remote_refs: bool = False
     allow_outside_refs: bool = False
-    mode: str | None = None
+    mode: Mode | None = None
     """Overrides the config's `mode` (static, catalog or hybrid)."""
     templates: Path | None = None
     """A folder of templates searched before the built-in `templates/` (`--templates`)."""

@@ -4,36 +4,41 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import jinja2
 
 from generator.ir import Api, SecurityScheme, Tool
 from generator.templating import environment
 
+if TYPE_CHECKING:  # the runtime's own definition of the data it reads (templates/package/src/__package__/contract.py)
+    from __package__ import contract
+
 PACKAGE_TEMPLATES = "package/"
 PACKAGE_PLACEHOLDER = "__package__"
 
 
-def tool_definition(tool: Tool) -> dict[str, Any]:
+def tool_definition(tool: Tool) -> contract.Definition:
     """The MCP Tool object exactly as tools/list returns it."""
-    definition: dict[str, Any] = {
+    fields: dict[str, Any] = {
         "name": tool.name,
         "title": tool.title,
         "description": tool.description,
         "inputSchema": tool.input_schema,
     }
     if tool.output_schema is not None:
-        definition["outputSchema"] = tool.output_schema
-    definition["annotations"] = annotation_hints(tool)
-    return definition
+        fields["outputSchema"] = tool.output_schema
+    fields["annotations"] = annotation_hints(tool)  # last, as clients have always seen it
+    return cast("contract.Definition", fields)
 
 
-def annotation_hints(tool: Tool) -> dict[str, bool]:
+def annotation_hints(tool: Tool) -> contract.Annotations:
     """The hints that say something: MCP defines a default for each (not read-only, destructive, not
     idempotent, open world), and the destructive and idempotent hints only matter for tools that change data."""
     effect = tool.annotations
-    hints = {"readOnlyHint": True} if effect.read_only else {"destructiveHint": effect.destructive}
+    hints: contract.Annotations = (
+        {"readOnlyHint": True} if effect.read_only else {"destructiveHint": effect.destructive}
+    )
     if effect.idempotent and not effect.read_only:
         hints["idempotentHint"] = True
     if not effect.open_world:
@@ -41,11 +46,11 @@ def annotation_hints(tool: Tool) -> dict[str, bool]:
     return hints
 
 
-def tool_binding(tool: Tool, server_keys: dict[str, str]) -> dict[str, Any]:
+def tool_binding(tool: Tool, server_keys: dict[str, str]) -> contract.Binding:
     """What the runtime needs to turn a call of this tool into an HTTP request."""
-    arguments = []
+    arguments: list[contract.Argument] = []
     for argument in tool.binding.arguments:
-        entry: dict[str, Any] = {
+        entry: contract.Argument = {
             "property": argument.property_name,
             "in": argument.location,
             "name": argument.wire_name,
@@ -65,7 +70,7 @@ def tool_binding(tool: Tool, server_keys: dict[str, str]) -> dict[str, Any]:
         if argument.required:
             entry["required"] = True
         arguments.append(entry)
-    binding: dict[str, Any] = {
+    binding: contract.Binding = {
         "method": tool.binding.method,
         "server": server_keys[tool.binding.server.rstrip("/")],
         "path": tool.binding.path,
@@ -73,7 +78,7 @@ def tool_binding(tool: Tool, server_keys: dict[str, str]) -> dict[str, Any]:
         "auth": list(tool.binding.auth),
     }
     if tool.binding.body_media_type:
-        body: dict[str, Any] = {"mediaType": tool.binding.body_media_type, "whole": tool.binding.body_is_whole}
+        body: contract.Body = {"mediaType": tool.binding.body_media_type, "whole": tool.binding.body_is_whole}
         if tool.binding.body_required:
             body["required"] = True
         if tool.binding.file_fields:
@@ -102,7 +107,7 @@ def tool_binding(tool: Tool, server_keys: dict[str, str]) -> dict[str, Any]:
     return binding
 
 
-def _endpoint(url: str, server_keys: dict[str, str]) -> dict[str, str]:
+def _endpoint(url: str, server_keys: dict[str, str]) -> contract.Endpoint:
     """A URL as (server key, path) when it lives on a configured host, so its override variable applies."""
     for server, key in sorted(server_keys.items(), key=lambda item: -len(item[0])):
         if server and url.startswith(server + "/"):
@@ -110,8 +115,8 @@ def _endpoint(url: str, server_keys: dict[str, str]) -> dict[str, str]:
     return {"url": url} if url else {}
 
 
-def security_scheme(scheme: SecurityScheme, server_keys: dict[str, str]) -> dict[str, Any]:
-    entry: dict[str, Any] = {"type": scheme.type}
+def security_scheme(scheme: SecurityScheme, server_keys: dict[str, str]) -> contract.SecurityScheme:
+    entry: contract.SecurityScheme = {"type": scheme.type}
     if scheme.scheme:
         entry["scheme"] = scheme.scheme
     if scheme.location:
@@ -126,7 +131,7 @@ def security_scheme(scheme: SecurityScheme, server_keys: dict[str, str]) -> dict
     return entry
 
 
-def runtime_document(api: Api) -> dict[str, Any]:
+def runtime_document(api: Api) -> contract.Document:
     """The data file the generated server loads: hosts, auth schemes, and every tool with its binding."""
     prefix = api.config.env_prefix
     server_keys = {s.url: s.env for s in api.config.servers}
@@ -171,11 +176,11 @@ def output_path(template_name: str, package_name: str) -> str:
     return str(Path(relative.replace(PACKAGE_PLACEHOLDER, package_name)).as_posix())
 
 
-def tool_groups(runtime: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
+def tool_groups(runtime: contract.Document) -> list[tuple[str, list[contract.Definition]]]:
     """Tool definitions by tag, tags sorted and tools by name; a tool with several tags is in each group.
 
     Untagged tools come last, under the tag "" (the template names that group)."""
-    groups: dict[str, list[dict[str, Any]]] = {}
+    groups: dict[str, list[contract.Definition]] = {}
     for entry in runtime["tools"]:
         for tag in entry["binding"].get("tags") or [""]:
             groups.setdefault(str(tag), []).append(entry["definition"])

@@ -136,10 +136,11 @@ def run_session(
 
 @contextmanager
 def http_server(
-    environment: dict[str, str], *options: str, port: int | None = None
+    environment: dict[str, str], *options: str, port: int | None = None, probe: str = "127.0.0.1"
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """The installed server on streamable HTTP, on a free port (or `port`), with more command-line `options`;
-    yield its MCP URL and process. Its stderr joins the secret scan when it stops."""
+    yield its MCP URL and process once `probe` (the address it listens on) answers. Its stderr joins the secret
+    scan when it stops."""
     port = port or free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "procore_mcp", "--transport", "http", "--port", str(port), *options],
@@ -148,8 +149,8 @@ def http_server(
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
+            with socket.socket(socket.AF_INET6 if ":" in probe else socket.AF_INET) as sock:
+                if sock.connect_ex((probe, port)) == 0:
                     break
             assert process.poll() is None, process.stderr.read() if process.stderr else ""
             time.sleep(0.05)

@@ -267,9 +267,9 @@ def test_path_parameters_cannot_climb_the_path(installed_package: Path) -> None:
     sys.path.insert(0, str(installed_package))
     try:
         import httpx
-        from procore_mcp import calls, server  # type: ignore[import-not-found]
+        from procore_mcp import calls, data  # type: ignore[import-not-found]
 
-        binding = server.tools()["show_an_rfi"]["binding"]
+        binding = data.ApiData().tools["show_an_rfi"]["binding"]
         request = calls.build_request(
             httpx.AsyncClient(), binding, {"project_id": "../../companies", "id": "..", "procore_company_id": 1},
             {"BASE_URL": {"default": "https://api.procore.com", "env": "UNSET_VARIABLE"}},

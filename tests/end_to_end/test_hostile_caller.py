@@ -49,7 +49,7 @@ from tests.support.fake_procore import CLIENT_SECRET, FakeProcore
 from tests.support.hostile_api import API_KEY, Seen, running_hostile_api
 from tests.support.loopback import QuietHandler, serving
 from tests.support.team_client import REDIRECT, Deployment, call_as
-from tests.support.tls import TRICKLE, serving_documents
+from tests.support.tls import GZIPPED, TRICKLE, serving_documents
 
 SECRETS.add(API_KEY)
 UPLOAD = "upload_a_file_to_project_documents"
@@ -211,6 +211,34 @@ def test_local_paths_are_read_only_inside_allowed_folders_and_never_through_link
     assert fake_procore.state.uploads[0]["image[data]"] == ("plan.pdf", b"%PDF-plan", "application/pdf")
 
 
+def test_the_servers_own_files_are_never_sent_even_from_an_allowed_folder(
+    installed_package: Path, fake_procore: FakeProcore, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"  # the owner allowed their whole home folder, where the server keeps its files too
+    (home / ".config" / "procore-mcp").mkdir(parents=True)
+    (home / ".config" / "procore-mcp" / "team.db").write_bytes(b"SQLite format 3")
+    token_file = home / "tokens.json"
+    token_file.write_text(json.dumps({**fake_procore.state.issue(), "expires_at": time.time() + 3000}))
+    os.link(token_file, home / "holiday-photo.jpg")  # the same file under another name
+    (home / "plan.pdf").write_bytes(b"%PDF-plan")
+
+    def upload(path: Path) -> dict[str, Any]:
+        return {"project_id": 7, "procore_company_id": 42, "image_name": "p", "image": {"data": {"path": str(path)}}}
+
+    async def body(client: Client) -> Any:
+        paths = [token_file, home / "holiday-photo.jpg", home / ".config" / "procore-mcp" / "team.db"]
+        return [await client.call_tool(PHOTO, upload(path)) for path in [*paths, home / "plan.pdf"]]
+
+    *refused, accepted = run_session(
+        installed_package, fake_procore, body, PROCORE_UPLOAD_ROOT=str(home), PROCORE_TOKEN_FILE=str(token_file),
+        XDG_CONFIG_HOME=str(home / ".config"), **with_client_credentials(),
+    )  # fmt: skip
+    for result in refused:
+        assert result.is_error is True and "one of this server's own files" in _text(result), _text(result)
+    assert accepted.is_error is False, accepted.content
+    assert [upload["image[data]"][1] for upload in fake_procore.state.uploads] == [b"%PDF-plan"]
+
+
 # == 2. Plain HTTP with the owner's credentials stays on this machine =====================================
 
 
@@ -233,11 +261,31 @@ def test_plain_http_listens_beyond_loopback_only_when_told_to(
     assert "anyone who can reach this port acts with this server's credentials" in SEEN_TEXT[-1]
 
 
+@pytest.mark.parametrize("host", ["127.0.0.2", "0:0:0:0:0:0:0:1"])
+def test_every_loopback_spelling_keeps_web_pages_out(
+    installed_package: Path, fake_procore: FakeProcore, host: str
+) -> None:
+    """DNS rebinding: a web page whose name now points at this machine must not reach the server's tools."""
+    if host.count(":") and not socket.has_ipv6:
+        pytest.skip("this machine has no IPv6")
+    environment = server_environment(installed_package, fake_procore, **with_client_credentials())
+    port = free_port()
+    with http_server(environment, "--host", host, port=port, probe=host):
+        shown = f"[{host}]" if ":" in host else host
+        initialize = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-06-18",
+                      "capabilities": {}, "clientInfo": {"name": "page", "version": "1"}}}  # fmt: skip
+        accept = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+        target = f"http://{shown}:{port}/mcp"
+        rebound = httpx.post(target, json=initialize, headers={**accept, "Host": "rebind.attacker.example"}, timeout=30)
+        own = httpx.post(target, json=initialize, headers=accept, timeout=30)
+    assert rebound.status_code in (403, 421) and own.status_code == 200
+
+
 # == 3. Client metadata documents: one checked address, one deadline, remembered failures, limits ==========
 
 
-def _authorize(deployment: Deployment, client_id: str) -> httpx.Response:
-    query = {"response_type": "code", "client_id": client_id, "redirect_uri": REDIRECT, "state": "s",
+def _authorize(deployment: Deployment, client_id: str, redirect: str = REDIRECT) -> httpx.Response:
+    query = {"response_type": "code", "client_id": client_id, "redirect_uri": redirect, "state": "s",
              "code_challenge": "x" * 43, "code_challenge_method": "S256"}  # fmt: skip
     return httpx.get(deployment.url + "/authorize", params=query, timeout=60)
 
@@ -272,7 +320,9 @@ def test_metadata_fetches_end_at_one_deadline_failures_are_remembered_and_fetche
     installed_package: Path, fake_procore: FakeProcore, tmp_path: Path
 ) -> None:
     asked: list[str] = []
-    with serving_documents(tmp_path, {}, asked) as (base, cert):
+    documents: dict[str, Any] = {}
+    with serving_documents(tmp_path, documents, asked) as (base, cert):
+        documents[GZIPPED] = {"client_id": base + GZIPPED, "client_name": "Zipped", "redirect_uris": [REDIRECT]}
         extra = {"SSL_CERT_FILE": str(cert), "PROCORE_TEAM_CIMD_PRIVATE": "1"}
         database = f"sqlite:///{tmp_path / 'team.db'}"
         with _deployment(installed_package, fake_procore, database, **extra) as deployment:
@@ -281,11 +331,13 @@ def test_metadata_fetches_end_at_one_deadline_failures_are_remembered_and_fetche
             took = time.monotonic() - started
             missing = f"{base}/missing.json"
             remembered = [_authorize(deployment, missing).status_code for _ in range(3)]
+            compressed = _authorize(deployment, base + GZIPPED)  # a server that compresses anyway: refused
             limited = [_authorize(deployment, f"{base}/gone-{n}.json").status_code for n in range(31)]
     assert slow.status_code == 400 and took < 30  # the trickle would take a minute: the fetch's one deadline ends it
     assert remembered == [400] * 3 and asked.count("/missing.json") == 1  # a failure is not fetched again
-    assert set(limited) == {400} and len(asked) == 30  # 30 fetches a minute, then no more (the trickle counts)
-    assert "/gone-28.json" not in asked and "/gone-30.json" not in asked
+    assert compressed.status_code == 400 and GZIPPED in asked
+    assert set(limited) == {400} and len(asked) == 30  # 30 fetches a minute, then no more (the others count)
+    assert "/gone-27.json" not in asked and "/gone-30.json" not in asked
 
 
 def test_registrations_are_limited_per_address(
@@ -311,10 +363,12 @@ def test_endless_bodies_are_cut_off_unread(
         return (
             await client.call_tool("show_a_record", {"name": "endless"}),
             await client.call_tool("show_a_record", {"name": "endless-error"}),
+            await client.call_tool("show_a_record", {"name": "bomb"}),
             await client.call_tool("show_a_record", {"name": "still-serving"}),
         )
 
-    endless, endless_error, after = _hostile_session(hostile_package, base_url, body)
+    endless, endless_error, bomb, after = _hostile_session(hostile_package, base_url, body)
+    assert bomb.is_error is True and "the response is over 1,600,000 bytes" in _text(bomb)  # inflated only so far
     assert endless.is_error is True and "the response is over 1,600,000 bytes" in _text(endless)
     assert "was not read" in _text(endless)
     assert endless_error.is_error is True and _text(endless_error).startswith("HTTP 400")
@@ -347,12 +401,14 @@ def test_redirects_to_another_port_are_refused(
         seen.redirect_to = f"{other}/leak?api_key=stolen"
 
         async def body(client: Client) -> Any:
-            refused = await client.call_tool("show_a_record", {"name": "redirect"})
+            # More refusals than the connection pool holds: each must give its connection back.
+            refusals = [await client.call_tool("show_a_record", {"name": "redirect"}) for _ in range(105)]
             seen.redirect_to = f"{base_url}/records/followed"  # the same scheme, host and port: followed
-            return refused, await client.call_tool("show_a_record", {"name": "redirect"})
+            return refusals, await client.call_tool("show_a_record", {"name": "redirect"})
 
-        refused, followed = _hostile_session(hostile_package, base_url, body)
-    assert refused.is_error is True and "which is not a configured server; not followed" in _text(refused)
+        refusals, followed = _hostile_session(hostile_package, base_url, body, TIMEOUT="10")
+    refused = refusals[-1]
+    assert all(r.is_error for r in refusals) and "which is not a configured server; not followed" in _text(refused)
     assert "stolen" not in _text(refused) and API_KEY not in _text(refused)
     assert _Leak.received == []
     assert followed.is_error is False and followed.structured_content == {"path": "/api/records/followed"}
@@ -596,31 +652,46 @@ def test_the_consent_page_says_who_vouches_for_a_client(
             registration = {"redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none", "client_name": "Claude"}
             registered_id = httpx.post(deployment.url + "/register", json=registration, timeout=30).json()["client_id"]
             registered = httpx.get(_authorize(deployment, registered_id).headers["location"], timeout=30).text
+            disguise = "https://login.procore.com@evil.example/cb"
+            posing = {**registration, "redirect_uris": [disguise]}
+            posing_id = httpx.post(deployment.url + "/register", json=posing, timeout=30).json()["client_id"]
+            disguised = httpx.get(_authorize(deployment, posing_id, disguise).headers["location"], timeout=30).text
     assert "Its description is published by <b>127.0.0.1</b>" in documented
     assert "It registered itself with this server: its name is its own claim" in registered
+    assert "sent back to <b>evil.example</b>" in disguised  # not "login.procore.com@evil.example"
 
 
-def test_a_connection_that_trickles_its_headers_is_closed(
+def _trickled(port: int, opening: bytes, drip: bytes) -> float:
+    """Send `opening`, then `drip` a byte at a time every 0.2 s; how long until the server hung up (or 30 s)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as trickle:
+        trickle.sendall(opening)
+        started = time.monotonic()
+        for byte in drip * 150:
+            try:
+                trickle.sendall(bytes([byte]))
+                if trickle.recv(1, socket.MSG_DONTWAIT) == b"":
+                    break
+            except BlockingIOError:
+                pass
+            except OSError:
+                break
+            time.sleep(0.2)
+        return time.monotonic() - started
+
+
+def test_connections_that_trickle_their_headers_or_body_are_closed(
     installed_package: Path, fake_procore: FakeProcore, tmp_path: Path
 ) -> None:
+    """Before any sign-in: headers sent a byte at a time, or a /token body that never ends, hold a connection (one
+    of a limited number) no longer than the deadlines: 1 s for headers here, six times that for the body."""
     database = f"sqlite:///{tmp_path / 'team.db'}"
     with _deployment(installed_package, fake_procore, database, PROCORE_HTTP_HEADER_TIMEOUT="1") as deployment:
         port = int(deployment.url.rsplit(":", 1)[1])
-        with socket.create_connection(("127.0.0.1", port), timeout=30) as trickle:
-            trickle.sendall(b"GET /mcp HTTP/1.1\r\n")
-            started, closed = time.monotonic(), False
-            while time.monotonic() - started < 20 and not closed:
-                try:
-                    trickle.sendall(b"X")
-                    closed = trickle.recv(1, socket.MSG_DONTWAIT) == b""
-                except BlockingIOError:
-                    pass
-                except OSError:
-                    closed = True
-                time.sleep(0.2)
-            took = time.monotonic() - started
-        assert closed and took < 10  # closed after about a second, not left open for as long as it trickles
-        assert httpx.get(deployment.url + "/.well-known/oauth-authorization-server", timeout=30).status_code == 200
+        headers = _trickled(port, b"GET /mcp HTTP/1.1\r\n", b"X")
+        body = _trickled(port, b"POST /token HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n", b"a")
+        still_serving = httpx.get(deployment.url + "/.well-known/oauth-authorization-server", timeout=30)
+    assert headers < 10 and body < 20  # closed after about 1 s and 7 s, not left open for as long as they trickle
+    assert still_serving.status_code == 200
 
 
 # == 10. The generator: a spec's pattern cannot freeze the server ===========================================

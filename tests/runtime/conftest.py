@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from itertools import count
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -39,6 +40,9 @@ class Runtime:
         self.package = importlib.util.module_from_spec(spec)
         sys.modules[self.name] = self.package
         spec.loader.exec_module(self.package)
+
+    dispatcher: Any = None
+    """A test's dispatcher, when it made one (tests/runtime/test_dispatch.py)."""
 
     def module(self, name: str) -> ModuleType:
         return importlib.import_module(f"{self.name}.{name}")

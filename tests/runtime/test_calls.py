@@ -12,19 +12,19 @@ from tests.runtime.conftest import Runtime
 
 
 def _binding(runtime: Runtime, name: str) -> dict[str, Any]:
-    binding: dict[str, Any] = runtime.module("server").tools()[name]["binding"]
+    binding: dict[str, Any] = runtime.module("data").ApiData().tools[name]["binding"]
     return binding
 
 
 def test_arguments_go_where_the_binding_says(runtime: Runtime) -> None:
-    calls, server = runtime.module("calls"), runtime.module("server")
+    calls, api = runtime.module("calls"), runtime.module("data").ApiData()
     client = httpx.AsyncClient()
     arguments = {"shop_id": 7, "color": "red", "session": "s-1"}
-    request = calls.build_request(client, _binding(runtime, "list_widgets"), arguments, server.runtime()["servers"])
+    request = calls.build_request(client, _binding(runtime, "list_widgets"), arguments, api.document["servers"])
     assert str(request.url) == "https://api.widgets.test/shops/7/widgets?color=red"
     assert request.headers["Cookie"] == "session=s-1"
     created = calls.build_request(
-        client, _binding(runtime, "create_widget"), {"shop_id": 7, "name": "Cog"}, server.runtime()["servers"]
+        client, _binding(runtime, "create_widget"), {"shop_id": 7, "name": "Cog"}, api.document["servers"]
     )
     assert created.method == "POST" and created.content == b'{"name": "Cog"}'
     assert created.headers["Content-Type"] == "application/json"
@@ -47,7 +47,7 @@ def test_a_cookie_the_api_sets_is_not_sent_back(runtime: Runtime) -> None:
 
 
 def test_the_servers_client_keeps_no_cookies(runtime: Runtime) -> None:
-    cookies = runtime.module("dispatch").http_client().cookies
+    cookies = runtime.module("dispatch").Dispatcher(runtime.module("data").ApiData()).client.cookies
     request = httpx.Request("GET", "https://api.widgets.test/x")
     cookies.extract_cookies(httpx.Response(200, headers={"Set-Cookie": "tracking=abc; Path=/"}, request=request))
     assert list(cookies.jar) == []

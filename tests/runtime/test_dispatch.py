@@ -1,4 +1,5 @@
-"""dispatch: a tool call validated against the whole input schema, sent, and shaped into a result."""
+"""dispatch: a tool call validated against the whole input schema, sent, and shaped into a result (results.py),
+through the public `Dispatcher` and the result functions, over an in-process stand-in for the API."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from tests.runtime.conftest import Runtime
 
 @pytest.fixture
 def api(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[httpx.Request]]:
-    """The runtime's client sends to an in-process stand-in for the API; the requests it got, in order."""
+    """A dispatcher (`runtime.dispatcher`) that sends to an in-process stand-in for the API; the requests it got."""
     seen: list[httpx.Request] = []
 
     def answer(request: httpx.Request) -> httpx.Response:
@@ -25,9 +26,9 @@ def api(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[http
             return httpx.Response(404, json={"errors": "No such widget"})
         return httpx.Response(200, json=[{"id": 1, "name": "Cog"}] if request.method == "GET" else {"id": 2})
 
-    dispatch, calls = runtime.module("dispatch"), runtime.module("calls")
+    dispatch, calls, data = runtime.module("dispatch"), runtime.module("calls"), runtime.module("data")
     client = httpx.AsyncClient(transport=httpx.MockTransport(answer), cookies=calls.cookieless_jar())
-    monkeypatch.setattr(dispatch, "_CLIENT", client)
+    runtime.dispatcher = dispatch.Dispatcher(data.ApiData(), client)
     monkeypatch.setenv("WIDGETS_ACCESS_TOKEN", "token-for-tests")
     monkeypatch.setenv("WIDGETS_TOKEN_FILE", "/nonexistent/tokens.json")
     monkeypatch.setenv("WIDGETS_MAX_RETRIES", "0")
@@ -35,7 +36,7 @@ def api(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[http
 
 
 def _call(runtime: Runtime, name: str, arguments: dict[str, Any]) -> Any:
-    return anyio.run(runtime.module("dispatch").call_tool, name, arguments)
+    return anyio.run(runtime.dispatcher.call_tool, name, arguments)
 
 
 def test_a_call_is_signed_sent_and_returned_as_structured_content(runtime: Runtime, api: list[httpx.Request]) -> None:
@@ -72,47 +73,51 @@ def _response(content: bytes, content_type: str, status: int = 200) -> httpx.Res
     return httpx.Response(status, content=content, headers={"Content-Type": content_type}, request=request)
 
 
-def test_text_and_binary_responses(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
-    dispatch, server = runtime.module("dispatch"), runtime.module("server")
-    monkeypatch.setenv("WIDGETS_TOKEN_FILE", "/nonexistent/tokens.json")
-    binding: dict[str, Any] = {"method": "GET", "path": "/x", "arguments": [], "auth": []}
-    entry = {"definition": {"name": "export", "inputSchema": {"type": "object"}}, "binding": binding}
-    monkeypatch.setitem(server.tools(), "export", entry)
-    text = dispatch._structured("export", binding, _response(b"a,b\n1,2\n", "text/csv"), {})
+def _unredacted(text: str, extra: list[str]) -> str:
+    return text
+
+
+def test_text_and_binary_responses(runtime: Runtime) -> None:
+    results = runtime.module("results")
+    binding: dict[str, Any] = {"method": "GET", "server": "BASE_URL", "path": "/x", "arguments": [], "auth": []}
+    definition = {"name": "export", "title": "Export", "description": "", "inputSchema": {}, "annotations": {}}
+    entry = {"definition": definition, "binding": binding}
+    text = results.success(entry, _response(b"a,b\n1,2\n", "text/csv"), {}, _unredacted, None)
     assert text.is_error is False and text.content[0].text == "a,b\n1,2\n"
-    pdf = dispatch._structured("export", binding, _response(b"%PDF-1.7 bytes", "application/pdf"), {})
+    pdf = results.success(entry, _response(b"%PDF-1.7 bytes", "application/pdf"), {}, _unredacted, None)
     assert pdf.content[0].type == "resource"
     assert base64.b64decode(pdf.content[0].resource.blob) == b"%PDF-1.7 bytes"
     assert pdf.content[0].resource.mime_type == "application/pdf"
 
 
-def test_json_that_breaks_the_output_schema_is_reported_not_hidden(
-    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    dispatch, server = runtime.module("dispatch"), runtime.module("server")
-    monkeypatch.setenv("WIDGETS_TOKEN_FILE", "/nonexistent/tokens.json")
-    entry = server.tools()["delete_widget"]
+def test_json_that_breaks_the_output_schema_is_reported_not_hidden(runtime: Runtime) -> None:
+    results, validation = runtime.module("results"), runtime.module("validation")
+    entry = runtime.module("data").ApiData().tools["delete_widget"]
     typed = {"type": "object", "properties": {"id": {"type": ["integer", "null"]}, "login": {}}}
-    monkeypatch.setitem(entry, "definition", {**entry["definition"], "outputSchema": typed})
-    broken = dispatch._structured(
-        "delete_widget", entry["binding"], _response(b'{"id": "not a number"}', "application/json"), {}
-    )
+    entry = {**entry, "definition": {**entry["definition"], "outputSchema": typed}}
+    checker = validation.validator(typed)
+    broken = results.success(entry, _response(b'{"id": "not a number"}', "application/json"), {}, _unredacted, checker)
     assert broken.is_error is True
     assert (
         "does not match the documented output (id:" in broken.content[0].text
         and "not a number" in broken.content[0].text
     )
-    wrong_kind = dispatch._structured("delete_widget", entry["binding"], _response(b"<html>", "text/html"), {})
+    wrong_kind = results.success(entry, _response(b"<html>", "text/html"), {}, _unredacted, checker)
     assert wrong_kind.is_error is True and "text/html instead of JSON" in wrong_kind.content[0].text
 
 
-def test_the_signed_in_users_token_is_redacted_from_results(runtime: Runtime) -> None:
-    dispatch = runtime.module("dispatch")
-    marker = dispatch._USER_TOKEN.set("users-own-token-123")
-    try:
-        assert dispatch.redact("the API echoed users-own-token-123 back") == "the API echoed [redacted] back"
-    finally:
-        dispatch._USER_TOKEN.reset(marker)
+def test_the_signed_in_users_token_is_redacted_from_results(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    caller, dispatch = runtime.module("caller"), runtime.module("dispatch")
+    monkeypatch.setenv("WIDGETS_TOKEN_FILE", "/nonexistent/tokens.json")
+    dispatcher = dispatch.Dispatcher(runtime.module("data").ApiData())
+
+    async def bearer(subject: str, rejected: str | None) -> str:
+        return "users-own-token-123"
+
+    user = caller.TeamUser("procore:alice", bearer, sent_tokens=["users-own-token-123"])
+    with caller.acting_for(user):
+        assert dispatcher.redact("the API echoed users-own-token-123 back", []) == "the API echoed [redacted] back"
+    assert dispatcher.redact("users-own-token-123", []) == "users-own-token-123"  # another call's: not in play
 
 
 def test_searches_through_the_meta_tool_build_the_index_once(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -125,8 +130,8 @@ def test_searches_through_the_meta_tool_build_the_index_once(runtime: Runtime, m
         original(self, tools)
 
     monkeypatch.setattr(catalog.Index, "__init__", counting)
-    dispatch = runtime.module("dispatch")
+    dispatcher = runtime.module("dispatch").Dispatcher(runtime.module("data").ApiData())
     for query in ("widgets", "gadgets", "list widgets"):
-        result = anyio.run(dispatch.call_meta_tool, "search_operations", {"query": query})
+        result = anyio.run(dispatcher.call_meta_tool, "search_operations", {"query": query})
         assert result.is_error is False and result.structured_content["results"]
     assert len(built) == 1

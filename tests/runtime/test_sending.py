@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+import tracemalloc
+import zlib
 
 import anyio
 import httpx
@@ -68,3 +70,44 @@ def test_a_body_past_the_cap_is_dropped_and_an_error_body_cut(runtime: Runtime) 
     with pytest.raises(sending.TooLarge):
         anyio.run(read, False)
     assert anyio.run(read, True) == b"x" * 1000
+
+
+def _compressed(size: int, encoding: str = "gzip") -> bytes:
+    compressor = zlib.compressobj(wbits=31 if encoding == "gzip" else 15)
+    return compressor.compress(b"\0" * size) + compressor.flush()
+
+
+def _read(runtime: Runtime, body: bytes, encoding: str, cap: int) -> bytes:
+    sending = runtime.module("sending")
+    transport = httpx.MockTransport(
+        lambda request: httpx.Response(200, headers={"Content-Encoding": encoding}, stream=httpx.ByteStream(body))
+    )
+
+    async def read() -> bytes:
+        async with httpx.AsyncClient(transport=transport) as client:
+            response = await client.send(client.build_request("GET", "https://api.widgets.test/"), stream=True)
+            await sending.read_capped(response, cap)
+            return response.content
+
+    return anyio.run(read)
+
+
+def test_a_compressed_body_is_inflated_only_up_to_the_cap(runtime: Runtime) -> None:
+    sending = runtime.module("sending")
+    assert _read(runtime, _compressed(5000), "gzip", 10_000) == b"\0" * 5000
+    assert _read(runtime, _compressed(5000, "deflate"), "deflate", 10_000) == b"\0" * 5000
+    bomb = _compressed(300 * 1024 * 1024)  # 300 MiB of zeros in about 300 KiB
+    tracemalloc.start()
+    try:
+        with pytest.raises(sending.TooLarge):
+            _read(runtime, bomb, "gzip", 1_000_000)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 * 1024 * 1024  # never inflated whole
+    with pytest.raises(sending.Unreadable, match="gzip or deflate only"):
+        _read(runtime, bomb, "gzip, gzip", 1_000_000)  # two layers in one go: refused, not inflated
+    with pytest.raises(sending.Unreadable, match="gzip or deflate only"):
+        _read(runtime, b"x", "br", 1000)
+    with pytest.raises(sending.Unreadable, match="damaged"):
+        _read(runtime, b"not gzip at all", "gzip", 1000)

@@ -1,4 +1,5 @@
-"""server: what tools/list shows in each mode, in a fixed order, with cache hints that say it is stable."""
+"""data and mcp_server: what tools/list shows in each mode, in a fixed order, with cache hints that say it is
+stable, and what a team user is shown."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from tests.runtime.conftest import Runtime
 WIDGET_TOOLS = ["list_widgets", "create_widget", "delete_widget"]
 
 
-def _names(runtime: Runtime) -> list[str]:
-    return [definition["name"] for definition in runtime.module("server").listed_definitions()]
+def _names(runtime: Runtime, team: bool = False) -> list[str]:
+    return [definition["name"] for definition in runtime.module("data").ApiData().listed(team)]
 
 
 def test_static_mode_lists_every_tool_in_the_data_order_and_describe_when_one_is_reduced(runtime: Runtime) -> None:
@@ -31,13 +32,13 @@ def test_catalog_and_hybrid_modes(runtime: Runtime, monkeypatch: pytest.MonkeyPa
 
 
 def test_listings_may_be_cached_by_anyone_for_a_day(runtime: Runtime) -> None:
-    server = runtime.module("server").build_server()
+    server = runtime.module("mcp_server").build(runtime.module("data").ApiData())
     hints = {method: (hint.ttl_ms, hint.scope) for method, hint in server.cache_hints.items()}
     assert hints == {"tools/list": (86_400_000, "public"), "server/discover": (86_400_000, "public")}
 
 
 def test_the_listing_leaves_the_cache_fields_to_the_hints(runtime: Runtime) -> None:
-    server = runtime.module("server")
-    listed = anyio.run(server._on_list_tools, None, None)
+    mcp_server = runtime.module("mcp_server")
+    listed = anyio.run(mcp_server.Handlers(runtime.module("data").ApiData()).list_tools, None, None)
     assert "ttlMs" not in listed and "cacheScope" not in listed
     assert [tool["name"] for tool in listed["tools"]] == [*WIDGET_TOOLS, "describe_operation"]

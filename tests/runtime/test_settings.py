@@ -17,6 +17,7 @@ def test_the_api_is_named_by_its_data_not_by_the_code(runtime: Runtime) -> None:
     assert settings.ACCESS_TOKEN == "WIDGETS_ACCESS_TOKEN" and settings.VERSION == "1.2.10100"
     assert runtime.package.__version__ == "1.2.10100"
     assert runtime.module("server").SERVER_TITLE == "Widgets MCP server"
+    assert runtime.module("mcp_server").build(runtime.module("data").ApiData()).name == "widgets-mcp"
 
 
 def test_other_data_gives_another_api(load_runtime: Callable[[Path], Runtime], data_copy: Path) -> None:

@@ -119,21 +119,23 @@ def test_clients_are_kept_with_their_secret_hashed(store: Any, team_store: Modul
         assert "s3cret-value" not in str(conn.execute(sa.text("SELECT * FROM team_clients")).all())
 
 
-def test_clients_are_capped_per_kind_and_expire(store: Any, team_store: ModuleType, monkeypatch: Any) -> None:
+def test_clients_are_capped_and_unused_ones_make_room(store: Any, team_store: ModuleType, monkeypatch: Any) -> None:
     monkeypatch.setattr(team_store, "MAX_CLIENTS", 2)
     assert store.save_client("r1", {}) and store.save_client("r2", {})
-    assert store.save_client("r3", {}) is False and store.client("r3") is None  # full: refused, nothing kept
-    assert store.save_client("https://a.example/c.json", {}, "fetched")  # the other kind has its own room
-    with store.engine.begin() as conn:  # r1 unused for its whole lifetime; the fetched one a day old
-        conn.execute(
-            sa.text("UPDATE team_clients SET expires_at = 1 WHERE client_id IN ('r1', 'https://a.example/c.json')")
-        )
-    assert store.client("r1") is None and store.client("https://a.example/c.json") is None
-    assert store.save_client("r3", {})  # an expired one made room
+    assert store.save_client("r3", {})  # full: the oldest that never signed anybody in (r1) made room
+    assert store.client("r1") is None and store.client("r2") == {} and store.client("r3") == {}
     store.touch_client("r2")
+    store.touch_client("r3")  # both signed somebody in: they stay, for 90 days from their last use
+    assert store.save_client("r4", {}) is False and store.client("r4") is None  # nothing may go: refused
     with store.engine.connect() as conn:
         expiry = conn.execute(sa.text("SELECT expires_at FROM team_clients WHERE client_id = 'r2'")).scalar_one()
     assert expiry > time.time() + team_store.CLIENT_LIFETIME_SECONDS - 25 * 3600
+    for n in range(3):  # fetched clients have their own room, and the oldest always makes way
+        assert store.save_client(f"https://a.example/{n}.json", {}, "fetched")
+    assert store.client("https://a.example/0.json") is None and store.client("https://a.example/2.json") is not None
+    with store.engine.begin() as conn:  # a day on: a fetched document is fetched again
+        conn.execute(sa.text("UPDATE team_clients SET expires_at = 1 WHERE client_id = 'https://a.example/2.json'"))
+    assert store.client("https://a.example/2.json") is None
 
 
 def test_a_code_is_redeemed_once_and_a_replay_revokes_its_grant(store: Any) -> None:
@@ -404,3 +406,37 @@ def test_first_sign_ins_of_one_user_at_once_all_succeed(store: Any) -> None:
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda pair: store.keep_upstream("procore:carol", pair), pairs))
     assert store.upstream_for("procore:carol").access_token in {pair["access_token"] for pair in pairs}
+
+
+def test_on_sqlite_a_refresh_that_outlasts_its_lease_signs_nobody_out(
+    team_store: ModuleType, tmp_path: Any, monkeypatch: Any
+) -> None:
+    """A's call to the API is slow; its lease runs out and B refreshes. The API then refuses A's (spent) refresh
+    token: A must take B's new pair, not end the user's sign-in."""
+    monkeypatch.setattr(team_store, "LEASE_SECONDS", 0.3)
+    url = f"sqlite:///{tmp_path / 'team.db'}"
+    first, second = (team_store.TeamStore(team_store.engine_for(url), team_store.KeyRing.parse(RING)) for _ in range(2))
+    first.create()
+    first.keep_upstream("procore:alice", {"access_token": "a1", "refresh_token": "r1", "expires_in": 0})
+    issued = first.issue_grant("client-a", "procore:alice", [], "http://127.0.0.1:9/mcp")
+    b_done, outcome = threading.Event(), {}
+
+    def slow_refused(token: str) -> dict[str, Any] | None:
+        b_done.wait(10)
+        return None  # the API had already taken r1 from B
+
+    def run_a() -> None:
+        outcome["a"] = first.fresh_access_token("procore:alice", slow_refused)
+
+    a = threading.Thread(target=run_a)
+    a.start()
+    time.sleep(0.6)  # A's lease has run out
+    outcome["b"] = second.fresh_access_token(
+        "procore:alice", lambda token: {"access_token": "a2", "refresh_token": "r2", "expires_in": 600}
+    )
+    b_done.set()
+    a.join(timeout=20)
+    assert outcome == {"a": "a2", "b": "a2"}
+    assert first.access_grant(issued.access_token) is not None and not first.needs_sign_in("procore:alice")
+    for store in (first, second):
+        store.engine.dispose()

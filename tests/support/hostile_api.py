@@ -7,8 +7,10 @@ from __future__ import annotations
 import base64
 import email.parser
 import email.policy
+import functools
 import json
 import threading
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,6 +22,13 @@ from tests.support.loopback import QuietHandler
 
 API_KEY = "hostile-target-api-key-0123456789"
 CHUNK = b" " * 65536
+
+
+@functools.cache
+def gzip_bomb() -> bytes:
+    """256 MiB of spaces in about 250 KiB of gzip."""
+    compressor = zlib.compressobj(wbits=31)
+    return compressor.compress(b" " * (256 * 1024 * 1024)) + compressor.flush()
 
 
 @dataclass
@@ -73,6 +82,17 @@ class _Handler(QuietHandler):
             self._endless(200)
         elif raw_path == "/api/records/endless-error":
             self._endless(400)
+        elif raw_path == "/api/records/bomb":  # small on the wire, enormous once inflated
+            bomb = gzip_bomb()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(bomb)))
+            self.end_headers()
+            try:
+                self.wfile.write(bomb)
+            except (BrokenPipeError, ConnectionResetError):
+                return
         elif raw_path == "/api/records/echo-error":  # the key straddles where an error's text is cut
             body = ("y" * 1995 + key + " more words").encode()
             self.send_response(400)

@@ -5,6 +5,7 @@ the paths asked for, and trickles `TRICKLE` (a byte every half second, for a min
 from __future__ import annotations
 
 import datetime
+import gzip
 import ipaddress
 import json
 import ssl
@@ -22,6 +23,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 TRICKLE = "/trickle.json"
+GZIPPED = "/gzipped.json"
+"""Served gzip-encoded (`documents[GZIPPED]`, compressed), as a server that ignores Accept-Encoding would."""
 
 
 def self_signed(folder: Path) -> tuple[Path, Path]:
@@ -63,10 +66,22 @@ def serving_documents(
             if self.path == TRICKLE:
                 self._trickle()
                 return
+            if self.path == GZIPPED:
+                self._gzipped(documents.get(GZIPPED))
+                return
             found = documents.get(self.path)
             body = json.dumps(found).encode()
             self.send_response(200 if found is not None else 404)
             self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _gzipped(self, document: Any) -> None:
+            body = gzip.compress(json.dumps(document).encode())
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Encoding", "gzip")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)

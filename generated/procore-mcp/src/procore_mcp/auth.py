@@ -13,28 +13,22 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import anyio
 import httpx
 
-from . import sending, settings
+from . import contract, sending, settings
 
 REFRESH_MARGIN_SECONDS = 120
 
 
 class AuthError(Exception):
     """Authentication failed in a way the user must act on; the message says how."""
-
-
-CURRENT_USER: ContextVar[str | None] = ContextVar("current_user", default=None)
-"""In team mode, the signed-in user a tool call runs for (their subject); None otherwise."""
-team_bearer: Callable[[str, str | None], Awaitable[str]] | None = None
-"""Set by team mode: the user's API access token, given the subject and the token the API just refused."""
 
 
 class TokenStore:
@@ -111,7 +105,7 @@ def _fresh(tokens: dict[str, Any] | None) -> bool:
     return float(tokens.get("expires_at", 0)) - REFRESH_MARGIN_SECONDS > time.time()
 
 
-def oauth_endpoint(runtime: dict[str, Any], which: str) -> str:
+def oauth_endpoint(runtime: contract.Document, which: Literal["token", "authorize"]) -> str:
     """The URL of the API's OAuth2 `token` or `authorize` endpoint, its host from settings when it is one of the
     API's servers; a ConfigurationError when the API declares none."""
     for scheme in runtime["securitySchemes"].values():
@@ -130,7 +124,7 @@ class Credentials:
     A refresh runs under a lock held across processes (`exclusive`): two servers sharing a token file must not
     both spend its single-use refresh token."""
 
-    def __init__(self, runtime: dict[str, Any]) -> None:
+    def __init__(self, runtime: contract.Document) -> None:
         self.runtime = runtime
         self._lock = anyio.Lock()
         self._holding: ContextVar[bool] = ContextVar("holding_the_token_lock", default=False)
@@ -243,7 +237,7 @@ class Credentials:
             request = client.build_request("POST", self.token_url(), data={k: v for k, v in form.items() if v})
             response = await client.send(request, stream=True)
             await sending.read_capped(response, TOKEN_ANSWER_BYTES, keep_start=True)
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, sending.Unreadable) as exc:
             raise AuthError(
                 f"The token endpoint could not be reached ({type(exc).__name__}); try again shortly."
             ) from None
@@ -310,7 +304,7 @@ def unlock_file(descriptor: int) -> None:
     os.close(descriptor)
 
 
-def scheme_headers(scheme: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+def scheme_headers(scheme: contract.SecurityScheme) -> tuple[dict[str, str], dict[str, str]]:
     """Headers and query parameters for the non-OAuth2 schemes: HTTP basic or bearer, API keys."""
     kind = scheme.get("type")
     if kind == "http" and scheme.get("scheme") == "basic":

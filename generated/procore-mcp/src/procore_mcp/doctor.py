@@ -21,15 +21,11 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from . import __version__, auth, redaction, settings
+from . import __version__, auth, contract, data, redaction, settings
 
 OK = "ok"
 MISSING = "missing"
 FAILED = "failed"
-SECRET_SETTINGS = (
-    settings.CLIENT_SECRET, settings.ACCESS_TOKEN, settings.PASSWORD, settings.API_KEY,
-    settings.TEAM_KEYS, settings.TEAM_DATABASE_URL,  # a database URL may hold a password
-)  # fmt: skip
 OUT_OF_BAND = "urn:ietf:wg:oauth:2.0:oob"
 
 
@@ -45,13 +41,7 @@ class Check:
         return f"{self.status:<8} {self.subject}: {self.detail}"
 
 
-def load_runtime() -> dict[str, Any]:
-    text = settings.data_text("tools.json")
-    data: dict[str, Any] = json.loads(text)
-    return data
-
-
-def scheme_kinds(runtime: dict[str, Any]) -> list[str]:
+def scheme_kinds(runtime: contract.Document) -> list[str]:
     """The kinds of credentials the API accepts: oauth2, basic, bearer or apiKey, in a fixed order."""
     kinds = set()
     for scheme in runtime["securitySchemes"].values():
@@ -90,7 +80,7 @@ def _number(minimum: float, unit: str) -> Callable[[str], str]:
 
 
 def _mode(raw: str) -> str:
-    return "" if raw in ("static", "catalog", "hybrid") else "static, catalog or hybrid"
+    return "" if raw in data.MODES else ", ".join(data.MODES[:-1]) + " or " + data.MODES[-1]
 
 
 def _folders(raw: str) -> str:
@@ -108,7 +98,7 @@ def _anything(raw: str) -> str:
     return ""
 
 
-def _bound_settings(runtime: dict[str, Any]) -> dict[str, list[str]]:
+def _bound_settings(runtime: contract.Document) -> dict[str, list[str]]:
     """Settings that fill tool inputs, with the inputs each fills."""
     bound: dict[str, list[str]] = {}
     for entry in runtime["tools"]:
@@ -118,7 +108,7 @@ def _bound_settings(runtime: dict[str, Any]) -> dict[str, list[str]]:
     return bound
 
 
-def known_settings(runtime: dict[str, Any]) -> list[tuple[str, str, Callable[[str], str]]]:
+def known_settings(runtime: contract.Document) -> list[tuple[str, str, Callable[[str], str]]]:
     """(variable, what it is for when unset, validator) for every setting this API's server reads."""
     kinds = scheme_kinds(runtime)
     found: list[tuple[str, str, Callable[[str], str]]] = []
@@ -162,11 +152,11 @@ def known_settings(runtime: dict[str, Any]) -> list[tuple[str, str, Callable[[st
     return found
 
 
-def check_settings(runtime: dict[str, Any]) -> list[Check]:
+def check_settings(runtime: contract.Document) -> list[Check]:
     checks = []
     for variable, unset, validate in known_settings(runtime):
         raw = settings.value(variable)
-        secret = " (a secret; its value is never shown)" if variable in SECRET_SETTINGS else ""
+        secret = " (a secret; its value is never shown)" if variable in settings.SECRET_SETTINGS else ""
         if not raw:
             checks.append(Check(OK, variable, f"not set ({unset})"))
             continue
@@ -236,7 +226,7 @@ def _credential_check(kind: str) -> Check:
     return Check(MISSING, "credentials", f"set {settings.API_KEY} to the API key")
 
 
-def check_credentials(runtime: dict[str, Any]) -> list[Check]:
+def check_credentials(runtime: contract.Document) -> list[Check]:
     kinds = scheme_kinds(runtime)
     if not kinds:
         return [Check(OK, "credentials", "the API declares no authentication")]
@@ -250,7 +240,7 @@ def check_credentials(runtime: dict[str, Any]) -> list[Check]:
 # -- hosts, token file, token endpoint -------------------------------------------------------------
 
 
-def check_servers(runtime: dict[str, Any]) -> list[Check]:
+def check_servers(runtime: contract.Document) -> list[Check]:
     checks = []
     for server in runtime["servers"].values():
         variable = server["env"]
@@ -320,7 +310,7 @@ def check_token_file() -> Check:
     return Check(OK, subject, f"readable, {permissions}; holds {contents}")
 
 
-def _token_endpoint(runtime: dict[str, Any]) -> tuple[str, str]:
+def _token_endpoint(runtime: contract.Document) -> tuple[str, str]:
     """The token URL and the variable that moves its host ("" when the URL is fixed)."""
     for scheme in runtime["securitySchemes"].values():
         token = scheme.get("token")
@@ -332,7 +322,7 @@ def _token_endpoint(runtime: dict[str, Any]) -> tuple[str, str]:
     return "", ""
 
 
-def check_token_endpoint(runtime: dict[str, Any], secrets: list[str]) -> Check | None:
+def check_token_endpoint(runtime: contract.Document, secrets: list[str]) -> Check | None:
     """A client-credentials token request when the client is configured, else a plain reachability test."""
     try:
         url, variable = _token_endpoint(runtime)
@@ -392,7 +382,7 @@ def check_token_endpoint(runtime: dict[str, Any], secrets: list[str]) -> Check |
 
 
 def _secret_values() -> list[str]:
-    values = [settings.value(name) for name in SECRET_SETTINGS]
+    values = [settings.value(name) for name in settings.SECRET_SETTINGS]
     stored = _stored_tokens()
     values += [str(stored.get(key, "")) for key in ("access_token", "refresh_token")]
     return values
@@ -446,7 +436,7 @@ def check_listening(host: str, team: bool, anyone: bool) -> Check:
 
 
 def checks(
-    runtime: dict[str, Any], secrets: list[str], team: bool = False, host: str = "127.0.0.1", anyone: bool = False
+    runtime: contract.Document, secrets: list[str], team: bool = False, host: str = "127.0.0.1", anyone: bool = False
 ) -> list[Check]:
     found = _guarded("settings", lambda: check_settings(runtime))
     found += _guarded("credentials", lambda: check_credentials(runtime))
@@ -465,7 +455,7 @@ def checks(
 # -- team mode -------------------------------------------------------------------------------------
 
 
-def check_team(runtime: dict[str, Any]) -> list[Check]:
+def check_team(runtime: contract.Document) -> list[Check]:
     """The team extra, the public URL, the key ring and the database (names and kinds only, never values)."""
     try:
         from . import team, team_store
@@ -508,7 +498,9 @@ def _team_database(team_store: Any) -> Check:
     return Check(OK, "team database", f"{kind}, reachable, tables ready: every replica may share it")
 
 
-def run(stream: TextIO | None = None, team: bool = False, host: str = "127.0.0.1", anyone: bool = False) -> int:
+def run(
+    api: data.ApiData, stream: TextIO | None = None, team: bool = False, host: str = "127.0.0.1", anyone: bool = False
+) -> int:
     """Print one line per check; 0 when all pass, 1 otherwise."""
     out = stream or sys.stdout
     secrets = _secret_values()
@@ -517,7 +509,7 @@ def run(stream: TextIO | None = None, team: bool = False, host: str = "127.0.0.1
         "checking the configuration (values of settings are never shown)",
         file=out,
     )
-    report = checks(load_runtime(), secrets, team, host, anyone)
+    report = checks(api.document, secrets, team, host, anyone)
     for check in report:
         print(redaction.redact(check.line(), secrets), file=out)
     failing = [check for check in report if check.status != OK]

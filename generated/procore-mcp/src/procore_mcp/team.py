@@ -41,6 +41,7 @@ from mcp.server.auth.provider import (
 )
 from mcp.server.auth.routes import build_metadata, cors_middleware, create_auth_routes
 from mcp.server.auth.settings import AuthSettings, ClientRegistrationOptions, RevocationOptions
+from mcp.server.lowlevel import Server
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
 from pydantic import AnyUrl
@@ -49,7 +50,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from . import auth, calls, sending, settings, team_routes, team_store
+from . import auth, calls, contract, data, sending, settings, team_routes, team_store
 
 TRANSACTION_SECONDS = 600
 CODE_SECONDS = 300
@@ -87,7 +88,7 @@ class TeamConfig:
         return self.issuer.startswith("https://")
 
     @classmethod
-    def from_settings(cls, runtime: dict[str, Any]) -> TeamConfig:
+    def from_settings(cls, runtime: contract.Document) -> TeamConfig:
         public = public_url(settings.value(settings.PUBLIC_URL))
         identity = settings.API.get("teamIdentity") or {}
         if not identity.get("path"):
@@ -130,12 +131,12 @@ def public_url(raw: str) -> str:
     return raw.strip().rstrip("/")
 
 
-def _revocation_url(runtime: dict[str, Any], servers: dict[str, Any]) -> str:
+def _revocation_url(runtime: contract.Document, servers: dict[str, contract.Server]) -> str:
     """The API's token revocation endpoint (RFC 7009), from the operation that revokes tokens; "" without one."""
     for entry in runtime["tools"]:
         binding = entry["binding"]
-        if binding.get("revokesTokens") and "server" in binding:
-            return settings.server_url(servers[binding["server"]]) + str(binding["path"])
+        if binding.get("revokesTokens"):
+            return settings.server_url(servers[binding["server"]]) + binding["path"]
     return ""
 
 
@@ -177,9 +178,11 @@ FETCHES_PER_MINUTE = 30
 REGISTRATIONS_FROM_ALL_ADDRESSES = 5
 """How many times one address's registration limit the whole deployment accepts in a minute."""
 REMEMBERED_FAILURES = 10_000
+LOOKUPS_AT_ONCE = 4
+"""Name lookups for metadata documents in flight at once (each in a thread of its own)."""
 
 
-async def metadata_document(client_id: str) -> dict[str, Any] | None:
+async def metadata_document(client_id: str, lookups: anyio.CapacityLimiter) -> dict[str, Any] | None:
     """A Client ID Metadata Document: fetched from the https URL that is the client ID, its `client_id` equal to
     the URL. The name is looked up once and only the addresses that passed the check are connected to (public
     ones, unless `<PREFIX>_TEAM_CIMD_PRIVATE` allows others), with one deadline for the whole fetch, no
@@ -191,7 +194,7 @@ async def metadata_document(client_id: str) -> dict[str, Any] | None:
         return None
     try:
         with anyio.fail_after(FETCH_SECONDS):
-            addresses = await _checked_addresses(parts.hostname, parts.port or 443)
+            addresses = await _checked_addresses(parts.hostname, parts.port or 443, lookups)
             document = await _small_json(client_id, addresses)
     except (TimeoutError, ValueError):
         return None
@@ -211,18 +214,37 @@ async def metadata_document(client_id: str) -> dict[str, Any] | None:
     return document
 
 
-async def _checked_addresses(host: str, port: int) -> list[str]:
+async def _checked_addresses(host: str, port: int, lookups: anyio.CapacityLimiter) -> list[str]:
     """The addresses the host resolves to, when every one is public (or private ones are allowed): the only
-    addresses the fetch may connect to, so a second lookup cannot lead it elsewhere (DNS rebinding)."""
+    addresses the fetch may connect to, so a second lookup cannot lead it elsewhere (DNS rebinding). Lookups run
+    in threads of their own, a few at a time (`lookups`), abandoned at the deadline: a name server that stalls
+    cannot hold up the lookups the rest of the server makes."""
+    lookup = functools.partial(socket.getaddrinfo, host, port, proto=socket.IPPROTO_TCP)
     try:
-        found = await anyio.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+        found = await anyio.to_thread.run_sync(lookup, limiter=lookups, abandon_on_cancel=True)
     except OSError:
         return []
     addresses = list(dict.fromkeys(str(entry[4][0]).split("%")[0] for entry in found))
     private_allowed = settings.value(settings.TEAM_CIMD_PRIVATE) in ("1", "true", "yes")
-    if not private_allowed and not all(ipaddress.ip_address(address).is_global for address in addresses):
+    if not private_allowed and not all(is_public(address) for address in addresses):
         return []
     return addresses
+
+
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def is_public(address: str) -> bool:
+    """A global address that does not lead back inside: IPv6 forms that carry an IPv4 address (mapped,
+    compatible, 6to4, NAT64) count by the address they carry."""
+    found = ipaddress.ip_address(address)
+    if isinstance(found, ipaddress.IPv6Address):
+        inner = found.ipv4_mapped or found.sixtofour
+        if inner is None and (found in NAT64 or int(found) >> 32 == 0):
+            inner = ipaddress.IPv4Address(int(found) & 0xFFFFFFFF)  # NAT64, or IPv4-compatible (::a.b.c.d)
+        if inner is not None:
+            return inner.is_global
+    return found.is_global
 
 
 async def _small_json(url: str, addresses: list[str]) -> Any:
@@ -232,7 +254,8 @@ async def _small_json(url: str, addresses: list[str]) -> Any:
     hostname = parts.hostname or ""
     for address in addresses:
         target = httpx.URL(url).copy_with(host=address)
-        headers = {"Accept": "application/json", "Host": parts.netloc.rpartition("@")[2]}
+        # Identity only: a compressed document is refused, never inflated (read_capped would bound it anyway).
+        headers = {"Accept": "application/json", "Accept-Encoding": "identity", "Host": parts.netloc.rpartition("@")[2]}
         try:
             async with (
                 # No proxy from the environment (a proxy would look the name up again), but its CA settings.
@@ -244,13 +267,13 @@ async def _small_json(url: str, addresses: list[str]) -> Any:
                 ) as client,  # fmt: skip
                 client.stream("GET", target, headers=headers, extensions={"sni_hostname": hostname}) as response,
             ):
-                if response.status_code != 200:
+                if response.status_code != 200 or response.headers.get("content-encoding", "identity") != "identity":
                     return None
                 await sending.read_capped(response, DOCUMENT_LIMIT)
                 return json.loads(response.content)
         except httpx.ConnectError:
             continue  # the next checked address
-        except (httpx.HTTPError, sending.TooLarge, ValueError):
+        except (httpx.HTTPError, sending.TooLarge, sending.Unreadable, ValueError):
             return None
     return None
 
@@ -259,6 +282,7 @@ class Admissions:
     """One replica's memory of failed fetches and its rate limits for fetches and registrations."""
 
     def __init__(self, per_address: int = settings.DEFAULT_TEAM_REGISTRATION_LIMIT) -> None:
+        self.lookups = anyio.CapacityLimiter(LOOKUPS_AT_ONCE)
         self.failed: dict[str, float] = {}
         self.fetches: list[float] = []
         self.registrations: list[tuple[float, str]] = []
@@ -333,8 +357,6 @@ class Broker:
         info = await _off_loop(self.store.client, client_id)
         if client_id.startswith("https://") and info is None:
             info = await self._fetched(client_id)
-        elif info is not None and "_fetched_at" not in info:
-            await _off_loop(self.store.touch_client, client_id)
         if info is None:
             return None
         return LoopbackTolerantClient.model_validate({k: v for k, v in info.items() if not k.startswith("_")})
@@ -342,7 +364,7 @@ class Broker:
     async def _fetched(self, client_id: str) -> dict[str, Any] | None:
         if self.admissions.recently_failed(client_id) or not self.admissions.may_fetch():
             return None
-        fetched = await metadata_document(client_id)
+        fetched = await metadata_document(client_id, self.admissions.lookups)
         if fetched is None:
             self.admissions.remember_failure(client_id)
             log.info("a client metadata document could not be used; not tried again for a while")
@@ -412,6 +434,7 @@ class Broker:
         )
         if issued is None:
             raise TokenError("invalid_grant", "The authorization code was already used or has expired.")
+        await _off_loop(self.store.touch_client, issued.grant.client_id)  # it signed somebody in: it stays
         return _token(issued)
 
     # -- the deployment's own refresh tokens --------------------------------------------------------------
@@ -434,6 +457,7 @@ class Broker:
         issued = await _off_loop(self.store.rotate, refresh_token.token)
         if issued is None:
             raise TokenError("invalid_grant", "The refresh token is no longer valid; sign in again.")
+        await _off_loop(self.store.touch_client, issued.grant.client_id)
         return _token(issued)
 
     # -- verification and revocation ----------------------------------------------------------------------
@@ -540,7 +564,7 @@ class Broker:
     def _consent_page(self, transaction: str, pending: dict[str, Any]) -> Response:
         nonce = team_store.new_token()  # this browser's, in a cookie the approval must send back
         client = html.escape(str(pending["client_name"]))
-        host = html.escape(urlsplit(str(pending["redirect_uri"])).netloc or str(pending["redirect_uri"]))
+        host = html.escape(_shown_host(str(pending["redirect_uri"])))
         body = (
             f"<h1>Allow {client}?</h1><p>{client} asks to act in {html.escape(settings.API['title'])} as you, "
             f"with your own permissions. {_who_vouches(str(pending['client_id']))} "
@@ -573,7 +597,7 @@ class Broker:
             return RedirectResponse(target, status_code=302)
         try:
             pair = await self._exchange_upstream(str(request.query_params.get("code", "")))
-        except (httpx.HTTPError, sending.TooLarge, ValueError) as exc:
+        except (httpx.HTTPError, sending.TooLarge, sending.Unreadable, ValueError) as exc:
             return _page(
                 f"Signing in to the API did not work ({type(exc).__name__}). Start again from your MCP client.", 502
             )
@@ -643,9 +667,9 @@ class Broker:
             httpx.Client(timeout=settings.timeouts(), cookies=calls.cookieless_jar()) as client,
             client.stream("POST", self.config.token_url, data=form) as response,
         ):
-            body = bytearray()
-            for chunk in response.iter_bytes():
-                body += chunk
+            body, decode = bytearray(), sending.decoder(response.headers.get("content-encoding", ""))
+            for chunk in response.iter_raw():
+                body += decode(chunk, auth.TOKEN_ANSWER_BYTES + 1 - len(body))
                 if len(body) > auth.TOKEN_ANSWER_BYTES:
                     raise ValueError("the API's token answer is too large")
         if response.status_code in (400, 401):
@@ -664,6 +688,31 @@ class Broker:
             raise auth.AuthError(
                 "Your sign-in to the API has ended; your MCP client will ask you to sign in again."
             ) from None
+        except (httpx.HTTPError, sending.Unreadable, ValueError, team_store.StoreError) as exc:
+            log.warning("%s: renewing the API token failed (%s)", self.pseudonym(subject), type(exc).__name__)
+            raise auth.AuthError("Your API token could not be renewed just now; try again shortly.") from None
+
+
+def _host_forms(origin: str) -> list[str]:
+    """The Host headers that name the public origin: as written, in lower case, with and without its default
+    port (browsers and proxies differ)."""
+    parts = urlsplit(origin)
+    host = (parts.hostname or "").lower()
+    host = f"[{host}]" if ":" in host else host
+    default = 443 if parts.scheme == "https" else 80
+    forms = [parts.netloc, host] if parts.port in (None, default) else [parts.netloc]
+    forms += [f"{host}:{parts.port or default}"]
+    return list(dict.fromkeys(forms))
+
+
+def _shown_host(url: str) -> str:
+    """Where a redirect really goes: its host and port, never a user name that could pose as a host."""
+    parts = urlsplit(url)
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        port = ""
+    return f"{parts.hostname}{port}" if parts.hostname else url
 
 
 def _who_vouches(client_id: str) -> str:
@@ -691,37 +740,51 @@ def _page(text: str, status: int, *, raw: bool = False) -> Response:
     return HTMLResponse(f"<!doctype html><meta charset=utf-8><title>Sign in</title>{body}", status, headers=headers)
 
 
-def build_app(host: str) -> Starlette:
-    """The team deployment: MCP at /mcp behind bearer auth, the authorization server, consent and callback."""
-    from . import server
+class Deployment:
+    """A team deployment: its configuration, its store and the broker; `app` serves an MCP server through it."""
 
-    config = TeamConfig.from_settings(server.runtime())
-    broker = Broker(config, team_store.TeamStore.from_settings())
-    auth.team_bearer = broker.bearer
-    registration, revocation = ClientRegistrationOptions(enabled=True), RevocationOptions(enabled=True)
-    # The settings keep the issuer exactly as written (no trailing slash): RFC 9207 compares it as a string
-    # with the `iss` of the redirect, and so does the official client.
-    settings_for_auth = AuthSettings.model_validate(
-        {"issuer_url": config.issuer, "resource_server_url": config.resource, "validate_token_resource": True,
-         "client_registration_options": registration, "revocation_options": revocation}
-    )  # fmt: skip
-    issuer = settings_for_auth.issuer_url
-    routes = create_auth_routes(broker, issuer, client_registration_options=registration, revocation_options=revocation)
-    routes = team_routes.hardened(routes, broker, broker.admissions)
-    metadata = build_metadata(issuer, None, registration, revocation).model_copy(
-        update={"authorization_response_iss_parameter_supported": True, "client_id_metadata_document_supported": True}
-    )
-    routes[0] = Route(
-        "/.well-known/oauth-authorization-server",
-        endpoint=cors_middleware(MetadataHandler(metadata).handle, ["GET", "OPTIONS"]),
-        methods=["GET", "OPTIONS"],
-    )
-    routes += [Route(CONSENT_PATH, broker.consent, methods=["GET", "POST"]), Route(CALLBACK_PATH, broker.callback)]
-    public = urlsplit(config.issuer)
-    security = TransportSecuritySettings(
-        enable_dns_rebinding_protection=True, allowed_hosts=[public.netloc], allowed_origins=[config.issuer]
-    )
-    return server.build_server().streamable_http_app(
-        stateless_http=True, host=host, transport_security=security, auth=settings_for_auth,
-        token_verifier=ProviderTokenVerifier(broker), custom_starlette_routes=routes,
-    )  # fmt: skip
+    def __init__(self, config: TeamConfig, broker: Broker) -> None:
+        self.config = config
+        self.broker = broker
+
+    @classmethod
+    def from_settings(cls, api: data.ApiData) -> Deployment:
+        config = TeamConfig.from_settings(api.document)
+        return cls(config, Broker(config, team_store.TeamStore.from_settings()))
+
+    def app(self, server: Server[Any], host: str) -> Starlette:
+        """MCP at /mcp behind bearer auth, the authorization server, the consent page and the API's callback."""
+        config, broker = self.config, self.broker
+        registration, revocation = ClientRegistrationOptions(enabled=True), RevocationOptions(enabled=True)
+        # The settings keep the issuer exactly as written (no trailing slash): RFC 9207 compares it as a string
+        # with the `iss` of the redirect, and so does the official client.
+        settings_for_auth = AuthSettings.model_validate(
+            {"issuer_url": config.issuer, "resource_server_url": config.resource, "validate_token_resource": True,
+             "client_registration_options": registration, "revocation_options": revocation}
+        )  # fmt: skip
+        issuer = settings_for_auth.issuer_url
+        routes = create_auth_routes(
+            broker, issuer, client_registration_options=registration, revocation_options=revocation
+        )
+        routes = team_routes.hardened(routes, broker, broker.admissions)
+        metadata = build_metadata(issuer, None, registration, revocation).model_copy(
+            update={
+                "authorization_response_iss_parameter_supported": True,
+                "client_id_metadata_document_supported": True,
+            }
+        )
+        routes[0] = Route(
+            "/.well-known/oauth-authorization-server",
+            endpoint=cors_middleware(MetadataHandler(metadata).handle, ["GET", "OPTIONS"]),
+            methods=["GET", "OPTIONS"],
+        )
+        routes += [Route(CONSENT_PATH, broker.consent, methods=["GET", "POST"]), Route(CALLBACK_PATH, broker.callback)]
+        hosts = _host_forms(config.issuer)
+        security = TransportSecuritySettings(
+            enable_dns_rebinding_protection=True, allowed_hosts=hosts,
+            allowed_origins=[config.issuer, *(f"{urlsplit(config.issuer).scheme}://{host}" for host in hosts)],
+        )  # fmt: skip
+        return server.streamable_http_app(
+            stateless_http=True, host=host, transport_security=security, auth=settings_for_auth,
+            token_verifier=ProviderTokenVerifier(broker), custom_starlette_routes=routes,
+        )  # fmt: skip

@@ -46,3 +46,19 @@ def validator(schema: dict[str, Any]) -> Any:
         return _validator_class()(schema)
     except ImportError:  # pragma: no cover - mcp depends on jsonschema
         return None
+
+
+def problems(checker: Any, instance: Any) -> list[str]:
+    """Every way the instance breaks the schema, one line each, in the order of where they are."""
+    if checker is None:
+        return []
+    found = []
+    for error in sorted(checker.iter_errors(instance), key=_where):
+        where = "/".join(str(part) for part in error.absolute_path) or "arguments"
+        found.append(f"{where}: {error.message}")
+    return found
+
+
+def _where(error: Any) -> list[tuple[int, int, str]]:
+    """Sorts errors by where they are: list positions by number, names by name."""
+    return [(0, part, "") if isinstance(part, int) else (1, 0, str(part)) for part in error.absolute_path]

@@ -17,7 +17,7 @@ from urllib.request import Request
 
 import httpx
 
-from . import settings
+from . import contract, settings
 
 MAX_ERROR_TEXT = 2000
 _DELIMITERS = {"spaceDelimited": " ", "pipeDelimited": "|"}
@@ -231,9 +231,9 @@ def _holds_file(path: tuple[str, ...], file_paths: set[tuple[str, ...]]) -> bool
 
 def build_request(
     client: httpx.AsyncClient,
-    binding: dict[str, Any],
+    binding: contract.Binding,
     arguments: dict[str, Any],
-    servers: dict[str, Any],
+    servers: dict[str, contract.Server],
     load: FileLoader = inline_file,
 ) -> httpx.Request:
     """The exact request the API expects for these arguments; `load` gives each file argument's bytes."""
@@ -282,7 +282,7 @@ def build_request(
 
 
 def encode_body(
-    spec: dict[str, Any], payload: Any, headers: dict[str, str], load: FileLoader = inline_file
+    spec: contract.Body, payload: Any, headers: dict[str, str], load: FileLoader = inline_file
 ) -> dict[str, Any]:
     """httpx keyword arguments for the body, encoded as its media type requires."""
     media_type = spec["mediaType"].split(";")[0].strip().lower()

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import bisect
-import json
 import math
 import re
-from functools import cache
 from typing import Any
 
-from . import settings
+from . import contract, settings
 
 # How much a query word found in each field counts (times the word's rarity across the API).
 WEIGHTS = {"name": 3.0, "title": 2.0, "resource": 3.0, "tags": 1.5, "path": 1.0, "summary": 1.0, "params": 0.3}
@@ -49,13 +47,6 @@ _STOP_WORDS = (
 # Words an agent may search for, and the words this API uses instead (the config's `search_synonyms`).
 SYNONYMS: dict[str, Any] = settings.API["searchSynonyms"]
 _VERSION = re.compile(r"v?\d+")
-
-
-@cache
-def meta_definitions() -> list[dict[str, Any]]:
-    text = settings.data_text("catalog_tools.json")
-    tools: list[dict[str, Any]] = json.loads(text)["tools"]
-    return tools
 
 
 def words(text: str) -> list[str]:
@@ -114,8 +105,8 @@ def _single(slot: Slot) -> str:
     return slot[0][0] if len(slot) == 1 and len(slot[0]) == 1 else ""
 
 
-def summary(definition: dict[str, Any]) -> str:
-    first = str(definition.get("description", "")).split("\n\n", 1)[0]
+def summary(definition: contract.Definition) -> str:
+    first = definition["description"].split("\n\n", 1)[0]
     return first if len(first) <= 200 else first[:197].rsplit(" ", 1)[0] + "..."
 
 
@@ -171,7 +162,7 @@ def _kind(name: str, method: str, path: str) -> str:
 class Index:
     """The words each operation is found by, and how rare each word is; built on the first search."""
 
-    def __init__(self, tools: list[dict[str, Any]]) -> None:
+    def __init__(self, tools: list[contract.Tool]) -> None:
         self.tools = tools
         self.fields: list[dict[str, set[str]]] = []
         self.kinds: list[str] = []
@@ -182,7 +173,7 @@ class Index:
             segments = _segments(binding["path"])
             texts = {
                 "name": definition["name"],
-                "title": definition.get("title", ""),
+                "title": definition["title"],
                 "resource": segments[-1] if segments else "",
                 "tags": " ".join(binding.get("tags", [])),
                 "path": " ".join(segments),
@@ -354,7 +345,7 @@ def _leading_verb(found: list[Slot]) -> tuple[str, int]:
     return kind, 0 if not kind or verb in VERBS_THAT_NAME else 1
 
 
-def _kept(entry: dict[str, Any], tag: str, method: str, read_only: bool | None) -> bool:
+def _kept(entry: contract.Tool, tag: str, method: str, read_only: bool | None) -> bool:
     """Whether an operation passes the search's filters."""
     binding, definition = entry["binding"], entry["definition"]
     if method and binding["method"] != method.upper():
@@ -364,21 +355,11 @@ def _kept(entry: dict[str, Any], tag: str, method: str, read_only: bool | None) 
     return read_only is None or bool(definition["annotations"].get("readOnlyHint")) == read_only
 
 
-_INDEXES: dict[int, Index] = {}
-
-
-def index(tools: list[dict[str, Any]]) -> Index:
-    """The index of these tools, built once for each list the server keeps (a team user's leaves some out)."""
-    found = _INDEXES.get(id(tools))
-    if found is None or found.tools is not tools:
-        if len(_INDEXES) >= 4:
-            _INDEXES.clear()
-        found = _INDEXES[id(tools)] = Index(tools)
-    return found
-
-
-def search(tools: list[dict[str, Any]], arguments: dict[str, Any]) -> dict[str, Any]:
-    found = index(tools).search(
+def search(tools: list[contract.Tool], arguments: dict[str, Any], index: Index | None = None) -> dict[str, Any]:
+    """`search_operations`: the best matches among the tools (through their `index` when it is kept, so it is built
+    once), as names with what to tell them apart by."""
+    index = index if index is not None and index.tools is tools else Index(tools)
+    found = index.search(
         str(arguments.get("query", "")),
         str(arguments.get("tag", "")),
         str(arguments.get("method", "")),
@@ -391,7 +372,7 @@ def search(tools: list[dict[str, Any]], arguments: dict[str, Any]) -> dict[str, 
         results.append(
             {
                 "name": definition["name"],
-                "title": definition.get("title", ""),
+                "title": definition["title"],
                 "method": binding["method"],
                 "path": binding["path"],
                 "read_only": bool(definition["annotations"].get("readOnlyHint")),
@@ -399,36 +380,6 @@ def search(tools: list[dict[str, Any]], arguments: dict[str, Any]) -> dict[str, 
             }
         )
     return {"results": results, "total": len(found)}
-
-
-@cache
-def _output_document() -> dict[str, Any]:
-    text = settings.data_text("output_schemas.json")
-    document: dict[str, Any] = json.loads(text)
-    return document
-
-
-@cache
-def _full_input_schemas() -> dict[str, Any]:
-    text = settings.data_text("input_schemas.json")
-    schemas: dict[str, Any] = json.loads(text)["inputSchemas"]
-    return schemas
-
-
-def input_schema(entry: dict[str, Any]) -> dict[str, Any]:
-    """A tool's whole input schema: its listing's, or (for a tool reduced to fit its budget) the one it stands for."""
-    definition = entry["definition"]
-    if entry["binding"].get("reduced"):
-        schema: dict[str, Any] = _full_input_schemas().get(definition["name"], definition["inputSchema"])
-        return schema
-    whole: dict[str, Any] = definition["inputSchema"]
-    return whole
-
-
-def full_output_schemas() -> dict[str, Any]:
-    """Whole response schemas of the tools whose listing outlines them; read on the first `describe`."""
-    schemas: dict[str, Any] = _output_document()["outputSchemas"]
-    return schemas
 
 
 def _definitions_in(node: Any) -> list[str]:
@@ -460,10 +411,9 @@ def _on_a_cycle(name: str, graph: dict[str, list[str]]) -> bool:
     return False
 
 
-def with_definitions(schema: dict[str, Any]) -> dict[str, Any]:
-    """A response schema made whole from the shared definitions: one used once here is written in place, one used
-    more often (or recursive) is kept under `$defs`."""
-    shared: dict[str, Any] = _output_document().get("$defs", {})
+def with_definitions(schema: dict[str, Any], shared: dict[str, Any]) -> dict[str, Any]:
+    """A response schema made whole from the `shared` definitions: one used once here is written in place, one
+    used more often (or recursive) is kept under `$defs`."""
     uses: dict[str, int] = {}
     graph: dict[str, list[str]] = {}
     pending = [name for name in _definitions_in(schema) if name in shared]
@@ -493,9 +443,9 @@ def with_definitions(schema: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _argument(argument: dict[str, Any]) -> dict[str, Any]:
+def _argument(argument: contract.Argument) -> dict[str, Any]:
     """Where one argument travels, and what the server fills in by itself (names of settings, never values)."""
-    shown = {"argument": argument["property"], "in": argument["in"], "name": argument["name"]}
+    shown: dict[str, Any] = {"argument": argument["property"], "in": argument["in"], "name": argument["name"]}
     if argument.get("env"):
         shown["default"] = "setting " + argument["env"]
     if argument.get("token"):
@@ -505,15 +455,18 @@ def _argument(argument: dict[str, Any]) -> dict[str, Any]:
     return shown
 
 
-def describe(entry: dict[str, Any]) -> dict[str, Any]:
+def describe(entry: contract.Tool, input_schema: dict[str, Any], outputs: dict[str, Any]) -> dict[str, Any]:
+    """`describe_operation`: everything about one operation, its whole input and output schemas included
+    (`outputs` is `output_schemas.json`: whole response schemas and their shared `$defs`)."""
     definition, binding = entry["definition"], entry["binding"]
-    described = {key: definition[key] for key in ("name", "title", "description") if key in definition}
-    described["inputSchema"] = input_schema(entry)
-    full = full_output_schemas().get(definition["name"])
-    output = with_definitions(full) if full is not None else definition.get("outputSchema")
+    described: dict[str, Any] = {"name": definition["name"], "title": definition["title"]}
+    described["description"] = definition["description"]
+    described["inputSchema"] = input_schema
+    full = outputs.get("outputSchemas", {}).get(definition["name"])
+    output = with_definitions(full, outputs.get("$defs", {})) if full is not None else definition.get("outputSchema")
     if output is not None:
         described["outputSchema"] = output
-    described["annotations"] = definition.get("annotations", {})
+    described["annotations"] = definition["annotations"]
     described["method"] = binding["method"]
     described["path"] = binding["path"]
     if "operationId" in binding:

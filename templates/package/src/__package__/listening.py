@@ -7,6 +7,7 @@ import ipaddress
 import logging
 from typing import Any
 
+from mcp.server.transport_security import TransportSecuritySettings
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from . import settings
@@ -28,9 +29,14 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+BODY_TIMES_HEADER = 6
+"""A request's body has this many times the header timeout to arrive, once its headers are in."""
+
+
 class HeaderDeadline(H11Protocol):
     """uvicorn's HTTP/1.1 protocol, closing a connection whose request headers do not arrive within
-    `header_seconds` (a client trickling bytes holds a connection no longer)."""
+    `header_seconds`, or whose body does not arrive within `BODY_TIMES_HEADER` times that after them (a client
+    trickling bytes holds a connection, and one of the limited slots, no longer)."""
 
     header_seconds = settings.DEFAULT_HEADER_TIMEOUT
     _deadline: asyncio.TimerHandle | None = None
@@ -40,8 +46,10 @@ class HeaderDeadline(H11Protocol):
         self._arm()
 
     def on_response_complete(self) -> None:
+        finished = self.cycle
         super().on_response_complete()
-        self._arm()  # the next request on this connection has the same time for its headers
+        if self.cycle is finished:  # no pipelined request began: the next one has the same time for its headers
+            self._arm()
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self._deadline is not None:
@@ -54,8 +62,31 @@ class HeaderDeadline(H11Protocol):
         self._deadline = self.loop.call_later(self.header_seconds, self._expire, self.cycle)
 
     def _expire(self, cycle: Any) -> None:
-        if self.cycle is cycle and not self.transport.is_closing():  # no new request began since it was armed
+        if self.transport.is_closing():
+            return
+        if self.cycle is cycle:  # no new request began since it was armed
             self.transport.close()
+        elif self.cycle is not None and self.cycle.more_body:  # its headers came; its body has a while longer
+            body_seconds = self.header_seconds * BODY_TIMES_HEADER
+            self._deadline = self.loop.call_later(body_seconds, self._body_expired, self.cycle)
+
+    def _body_expired(self, cycle: Any) -> None:
+        if self.cycle is cycle and cycle.more_body and not self.transport.is_closing():
+            self.transport.close()
+
+
+def loopback_security(host: str) -> TransportSecuritySettings | None:
+    """For a server on this machine, the SDK's DNS-rebinding check (Host and Origin must name this machine) for
+    every spelling of a loopback host, not only the three the SDK recognises by itself."""
+    if not is_loopback(host):
+        return None
+    bound = host.lower() if ":" not in host.strip("[]") else f"[{host.strip('[]')}]"
+    names = list(dict.fromkeys(["127.0.0.1", "localhost", "[::1]", bound]))
+    return TransportSecuritySettings(
+        enable_dns_rebinding_protection=True,
+        allowed_hosts=[f"{name}:*" for name in names],
+        allowed_origins=[f"http://{name}:*" for name in names],
+    )
 
 
 def uvicorn_options() -> dict[str, Any]:

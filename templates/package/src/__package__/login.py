@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 
-from . import auth, settings
+from . import auth, contract, settings
 
 OUT_OF_BAND = "urn:ietf:wg:oauth:2.0:oob"
 WAIT_SECONDS = 300
@@ -74,7 +74,7 @@ def _pasted_code(authorize: str, client_id: str) -> tuple[str, str]:
     return sys.stdin.readline().strip(), redirect_uri
 
 
-def run(runtime: dict[str, Any], credentials: auth.Credentials, *, open_browser: bool, port: int) -> int:
+def run(runtime: contract.Document, credentials: auth.Credentials, *, open_browser: bool, port: int) -> int:
     """Sign in, exchange the code for tokens, store them. Prints what happened; never prints a token."""
     try:
         client_id = settings.required(settings.CLIENT_ID, "the OAuth client ID")

@@ -6,7 +6,8 @@ from __future__ import annotations
 import email.utils
 import random
 import time
-from collections.abc import Awaitable, Callable
+import zlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import anyio
 import httpx
@@ -18,6 +19,8 @@ BACKOFF_CAP_SECONDS = 8.0
 LONGEST_WAIT_SECONDS = 60.0
 MAX_REDIRECTS = 5
 DEFAULT_PORTS = {"http": 80, "https": 443}
+ACCEPT_ENCODING = "gzip, deflate"
+"""The encodings asked for, and the only ones read: each is decoded here, a piece at a time, within the cap."""
 
 Sleep = Callable[[float], Awaitable[None]]
 Origin = tuple[str, str, int]
@@ -27,17 +30,21 @@ Origin = tuple[str, str, int]
 class RedirectRefused(Exception):
     """The API redirected to a place this server does not send requests to (another scheme, host or port)."""
 
-    def __init__(self, target: httpx.URL) -> None:
+    def __init__(self, target: httpx.URL | str) -> None:
         super().__init__(str(target))
         self.target = target
 
 
 class TooLarge(Exception):
-    """A response body went past the cap; what arrived was dropped and the connection closed."""
+    """A response body went past the cap (decoded); what arrived was dropped and the connection closed."""
 
     def __init__(self, cap: int) -> None:
         super().__init__(f"over {cap} bytes")
         self.cap = cap
+
+
+class Unreadable(Exception):
+    """A response body in an encoding this server does not read (it asks for gzip or deflate only)."""
 
 
 def origin(url: httpx.URL) -> Origin:
@@ -45,12 +52,14 @@ def origin(url: httpx.URL) -> Origin:
 
 
 async def read_capped(response: httpx.Response, cap: int, *, keep_start: bool = False) -> None:
-    """Read a streamed body (decoded) up to `cap` bytes. Past it: raise TooLarge, or with `keep_start` keep the
-    first `cap` bytes (an error's first words are all anyone reads). The response is closed either way."""
+    """Read a streamed body up to `cap` bytes once decoded. Past it: raise TooLarge, or with `keep_start` keep the
+    first `cap` bytes (an error's first words are all anyone reads). The decoding is done here, never more than
+    the cap at a time, so a small compressed body cannot expand into memory; the response is closed either way."""
     body = bytearray()
     try:
-        async for chunk in response.aiter_bytes():
-            body += chunk
+        decode = decoder(response.headers.get("content-encoding", ""))
+        async for chunk in _raw(response):
+            body += decode(chunk, cap + 1 - len(body))
             if len(body) > cap:
                 if not keep_start:
                     raise TooLarge(cap)
@@ -59,6 +68,33 @@ async def read_capped(response: httpx.Response, cap: int, *, keep_start: bool = 
     finally:
         await response.aclose()
     response._content = bytes(body)  # what `.content`, `.text` and `.json()` read, as if httpx had read it
+
+
+async def _raw(response: httpx.Response) -> AsyncIterator[bytes]:
+    """The body as it came off the wire; a response made in memory (already read) gives its content as it is."""
+    try:
+        async for chunk in response.aiter_raw():
+            yield chunk
+    except httpx.StreamConsumed:
+        yield response.content
+
+
+def decoder(header: str) -> Callable[[bytes, int], bytes]:
+    """Decodes one raw piece into at most `room` bytes (what would not fit is left: the caller stops reading)."""
+    encodings = [part.strip().lower() for part in header.split(",") if part.strip().lower() not in ("", "identity")]
+    if not encodings:
+        return lambda chunk, room: chunk
+    if len(encodings) > 1 or encodings[0] not in ("gzip", "x-gzip", "deflate"):
+        raise Unreadable(f"the body is encoded as {header!r}; this server reads gzip or deflate only")
+    inflater = zlib.decompressobj(zlib.MAX_WBITS | 32)  # gzip or zlib, by their header
+
+    def decode(chunk: bytes, room: int) -> bytes:
+        try:
+            return inflater.decompress(chunk, max(room, 1))
+        except zlib.error:
+            raise Unreadable("the compressed body is damaged") from None
+
+    return decode
 
 
 def backoff(attempt: int) -> float:
@@ -115,10 +151,12 @@ async def send(
             await sleep(backoff(attempt))
             continue
         if response.status_code in REDIRECTS and "location" in response.headers and redirects < MAX_REDIRECTS:
-            request = _redirected(client, request, response, allowed)
+            try:
+                request = _redirected(client, request, response, allowed)
+            finally:
+                await response.aclose()  # refused or followed, its connection goes back to the pool
             redirects += 1
             attempt -= 1
-            await response.aclose()
             continue
         if not _is_retryable(response, idempotent) or attempt >= attempts:
             return response
@@ -135,7 +173,10 @@ def _redirected(
 ) -> httpx.Request:
     """The follow-up request: only to the scheme, host and port of a configured server, and never from https to
     http, so credentials reach no other place and never travel in clear."""
-    target = request.url.join(response.headers["location"])
+    try:
+        target = request.url.join(response.headers["location"])
+    except httpx.InvalidURL:
+        raise RedirectRefused(str(response.headers["location"])[:200]) from None
     downgrade = request.url.scheme == "https" and target.scheme != "https"
     if downgrade or origin(target) not in allowed:
         raise RedirectRefused(target)

@@ -1,166 +1,20 @@
-"""The MCP server: starts, lists the generated tools, and hands each call to `dispatch`."""
+"""The command line: serve MCP over stdio or HTTP (alone, or for a team), or run `login`, `doctor`, `team-key`.
+
+The composition root: it reads the API's data once and builds the MCP server (`mcp_server`) for the chosen
+transport; everything else takes what it needs as arguments."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-from functools import cache
-from typing import Any
 
-from . import sdk
+import anyio
 
-sdk.import_lean("mcp.types", "mcp.server.lowlevel")  # before the imports below bind them
-
-import anyio  # noqa: E402 - after import_lean
-import mcp.types as types  # noqa: E402 - after import_lean
-from mcp.server.caching import CacheableMethod, CacheHint  # noqa: E402 - after import_lean
-from mcp.server.lowlevel import Server  # noqa: E402 - after import_lean
-
-from . import __version__, catalog, file_arguments, settings  # noqa: E402 - after import_lean
+from . import __version__, data, mcp_server, settings
 
 SERVER_NAME: str = settings.API["name"]
 SERVER_TITLE: str = settings.API["title"]
-
-
-def load_runtime() -> dict[str, Any]:
-    """The generated data: hosts, auth schemes, and every tool's definition and HTTP binding."""
-    text = settings.data_text("tools.json")
-    data: dict[str, Any] = json.loads(text)
-    return data
-
-
-@cache
-def runtime() -> dict[str, Any]:
-    """Loaded on first use, not at import: catalog mode lists its tools without reading every definition."""
-    return load_runtime()
-
-
-@cache
-def tools() -> dict[str, dict[str, Any]]:
-    return {entry["definition"]["name"]: entry for entry in runtime()["tools"]}
-
-
-def mode() -> str:
-    """`static`, `catalog` or `hybrid`: the generated default, or the `_MODE` setting."""
-    chosen = settings.value(settings.MODE) or settings.DEFAULT_MODE
-    if chosen not in ("static", "catalog", "hybrid"):
-        raise settings.ConfigurationError(f"{settings.MODE} must be static, catalog or hybrid, not {chosen!r}.")
-    return chosen
-
-
-TEAM = False
-"""Set by `--team`: every call runs as the signed-in user, and the server's own token tools are gone."""
-
-
-def hidden_in_team(entry: dict[str, Any]) -> bool:
-    """Tools that handle the server's own tokens: in team mode nobody may see or call them."""
-    binding = entry["binding"]
-    return bool(
-        binding.get("tokenEndpoint")
-        or binding.get("revokesTokens")
-        or any(a.get("token") for a in binding["arguments"])
-    )
-
-
-def listed_definitions() -> list[dict[str, Any]]:
-    """What tools/list shows in the current mode."""
-    if TEAM:
-        hidden = {e["definition"]["name"] for e in runtime()["tools"] if hidden_in_team(e)}
-        return [team_definition(d) for d in _mode_definitions() if d["name"] not in hidden]
-    return _mode_definitions()
-
-
-def team_schema(schema: dict[str, Any]) -> dict[str, Any]:
-    """An input schema as team users see it: files sent inline only (the deployment reads no file of its own)."""
-    reduced: dict[str, Any] = file_arguments.without_local_paths(schema, settings.API.get("filePhrases", {}))
-    return reduced
-
-
-def team_definition(definition: dict[str, Any]) -> dict[str, Any]:
-    return _team_definitions().get(definition["name"], definition)
-
-
-@cache
-def _team_definitions() -> dict[str, dict[str, Any]]:
-    """The definitions that change for team users (those with file arguments), made once."""
-    changed = {}
-    for entry in runtime()["tools"]:
-        definition = entry["definition"]
-        reduced = team_schema(definition["inputSchema"])
-        if reduced != definition["inputSchema"]:
-            changed[definition["name"]] = {**definition, "inputSchema": reduced}
-    return changed
-
-
-def _mode_definitions() -> list[dict[str, Any]]:
-    chosen = mode()
-    if chosen == "static":
-        listed = [entry["definition"] for entry in runtime()["tools"]]
-        if any(entry["binding"].get("reduced") for entry in runtime()["tools"]):
-            # Some tools list less than their whole input schema (their budget): `describe_operation` shows it.
-            listed += [d for d in catalog.meta_definitions() if d["name"] == "describe_operation"]
-        return listed
-    if chosen == "catalog":  # the meta-tools only: the operations' data is not even read yet
-        return list(catalog.meta_definitions())
-    curated = [e["definition"] for e in runtime()["tools"] if e["binding"].get("curated")]
-    return [*curated, *catalog.meta_definitions()]
-
-
-LISTING_TTL_MS = 24 * 60 * 60 * 1000
-"""How long a client may keep this server's tools/list and server/discover results (the official client's cap).
-
-What they say is the same for every caller, whoever signed in, and changes only with a new version of this
-package (the mode is read when the server starts), so clients may share them (`public`) and keep them long."""
-CACHE_HINTS: dict[CacheableMethod, CacheHint] = {
-    "tools/list": CacheHint(ttl_ms=LISTING_TTL_MS, scope="public"),
-    "server/discover": CacheHint(ttl_ms=LISTING_TTL_MS, scope="public"),
-}
-
-
-@cache
-def _list_envelope() -> dict[str, Any]:
-    """The fields of a tools/list result besides the tools and the cache hints (the SDK adds those)."""
-    envelope = types.ListToolsResult(tools=[]).model_dump(by_alias=True, mode="json", exclude_none=True)
-    for field in ("tools", "ttlMs", "cacheScope"):
-        envelope.pop(field, None)
-    return envelope
-
-
-async def _on_list_tools(ctx: Any, params: Any) -> dict[str, Any]:
-    # The definitions as they are: the SDK validates the result against the connection's protocol version
-    # before sending it, so building a model of each tool first would only add another pass over thousands.
-    return {**_list_envelope(), "tools": listed_definitions()}
-
-
-async def _on_call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
-    from . import auth, dispatch  # the HTTP side loads with the first call, not at start-up
-
-    if not TEAM:
-        return await dispatch.call_tool(params.name, params.arguments or {})
-    user = getattr(ctx.request.scope.get("user"), "access_token", None) if ctx.request is not None else None
-    entry = tools().get(params.name)
-    if user is None or user.subject is None or (entry is not None and hidden_in_team(entry)):
-        message = f"Unknown tool {params.name!r}." if user is not None else "Not signed in."
-        return types.CallToolResult(content=[types.TextContent(type="text", text=message)], is_error=True)
-    token = auth.CURRENT_USER.set(user.subject)
-    try:
-        return await dispatch.call_tool(params.name, params.arguments or {})
-    finally:
-        auth.CURRENT_USER.reset(token)
-
-
-def build_server() -> Server[Any]:
-    """A low-level MCP server whose tools are the generated definitions."""
-    return Server(
-        SERVER_NAME,
-        version=__version__,
-        title=SERVER_TITLE,
-        on_list_tools=_on_list_tools,  # type: ignore[arg-type]  # a dict result is served as one (HandlerResult)
-        on_call_tool=_on_call_tool,
-        cache_hints=CACHE_HINTS,
-    )
 
 
 def run_stdio() -> int:
@@ -178,7 +32,7 @@ def run_stdio() -> int:
 async def serve_stdio() -> None:
     from mcp.server.stdio import stdio_server
 
-    server = build_server()
+    server = mcp_server.build(data.ApiData())
     async with stdio_server() as (read_stream, write_stream):
         await server.run(read_stream, write_stream, server.create_initialization_options())
 
@@ -212,14 +66,14 @@ def serve_http(host: str, port: int, *, anyone: bool = False) -> int:
     except settings.ConfigurationError as exc:
         print(f"{SERVER_NAME}: {exc}", file=sys.stderr)
         return 2
-    app = build_server().streamable_http_app(host=host)
+    server = mcp_server.build(data.ApiData())
+    app = server.streamable_http_app(host=host, transport_security=listening.loopback_security(host))
     uvicorn.run(app, host=host, port=port, **options)
     return 0
 
 
 def serve_team(host: str, port: int) -> int:
     """Team mode over HTTP; a configuration problem is one line on stderr and exit status 2."""
-    global TEAM
     try:
         from . import team, team_store
     except ImportError as exc:
@@ -232,11 +86,12 @@ def serve_team(host: str, port: int) -> int:
 
     from . import listening
 
-    TEAM = True
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format=f"{SERVER_NAME} team: %(message)s")
     listening.quiet_http_client_logs()
     try:
-        app = team.build_app(host)
+        api = data.ApiData()
+        deployment = team.Deployment.from_settings(api)
+        app = deployment.app(mcp_server.build(api, team_bearer=deployment.broker.bearer), host)
         options = listening.uvicorn_options()
     except (team.TeamError, team_store.StoreError, settings.ConfigurationError) as exc:
         print(f"{SERVER_NAME}: {exc}", file=sys.stderr)
@@ -276,15 +131,17 @@ def main(argv: list[str] | None = None) -> int:
     doctor_command.add_argument("--host", dest="doctor_host", help="the address `--transport http` would listen on")
     args = parser.parse_args(argv)
     if args.command == "login":
-        from . import dispatch
+        from . import auth
         from . import login as login_flow
 
-        return login_flow.run(runtime(), dispatch.credentials(), open_browser=not args.no_browser, port=args.login_port)
+        document = data.ApiData().document
+        credentials = auth.Credentials(document)
+        return login_flow.run(document, credentials, open_browser=not args.no_browser, port=args.login_port)
     if args.command == "doctor":
         from . import doctor
 
         host = args.doctor_host or args.host
-        return doctor.run(team=args.team, host=host, anyone=args.allow_anyone_on_the_network)
+        return doctor.run(data.ApiData(), team=args.team, host=host, anyone=args.allow_anyone_on_the_network)
     if args.command == "team-key":
         from . import team_store
 

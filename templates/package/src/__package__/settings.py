@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import httpx
 
+    from . import contract
+
 
 def data_text(name: str) -> str:
     """One of the package's generated data files (`tools.json`, ...): the first found along the package's path.
@@ -59,6 +61,9 @@ TEAM_CIMD_PRIVATE = f"{ENV_PREFIX}_TEAM_CIMD_PRIVATE"
 TEAM_REGISTRATION_LIMIT = f"{ENV_PREFIX}_TEAM_REGISTRATION_LIMIT"
 HEADER_TIMEOUT = f"{ENV_PREFIX}_HTTP_HEADER_TIMEOUT"
 
+SECRET_SETTINGS = (CLIENT_SECRET, ACCESS_TOKEN, PASSWORD, API_KEY, TEAM_KEYS, TEAM_DATABASE_URL)
+"""Settings whose values are never shown anywhere (a database URL may hold a password)."""
+
 DEFAULT_READ_TIMEOUT = 30.0
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_MAX_RETRIES = 3
@@ -93,7 +98,7 @@ def required(name: str, purpose: str) -> str:
     return found
 
 
-def server_url(server: dict[str, str]) -> str:
+def server_url(server: contract.Server) -> str:
     """The base URL of one host: its environment variable, else the spec's URL."""
     url = value(server["env"]) or server["default"]
     if not url:

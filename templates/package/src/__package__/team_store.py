@@ -39,11 +39,15 @@ LEASE_SECONDS = 2 * LOCK_WAIT_SECONDS
 """SQLite: how long a refresh may hold a user's lease before another process may take it over."""
 LEASE_POLL_SECONDS = 0.05
 CLIENT_LIFETIME_SECONDS = 90 * 24 * 3600.0
-"""A registered client unused this long is forgotten (it registers again); using it keeps it."""
+"""A registered client unused this long is forgotten (it registers again); each sign-in or refresh keeps it."""
+UNUSED_CLIENT_SECONDS = 24 * 3600.0
+"""A registered client that never completed a sign-in is forgotten after a day, and is the first to make room."""
 FETCHED_CLIENT_SECONDS = 24 * 3600.0
 """A client named by its metadata document is fetched again after this long."""
 MAX_CLIENTS = 10_000
-"""Clients of each kind (registered, fetched) kept at once; past it, new ones are refused until some expire."""
+"""Clients of each kind (registered, fetched) kept at once. Past it a new one takes the place of the oldest fetched
+one, or of the oldest registered one that never signed anybody in; only when every registered client is in use is
+a registration refused."""
 ACCESS_LIFETIME_SECONDS = 3600
 REFRESH_LIFETIME_SECONDS = 60 * 24 * 3600
 GRACE_SECONDS = 60.0
@@ -337,10 +341,10 @@ class TeamStore:
 
     def save_client(self, client_id: str, info: dict[str, Any], kind: str = "registered") -> bool:
         """Keep a client (its secret, if any, as a hash only). False, keeping nothing, when `MAX_CLIENTS` of its
-        kind are already kept (expired ones are cleaned up first)."""
+        kind are kept and none may make room (see `MAX_CLIENTS`)."""
         info = dict(info)
         secret = info.pop("client_secret", None)
-        lifetime = FETCHED_CLIENT_SECONDS if kind == "fetched" else CLIENT_LIFETIME_SECONDS
+        lifetime = FETCHED_CLIENT_SECONDS if kind == "fetched" else UNUSED_CLIENT_SECONDS
         now = time.time()
         values = {
             "info": json.dumps(info), "created_at": now, "kind": kind, "expires_at": now + lifetime,
@@ -351,9 +355,21 @@ class TeamStore:
             conn.execute(sa.delete(clients).where(clients.c.expires_at < now))
             same_kind = sa.func.coalesce(clients.c.kind, "registered") == kind
             count = conn.execute(sa.select(sa.func.count()).select_from(clients).where(same_kind)).scalar_one()
-            if count >= MAX_CLIENTS:
+            if count >= MAX_CLIENTS and not self._made_room(conn, kind, now):
                 return False
             conn.execute(sa.insert(clients).values(client_id=client_id, **values))
+        return True
+
+    def _made_room(self, conn: sa.Connection, kind: str, now: float) -> bool:
+        """Forget the oldest client that may go: any fetched one (fetched again when needed), or a registered one
+        that never signed anybody in. Whether one went."""
+        candidates = sa.select(clients.c.client_id).where(sa.func.coalesce(clients.c.kind, "registered") == kind)
+        if kind != "fetched":
+            candidates = candidates.where(clients.c.expires_at <= now + UNUSED_CLIENT_SECONDS)
+        oldest = conn.execute(candidates.order_by(clients.c.created_at).limit(1)).first()
+        if oldest is None:
+            return False
+        conn.execute(sa.delete(clients).where(clients.c.client_id == oldest.client_id))
         return True
 
     def client(self, client_id: str) -> dict[str, Any] | None:
@@ -373,7 +389,8 @@ class TeamStore:
         return None if found is None else found.secret_hash
 
     def touch_client(self, client_id: str) -> None:
-        """A registered client in use lives on: its expiry moves forward (written at most once a day)."""
+        """A registered client that signed somebody in (or refreshed) lives on: its expiry moves forward (written
+        at most once a day)."""
         now = time.time()
         due = sa.and_(
             clients.c.client_id == client_id,
@@ -561,12 +578,18 @@ class TeamStore:
                 raise StoreError("Another refresh of this user's token is taking too long; try again shortly.")
             time.sleep(LEASE_POLL_SECONDS)
         current = self.upstream_for(subject)
+        version = self._version(subject)
         try:
             pair = refresher(current.refresh_token) if current is not None and current.refresh_token else None
         except BaseException:
             self._release_lease(subject, owner)
             raise
-        return self._store_refreshed(subject, owner, pair, current)
+        return self._store_refreshed(subject, owner, pair, current, version)
+
+    def _version(self, subject: str) -> int:
+        with self.engine.connect() as conn:
+            found = conn.execute(sa.select(upstream.c.version).where(upstream.c.subject == subject)).first()
+        return 0 if found is None else int(found.version)
 
     def _claim_lease(self, subject: str, owner: str, rejected: str | None) -> bool | str | None:
         """True: this caller holds the lease now; False: another does; a str: a usable token is already stored;
@@ -591,13 +614,21 @@ class TeamStore:
             conn.execute(sa.update(upstream).where(mine).values(lease_until=None, lease_owner=None))
 
     def _store_refreshed(
-        self, subject: str, owner: str, pair: dict[str, Any] | None, current: Upstream | None
+        self, subject: str, owner: str, pair: dict[str, Any] | None, current: Upstream | None, version: int
     ) -> str | None:
+        """Keep a refresh's outcome. A new pair is always kept (it is the one valid pair now). A refusal ends the
+        user's sign-in only if nobody stored a newer pair meanwhile and this caller still holds the lease (one
+        whose lease ran out while the API was slow must not sign out a user another process just refreshed)."""
         with self._write() as conn:
             row = conn.execute(sa.select(upstream).where(upstream.c.subject == subject)).first()
             if row is None or current is None:
                 return None
             cleared = {"lease_until": None, "lease_owner": None}
+            if pair is None and (row.version != version or row.lease_owner != owner):
+                newer = self._opened(subject, row)
+                if row.version != version and not row.needs_sign_in and _usable(newer, current.access_token):
+                    return newer.access_token
+                raise StoreError("Another refresh of this user's token is under way; try again shortly.")
             if pair is None:
                 values = {"needs_sign_in": True, **cleared}
                 conn.execute(sa.update(upstream).where(upstream.c.subject == subject).values(**values))

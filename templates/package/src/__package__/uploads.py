@@ -19,7 +19,7 @@ from typing import Any
 import anyio
 import httpx
 
-from . import calls, settings
+from . import calls, contract, settings
 
 _NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _DIRECTORY = getattr(os, "O_DIRECTORY", 0)
@@ -93,15 +93,33 @@ def _close(descriptors: list[int]) -> None:
         os.close(descriptor)
 
 
-def _real_path_inside(descriptor: int, roots: list[Path]) -> bool:
-    """Where the open file really is, as the kernel says (Linux); elsewhere the link-free walk stands alone."""
+def _real_path(descriptor: int) -> PurePath | None:
+    """Where the open file really is, as the kernel says (Linux); None where it cannot say."""
     if not sys.platform.startswith("linux"):
-        return True
+        return None
     try:
-        real = PurePath(os.readlink(f"/proc/self/fd/{descriptor}"))
+        return PurePath(os.readlink(f"/proc/self/fd/{descriptor}"))
     except OSError:
-        return False
-    return _inside(real, roots) is not None
+        return None
+
+
+def _server_file(status: os.stat_result, real: PurePath | None) -> bool:
+    """Whether the open file is one of this server's own (its configuration folder, the token file and its lock),
+    by where it is and by what it is (a hard link elsewhere is the same file)."""
+    own = [settings.token_file(), settings.token_file().with_name(settings.token_file().name + ".lock")]
+    for path in own:
+        try:
+            found = os.stat(path)
+        except OSError:
+            continue
+        if (found.st_dev, found.st_ino) == (status.st_dev, status.st_ino):
+            return True
+    folder = Path(os.path.realpath(settings.config_dir()))
+    return real is not None and _inside(real, [folder]) is not None
+
+
+def _real_roots(roots: list[Path]) -> list[Path]:
+    return [Path(os.path.realpath(root)) for root in roots]
 
 
 def read_local(given: str, field: str, roots: list[Path], limit: int) -> bytes:
@@ -113,8 +131,11 @@ def read_local(given: str, field: str, roots: list[Path], limit: int) -> bytes:
         status = os.fstat(descriptor)
         if not stat.S_ISREG(status.st_mode):
             raise Refused(f"`{field}`: only regular files can be sent (not a folder, device, pipe or socket).")
-        if not _real_path_inside(descriptor, [Path(os.path.realpath(root)) for root in roots]):
+        real = _real_path(descriptor)
+        if sys.platform.startswith("linux") and (real is None or _inside(real, _real_roots(roots)) is None):
             raise Refused(f"`{field}`: that file is outside the allowed upload folders; {how_to_allow()}.")
+        if _server_file(status, real):
+            raise Refused(f"`{field}`: that is one of this server's own files (its tokens or settings); never sent.")
         if status.st_size > limit:
             raise Refused(f"`{field}`: the file is over {limit:,} bytes; raise {settings.UPLOAD_MAX_BYTES} to send it.")
         chunks, total = [], 0
@@ -143,9 +164,9 @@ async def load_file(value: Any, field: str, *, team: bool) -> calls.FilePart:
 
 async def loaded_files(
     client: httpx.AsyncClient,
-    binding: dict[str, Any],
+    binding: contract.Binding,
     arguments: dict[str, Any],
-    servers: dict[str, Any],
+    servers: dict[str, contract.Server],
     *,
     team: bool,
 ) -> calls.FileLoader:

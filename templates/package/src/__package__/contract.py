@@ -1,0 +1,120 @@
+"""The shape of the generated data (`tools.json`): written by the generator's render stage, read by this runtime.
+
+TypedDicts, so both sides are checked by `mypy --strict` against this one definition and the file stays plain
+JSON. The generator imports this module for its types only (`from __package__ import contract` under
+TYPE_CHECKING), so nothing here may need anything at run time but the standard library.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, NotRequired, TypedDict
+
+Location = Literal["path", "query", "header", "cookie", "body"]
+
+
+# One input of a tool and where it goes on the wire. (`in` is a Python keyword: the functional syntax spells it.)
+Argument = TypedDict(
+    "Argument",
+    {
+        "property": str,  # the input's name in the tool's inputSchema
+        "in": Location,
+        "name": str,  # its name on the wire
+        "members": NotRequired[dict[str, str]],  # a query object's members: input name -> wire name
+        "style": NotRequired[str],
+        "explode": NotRequired[bool],
+        "env": NotRequired[str],  # a setting that fills it when the call leaves it out
+        "token": NotRequired[str],  # a stored credential that fills it (`access_token`, `refresh_token`)
+        "hidden": NotRequired[bool],  # never asked of the model: always filled by the server
+        "required": NotRequired[bool],
+    },
+)
+
+
+class Body(TypedDict):
+    """How the request body is encoded."""
+
+    mediaType: str
+    whole: bool  # one input is the whole body (otherwise each body field is an input)
+    required: NotRequired[bool]
+    files: NotRequired[list[list[str]]]  # paths of file fields inside the body ("*" for list items)
+    nesting: NotRequired[Literal["openapi", "brackets"]]
+    bracketed: NotRequired[list[str]]
+
+
+class Binding(TypedDict):
+    """What turns a call of the tool into an HTTP request, and how its answer is shaped."""
+
+    method: str
+    server: str  # a key of `servers`
+    path: str
+    arguments: list[Argument]
+    auth: list[str]  # security scheme names, the first one that can sign wins
+    body: NotRequired[Body]
+    wrapResult: NotRequired[bool]
+    reduced: NotRequired[bool]  # the listed inputSchema is reduced; the whole one is in input_schemas.json
+    tokenEndpoint: NotRequired[bool]
+    revokesTokens: NotRequired[bool]
+    paginated: NotRequired[bool]
+    tags: NotRequired[list[str]]
+    operationId: NotRequired[str]
+    curated: NotRequired[bool]  # listed as a tool of its own in hybrid mode
+
+
+class Annotations(TypedDict, total=False):
+    readOnlyHint: bool
+    destructiveHint: bool
+    idempotentHint: bool
+    openWorldHint: bool
+
+
+class Definition(TypedDict):
+    """The MCP Tool object exactly as tools/list returns it."""
+
+    name: str
+    title: str
+    description: str
+    inputSchema: dict[str, Any]
+    outputSchema: NotRequired[dict[str, Any]]
+    annotations: Annotations
+
+
+class Tool(TypedDict):
+    definition: Definition
+    binding: Binding
+
+
+class Server(TypedDict):
+    default: str  # the spec's URL ("" when it has none)
+    env: str  # the setting that replaces it
+
+
+class Endpoint(TypedDict, total=False):
+    """An OAuth endpoint: on a configured server (`server` and `path`, so its setting moves it) or a fixed URL."""
+
+    server: str
+    path: str
+    url: str
+
+
+# An auth scheme as the server applies it (an API key's location in `in`).
+SecurityScheme = TypedDict(
+    "SecurityScheme",
+    {
+        "type": str,
+        "scheme": NotRequired[str],
+        "in": NotRequired[str],
+        "name": NotRequired[str],
+        "flows": NotRequired[list[str]],
+        "token": NotRequired[Endpoint],
+        "authorize": NotRequired[Endpoint],
+    },
+)
+
+
+class Document(TypedDict):
+    """`tools.json`: the hosts, the auth schemes and every tool."""
+
+    mode: str
+    servers: dict[str, Server]
+    securitySchemes: dict[str, SecurityScheme]
+    tools: list[Tool]

@@ -1,0 +1,127 @@
+"""The API's generated data, read once per server: the tools, the catalog's meta-tools, the whole schemas, the
+mode, and what each kind of caller is shown (a team user sees no token tools and no local file paths)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import cached_property
+from typing import Any, cast
+
+from . import contract, file_arguments, settings
+
+MODES = ("static", "catalog", "hybrid")
+
+
+class ApiData:
+    """Everything a server knows of its API, loaded on first use (catalog mode lists its meta-tools without
+    reading a single operation). `read` gives a data file's text (the package's own files by default)."""
+
+    def __init__(self, read: Callable[[str], str] = settings.data_text) -> None:
+        self._read = read
+        self._team_definitions: dict[str, contract.Definition] | None = None
+        self._searchable: dict[bool, list[contract.Tool]] = {}
+
+    # -- the files ------------------------------------------------------------------------------------------
+
+    @cached_property
+    def document(self) -> contract.Document:
+        """`tools.json`: hosts, auth schemes, and every tool's definition and HTTP binding."""
+        return cast(contract.Document, json.loads(self._read("tools.json")))
+
+    @cached_property
+    def tools(self) -> dict[str, contract.Tool]:
+        return {entry["definition"]["name"]: entry for entry in self.document["tools"]}
+
+    @cached_property
+    def meta_definitions(self) -> list[contract.Definition]:
+        """The catalog's three meta-tools (`catalog_tools.json`)."""
+        return cast(list[contract.Definition], json.loads(self._read("catalog_tools.json"))["tools"])
+
+    @cached_property
+    def full_input_schemas(self) -> dict[str, dict[str, Any]]:
+        """The whole input schemas of tools whose listing is reduced to fit their budget."""
+        return cast(dict[str, dict[str, Any]], json.loads(self._read("input_schemas.json"))["inputSchemas"])
+
+    @cached_property
+    def output_document(self) -> dict[str, Any]:
+        """`output_schemas.json`: whole response schemas of tools whose listing outlines them, and their `$defs`."""
+        return cast(dict[str, Any], json.loads(self._read("output_schemas.json")))
+
+    # -- what is listed ---------------------------------------------------------------------------------------
+
+    def listed(self, team: bool) -> list[contract.Definition]:
+        """What tools/list shows in the current mode; `team`: as a team user sees it."""
+        definitions = self._mode_definitions(mode())
+        if not team:
+            return definitions
+        hidden = {name for name, entry in self.tools.items() if hidden_in_team(entry)}
+        return [self.team_definition(d) for d in definitions if d["name"] not in hidden]
+
+    def _mode_definitions(self, chosen: str) -> list[contract.Definition]:
+        if chosen == "catalog":  # the meta-tools only: the operations' data is not even read yet
+            return list(self.meta_definitions)
+        tools = self.document["tools"]
+        if chosen == "static":
+            listed = [entry["definition"] for entry in tools]
+            if any(entry["binding"].get("reduced") for entry in tools):
+                # Some tools list less than their whole input schema (their budget): `describe_operation` shows it.
+                listed += [d for d in self.meta_definitions if d["name"] == "describe_operation"]
+            return listed
+        curated = [entry["definition"] for entry in tools if entry["binding"].get("curated")]
+        return [*curated, *self.meta_definitions]
+
+    def offered(self, entry: contract.Tool, team: bool) -> bool:
+        """Whether a caller may find, describe and run this tool (team users: not the server's token tools)."""
+        return not (team and hidden_in_team(entry))
+
+    def searchable(self, team: bool) -> list[contract.Tool]:
+        """The operations search looks through: the same list object every time, so its index is built once."""
+        if team not in self._searchable:
+            self._searchable[team] = [entry for entry in self.document["tools"] if self.offered(entry, team)]
+        return self._searchable[team]
+
+    # -- schemas as each caller sees them -----------------------------------------------------------------
+
+    def input_schema(self, entry: contract.Tool, team: bool) -> dict[str, Any]:
+        """A tool's whole input schema (for a tool reduced to fit its budget, the one it stands for), as this
+        caller sees it: a team user's files are sent inline only."""
+        definition = entry["definition"]
+        schema = definition["inputSchema"]
+        if entry["binding"].get("reduced"):
+            schema = self.full_input_schemas.get(definition["name"], schema)
+        return team_schema(schema) if team else schema
+
+    def team_definition(self, definition: contract.Definition) -> contract.Definition:
+        if self._team_definitions is None:
+            self._team_definitions = {}
+            for entry in self.document["tools"]:
+                original = entry["definition"]
+                reduced = team_schema(original["inputSchema"])
+                if reduced != original["inputSchema"]:
+                    self._team_definitions[original["name"]] = {**original, "inputSchema": reduced}
+        return self._team_definitions.get(definition["name"], definition)
+
+
+def mode() -> str:
+    """`static`, `catalog` or `hybrid`: the generated default, or the `_MODE` setting."""
+    chosen = settings.value(settings.MODE) or settings.DEFAULT_MODE
+    if chosen not in MODES:
+        raise settings.ConfigurationError(f"{settings.MODE} must be static, catalog or hybrid, not {chosen!r}.")
+    return chosen
+
+
+def hidden_in_team(entry: contract.Tool) -> bool:
+    """Tools that handle the server's own tokens: in team mode nobody may see or call them."""
+    binding = entry["binding"]
+    return bool(
+        binding.get("tokenEndpoint")
+        or binding.get("revokesTokens")
+        or any(argument.get("token") for argument in binding["arguments"])
+    )
+
+
+def team_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """An input schema as team users see it: files sent inline only (the deployment reads no file of its own)."""
+    reduced: dict[str, Any] = file_arguments.without_local_paths(schema, settings.API.get("filePhrases", {}))
+    return reduced

@@ -1,0 +1,83 @@
+"""The MCP server object: tools/list answered from the API's data, tools/call handed to the dispatcher, each as
+the caller may see and run them (in team mode, as the signed-in user)."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from . import sdk
+
+sdk.import_lean("mcp.types", "mcp.server.lowlevel")  # before the imports below bind them
+
+import mcp.types as types  # noqa: E402 - after import_lean
+from mcp.server.caching import CacheableMethod, CacheHint  # noqa: E402 - after import_lean
+from mcp.server.lowlevel import Server  # noqa: E402 - after import_lean
+
+from . import __version__, caller, data, settings  # noqa: E402 - after import_lean
+
+if TYPE_CHECKING:
+    from .dispatch import Dispatcher
+
+LISTING_TTL_MS = 24 * 60 * 60 * 1000
+"""How long a client may keep this server's tools/list and server/discover results (the official client's cap).
+
+What they say is the same for every caller, whoever signed in, and changes only with a new version of this
+package (the mode is read when the server starts), so clients may share them (`public`) and keep them long."""
+CACHE_HINTS: dict[CacheableMethod, CacheHint] = {
+    "tools/list": CacheHint(ttl_ms=LISTING_TTL_MS, scope="public"),
+    "server/discover": CacheHint(ttl_ms=LISTING_TTL_MS, scope="public"),
+}
+
+
+@cache
+def _list_envelope() -> dict[str, Any]:
+    """The fields of a tools/list result besides the tools and the cache hints (the SDK adds those)."""
+    envelope = types.ListToolsResult(tools=[]).model_dump(by_alias=True, mode="json", exclude_none=True)
+    for field in ("tools", "ttlMs", "cacheScope"):
+        envelope.pop(field, None)
+    return envelope
+
+
+class Handlers:
+    """The server's answers, for one API and one way of running: alone, or (`team_bearer`) for team users."""
+
+    def __init__(self, api: data.ApiData, team_bearer: caller.Bearer | None = None) -> None:
+        self.api = api
+        self.team_bearer = team_bearer
+        self._dispatcher: Dispatcher | None = None
+
+    @property
+    def dispatcher(self) -> Dispatcher:
+        if self._dispatcher is None:
+            from .dispatch import Dispatcher  # the HTTP side loads with the first call, not at start-up
+
+            self._dispatcher = Dispatcher(self.api)
+        return self._dispatcher
+
+    async def list_tools(self, ctx: Any, params: Any) -> dict[str, Any]:
+        # The definitions as they are: the SDK validates the result against the connection's protocol version
+        # before sending it, so building a model of each tool first would only add another pass over thousands.
+        return {**_list_envelope(), "tools": self.api.listed(team=self.team_bearer is not None)}
+
+    async def call_tool(self, ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
+        if self.team_bearer is None:
+            return await self.dispatcher.call_tool(params.name, params.arguments or {})
+        user = getattr(ctx.request.scope.get("user"), "access_token", None) if ctx.request is not None else None
+        if user is None or user.subject is None:
+            return types.CallToolResult(content=[types.TextContent(type="text", text="Not signed in.")], is_error=True)
+        with caller.acting_for(caller.TeamUser(user.subject, self.team_bearer)):
+            return await self.dispatcher.call_tool(params.name, params.arguments or {})
+
+
+def build(api: data.ApiData, team_bearer: caller.Bearer | None = None) -> Server[Any]:
+    """A low-level MCP server whose tools are the API's generated definitions."""
+    handlers = Handlers(api, team_bearer)
+    return Server(
+        settings.API["name"],
+        version=__version__,
+        title=settings.API["title"],
+        on_list_tools=handlers.list_tools,  # type: ignore[arg-type]  # a dict result is served as one (HandlerResult)
+        on_call_tool=handlers.call_tool,
+        cache_hints=CACHE_HINTS,
+    )
