@@ -21,13 +21,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.load import json_depth
+from generator.openapi import SCHEMA_KEYWORDS, SCHEMA_LIST_KEYWORDS, SCHEMA_MAP_KEYWORDS
 from generator.text import first_sentence
 
 DEPTH_LIMIT = 32
 """The deepest JSON nesting of a tool definition: the official client's parser gives up on much deeper ones."""
-_SINGLE = ("items", "additionalProperties", "not", "contains", "propertyNames", "if", "then", "else")
-_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
-_MAPS = ("properties", "patternProperties", "$defs")
+_SINGLE = (*SCHEMA_KEYWORDS, "additionalProperties")
+_LISTS = SCHEMA_LIST_KEYWORDS
+_MAPS = (*SCHEMA_MAP_KEYWORDS, "$defs")  # a tool's shared definitions are subschemas here too
 _KEPT_WHEN_OPEN = ("type", "description", "title", "format", "enum", "const", "default", "nullable", "deprecated")
 _SHARED_MIN_BYTES = 200
 """Smaller repeats are left written out: a `$ref` and a definition would save next to nothing."""

@@ -20,11 +20,11 @@ from typing import IO, Any
 from urllib.parse import urljoin, urlsplit
 from urllib.request import url2pathname
 
-from generator.diagnostics import Diagnostic, GenerationError, escape_pointer_token
+from generator.diagnostics import Diagnostic, GenerationError
 from generator.load import parse_text, read_text
+from generator.openapi import DATA_KEYS, escape_token
 
 BUNDLE_KEY = "x-bundled"
-_DATA_KEYS = frozenset({"example", "examples", "default", "enum", "const"})
 _REMOTE_TIMEOUT_SECONDS = 20
 """The longest wait for a remote host to connect or send more (within the deadline below)."""
 REMOTE_DEADLINE_SECONDS = 60.0
@@ -102,10 +102,10 @@ class _Bundler:
             return node
         result: dict[str, Any] = {}
         for key, value in node.items():
-            child = f"{pointer}/{escape_pointer_token(key)}"
+            child = f"{pointer}/{escape_token(key)}"
             if key == "$ref" and isinstance(value, str):
                 result[key] = self.local_ref(value, base, local_prefix, source, child)
-            elif key in _DATA_KEYS:
+            elif key in DATA_KEYS:
                 result[key] = value
             elif (text := self.referenced_text(value, base, source, child)) is not None:
                 if key in PROSE_KEYS:
@@ -148,7 +148,7 @@ class _Bundler:
             return ref
         if key == "":  # a bundled file referring back into the spec itself
             return f"#{fragment}"
-        return f"#/{BUNDLE_KEY}/{escape_pointer_token(key)}{fragment}"
+        return f"#/{BUNDLE_KEY}/{escape_token(key)}{fragment}"
 
     def locate(self, location: str, base: str, source: str, pointer: str) -> str | None:
         """The absolute file path or URL a ref names, or None (with an error) when it may not be read."""
@@ -188,7 +188,7 @@ class _Bundler:
                 self.drop_text(target, source, pointer)
             del self.bundled[key]
             return None
-        prefix = f"/{BUNDLE_KEY}/{escape_pointer_token(key)}"
+        prefix = f"/{BUNDLE_KEY}/{escape_token(key)}"
         self.bundled[key] = self.rewrite(document, target, prefix, target, "")
         return key
 
@@ -312,7 +312,7 @@ def _has_external_refs(document: Any) -> bool:
                 ref = node.get("$ref")
                 if isinstance(ref, str) and not ref.startswith("#"):
                     return True
-                below.extend([v for k, v in node.items() if isinstance(v, (dict, list)) and k not in _DATA_KEYS])
+                below.extend([v for k, v in node.items() if isinstance(v, (dict, list)) and k not in DATA_KEYS])
             elif isinstance(node, list):
                 below.extend([v for v in node if isinstance(v, (dict, list))])
         level = below

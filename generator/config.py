@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from generator.diagnostics import Diagnostic, GenerationError, json_pointer
+from generator.diagnostics import Diagnostic, GenerationError
 from generator.load import load_mapping
+from generator.openapi import json_pointer
 from generator.selection import Rule, Selection, parse_rules, parse_selection
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator.diagnostics import Diagnostic, json_pointer
+from generator.diagnostics import Reporter
+from generator.openapi import HTTP_METHODS, json_pointer, unescape_token
 
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _COMPONENT_SECTIONS = (
     "schemas", "responses", "parameters", "examples", "requestBodies", "headers", "securitySchemes", "links",
     "callbacks", "pathItems",
@@ -26,7 +26,7 @@ def resolve_local(document: dict[str, Any], ref: str) -> Any:
         return None
     target: Any = document
     for raw in ref[1:].split("/")[1:] if ref != "#" else []:
-        token = raw.replace("~1", "/").replace("~0", "~")
+        token = unescape_token(raw)
         if isinstance(target, dict) and token in target:
             target = target[token]
         elif isinstance(target, list) and token.isdigit() and int(token) < len(target):
@@ -37,13 +37,9 @@ def resolve_local(document: dict[str, Any], ref: str) -> Any:
 
 
 class _Dereferencer:
-    def __init__(self, document: dict[str, Any], source: str) -> None:
+    def __init__(self, document: dict[str, Any], report: Reporter) -> None:
         self.document = document
-        self.source = source
-        self.warnings: list[Diagnostic] = []
-
-    def warn(self, kind: str, message: str, pointer: str) -> None:
-        self.warnings.append(Diagnostic("warning", kind, message, self.source, pointer))
+        self.warn = report.warn
 
     def follow(self, node: Any, pointer: str) -> tuple[Any, bool]:
         """`node` with its `$ref` chain followed, siblings of each ref kept over the target's fields; and whether
@@ -126,12 +122,11 @@ class _Dereferencer:
                     del item[method]
 
 
-def dereference_structure(document: dict[str, Any], source: str) -> list[Diagnostic]:
-    """Replace, in place, the refs standing for component maps, path items and operations; return the warnings."""
-    dereferencer = _Dereferencer(document, source)
+def dereference_structure(document: dict[str, Any], report: Reporter) -> None:
+    """Replace, in place, the refs standing for component maps, path items and operations (warnings to `report`)."""
+    dereferencer = _Dereferencer(document, report)
     if "swagger" in document:
         dereferencer.swagger2_maps()
     dereferencer.components()
     dereferencer.path_items("paths")
     dereferencer.path_items("webhooks")
-    return dereferencer.warnings

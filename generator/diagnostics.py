@@ -13,16 +13,6 @@ Level = Literal["error", "warning"]
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
-def escape_pointer_token(token: str | int) -> str:
-    """Escape one reference token for a JSON pointer (RFC 6901)."""
-    return str(token).replace("~", "~0").replace("/", "~1")
-
-
-def json_pointer(*tokens: str | int) -> str:
-    """Build a JSON pointer such as `/paths/~1oauth~1token/post` from raw tokens."""
-    return "".join("/" + escape_pointer_token(token) for token in tokens)
-
-
 @dataclass(frozen=True)
 class Diagnostic:
     """One problem found in the input; `kind` is a stable short code used for grouping."""
@@ -73,6 +63,44 @@ def grouped_lines(diagnostics: Sequence[Diagnostic]) -> list[str]:
         like = f"{len(found) - 1:,} more like it"
         lines.append(f"{where}: {first.level}: {visible(_one_line(first.message))}; {like} (at {also}) [{kind}]")
     return lines
+
+
+class Reporter:
+    """Where every stage puts its warnings about one document: each once per kind, file and place, in the order
+    found. The pipeline makes one and hands it to each stage in turn."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self._found: list[Diagnostic] = []
+        self._seen: set[tuple[str, str, str]] = set()
+
+    def warn(self, kind: str, message: str, pointer: str = "") -> None:
+        """A warning about the document itself (`source`), at a JSON pointer."""
+        self.add(Diagnostic("warning", kind, message, self.source, pointer))
+
+    def add(self, diagnostic: Diagnostic) -> None:
+        """A finished diagnostic (about another file, say); a repeat of one already reported is dropped."""
+        key = (diagnostic.kind, diagnostic.file, diagnostic.pointer)
+        if key not in self._seen:
+            self._seen.add(key)
+            self._found.append(diagnostic)
+
+    @property
+    def diagnostics(self) -> tuple[Diagnostic, ...]:
+        return tuple(self._found)
+
+    def count(self) -> int:
+        """How many were reported so far (for `since` and `rewind`)."""
+        return len(self._found)
+
+    def since(self, count: int) -> tuple[Diagnostic, ...]:
+        return tuple(self._found[count:])
+
+    def rewind(self, count: int) -> None:
+        """Forget what was reported after `count` (a stage that runs again reports it again)."""
+        for dropped in self._found[count:]:
+            self._seen.discard((dropped.kind, dropped.file, dropped.pointer))
+        del self._found[count:]
 
 
 class GenerationError(Exception):

@@ -15,13 +15,14 @@ from generator import __version__
 from generator.budget import reduce_tool, within_depth
 from generator.config import GeneratorConfig
 from generator.describing import Describer
-from generator.diagnostics import Diagnostic, GenerationError, json_pointer
+from generator.diagnostics import Diagnostic, GenerationError
 from generator.files import is_binary, replace_binary_fields
 from generator.halves import build_tools
 from generator.ir import Api, Argument, HttpBinding, Location, SecurityScheme, Tool, ToolAnnotations
 from generator.name_sources import NAME_AIM, NameSource, plain_text, title_from
 from generator.name_sources import choose as choose_source
 from generator.naming import sentence_case, shorten_names, snake_case, unique_names
+from generator.openapi import HTTP_METHODS, escape_token, json_pointer
 from generator.parse import ParsedSpec
 from generator.schema import Linking, Part, SchemaCompiler, attach_defs, trim_output
 from generator.selection import Override
@@ -29,7 +30,6 @@ from generator.templating import environment
 from generator.text import as_sentence, clean_prose, drop_doubled_words, first_sentence, gist
 from generator.urls import expand_server_url, foreign_oauth_hosts, spec_server_urls
 
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _BODY_MEDIA_PREFERENCE = (
     "application/json",
     "application/x-www-form-urlencoded",
@@ -277,7 +277,7 @@ class _ToolBuilder:
         budget = config.description_budget
         self.docs_base = docs_base(spec.document, config.docs_base_url)
         self.clean = functools.lru_cache(maxsize=None)(lambda text: clean_prose(text, self.docs_base, budget))
-        self.compiler = SchemaCompiler(spec.document, spec.source, spec.openapi_version, clean=self.clean)
+        self.compiler = SchemaCompiler(spec.document, spec.report, spec.openapi_version, clean=self.clean)
         phrases: Any = environment().get_template("tool/phrases.jinja").module
         self.phrases = phrases
         self.schemes = security_schemes(spec.document)
@@ -377,7 +377,7 @@ class _ToolBuilder:
             return None
         media_type = _pick_media_type(list(content))
         media = content[media_type] if isinstance(content[media_type], dict) else {}
-        media_pointer = f"{pointer}/content/{media_type.replace('/', '~1')}/schema"
+        media_pointer = f"{pointer}/content/{escape_token(media_type)}/schema"
         encoding = media.get("encoding")
         encoding = encoding if isinstance(encoding, dict) else {}
         bracketed = tuple(
@@ -440,7 +440,7 @@ class _ToolBuilder:
                 continue
             for media_type, media in content.items():
                 if _is_json(media_type) and isinstance(media, dict) and "schema" in media:
-                    media_pointer = f"{pointer}/content/{media_type.replace('/', '~1')}/schema"
+                    media_pointer = f"{pointer}/content/{escape_token(media_type)}/schema"
                     part = self.compiler.part(media["schema"], media_pointer, "output")
                     if self.config.output_schema != "full":
                         shaped, wrapped = _shaped_output(self.compiler.shallow(part, _OUTLINE_DEPTH))
@@ -858,6 +858,8 @@ def build_api(
 ) -> tuple[Api, list[Diagnostic]]:
     """The whole IR stage: one Tool per operation, unique names, and every warning raised on the way. `parallel`
     builds half the tools on a second core (None: for large documents; see `halves`)."""
+    server_urls = [*spec_server_urls(spec.document), *(server.url for server in config.servers)]
+    foreign_oauth_hosts(spec.document, server_urls, spec.report)
     builder = _ToolBuilder(spec, config)
     everything = list(iter_operations(spec.document))
     _check_overrides(config, everything)
@@ -899,6 +901,4 @@ def build_api(
         output_definitions=output_definitions,
         generator_version=__version__,
     )
-    server_urls = [*spec_server_urls(spec.document), *(server.url for server in config.servers)]
-    foreign = foreign_oauth_hosts(spec.document, server_urls, spec.source)
-    return api, [*spec.diagnostics, *foreign, *builder.compiler.diagnostics]
+    return api, list(spec.report.diagnostics)

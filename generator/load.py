@@ -15,7 +15,8 @@ from typing import Any
 
 import yaml
 
-from generator.diagnostics import Diagnostic, GenerationError, json_pointer
+from generator.diagnostics import Diagnostic, GenerationError
+from generator.openapi import json_pointer
 
 MAX_DEPTH = 256
 """The deepest nesting of mappings and lists accepted: 100 levels of nested schemas take about 210."""

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from generator.naming import cased_words, split_words, title_case
+from generator.openapi import HTTP_METHODS
 from generator.text import strip_html
 
 SHORT_PHRASE_WORDS = 8
@@ -44,7 +45,6 @@ VERBS = frozenset(
         "view", "void", "watch", "withdraw", "write",
     ]
 )  # fmt: skip
-_HTTP_METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options", "trace"})
 _METHOD_VERBS = {"get": "get", "put": "replace", "post": "create", "patch": "update", "delete": "delete"}
 # A summary (or a name) that starts like a sentence rather than with a verb, or holds a clause; the gate checks
 # names against the same words.
@@ -149,12 +149,12 @@ def from_operation_id(operation_id: str, method: str, path: str) -> NameSource |
 
 def _is_path_noise(words: list[str], method: str, path: str) -> bool:
     """`RestV10ProjectsGet`, `read_items_items__item_id__get`: a route spelled out, not an operation named."""
-    if _NOISE.fullmatch(words[0]) or (words[0] in _HTTP_METHODS and len(words) > 1 and _NOISE.fullmatch(words[1])):
+    if _NOISE.fullmatch(words[0]) or (words[0] in HTTP_METHODS and len(words) > 1 and _NOISE.fullmatch(words[1])):
         return True
     path_words = set(split_words(path))
     if words[0] == method.lower() and len(words) > 1 and set(words[1:]) <= path_words:
         return True  # `GetProductsId`: the method, then the path's own words
-    ends_in_method = len(words) >= 3 and words[-1] in _HTTP_METHODS and words[-1] == method.lower()
+    ends_in_method = len(words) >= 3 and words[-1] in HTTP_METHODS and words[-1] == method.lower()
     return (ends_in_method and words[0] not in VERBS) or (ends_in_method and set(words[1:-1]) <= path_words)
 
 

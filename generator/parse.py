@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.dereference import dereference_structure
-from generator.diagnostics import Diagnostic, GenerationError, json_pointer
+from generator.diagnostics import Diagnostic, GenerationError, Reporter
+from generator.openapi import HTTP_METHODS, json_pointer, pointer_tokens
 from generator.repairs import repair_quirks
 from generator.swagger2 import convert_swagger2
 from generator.urls import check_server_urls
@@ -18,12 +19,17 @@ from generator.urls import check_server_urls
 
 @dataclass(frozen=True)
 class ParsedSpec:
-    """A validated OpenAPI 3.x document as plain data, with the warnings found on the way."""
+    """A validated OpenAPI 3.x document as plain data, and the reporter its warnings went to (later stages add
+    theirs)."""
 
     document: dict[str, Any]
     openapi_version: str
     source: str
-    diagnostics: tuple[Diagnostic, ...]
+    report: Reporter
+
+    @property
+    def diagnostics(self) -> tuple[Diagnostic, ...]:
+        return self.report.diagnostics
 
 
 def detect_version(document: dict[str, Any], source: str) -> str:
@@ -110,13 +116,10 @@ def validate(document: dict[str, Any], version: str, source: str) -> list[Diagno
 def operation_of(pointer: str) -> tuple[str, str] | None:
     """The (path, method) of the operation a JSON pointer lies in; the method is empty for the rest of a path
     item (its shared parameters); None when the pointer lies outside `paths`."""
-    tokens = [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]]
+    tokens = pointer_tokens(pointer)
     if len(tokens) >= 2 and tokens[0] == "paths":
-        return tokens[1], tokens[2] if len(tokens) >= 3 and tokens[2] in _OPERATION_KEYS else ""
+        return tokens[1], tokens[2] if len(tokens) >= 3 and tokens[2] in HTTP_METHODS else ""
     return None
-
-
-_OPERATION_KEYS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 
 
 def drop_map_extensions(document: dict[str, Any]) -> None:
@@ -135,24 +138,24 @@ def drop_map_extensions(document: dict[str, Any]) -> None:
 
 
 def prepare_document(
-    document: dict[str, Any], source: str, *, strict: bool = False, warnings: tuple[Diagnostic, ...] = ()
+    document: dict[str, Any], source: str, *, strict: bool = False, report: Reporter | None = None
 ) -> ParsedSpec:
-    """Parsing up to validation: the version, structural refs, Swagger 2.0 conversion and quirk repairs (warnings,
-    or errors when strict; `warnings` are earlier stages' own). The result is not yet known to be valid:
-    `document_errors` says whether it is."""
+    """Parsing up to validation: the version, structural refs, Swagger 2.0 conversion and quirk repairs (warnings
+    to `report`, which may hold earlier stages' own; errors when strict). The result is not yet known to be
+    valid: `document_errors` says whether it is."""
+    report = report or Reporter(source)
     version = detect_version(document, source)
-    found = [*warnings, *dereference_structure(document, source)]
+    dereference_structure(document, report)
     if version == "2.0":
-        document, converted = convert_swagger2(document, source)
-        found += converted
+        document = convert_swagger2(document, report)
         version = "3.0"
     drop_map_extensions(document)
-    found += repair_quirks(document, source, version)
-    found += check_server_urls(document, source)
-    warnings = tuple(found)
+    repair_quirks(document, report, version)
+    check_server_urls(document, report)
+    warnings = report.diagnostics
     if strict and warnings:
         raise GenerationError([Diagnostic("error", w.kind, w.message, w.file, w.pointer) for w in warnings])
-    return ParsedSpec(document, version, source, warnings)
+    return ParsedSpec(document, version, source, report)
 
 
 def document_errors(spec: ParsedSpec) -> list[Diagnostic]:

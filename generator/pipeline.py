@@ -14,10 +14,11 @@ import jinja2
 from generator.background import Pending
 from generator.bundle import bundle
 from generator.config import Mode, load_config
-from generator.diagnostics import Diagnostic, GenerationError, json_pointer
+from generator.diagnostics import Diagnostic, GenerationError, Reporter
 from generator.ir import Api
 from generator.ir_builder import all_server_urls, build_api, iter_operations
 from generator.load import load_mapping
+from generator.openapi import json_pointer
 from generator.parse import ParsedSpec, document_errors, operation_of, prepare_document
 from generator.render import render_package
 from generator.templating import template_override
@@ -136,6 +137,14 @@ def _build(
         return build_api(parsed, config, spec_path.read_bytes())
 
 
+def _rebuild(
+    parsed: ParsedSpec, config_path: Path | None, spec_path: Path, options: Options, parsed_count: int
+) -> tuple[Api, list[Diagnostic]]:
+    """Build again (without operations the validator refused): the first build's own warnings are forgotten."""
+    parsed.report.rewind(parsed_count)
+    return _build(parsed, config_path, spec_path, options)
+
+
 def build_model(
     spec_path: Path,
     config_path: Path | None = None,
@@ -155,7 +164,11 @@ def build_model(
         allow_outside=options.allow_outside_refs,
     )
     report("parsing", 0)
-    parsed = prepare_document(bundled.document, str(spec_path), strict=options.strict, warnings=bundled.warnings)
+    reporter = Reporter(str(spec_path))
+    for warning in bundled.warnings:
+        reporter.add(warning)
+    parsed = prepare_document(bundled.document, str(spec_path), strict=options.strict, report=reporter)
+    parsed_count = reporter.count()
     # Not validated yet: count only what has the expected shape.
     operations = (
         sum(1 for _ in iter_operations(parsed.document)) if isinstance(parsed.document.get("paths"), dict) else 0
@@ -178,7 +191,7 @@ def build_model(
     if verdict.in_background:
         left_out = _left_out(verdict.result(), parsed, options.strict)
         if left_out:  # rare: built again without the operations the validator refused
-            api, diagnostics = _build(parsed, config_path, spec_path, options)
+            api, diagnostics = _rebuild(parsed, config_path, spec_path, options, parsed_count)
     diagnostics = [*left_out, *diagnostics]
     if options.strict and diagnostics:
         raise GenerationError([Diagnostic("error", d.kind, d.message, d.file, d.pointer) for d in diagnostics])

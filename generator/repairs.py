@@ -13,11 +13,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from generator.bundle import BUNDLE_KEY
-from generator.dereference import HTTP_METHODS, resolve_local
-from generator.diagnostics import Diagnostic, json_pointer
+from generator.dereference import resolve_local
+from generator.diagnostics import Reporter
+from generator.openapi import DATA_KEYS, HTTP_METHODS, escape_token, json_pointer
 
 # Keys whose values are instance data, never schemas: repairs must not walk into them.
-_DATA_KEYS = frozenset({"example", "examples", "default", "enum", "const", "x-examples"})
 # Prose a reader (a model or a person) sees: it must not hide characters or reorder itself.
 PROSE_KEYS = ("title", "summary", "description")
 # Maps whose keys are names (a property called `description` is a schema, not prose).
@@ -67,7 +67,7 @@ def walk_mappings(document: Any) -> Iterator[tuple[dict[str, Any], Trail]]:
             children = [
                 (v, (trail, k))
                 for k, v in node.items()
-                if isinstance(v, (dict, list)) and k not in _DATA_KEYS and not (k[:2] == "x-" and k != BUNDLE_KEY)
+                if isinstance(v, (dict, list)) and k not in DATA_KEYS and not (k[:2] == "x-" and k != BUNDLE_KEY)
             ]
         else:
             children = [(v, (trail, i)) for i, v in enumerate(node) if isinstance(v, (dict, list))]
@@ -75,14 +75,10 @@ def walk_mappings(document: Any) -> Iterator[tuple[dict[str, Any], Trail]]:
 
 
 class _Repairs:
-    def __init__(self, document: dict[str, Any], source: str, version: str) -> None:
+    def __init__(self, document: dict[str, Any], report: Reporter, version: str) -> None:
         self.document = document
-        self.source = source
         self.version = version
-        self.warnings: list[Diagnostic] = []
-
-    def warn(self, kind: str, message: str, pointer: str) -> None:
-        self.warnings.append(Diagnostic("warning", kind, message, self.source, pointer))
+        self.warn = report.warn
 
     def info(self) -> None:
         """`info` with a text `title` and `version`: a number is read as text, a missing one as empty."""
@@ -168,11 +164,11 @@ class _Repairs:
             if not _RESPONSE_CODE.fullmatch(str(code)):
                 del responses[code]
                 message = f"response key {code!r} is not an HTTP status code, a range such as `2XX`, or `default`"
-                self.warn("invalid-response-code", f"{message}; left out", f"{here}/{_escape(code)}")
+                self.warn("invalid-response-code", f"{message}; left out", f"{here}/{escape_token(code)}")
             elif not isinstance(responses[code], dict):
                 del responses[code]
                 self.warn(
-                    "invalid-response", f"response {code!r} is not a mapping; left out", f"{here}/{_escape(code)}"
+                    "invalid-response", f"response {code!r} is not a mapping; left out", f"{here}/{escape_token(code)}"
                 )
 
     def parameter_list(self, holder: dict[str, Any], here: str) -> None:
@@ -220,7 +216,7 @@ class _Repairs:
                     fixed = [str(scope) for scope in scopes if isinstance(scope, (str, int, float))]
                 requirement[name] = fixed
                 message = f"the scopes of `{name}` are not a list of names; read as {fixed}"
-                self.warn("security-scopes", message, f"{here}/{index}/{_escape(name)}")
+                self.warn("security-scopes", message, f"{here}/{index}/{escape_token(name)}")
 
     # -- every mapping ------------------------------------------------------------------------------------------
 
@@ -353,16 +349,11 @@ def _is_ref(entry: Any) -> bool:
     return isinstance(entry, dict) and isinstance(entry.get("$ref"), str)
 
 
-def _escape(token: str) -> str:
-    return str(token).replace("~", "~0").replace("/", "~1")
-
-
-def repair_quirks(document: dict[str, Any], source: str, version: str = "3.0") -> list[Diagnostic]:
-    """Mend, in place, what real specs get wrong but mean clearly; one warning per repair."""
-    repairs = _Repairs(document, source, version)
+def repair_quirks(document: dict[str, Any], report: Reporter, version: str = "3.0") -> None:
+    """Mend, in place, what real specs get wrong but mean clearly; one warning per repair (to `report`)."""
+    repairs = _Repairs(document, report, version)
     repairs.info()
     repairs.paths()
     if "security" in document:
         repairs.security(document, "/security")
     repairs.mappings()
-    return repairs.warnings

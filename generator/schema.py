@@ -16,35 +16,28 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from generator.dereference import resolve_local
-from generator.diagnostics import Diagnostic
+from generator.diagnostics import Diagnostic, Reporter
 from generator.files import is_binary
+from generator.openapi import (
+    SCHEMA_KEYWORDS,
+    SCHEMA_LIST_KEYWORDS,
+    SCHEMA_MAP_KEYWORDS,
+    VALUE_KEYWORDS,
+    escape_token,
+    subschemas,
+    unescape_token,
+)
 from generator.patterns import backtracking_risk, python_pattern
 from generator.templating import environment
 
 Direction = Literal["input", "output"]
 
-# JSON Schema 2020-12 keywords whose values are plain data, copied as they are.
-_VALUE_KEYWORDS = (
-    "title", "description", "type", "format", "enum", "const", "default", "examples", "deprecated",
-    "multipleOf", "maximum", "minimum", "exclusiveMaximum", "exclusiveMinimum", "maxLength", "minLength",
-    "pattern", "maxItems", "minItems", "uniqueItems", "maxContains", "minContains", "maxProperties",
-    "minProperties", "required", "dependentRequired", "contentEncoding", "contentMediaType", "readOnly",
-    "writeOnly",
-)  # fmt: skip
-# Keywords holding one subschema.
-_SCHEMA_KEYWORDS = ("items", "not", "contains", "if", "then", "else", "propertyNames", "unevaluatedItems")
-# Keywords holding a list of subschemas.
-_SCHEMA_LIST_KEYWORDS = ("allOf", "oneOf", "anyOf", "prefixItems")
-# Keywords holding a mapping of name to subschema.
-_SCHEMA_MAP_KEYWORDS = ("properties", "patternProperties", "dependentSchemas")
 # Every keyword above, in the order compiled schemas hold them.
 _KEYWORD_ORDER = {
     keyword: position
-    for position, keyword in enumerate(
-        (*_VALUE_KEYWORDS, *_SCHEMA_KEYWORDS, *_SCHEMA_LIST_KEYWORDS, *_SCHEMA_MAP_KEYWORDS)
-    )
+    for position, keyword in enumerate((*VALUE_KEYWORDS, *SCHEMA_KEYWORDS, *SCHEMA_LIST_KEYWORDS, *SCHEMA_MAP_KEYWORDS))
 }
-_VALUE_ORDER = frozenset(_VALUE_KEYWORDS)
+_VALUE_ORDER = frozenset(VALUE_KEYWORDS)
 # Keywords whose subschemas apply to a part of the value (an item, a property), not to the value itself.
 _DESCENDING_KEYWORDS = frozenset(
     {"items", "contains", "propertyNames", "unevaluatedItems", "prefixItems", "properties", "patternProperties"}
@@ -143,7 +136,7 @@ class SchemaCompiler:
     def __init__(
         self,
         document: dict[str, Any],
-        source: str,
+        report: Reporter,
         openapi_version: str,
         clean: Callable[[str], str] | None = None,
     ) -> None:
@@ -151,10 +144,8 @@ class SchemaCompiler:
         self.clean = clean
         # Words the compiler adds to schemas come from templates/tool/phrases.jinja, like every generated word.
         self.phrases: Any = environment().get_template("tool/phrases.jinja").module
-        self.source = source
+        self.report = report
         self.openapi_version = openapi_version
-        self.diagnostics: list[Diagnostic] = []
-        self._warned: set[tuple[str, str]] = set()
         self._depth = 0
         self._bodies: dict[tuple[str, Direction], Any] = {}
         self._body_refs: dict[tuple[str, Direction], tuple[_Ref, ...]] = {}
@@ -165,10 +156,13 @@ class SchemaCompiler:
         self._binary: dict[tuple[str, Direction], bool] = {}
 
     def warn(self, kind: str, message: str, pointer: str) -> None:
-        """Record a warning once per kind and place."""
-        if (kind, pointer) not in self._warned:
-            self._warned.add((kind, pointer))
-            self.diagnostics.append(Diagnostic("warning", kind, message, self.source, pointer))
+        """Record a warning (once per kind and place: the reporter's rule)."""
+        self.report.warn(kind, message, pointer)
+
+    @property
+    def diagnostics(self) -> tuple[Diagnostic, ...]:
+        """Every warning about the document so far, this compiler's among them."""
+        return self.report.diagnostics
 
     def resolve(self, ref: str, pointer: str) -> tuple[Any, str] | None:
         """Follow a local `$ref`; return the target and its pointer, or None (with a warning) when it dangles."""
@@ -257,7 +251,7 @@ class SchemaCompiler:
     def def_name(self, ref: str) -> str:
         """The `$defs` name of a referenced schema: the same in every tool and in output_schemas.json."""
         if ref not in self._def_names:
-            token = ref.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
+            token = unescape_token(ref.rsplit("/", 1)[-1])
             if "/" in token or token.endswith((".json", ".yaml", ".yml")):  # a whole bundled file: its name
                 token = token.rsplit("/", 1)[-1].rsplit(".", 1)[0]
             base = re.sub(r"[^A-Za-z0-9_.-]", "_", token) or "schema"
@@ -270,12 +264,12 @@ class SchemaCompiler:
 
     def progress(self) -> tuple[int, int]:
         """How many `$defs` names and warnings this compiler holds so far (see `since` and `adopt`)."""
-        return len(self._def_names), len(self.diagnostics)
+        return len(self._def_names), self.report.count()
 
     def since(self, progress: tuple[int, int]) -> tuple[dict[str, str], tuple[Diagnostic, ...]]:
         """The `$defs` names given and the warnings raised after `progress` was taken."""
         named, warned = progress
-        return dict(list(self._def_names.items())[named:]), tuple(self.diagnostics[warned:])
+        return dict(list(self._def_names.items())[named:]), self.report.since(warned)
 
     def adopt(self, names: dict[str, str], diagnostics: tuple[Diagnostic, ...]) -> bool:
         """Take on what a forked copy of this compiler named and warned about, as if this one had met it next.
@@ -288,7 +282,7 @@ class SchemaCompiler:
             self._def_names[ref] = name
             self._taken_names.add(name)
         for diagnostic in diagnostics:
-            self.warn(diagnostic.kind, diagnostic.message, diagnostic.pointer)
+            self.report.add(diagnostic)
         return True
 
     def carries_binary(self, ref: str, direction: Direction) -> bool:
@@ -335,14 +329,14 @@ class SchemaCompiler:
                 continue
             within = True if keyword in _DESCENDING_KEYWORDS else descended
             sub, here = schema[keyword], f"{pointer}/{keyword}"
-            if keyword in _SCHEMA_KEYWORDS:
+            if keyword in SCHEMA_KEYWORDS:
                 out[keyword] = self._compile(sub, here, direction, within)
-            elif keyword in _SCHEMA_LIST_KEYWORDS:
+            elif keyword in SCHEMA_LIST_KEYWORDS:
                 if isinstance(sub, list):
                     out[keyword] = [self._compile(item, f"{here}/{i}", direction, within) for i, item in enumerate(sub)]
             elif isinstance(sub, dict):
                 out[keyword] = {
-                    name: self._compile(item, f"{here}/{_escape(name)}", direction, within)
+                    name: self._compile(item, f"{here}/{escape_token(name)}", direction, within)
                     for name, item in sub.items()
                 }
         extra = schema.get("additionalProperties")
@@ -526,7 +520,7 @@ class SchemaCompiler:
         which would otherwise refuse the properties they named."""
         kept: dict[str, Any] = {}
         for key, sub in out["patternProperties"].items():
-            usable = self._usable_pattern(key, f"{pointer}/patternProperties/{_escape(key)}")
+            usable = self._usable_pattern(key, f"{pointer}/patternProperties/{escape_token(key)}")
             if usable is not None:
                 kept[usable] = sub
         if len(kept) < len(out["patternProperties"]):
@@ -590,19 +584,8 @@ def _placeholders(tree: Any) -> tuple[_Ref, ...]:
         if isinstance(node, _Ref):
             found.append(node)
         elif isinstance(node, dict):
-            stack.extend(reversed(list(_subschemas(node))))
+            stack.extend(reversed([sub for _, sub in subschemas(node)]))
     return tuple(found)
-
-
-def _subschemas(node: dict[str, Any]) -> Iterator[Any]:
-    """A compiled schema's direct subschemas, in keyword order."""
-    for keyword, value in node.items():
-        if keyword in _SCHEMA_KEYWORDS or keyword == "additionalProperties":
-            yield value
-        elif keyword in _SCHEMA_LIST_KEYWORDS and isinstance(value, list):
-            yield from value
-        elif keyword in _SCHEMA_MAP_KEYWORDS and isinstance(value, dict):
-            yield from value.values()
 
 
 def _holds_binary(tree: Any) -> bool:
@@ -612,7 +595,7 @@ def _holds_binary(tree: Any) -> bool:
         if isinstance(node, dict):
             if is_binary(node):
                 return True
-            stack.extend(_subschemas(node))
+            stack.extend(sub for _, sub in subschemas(node))
     return False
 
 
@@ -737,11 +720,11 @@ class Linking:
         for keyword, value in node.items():
             if self.max_depth is not None and keyword in _CONDITIONAL_KEYWORDS:
                 continue  # cut short, they could reject what the whole schema accepts: left out, which allows more
-            if keyword in _SCHEMA_KEYWORDS or keyword == "additionalProperties":
+            if keyword in SCHEMA_KEYWORDS or keyword == "additionalProperties":
                 out[keyword] = self._link(value, deeper, where)
-            elif keyword in _SCHEMA_LIST_KEYWORDS and isinstance(value, list):
+            elif keyword in SCHEMA_LIST_KEYWORDS and isinstance(value, list):
                 out[keyword] = [self._link(item, deeper, where) for item in value]
-            elif keyword in _SCHEMA_MAP_KEYWORDS and isinstance(value, dict):
+            elif keyword in SCHEMA_MAP_KEYWORDS and isinstance(value, dict):
                 out[keyword] = {name: self._link(item, deeper, where) for name, item in value.items()}
             else:
                 out[keyword] = value
@@ -784,10 +767,6 @@ def _copy_data(value: Any) -> Any:
     if isinstance(value, list) and all(item is None or isinstance(item, (str, int, float)) for item in value):
         return list(value)
     return copy.deepcopy(value) if isinstance(value, (dict, list)) else value
-
-
-def _escape(name: str) -> str:
-    return name.replace("~", "~0").replace("/", "~1")
 
 
 def _nullable_copy(schema: Any) -> Any:

@@ -8,6 +8,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from generator.diagnostics import Diagnostic, GenerationError
+from generator.openapi import escape_token
 
 _RULE_KEYS = {"tags", "paths", "methods", "operation_ids"}
 _OVERRIDE_KEYS = {"name", "title", "description_addendum", "annotations"}
@@ -85,7 +86,7 @@ def parse_rules(raw: Any, where: str, source: str) -> tuple[Rule, ...]:
 
 
 def _override(key: str, raw: Any, source: str) -> Override:
-    pointer = f"/operations/overrides/{key.replace('~', '~0').replace('/', '~1')}"
+    pointer = f"/operations/overrides/{escape_token(key)}"
     if not isinstance(raw, dict) or set(raw) - _OVERRIDE_KEYS:
         message = f"an override may set {', '.join(sorted(_OVERRIDE_KEYS))}"
         raise GenerationError([Diagnostic("error", "config", message, source, pointer)])

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import unquote
 
-from generator.diagnostics import Diagnostic, json_pointer
+from generator.diagnostics import Reporter
+from generator.openapi import (
+    DATA_KEYS,
+    SWAGGER_SCHEMA_KEYWORDS,
+    SWAGGER_SCHEMA_LIST_KEYWORDS,
+    SWAGGER_SCHEMA_MAP_KEYWORDS,
+    json_pointer,
+)
 
 OPENAPI_VERSION = "3.0.3"
 DEFAULT_MEDIA_TYPE = "application/json"
@@ -18,17 +25,11 @@ ParameterKind = Literal["parameter", "body", "formData", "invalid"]
 
 _HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch")
 _PARAMETER_LOCATIONS = ("query", "header", "path")
-# Keys whose values are instance data, never schemas or references: copied as they are.
-_DATA_KEYS = frozenset({"example", "examples", "default", "enum", "x-example", "x-examples"})
 # Keywords of a 2.0 non-body parameter, Items or Header object that belong in an OpenAPI 3 Schema Object.
 _SIMPLE_SCHEMA_KEYS = (
     "type", "format", "items", "enum", "default", "maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum",
     "maxLength", "minLength", "pattern", "maxItems", "minItems", "uniqueItems", "multipleOf",
 )  # fmt: skip
-# Schema keywords holding one subschema, a list of subschemas, or a mapping of name to subschema.
-_SCHEMA_KEYWORDS = ("not", "additionalProperties")
-_SCHEMA_LIST_KEYWORDS = ("allOf", "anyOf", "oneOf")
-_SCHEMA_MAP_KEYWORDS = ("properties",)
 # collectionFormat -> (style, explode) for query parameters and url-encoded form fields.
 _QUERY_STYLES: dict[str, tuple[str, bool]] = {
     "csv": ("form", False),
@@ -64,18 +65,13 @@ _HEADER_KEYS = frozenset({"description", "collectionFormat"})
 
 @dataclass(frozen=True)
 class _Reporter:
-    """Collects warnings, once per kind and place."""
+    """The pipeline's reporter, told of places in the 2.0 document as paths of tokens."""
 
-    source: str
-    warnings: list[Diagnostic] = field(default_factory=list)
-    seen: set[tuple[str, str]] = field(default_factory=set)
+    report: Reporter
 
     def warn(self, kind: str, message: str, location: Location) -> None:
         """Record a warning; `location` is the path of tokens into the original 2.0 document."""
-        pointer = json_pointer(*location)
-        if (kind, pointer) not in self.seen:
-            self.seen.add((kind, pointer))
-            self.warnings.append(Diagnostic("warning", kind, message, self.source, pointer))
+        self.report.warn(kind, message, json_pointer(*location))
 
 
 @dataclass(frozen=True)
@@ -117,9 +113,9 @@ class _Parameter:
         return str(self.node.get("name", "")), str(self.node.get("in", ""))
 
 
-def convert_swagger2(document: dict[str, Any], source: str) -> tuple[dict[str, Any], list[Diagnostic]]:
-    """Return an OpenAPI 3.0.3 document equivalent to a Swagger 2.0 `document` (left unchanged) and the warnings."""
-    report = _Reporter(source)
+def convert_swagger2(document: dict[str, Any], reporter: Reporter) -> dict[str, Any]:
+    """An OpenAPI 3.0.3 document equivalent to a Swagger 2.0 `document` (left unchanged); warnings to `reporter`."""
+    report = _Reporter(reporter)
     ctx = _context(document, report)
     if str(document.get("swagger")) != "2.0":
         found = document.get("swagger")
@@ -152,7 +148,7 @@ def convert_swagger2(document: dict[str, Any], source: str) -> tuple[dict[str, A
     if "security" in document:
         result["security"] = _copy(ctx, document["security"], ("security",))
     result.update(_extensions(ctx, document, ()))
-    return result, report.warnings
+    return result
 
 
 # --- document-wide facts ---------------------------------------------------------------------------------------
@@ -281,7 +277,7 @@ def _copy(ctx: _Context, node: Any, location: Location) -> Any:
         for key, value in node.items():
             if key == "$ref" and isinstance(value, str):
                 result[key] = _rewrite_ref(ctx, value, (*location, key))
-            elif key in _DATA_KEYS:
+            elif key in DATA_KEYS:
                 result[key] = copy.deepcopy(value)
             else:
                 result[key] = _copy(ctx, value, (*location, key))
@@ -350,13 +346,13 @@ def _schema(ctx: _Context, node: Any, location: Location) -> dict[str, Any]:
             result[key] = {"propertyName": value}
         elif key == "items":
             result[key] = _items_subschema(ctx, value, here)
-        elif key in _SCHEMA_KEYWORDS and isinstance(value, dict):
+        elif key in SWAGGER_SCHEMA_KEYWORDS and isinstance(value, dict):
             result[key] = _schema(ctx, value, here)
-        elif key in _SCHEMA_LIST_KEYWORDS and isinstance(value, list):
+        elif key in SWAGGER_SCHEMA_LIST_KEYWORDS and isinstance(value, list):
             result[key] = [_schema(ctx, item, (*here, index)) for index, item in enumerate(value)]
-        elif key in _SCHEMA_MAP_KEYWORDS and isinstance(value, dict):
+        elif key in SWAGGER_SCHEMA_MAP_KEYWORDS and isinstance(value, dict):
             result[key] = {name: _schema(ctx, item, (*here, name)) for name, item in value.items()}
-        elif key in _DATA_KEYS:
+        elif key in DATA_KEYS:
             result[key] = copy.deepcopy(value)
         else:
             result[key] = _copy(ctx, value, here)

@@ -7,14 +7,14 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-from generator.diagnostics import Diagnostic, json_pointer
+from generator.diagnostics import Reporter
+from generator.openapi import HTTP_METHODS, json_pointer
 
 # What no URL holds as it is (RFC 3986 wants it percent-encoded) and what would let one break out of Markdown,
 # HTML, a string literal or a terminal line: white space, control and bidi characters, quotes, backslash, <, >.
 _UNSAFE = re.compile(r"[\s\x00-\x1f\x7f-\x9f\"'`<>\\\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 _SCHEMES = ("http", "https")
-_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 OAUTH_URLS = ("tokenUrl", "refreshUrl", "authorizationUrl")
 
 
@@ -51,15 +51,14 @@ def _server_holders(document: dict[str, Any]) -> Iterator[tuple[dict[str, Any], 
         if not isinstance(item, dict):
             continue
         yield item, json_pointer("paths", path)
-        for method in _METHODS:
+        for method in HTTP_METHODS:
             if isinstance(item.get(method), dict):
                 yield item[method], json_pointer("paths", path, method)
 
 
-def check_server_urls(document: dict[str, Any], source: str) -> list[Diagnostic]:
+def check_server_urls(document: dict[str, Any], report: Reporter) -> None:
     """Mend, in place, server URLs with white space around them, and leave out those that are no usable URL (a
     list left empty goes, so the next level's servers apply); one warning each."""
-    warnings: list[Diagnostic] = []
     for holder, pointer in _server_holders(document):
         servers = holder.get("servers")
         if not isinstance(servers, list):
@@ -73,11 +72,11 @@ def check_server_urls(document: dict[str, Any], source: str) -> list[Diagnostic]
             if server["url"] != server["url"].strip():
                 server["url"] = server["url"].strip()
                 message = f"white space around server URL {server['url']!r} removed"
-                warnings.append(Diagnostic("warning", "invalid-server-url", message, source, f"{here}/url"))
+                report.warn("invalid-server-url", message, f"{here}/url")
             problem = url_problem(expand_server_url(server))
             if problem:
                 message = f"server URL {expand_server_url(server)!r} left out: {problem}"
-                warnings.append(Diagnostic("warning", "invalid-server-url", message, source, here))
+                report.warn("invalid-server-url", message, here)
             else:
                 kept.append(server)
         if len(kept) < len(servers):
@@ -85,7 +84,6 @@ def check_server_urls(document: dict[str, Any], source: str) -> list[Diagnostic]
                 holder["servers"] = kept
             else:
                 del holder["servers"]
-    return warnings
 
 
 def spec_server_urls(document: dict[str, Any]) -> list[str]:
@@ -107,7 +105,7 @@ def host(url: str) -> str:
         return ""
 
 
-def foreign_oauth_hosts(document: dict[str, Any], server_urls: Iterable[str], source: str) -> list[Diagnostic]:
+def foreign_oauth_hosts(document: dict[str, Any], server_urls: Iterable[str], report: Reporter) -> None:
     """A warning for each OAuth endpoint (token, refresh, authorization URL) whose host is none of the servers'
     hosts: the token endpoints receive the client secret and refresh tokens, the authorization URL is where
     people sign in. Relative endpoints are on the API's own host."""
@@ -115,8 +113,7 @@ def foreign_oauth_hosts(document: dict[str, Any], server_urls: Iterable[str], so
     components = document.get("components")
     schemes = components.get("securitySchemes") if isinstance(components, dict) else None
     if not hosts or not isinstance(schemes, dict):
-        return []
-    warnings: list[Diagnostic] = []
+        return
     for name, scheme in schemes.items():
         flows = scheme.get("flows") if isinstance(scheme, dict) else None
         for flow, settings in flows.items() if isinstance(flows, dict) else ():
@@ -131,5 +128,4 @@ def foreign_oauth_hosts(document: dict[str, Any], server_urls: Iterable[str], so
                     f" ({', '.join(hosts)}); it is {what}: check that this host belongs to the API's vendor"
                 )
                 pointer = json_pointer("components", "securitySchemes", name, "flows", flow, key)
-                warnings.append(Diagnostic("warning", "foreign-token-host", message, source, pointer))
-    return warnings
+                report.warn("foreign-token-host", message, pointer)

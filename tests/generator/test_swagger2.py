@@ -11,7 +11,7 @@ import pytest
 import yaml
 from openapi_pydantic.v3.v3_0 import OpenAPI
 
-from generator.diagnostics import Diagnostic
+from generator.diagnostics import Diagnostic, Reporter
 from generator.swagger2 import convert_swagger2
 
 SOURCE = "api.v2.yaml"
@@ -35,11 +35,12 @@ def _with_operation(
 def _convert(document: dict[str, Any], *, valid: bool = True) -> tuple[dict[str, Any], list[Diagnostic]]:
     """Convert, check the input is untouched, and (by default) that the result is valid OpenAPI 3.0."""
     before = copy.deepcopy(document)
-    result, warnings = convert_swagger2(document, SOURCE)
+    report = Reporter(SOURCE)
+    result = convert_swagger2(document, report)
     assert document == before
     if valid:
         OpenAPI.model_validate(result)
-    return result, warnings
+    return result, list(report.diagnostics)
 
 
 def _found(warnings: list[Diagnostic]) -> list[tuple[str, str]]:
