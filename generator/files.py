@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from generator.wording import Wording
 
 FILE_PROPERTIES = ("path", "content_base64", "filename", "content_type")
 
@@ -19,34 +22,34 @@ def is_binary(schema: Any) -> bool:
     return "contentMediaType" in schema and "contentEncoding" not in schema and kind is not None
 
 
-def file_schema(description: str, phrases: Any) -> dict[str, Any]:
-    """The input schema of one file argument; `phrases` is the wording module of `templates/tool/phrases.jinja`."""
+def file_schema(description: str, wording: Wording) -> dict[str, Any]:
+    """The input schema of one file argument."""
     return {
         "type": "object",
-        "description": f"{description} {phrases.file_guidance()}".strip(),
+        "description": f"{description} {wording.file_guidance()}".strip(),
         "properties": {
-            "path": {"type": "string", "description": str(phrases.file_path())},
+            "path": {"type": "string", "description": wording.file_path()},
             "content_base64": {
                 "type": "string",
                 "contentEncoding": "base64",
-                "description": str(phrases.file_content()),
+                "description": wording.file_content(),
             },
-            "filename": {"type": "string", "description": str(phrases.file_name())},
-            "content_type": {"type": "string", "description": str(phrases.file_type()), "examples": ["image/png"]},
+            "filename": {"type": "string", "description": wording.file_name()},
+            "content_type": {"type": "string", "description": wording.file_type(), "examples": ["image/png"]},
         },
         "anyOf": [{"required": ["path"]}, {"required": ["content_base64", "filename"]}],
         "additionalProperties": False,
     }
 
 
-def replace_binary_fields(schema: dict[str, Any], phrases: Any) -> tuple[dict[str, Any], list[tuple[str, ...]]]:
+def replace_binary_fields(schema: dict[str, Any], wording: Wording) -> tuple[dict[str, Any], list[tuple[str, ...]]]:
     """Swap every binary field for a file argument; return the new schema and the paths of the file fields."""
     paths: list[tuple[str, ...]] = []
 
     def walk(node: Any, path: tuple[str, ...]) -> Any:
         if is_binary(node):
             paths.append(path)
-            return file_schema(str(node.get("description", "")), phrases)
+            return file_schema(str(node.get("description", "")), wording)
         if not isinstance(node, dict):
             return node
         changed = dict(node)

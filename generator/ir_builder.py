@@ -29,6 +29,7 @@ from generator.selection import Override
 from generator.templating import environment
 from generator.text import as_sentence, clean_prose, drop_doubled_words, first_sentence, gist
 from generator.urls import expand_server_url, foreign_oauth_hosts, spec_server_urls
+from generator.wording import Wording
 
 _BODY_MEDIA_PREFERENCE = (
     "application/json",
@@ -186,7 +187,7 @@ class _InputAssembly:
                 "undeclared-path-parameter", f"path parameter `{missing}` is not declared", self.op.pointer
             )
             name = self.take(missing, "path")
-            schema = {"type": "string", "description": self.builder.phrases.parameter_fallback(missing, "path")}
+            schema = {"type": "string", "description": self.builder.wording.parameter_fallback(missing, "path")}
             self.add(schema, Argument(name, "path", missing, True))
 
     def bracketed_groups(self) -> None:
@@ -195,7 +196,7 @@ class _InputAssembly:
             members = {member: schema for member, (_, schema) in group["members"].items()}
             group_schema: dict[str, Any] = {
                 "type": "object",
-                "description": self.builder.phrases.bracket_group(group_name),
+                "description": self.builder.wording.bracket_group(group_name),
                 "properties": members,
                 "additionalProperties": False,
             }
@@ -220,7 +221,7 @@ class _InputAssembly:
             return False
         name = self.take("file" if is_file else "body", "body")
         if "description" not in schema:
-            schema["description"] = self.builder.phrases.whole_body(media_type)
+            schema["description"] = self.builder.wording.whole_body(media_type)
         self.add(schema, Argument(name, "body", "", required))
         return True
 
@@ -230,7 +231,7 @@ class _InputAssembly:
         for missing in [n for n in listed if n not in declared]:
             message = f"the body requires `{missing}` but does not describe it; it is accepted as any value"
             self.builder.warn("undeclared-required-property", message, self.op.pointer + "/requestBody")
-            declared[missing] = {"description": self.builder.phrases.undescribed(missing)}
+            declared[missing] = {"description": self.builder.wording.undescribed(missing)}
         names: dict[str, str] = {}
         for wire, field in declared.items():
             name = names[wire] = self.take(wire, "body")
@@ -247,7 +248,7 @@ class _InputAssembly:
         """The input schema: every property described, the config's bindings applied, shared parts in `$defs`."""
         builder, properties = self.builder, self.properties
         for name, (wire, location) in self.renamed.items():
-            note = builder.phrases.renamed(wire, location)
+            note = builder.wording.renamed(wire, location)
             described = properties[name].get("description", "")
             properties[name] = {**properties[name], "description": f"{described} {note}".strip()}
         locations = {argument.property_name: argument.location for argument in self.arguments}
@@ -269,7 +270,7 @@ class _InputAssembly:
 class _ToolBuilder:
     """Builds tools for one document; holds the schema compiler and the wording templates."""
 
-    def __init__(self, spec: ParsedSpec, config: GeneratorConfig) -> None:
+    def __init__(self, spec: ParsedSpec, config: GeneratorConfig, wording: Wording) -> None:
         self.spec = spec
         self.document = spec.document
         self.config = config
@@ -277,12 +278,10 @@ class _ToolBuilder:
         budget = config.description_budget
         self.docs_base = docs_base(spec.document, config.docs_base_url)
         self.clean = functools.lru_cache(maxsize=None)(lambda text: clean_prose(text, self.docs_base, budget))
-        self.compiler = SchemaCompiler(spec.document, spec.report, spec.openapi_version, clean=self.clean)
-        phrases: Any = environment().get_template("tool/phrases.jinja").module
-        self.phrases = phrases
+        self.compiler = SchemaCompiler(spec.document, spec.report, spec.openapi_version, self.clean, wording)
+        self.wording = wording
         self.schemes = security_schemes(spec.document)
-        self.description_template = environment().get_template("tool/description.md.jinja")
-        self.describer = Describer(phrases.parameter_fallback)
+        self.describer = Describer(wording.parameter_fallback)
         self.output_parts: dict[str, tuple[Part, bool]] = {}
         """Per tool whose listing carries less than its response schema: that schema compiled, and paginated."""
 
@@ -334,9 +333,9 @@ class _ToolBuilder:
             return schema
         pagination = {
             "type": "object",
-            "description": str(self.phrases.pagination()),
+            "description": str(self.wording.pagination()),
             "properties": {
-                key: {"type": ["integer", "null"], "description": str(self.phrases.pagination_field(key))}
+                key: {"type": ["integer", "null"], "description": str(self.wording.pagination_field(key))}
                 for key in ("page", "per_page", "total", "next_page", "last_page")
             },
         }
@@ -356,7 +355,7 @@ class _ToolBuilder:
             if binding.hidden:
                 properties.pop(name, None)
             else:
-                note = self.phrases.bound_default(binding.env) if binding.env else ""
+                note = self.wording.bound_default(binding.env) if binding.env else ""
                 properties[name] = {
                     **properties[name],
                     "description": f"{properties[name]['description']} {note}".strip(),
@@ -401,8 +400,8 @@ class _ToolBuilder:
         files: list[tuple[str, ...]] = []
         if base.startswith("multipart/") or base == "application/octet-stream" or is_binary(schema):
             if base == "application/octet-stream" and not schema:
-                schema = {"type": "string", "format": "binary", "description": self.phrases.whole_body(media_type)}
-            schema, files = replace_binary_fields(schema, self.phrases)
+                schema = {"type": "string", "format": "binary", "description": self.wording.whole_body(media_type)}
+            schema, files = replace_binary_fields(schema, self.wording)
         return media_type, schema, bool(body.get("required")), files
 
     # -- one tool --------------------------------------------------------------------------------------
@@ -456,7 +455,7 @@ class _ToolBuilder:
         self, op: _Operation, name: str, description: str, schema: dict[str, Any]
     ) -> tuple[dict[str, Any], dict[str, Any] | None]:
         """The input schema tools/list carries, and the whole one when that had to be reduced (with a warning)."""
-        reduction = reduce_tool(name, description, schema, self.config.tool_budget, str(self.phrases.open_shape()))
+        reduction = reduce_tool(name, description, schema, self.config.tool_budget, str(self.wording.open_shape()))
         if not reduction.steps:
             return schema, None
         budget = self.config.tool_budget
@@ -536,7 +535,7 @@ class _ToolBuilder:
         elif details and gist(opening) == gist(name.replace("_", " ")):
             opening = ""  # it says no more than the tool's name, which the model reads first
         schema, arguments = inputs
-        text = self.description_template.render(
+        text = self.wording.description.render(
             summary=opening,
             details=details,
             addendum=clean_prose(addendum, self.docs_base),
@@ -610,7 +609,7 @@ class _ToolBuilder:
         input_schema, full_input = self.within_budget(op, name, description, input_schema)
         deep_output = None
         if output_schema is not None:
-            bounded = within_depth(output_schema, 2, str(self.phrases.open_shape()))
+            bounded = within_depth(output_schema, 2, str(self.wording.open_shape()))
             deep_output, output_schema = (output_schema if bounded is not output_schema else None), bounded
         return Tool(
             name=name,
@@ -854,13 +853,18 @@ def _check_overrides(config: GeneratorConfig, operations: list[_Operation]) -> N
 
 
 def build_api(
-    spec: ParsedSpec, config: GeneratorConfig, spec_bytes: bytes, parallel: bool | None = None
+    spec: ParsedSpec,
+    config: GeneratorConfig,
+    spec_bytes: bytes,
+    parallel: bool | None = None,
+    wording: Wording | None = None,
 ) -> tuple[Api, list[Diagnostic]]:
     """The whole IR stage: one Tool per operation, unique names, and every warning raised on the way. `parallel`
-    builds half the tools on a second core (None: for large documents; see `halves`)."""
+    builds half the tools on a second core (None: for large documents; see `halves`); `wording` is the run's
+    (the built-in templates' by default)."""
     server_urls = [*spec_server_urls(spec.document), *(server.url for server in config.servers)]
     foreign_oauth_hosts(spec.document, server_urls, spec.report)
-    builder = _ToolBuilder(spec, config)
+    builder = _ToolBuilder(spec, config, wording or Wording(environment()))
     everything = list(iter_operations(spec.document))
     _check_overrides(config, everything)
     selection = config.operations

@@ -21,7 +21,8 @@ from generator.load import load_mapping
 from generator.openapi import json_pointer
 from generator.parse import ParsedSpec, document_errors, operation_of, prepare_document
 from generator.render import render_package
-from generator.templating import template_override
+from generator.templating import environment
+from generator.wording import Wording
 
 Progress = Callable[[str, int], None]
 """Told each stage as it starts (`loading`, `parsing`, `building`, `rendering`) and the operation count
@@ -80,14 +81,13 @@ def _template_frame(traceback: TracebackType | None) -> tuple[str, int | None]:
 
 @contextmanager
 def user_templates(folder: Path | None) -> Iterator[None]:
-    """Run a block with the user's templates first; their mistakes become bad-input errors (exit 2)."""
+    """Run a block that uses the user's templates: their mistakes become bad-input errors (exit 2)."""
     if folder is None:
         yield
         return
     check_templates_folder(folder)
     try:
-        with template_override(folder):
-            yield
+        yield
     except jinja2.TemplateSyntaxError as exc:
         where = exc.filename or exc.name or str(folder)
         raise GenerationError(
@@ -134,7 +134,8 @@ def _build(
     if options.mode is not None:
         config = dataclasses.replace(config, mode=options.mode)
     with user_templates(options.templates):
-        return build_api(parsed, config, spec_path.read_bytes())
+        wording = Wording(environment(override=options.templates))
+        return build_api(parsed, config, spec_path.read_bytes(), wording=wording)
 
 
 def _rebuild(

@@ -29,6 +29,7 @@ from generator.openapi import (
 )
 from generator.patterns import backtracking_risk, python_pattern
 from generator.templating import environment
+from generator.wording import Wording
 
 Direction = Literal["input", "output"]
 
@@ -139,11 +140,12 @@ class SchemaCompiler:
         report: Reporter,
         openapi_version: str,
         clean: Callable[[str], str] | None = None,
+        wording: Wording | None = None,
     ) -> None:
         self.document = document
         self.clean = clean
         # Words the compiler adds to schemas come from templates/tool/phrases.jinja, like every generated word.
-        self.phrases: Any = environment().get_template("tool/phrases.jinja").module
+        self.wording = wording or Wording(environment())
         self.report = report
         self.openapi_version = openapi_version
         self._depth = 0
@@ -384,7 +386,7 @@ class SchemaCompiler:
             out["format"] = "binary"
         discriminator = schema.get("discriminator")
         if isinstance(discriminator, dict) and isinstance(discriminator.get("propertyName"), str):
-            note = str(self.phrases.discriminator(discriminator["propertyName"]))
+            note = self.wording.discriminator(discriminator["propertyName"])
             out["description"] = f"{out['description']} {note}" if out.get("description") else note
         if "oneOf" in out:
             # Real specs write oneOf where any branch will do, and branches often overlap (an ID and an e-mail are

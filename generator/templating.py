@@ -1,8 +1,8 @@
 """The Jinja2 environment shared by every stage that writes text: strict, and JSON only through `tojson`.
 
 A user's folder of templates (`--templates DIR`) can override any built-in template: the environment's
-loader looks in that folder first and falls back to `templates/`. The IR builder asks for `environment()`
-without arguments, so the folder for a run is set with `template_override(folder)` around it.
+loader looks in that folder first and falls back to `templates/`. Each run asks for its environment with its
+folder; the IR stage gets its words through a `Wording` made from it.
 """
 
 from __future__ import annotations
@@ -10,9 +10,6 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -22,7 +19,6 @@ import jinja2
 from generator.diagnostics import visible
 
 _CODING = re.compile(r"coding([:=])")
-_OVERRIDE: ContextVar[Path | None] = ContextVar("template_override", default=None)
 
 
 def builtin_templates_dir() -> Path:
@@ -89,28 +85,13 @@ def paragraphs(value: str) -> list[str]:
     return [" ".join(chunk.split()) for chunk in chunks if chunk.strip()]
 
 
-def active_override() -> Path | None:
-    """The user's template folder for the current run, if any."""
-    return _OVERRIDE.get()
-
-
-@contextmanager
-def template_override(folder: Path | None) -> Iterator[None]:
-    """Within the block, `environment()` looks in `folder` first, then in the built-in templates."""
-    token = _OVERRIDE.set(folder.resolve() if folder is not None else None)
-    try:
-        yield
-    finally:
-        _OVERRIDE.reset(token)
-
-
 def environment(templates_dir: Path | None = None, override: Path | None = None) -> jinja2.Environment:
     """A strict environment: undefined names fail, nothing is auto-escaped, output ends as written.
 
-    `templates_dir` replaces the built-in templates; `override` (else the run's `template_override`) is a
-    folder searched before them. One environment is kept per pair of folders.
+    `templates_dir` replaces the built-in templates; `override` (a user's `--templates` folder) is searched before
+    them. One environment is kept per pair of folders.
     """
-    chosen = override.resolve() if override is not None else active_override()
+    chosen = override.resolve() if override is not None else None
     return _environment((templates_dir or builtin_templates_dir()).resolve(), chosen)
 
 

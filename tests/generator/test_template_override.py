@@ -1,4 +1,6 @@
-"""`--templates DIR`: a user's folder of templates overrides any built-in one; the rest fall back."""
+"""`--templates DIR`: a user's folder of templates overrides any built-in one; the rest fall back.
+
+On a small spec of this project's own (the rules do not depend on the API's size)."""
 
 from __future__ import annotations
 
@@ -11,10 +13,13 @@ import pytest
 
 from generator.cli import main
 from generator.pipeline import Options, generate
-from generator.templating import builtin_templates_dir, environment, template_override
-from tests.conftest import CONFIG, ROOT, SPEC, minimal_spec, write_spec
+from generator.templating import builtin_templates_dir, environment
+from tests.conftest import ROOT, minimal_spec, write_spec
 
 BUILTIN = builtin_templates_dir()
+SPEC = ROOT / "tests" / "fixtures" / "specs" / "features.yaml"
+CONFIG = None
+PACKAGE = "feature_fixture_mcp"
 
 
 def _override(folder: Path, name: str, text: str) -> Path:
@@ -34,18 +39,18 @@ def test_overriding_the_description_template_changes_every_tool(tmp_path: Path) 
     folder = _override(tmp_path / "mine", "tool/description.md.jinja", builtin + "\nReviewed by the platform team.\n")
     plain = generate(SPEC, CONFIG)
     custom = generate(SPEC, CONFIG, Options(templates=folder))
-    assert all(text.endswith("Reviewed by the platform team.") for text in _descriptions(custom.files, "procore_mcp"))
-    assert not any("platform team" in text for text in _descriptions(plain.files, "procore_mcp"))
+    assert all(text.endswith("Reviewed by the platform team.") for text in _descriptions(custom.files, PACKAGE))
+    assert not any("platform team" in text for text in _descriptions(plain.files, PACKAGE))
     # Everything else came from the built-in templates: same files, same server code.
     assert custom.files.keys() == plain.files.keys()
-    assert custom.files["src/procore_mcp/server.py"] == plain.files["src/procore_mcp/server.py"]
+    assert custom.files[f"src/{PACKAGE}/server.py"] == plain.files[f"src/{PACKAGE}/server.py"]
 
 
 def test_overriding_a_package_template_replaces_that_file_only(tmp_path: Path) -> None:
     folder = _override(tmp_path / "mine", "package/README.md.jinja", "# {{ config.distribution_name }}, our way\n")
     plain = generate(SPEC, CONFIG)
     custom = generate(SPEC, CONFIG, Options(templates=folder))
-    assert custom.files["README.md"] == "# procore-mcp, our way\n"
+    assert custom.files["README.md"] == "# feature-fixture-mcp, our way\n"
     assert {k: v for k, v in custom.files.items() if k != "README.md"} == {
         k: v for k, v in plain.files.items() if k != "README.md"
     }
@@ -54,7 +59,7 @@ def test_overriding_a_package_template_replaces_that_file_only(tmp_path: Path) -
 def test_a_new_package_template_adds_a_file(tmp_path: Path) -> None:
     folder = _override(tmp_path / "mine", "package/SECURITY.md.jinja", "Report issues to {{ config.server_name }}.\n")
     files = generate(SPEC, CONFIG, Options(templates=folder)).files
-    assert files["SECURITY.md"] == "Report issues to procore-mcp.\n"
+    assert files["SECURITY.md"] == "Report issues to feature-fixture-mcp.\n"
 
 
 def test_an_empty_override_folder_changes_nothing(tmp_path: Path) -> None:
@@ -69,22 +74,20 @@ def test_environment_is_cached_per_override_folder(tmp_path: Path) -> None:
     assert environment(override=tmp_path / "a") is environment(override=tmp_path / "a")
     assert environment(override=tmp_path / "a") is not environment(override=tmp_path / "b")
     assert environment(override=tmp_path / "a") is not environment()
-    with template_override(tmp_path / "a"):
-        assert environment() is environment(override=tmp_path / "a")
-    assert environment() is not environment(override=tmp_path / "a")
 
 
 def test_cli_generate_with_templates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder = _override(tmp_path / "mine", "package/README.md.jinja", "custom readme\n")
     out = tmp_path / "out"
-    command = ["generate", "--spec", str(SPEC), "--config", str(CONFIG), "--out", str(out), "--templates", str(folder)]
+    command = ["generate", "--spec", str(SPEC), "--out", str(out), "--templates", str(folder)]
+    assert main(command[:-2]) == 0  # the package as the built-in templates make it
+    capsys.readouterr()
+    assert main([*command, "--check"]) == 1  # with the override, README.md would change
+    assert "differs: README.md" in capsys.readouterr().err
     assert main(command) == 0
     assert (out / "README.md").read_text(encoding="utf-8") == "custom readme\n"
     assert (out / "TOOLS.md").is_file()  # not overridden: the built-in one
     assert main([*command, "--check"]) == 0
-    # The committed package was generated without the override: --check with it reports the difference.
-    assert main([*command[:-2], "--check"]) == 1
-    assert "differs: README.md" in capsys.readouterr().err
 
 
 def test_cli_lint_with_templates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -142,8 +145,8 @@ def test_runtime_modules_are_copied_as_they_are_under_the_banner() -> None:
     modules = sorted(path.name for path in RUNTIME.glob("*.py"))
     assert "server.py" in modules and not list(BUILTIN.rglob("*.py.jinja"))
     for name in modules:
-        banner, _, rest = files[f"src/procore_mcp/{name}"].partition("\n")
-        assert banner.startswith("# Generated by openapi-mcp-gen from procore.yaml. Do not edit")
+        banner, _, rest = files[f"src/{PACKAGE}/{name}"].partition("\n")
+        assert banner.startswith("# Generated by openapi-mcp-gen from features.yaml. Do not edit")
         assert rest == (RUNTIME / name).read_text(encoding="utf-8")
 
 
@@ -152,15 +155,15 @@ def test_a_runtime_module_can_be_overridden_plain_or_as_a_template(tmp_path: Pat
     folder = _override(tmp_path / "mine", "package/src/__package__/sending.py", '"""Our own sending."""\n')
     assert (
         generate(SPEC, CONFIG, Options(templates=folder))
-        .files["src/procore_mcp/sending.py"]
+        .files[f"src/{PACKAGE}/sending.py"]
         .endswith('\n"""Our own sending."""\n')
     )
     # A template of the same name in the user's folder wins over their plain file, and renders.
     _override(folder, "package/src/__package__/sending.py.jinja", "# for {{ config.package_name }}\n")
     custom = generate(SPEC, CONFIG, Options(templates=folder)).files
-    assert custom["src/procore_mcp/sending.py"] == "# for procore_mcp\n"
-    assert {k: v for k, v in custom.items() if k != "src/procore_mcp/sending.py"} == {
-        k: v for k, v in plain.items() if k != "src/procore_mcp/sending.py"
+    assert custom[f"src/{PACKAGE}/sending.py"] == f"# for {PACKAGE}\n"
+    assert {k: v for k, v in custom.items() if k != f"src/{PACKAGE}/sending.py"} == {
+        k: v for k, v in plain.items() if k != f"src/{PACKAGE}/sending.py"
     }
 
 

@@ -1,0 +1,65 @@
+"""Every word the generator adds to a tool, typed: the macros of `templates/tool/phrases.jinja` and the tool
+description template, read from one Jinja environment (a user's template folder first, when there is one)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jinja2
+
+PHRASES = "tool/phrases.jinja"
+DESCRIPTION = "tool/description.md.jinja"
+
+
+class Wording:
+    """The phrases, as methods that return text; made once per run by the pipeline and handed to the stages."""
+
+    def __init__(self, environment: jinja2.Environment) -> None:
+        self._phrases: Any = environment.get_template(PHRASES).module  # a macro module: made when it runs
+        self.description = environment.get_template(DESCRIPTION)
+
+    def parameter_fallback(self, name: str, location: str, parent: str = "", kind: str = "") -> str:
+        """For a property the spec leaves undescribed, or describes with its own name only."""
+        return str(self._phrases.parameter_fallback(name, location, parent, kind))
+
+    def bracket_group(self, name: str) -> str:
+        return str(self._phrases.bracket_group(name))
+
+    def whole_body(self, media_type: str | None) -> str:
+        return str(self._phrases.whole_body(media_type))
+
+    def undescribed(self, name: str) -> str:
+        return str(self._phrases.undescribed(name))
+
+    def renamed(self, wire: str, location: str) -> str:
+        return str(self._phrases.renamed(wire, location))
+
+    def bound_default(self, variable: str) -> str:
+        return str(self._phrases.bound_default(variable))
+
+    def pagination(self) -> str:
+        return str(self._phrases.pagination())
+
+    def pagination_field(self, key: str) -> str:
+        return str(self._phrases.pagination_field(key))
+
+    def discriminator(self, property_name: str) -> str:
+        return str(self._phrases.discriminator(property_name))
+
+    def open_shape(self) -> str:
+        return str(self._phrases.open_shape())
+
+    def file_guidance(self) -> str:
+        return str(self._phrases.file_guidance())
+
+    def file_path(self) -> str:
+        return str(self._phrases.file_path())
+
+    def file_content(self) -> str:
+        return str(self._phrases.file_content())
+
+    def file_name(self) -> str:
+        return str(self._phrases.file_name())
+
+    def file_type(self) -> str:
+        return str(self._phrases.file_type())
