@@ -8,8 +8,10 @@ from typing import Any, Protocol
 
 from generator.background import Pending, can_fork
 from generator.diagnostics import Diagnostic
-from generator.ir import Tool
-from generator.schema import Part, SchemaCompiler
+from generator.schema import SchemaCompiler
+
+Built = Any
+"""What the IR stage's builder makes of one job (`ir_builder.Built`): passed along as it is."""
 
 PARALLEL_FROM = 300
 """Documents of this many selected operations or more build half their tools in a child process: below it, the
@@ -20,30 +22,27 @@ class Builder(Protocol):
     """What this module needs of the IR stage's tool builder."""
 
     compiler: SchemaCompiler
-    output_parts: dict[str, tuple[Part, bool]]
 
-    def build(self, op: Any, name: str, related: Any = None, source: Any = None) -> Tool: ...
+    def build(self, op: Any, name: str, related: Any = None, source: Any = None) -> Built: ...
 
 
 @dataclass(frozen=True)
 class _Share:
     """What the child built, and what it added to the builder's state on the way."""
 
-    tools: tuple[Tool, ...]
-    output_parts: dict[str, tuple[Part, bool]]
+    built: tuple[Built, ...]
     names: dict[str, str]
     diagnostics: tuple[Diagnostic, ...]
 
 
 def _build_share(builder: Builder, jobs: Sequence[tuple[Any, ...]]) -> _Share:
     progress = builder.compiler.progress()
-    tools = tuple(builder.build(*job) for job in jobs)
+    built = tuple(builder.build(*job) for job in jobs)
     names, diagnostics = builder.compiler.since(progress)
-    parts = {tool.name: builder.output_parts[tool.name] for tool in tools if tool.name in builder.output_parts}
-    return _Share(tools, parts, names, diagnostics)
+    return _Share(built, names, diagnostics)
 
 
-def build_tools(builder: Builder, jobs: Sequence[tuple[Any, ...]], parallel: bool | None = None) -> tuple[Tool, ...]:
+def build_tools(builder: Builder, jobs: Sequence[tuple[Any, ...]], parallel: bool | None = None) -> tuple[Built, ...]:
     """`builder.build(*job)` for every job, in order. With `parallel` (None: for PARALLEL_FROM jobs or more, where fork
     is available) a forked child builds the second half while this process builds the first; the child's
     tools, `$defs` names and warnings are then taken on in order, so the result is the one a single process
@@ -59,5 +58,4 @@ def build_tools(builder: Builder, jobs: Sequence[tuple[Any, ...]], parallel: boo
     share = later.result()
     if not builder.compiler.adopt(share.names, share.diagnostics):
         return first + tuple(builder.build(*job) for job in jobs[middle:])
-    builder.output_parts.update(share.output_parts)
-    return first + share.tools
+    return first + share.built

@@ -6,7 +6,6 @@ import dataclasses
 import functools
 import hashlib
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,35 +21,39 @@ from generator.ir import Api, Argument, HttpBinding, Location, SecurityScheme, T
 from generator.name_sources import NAME_AIM, NameSource, plain_text, title_from
 from generator.name_sources import choose as choose_source
 from generator.naming import sentence_case, shorten_names, snake_case, unique_names
-from generator.openapi import HTTP_METHODS, escape_token, json_pointer
+from generator.operations import (
+    Operation,
+    ParsedOperation,
+    RequestBody,
+    iter_operations,
+    server_url,
+)
 from generator.parse import ParsedSpec
 from generator.schema import Linking, Part, SchemaCompiler, attach_defs, trim_output
 from generator.selection import Override
 from generator.templating import environment
 from generator.text import as_sentence, clean_prose, drop_doubled_words, first_sentence, gist
-from generator.urls import expand_server_url, foreign_oauth_hosts, spec_server_urls
+from generator.urls import foreign_oauth_hosts, spec_server_urls
 from generator.wording import Wording
 
-_BODY_MEDIA_PREFERENCE = (
-    "application/json",
-    "application/x-www-form-urlencoded",
-    "multipart/form-data",
-    "text/plain",
-    "application/octet-stream",
-)
 _BRACKETED = re.compile(r"^([A-Za-z0-9_.-]+)\[([^\[\]]+)\](\[\])?$")
 _PROPERTY_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
 @dataclass(frozen=True)
-class _BodyPart:
-    """A request body as found: the media type chosen, the Request Body Object, and its compiled schema."""
+class OutputPart:
+    """A response schema compiled but carried in part by tools/list: `link_outputs` makes it whole."""
 
-    media_type: str
-    body: dict[str, Any]
     part: Part
-    bracketed: tuple[str, ...] = ()
-    """Fields the media type's `encoding` gives `style: deepObject`."""
+    paginated: bool
+
+
+@dataclass(frozen=True)
+class Built:
+    """What building one operation gives: its tool, and its response schema when that is to be made whole."""
+
+    tool: Tool
+    output: OutputPart | None
 
 
 @dataclass(frozen=True)
@@ -66,54 +69,11 @@ class _Inputs:
     body_required: bool
 
 
-@dataclass(frozen=True)
-class _Operation:
-    """One operation as found in the document, before it becomes a Tool."""
-
-    method: str
-    path: str
-    pointer: str
-    operation: dict[str, Any]
-    path_item: dict[str, Any]
-
-
-def iter_operations(document: dict[str, Any]) -> Iterator[_Operation]:
-    """Operations in document order: paths as written, methods in a fixed order."""
-    for path, path_item in (document.get("paths") or {}).items():
-        if not isinstance(path_item, dict):
-            continue
-        for method in HTTP_METHODS:
-            operation = path_item.get(method)
-            if isinstance(operation, dict):
-                yield _Operation(method, path, json_pointer("paths", path, method), operation, path_item)
-
-
-def server_url(document: dict[str, Any], op: _Operation) -> str:
-    """The operation's host: operation `servers`, then path `servers`, then the document's; variables filled in."""
-    for holder in (op.operation, op.path_item, document):
-        servers = holder.get("servers")
-        if isinstance(servers, list) and servers and isinstance(servers[0], dict):
-            return expand_server_url(servers[0])
-    return ""
-
-
-def all_server_urls(document: dict[str, Any]) -> list[str]:
-    """Every distinct host the operations use, the document's own first."""
-    urls: list[str] = []
-    for server in document.get("servers") or []:
-        if isinstance(server, dict):
-            urls.append(expand_server_url(server))
-            break
-    for op in iter_operations(document):
-        urls.append(server_url(document, op))
-    return list(dict.fromkeys(urls)) or [""]
-
-
 class _InputAssembly:
     """One tool's input schema as it is put together: properties, required names and argument bindings, added in
     a fixed order (parameters, undeclared path parameters, bracketed query groups, then the body)."""
 
-    def __init__(self, builder: _ToolBuilder, op: _Operation) -> None:
+    def __init__(self, builder: _ToolBuilder, op: Operation) -> None:
         self.builder = builder
         self.op = op
         self.properties: dict[str, Any] = {}
@@ -282,23 +242,11 @@ class _ToolBuilder:
         self.wording = wording
         self.schemes = security_schemes(spec.document)
         self.describer = Describer(wording.parameter_fallback)
-        self.output_parts: dict[str, tuple[Part, bool]] = {}
-        """Per tool whose listing carries less than its response schema: that schema compiled, and paginated."""
 
     def warn(self, kind: str, message: str, pointer: str) -> None:
         self.compiler.warn(kind, message, pointer)
 
     # -- parameters and body -------------------------------------------------------------------------
-
-    def parameters(self, op: _Operation) -> list[tuple[dict[str, Any], str]]:
-        """Path-level and operation-level parameters merged (the operation wins), each with its pointer."""
-        merged: dict[tuple[str, str], tuple[dict[str, Any], str]] = {}
-        for holder, base in ((op.path_item, json_pointer("paths", op.path)), (op.operation, op.pointer)):
-            for index, raw in enumerate(holder.get("parameters") or []):
-                parameter, pointer = self.compiler.resolve_object(raw, f"{base}/parameters/{index}")
-                if isinstance(parameter, dict) and "name" in parameter and "in" in parameter:
-                    merged[(str(parameter["in"]), str(parameter["name"]))] = (parameter, pointer)
-        return list(merged.values())
 
     def parameter_part(self, parameter: dict[str, Any], pointer: str, state: Linking) -> Part:
         """A parameter's schema, compiled (from `schema`, else from its one `content` entry) and added to `state`."""
@@ -317,12 +265,12 @@ class _ToolBuilder:
             schema["deprecated"] = True
         return schema
 
-    def is_token_endpoint(self, op: _Operation) -> bool:
+    def is_token_endpoint(self, op: Operation) -> bool:
         url = f"{server_url(self.document, op)}{op.path}"
         return any(scheme.token_url.rstrip("/") == url for scheme in self.schemes)
 
     @staticmethod
-    def is_revocation_endpoint(op: _Operation, arguments: list[Argument]) -> bool:
+    def is_revocation_endpoint(op: Operation, arguments: list[Argument]) -> bool:
         """A token revocation endpoint (RFC 7009 names its path `revoke`) that sends a token from the store."""
         return op.path.rstrip("/").rsplit("/", 1)[-1] == "revoke" and any(a.bind_token for a in arguments)
 
@@ -365,34 +313,20 @@ class _ToolBuilder:
             )
         return bound
 
-    def body_part(self, op: _Operation, state: Linking) -> _BodyPart | None:
-        """The request body's chosen media type and its schema, compiled and added to `state`; None without one."""
-        raw = op.operation.get("requestBody")
-        if raw is None:
+    def body_part(self, body: RequestBody | None, state: Linking) -> Part | None:
+        """The request body's schema, compiled and added to `state`; None without a body."""
+        if body is None:
             return None
-        body, pointer = self.compiler.resolve_object(raw, op.pointer + "/requestBody")
-        content = body.get("content") if isinstance(body, dict) else None
-        if not isinstance(content, dict) or not content:
-            return None
-        media_type = _pick_media_type(list(content))
-        media = content[media_type] if isinstance(content[media_type], dict) else {}
-        media_pointer = f"{pointer}/content/{escape_token(media_type)}/schema"
-        encoding = media.get("encoding")
-        encoding = encoding if isinstance(encoding, dict) else {}
-        bracketed = tuple(
-            str(name) for name, rule in encoding.items() if isinstance(rule, dict) and rule.get("style") == "deepObject"
-        )
-        part = self.compiler.compile_part(media.get("schema", {}), media_pointer, state)
-        return _BodyPart(media_type, body, part, bracketed)
+        return self.compiler.compile_part(body.schema, body.schema_pointer, state)
 
     def request_body(
-        self, found: _BodyPart | None, state: Linking
+        self, found: RequestBody | None, part: Part | None, state: Linking
     ) -> tuple[str | None, dict[str, Any] | None, bool, list[tuple[str, ...]]]:
         """The chosen media type, its linked schema, whether the body is required, and its file fields."""
-        if found is None:
+        if found is None or part is None:
             return None, None, False, []
         media_type, body = found.media_type, found.body
-        schema = state.link(found.part)
+        schema = state.link(part)
         description = clean_prose(str(body.get("description", "")), self.docs_base)
         if description and "description" not in schema:
             schema["description"] = description
@@ -406,20 +340,21 @@ class _ToolBuilder:
 
     # -- one tool --------------------------------------------------------------------------------------
 
-    def build_input(self, op: _Operation) -> _Inputs:
+    def build_input(self, parsed: ParsedOperation) -> _Inputs:
         # Every part is compiled before any is linked: which referenced schemas are shared depends on all of them.
         state = self.compiler.begin("input")
         parameters = [
-            (parameter, pointer, self.parameter_part(parameter, pointer, state))
-            for parameter, pointer in self.parameters(op)
+            (found.parameter, found.pointer, self.parameter_part(found.parameter, found.pointer, state))
+            for found in parsed.parameters
         ]
-        body = self.body_part(op, state)
-        inputs = _InputAssembly(self, op)
+        body = parsed.body
+        body_part = self.body_part(body, state)
+        inputs = _InputAssembly(self, parsed.op)
         for parameter, pointer, part in parameters:
             inputs.parameter(parameter, pointer, self.parameter_schema(parameter, state.link(part)))
         inputs.undeclared_path_parameters()
         inputs.bracketed_groups()
-        media_type, body_schema, body_required, file_fields = self.request_body(body, state)
+        media_type, body_schema, body_required, file_fields = self.request_body(body, body_part, state)
         body_is_whole = inputs.body(media_type, body_schema, body_required, file_fields)
         input_schema = inputs.schema(state.definitions())
         deep_fields = body.bracketed if body is not None and not body_is_whole else ()
@@ -427,32 +362,24 @@ class _ToolBuilder:
             input_schema, inputs.arguments, media_type, body_is_whole, tuple(file_fields), deep_fields, body_required
         )
 
-    def build_output(self, op: _Operation) -> tuple[dict[str, Any] | None, bool, Part | None]:
+    def build_output(self, parsed: ParsedOperation) -> tuple[dict[str, Any] | None, bool, Part | None]:
         """The outputSchema from the first 2xx JSON response (non-objects are wrapped as `{"result": ...}`), and
         the compiled response schema. Unless tools/list carries it in full, the schema is only its first levels,
         which is all an outline and the description need; output_schemas.json gets the whole (`link_outputs`)."""
-        responses = op.operation.get("responses") or {}
-        for status in sorted((s for s in responses if str(s).startswith("2")), key=lambda s: str(s).replace("X", "9")):
-            response, pointer = self.compiler.resolve_object(responses[status], f"{op.pointer}/responses/{status}")
-            content = response.get("content") if isinstance(response, dict) else None
-            if not isinstance(content, dict):
-                continue
-            for media_type, media in content.items():
-                if _is_json(media_type) and isinstance(media, dict) and "schema" in media:
-                    media_pointer = f"{pointer}/content/{escape_token(media_type)}/schema"
-                    part = self.compiler.part(media["schema"], media_pointer, "output")
-                    if self.config.output_schema != "full":
-                        shaped, wrapped = _shaped_output(self.compiler.shallow(part, _OUTLINE_DEPTH))
-                        return shaped, wrapped, part
-                    linking = self.compiler.begin("output")
-                    linking.add(part)
-                    shaped, wrapped = _shaped_output(linking.link(part))
-                    return attach_defs(shaped, linking.definitions()), wrapped, part
+        response = parsed.response
+        if response is None:
             return None, False, None
-        return None, False, None
+        part = self.compiler.part(response.schema, response.schema_pointer, "output")
+        if self.config.output_schema != "full":
+            shaped, wrapped = _shaped_output(self.compiler.shallow(part, _OUTLINE_DEPTH))
+            return shaped, wrapped, part
+        linking = self.compiler.begin("output")
+        linking.add(part)
+        shaped, wrapped = _shaped_output(linking.link(part))
+        return attach_defs(shaped, linking.definitions()), wrapped, part
 
     def within_budget(
-        self, op: _Operation, name: str, description: str, schema: dict[str, Any]
+        self, op: Operation, name: str, description: str, schema: dict[str, Any]
     ) -> tuple[dict[str, Any], dict[str, Any] | None]:
         """The input schema tools/list carries, and the whole one when that had to be reduced (with a warning)."""
         reduction = reduce_tool(name, description, schema, self.config.tool_budget, str(self.wording.open_shape()))
@@ -468,18 +395,20 @@ class _ToolBuilder:
         self.warn("tool-reduced" if reduction.after <= budget else "tool-over-budget", message, op.pointer)
         return reduction.schema, schema
 
-    def link_outputs(self, tools: tuple[Tool, ...]) -> tuple[tuple[Tool, ...], dict[str, Any]]:
+    def link_outputs(self, built: tuple[Built, ...]) -> tuple[tuple[Tool, ...], dict[str, Any]]:
         """The whole response schemas for output_schemas.json, linked together: a referenced schema that several
         of them use is kept once in the shared definitions returned. Tools get theirs as `full_output_schema`."""
         linking = self.compiler.begin("output")
-        for part, _ in self.output_parts.values():
-            linking.add(part)
+        for one in built:
+            if one.output is not None:
+                linking.add(one.output.part)
         linked: list[Tool] = []
-        for tool in tools:
-            if tool.name not in self.output_parts:
+        for one in built:
+            tool = one.tool
+            if one.output is None:
                 linked.append(tool)
                 continue
-            part, paginated = self.output_parts[tool.name]
+            part, paginated = one.output.part, one.output.paginated
             schema, _ = _shaped_output(linking.link(part))
             if paginated:
                 schema = self.with_pagination(schema)
@@ -487,7 +416,7 @@ class _ToolBuilder:
             linked.append(dataclasses.replace(tool, full_output_schema=full))
         return tuple(linked), linking.definitions()
 
-    def annotations(self, op: _Operation, override: Override | None) -> ToolAnnotations:
+    def annotations(self, op: Operation, override: Override | None) -> ToolAnnotations:
         """Hints from the method, then the config's per-operation overrides."""
         method = op.method
         hints = {
@@ -505,7 +434,7 @@ class _ToolBuilder:
             open_world=hints["openWorldHint"],
         )
 
-    def security(self, op: _Operation) -> tuple[str, ...]:
+    def security(self, op: Operation) -> tuple[str, ...]:
         requirements = op.operation.get("security", self.document.get("security", []))
         names: list[str] = []
         for requirement in requirements or []:
@@ -515,7 +444,7 @@ class _ToolBuilder:
 
     def describe(
         self,
-        op: _Operation,
+        op: Operation,
         name: str,
         summary: str,
         annotations: ToolAnnotations,
@@ -553,7 +482,7 @@ class _ToolBuilder:
         )
         return "\n\n".join(p.strip() for p in text.strip().split("\n\n") if p.strip())
 
-    def http_binding(self, op: _Operation, inputs: _Inputs) -> HttpBinding:
+    def http_binding(self, op: Operation, inputs: _Inputs) -> HttpBinding:
         """Where the tool's call goes and how its arguments travel."""
         arguments = inputs.arguments
         return HttpBinding(
@@ -574,16 +503,19 @@ class _ToolBuilder:
         )
 
     def build(
-        self, op: _Operation, name: str, related: list[tuple[str, str]] | None = None, source: NameSource | None = None
-    ) -> Tool:
-        summary = drop_doubled_words(plain_text(str(op.operation.get("summary", ""))))
+        self, op: Operation, name: str, related: list[tuple[str, str]] | None = None, source: NameSource | None = None
+    ) -> Built:
+        """One tool, and (when tools/list carries less than its response schema) that schema compiled, for
+        `link_outputs` to make whole once every tool is built."""
+        parsed = ParsedOperation(op, self.compiler.resolve_object)
+        summary = drop_doubled_words(plain_text(op.summary))
         source = source or name_source(op)
-        override = self.config.operations.override_for(op.method, op.path, str(op.operation.get("operationId", "")))
-        inputs = self.build_input(op)
+        override = self.config.operations.override_for(op.method, op.path, op.operation_id)
+        inputs = self.build_input(parsed)
         input_schema, arguments = inputs.schema, inputs.arguments
-        output_schema, wrapped, output_part = self.build_output(op)
+        output_schema, wrapped, output_part = self.build_output(parsed)
         annotations = self.annotations(op, override)
-        title = title_from(source, list(source.words), str(op.operation.get("summary", "")))
+        title = title_from(source, list(source.words), op.summary)
         if override is not None and override.title:
             title = override.title
         addendum = override.description_addendum if override is not None else ""
@@ -591,10 +523,11 @@ class _ToolBuilder:
         if binding.paginated and output_schema is not None:
             output_schema = self.with_pagination(output_schema)
         full_output = output_schema  # the description tells what comes back, however much tools/list carries
+        whole_output: OutputPart | None = None
         if output_schema is not None and self.config.output_schema != "full":
             output_schema = trim_output(output_schema, self.config.output_schema)
             if output_part is not None:
-                self.output_parts[name] = (output_part, binding.paginated)
+                whole_output = OutputPart(output_part, binding.paginated)
         tags = _tags(op)
         description = self.describe(
             op,
@@ -611,7 +544,7 @@ class _ToolBuilder:
         if output_schema is not None:
             bounded = within_depth(output_schema, 2, str(self.wording.open_shape()))
             deep_output, output_schema = (output_schema if bounded is not output_schema else None), bounded
-        return Tool(
+        tool = Tool(
             name=name,
             title=title,
             description=description,
@@ -623,7 +556,7 @@ class _ToolBuilder:
             binding=binding,
             operation_id=str(op.operation.get("operationId", "")),
             tags=tags,
-            documented_response=_documents_json_response(op),
+            documented_response=parsed.response is not None,
             # Set by `link_outputs` once every response is known; here only a full listing cut for its depth.
             full_output_schema=deep_output,
             curated=any(
@@ -631,6 +564,7 @@ class _ToolBuilder:
                 for rule in self.config.hybrid_static
             ),
         )
+        return Built(tool, whole_output)
 
 
 _DEFAULT_STYLE = {"query": "form", "cookie": "form", "path": "simple", "header": "simple"}
@@ -646,21 +580,6 @@ def _serialization(parameter: dict[str, Any], location: str) -> tuple[str, bool 
         "" if style == default_style else style,
         None if explode is None or bool(explode) == default_explode else bool(explode),
     )
-
-
-def _documents_json_response(op: _Operation) -> bool:
-    """Whether the first success response with content (the one the outputSchema comes from) is JSON with a
-    schema; a 200 that sends an image makes a 202's JSON no promise about what comes back."""
-    responses = op.operation.get("responses") or {}
-    for status in sorted((s for s in responses if str(s).startswith("2")), key=lambda s: str(s).replace("X", "9")):
-        response = responses[status]
-        content = response.get("content") if isinstance(response, dict) else None
-        if isinstance(content, dict):
-            return any(
-                _is_json(media_type) and isinstance(media, dict) and "schema" in media
-                for media_type, media in content.items()
-            )
-    return False
 
 
 def _returns(schema: dict[str, Any] | None, wrapped: bool) -> dict[str, Any]:
@@ -688,22 +607,6 @@ def _is_nested(schema: dict[str, Any]) -> bool:
         return True
     items = schema.get("items")
     return kinds == "array" and isinstance(items, dict) and (items.get("type") == "object" or "properties" in items)
-
-
-def _pick_media_type(media_types: list[str]) -> str:
-    for preferred in _BODY_MEDIA_PREFERENCE:
-        for media_type in media_types:
-            if media_type.split(";")[0].strip() == preferred:
-                return media_type
-    for media_type in media_types:
-        if _is_json(media_type):
-            return media_type
-    return media_types[0]
-
-
-def _is_json(media_type: str) -> bool:
-    base = media_type.split(";")[0].strip().lower()
-    return base == "application/json" or base.endswith("+json") or base == "*/*"
 
 
 _OUTLINE_DEPTH = 5
@@ -740,7 +643,7 @@ def docs_base(document: dict[str, Any], configured: str) -> str:
     return f"{next(iter(sites))[0]}://{next(iter(sites))[1]}" if len(sites) == 1 else ""
 
 
-def name_source(op: _Operation) -> NameSource:
+def name_source(op: Operation) -> NameSource:
     """Where the tool's name and title come from: a short summary, else a worded operationId, else method and path."""
     summary, operation_id = str(op.operation.get("summary", "")), str(op.operation.get("operationId", ""))
     return choose_source(summary, operation_id, op.method, op.path, str(op.operation.get("description", "")))
@@ -785,10 +688,10 @@ def _facet(path: str) -> tuple[str, str]:
     return (f"v{version.group(1)}" if version else "", scope)
 
 
-def related_tools(operations: list[_Operation], names: list[str]) -> dict[str, list[tuple[str, str]]]:
+def related_tools(operations: list[Operation], names: list[str]) -> dict[str, list[tuple[str, str]]]:
     """For each tool, its siblings and how they differ: `list`/`show` of the same resource, another API version,
     another scope (company or project). Each entry is (tool name, relation)."""
-    by_shape: dict[tuple[str, str], list[tuple[_Operation, str]]] = {}
+    by_shape: dict[tuple[str, str], list[tuple[Operation, str]]] = {}
     for op, name in zip(operations, names, strict=True):
         by_shape.setdefault((op.method, _shape(op.path)), []).append((op, name))
     related: dict[str, list[tuple[str, str]]] = {}
@@ -820,16 +723,16 @@ def related_tools(operations: list[_Operation], names: list[str]) -> dict[str, l
     return related
 
 
-def _tags(op: _Operation) -> tuple[str, ...]:
-    return tuple(str(t) for t in op.operation.get("tags", []) if isinstance(t, str))
+def _tags(op: Operation) -> tuple[str, ...]:
+    return op.tags
 
 
-def _override_name(config: GeneratorConfig, op: _Operation) -> str:
+def _override_name(config: GeneratorConfig, op: Operation) -> str:
     override = config.operations.override_for(op.method, op.path, str(op.operation.get("operationId", "")))
     return override.name if override is not None and override.name else ""
 
 
-def tool_names(config: GeneratorConfig, operations: list[_Operation], sources: list[NameSource]) -> list[str]:
+def tool_names(config: GeneratorConfig, operations: list[Operation], sources: list[NameSource]) -> list[str]:
     """Unique names, at most NAME_AIM characters where a shorter unique name can be had; a config's names win."""
     chosen = [_override_name(config, op) for op in operations]
     candidates = [
@@ -840,7 +743,7 @@ def tool_names(config: GeneratorConfig, operations: list[_Operation], sources: l
     return shorten_names(names, {i for i, name in enumerate(chosen) if name}, NAME_AIM)
 
 
-def _check_overrides(config: GeneratorConfig, operations: list[_Operation]) -> None:
+def _check_overrides(config: GeneratorConfig, operations: list[Operation]) -> None:
     """Every override must name an operation of the spec (by operationId or `METHOD /path`): typos are errors."""
     keys = {str(op.operation.get("operationId", "")) for op in operations}
     keys |= {f"{op.method.upper()} {op.path}" for op in operations}
@@ -891,8 +794,7 @@ def build_api(
     jobs = [
         (op, name, related.get(name, []), source) for op, name, source in zip(operations, names, sources, strict=True)
     ]
-    tools = build_tools(builder, jobs, parallel)
-    tools, output_definitions = builder.link_outputs(tools)
+    tools, output_definitions = builder.link_outputs(build_tools(builder, jobs, parallel))
     info = spec.document.get("info") or {}
     api = Api(
         title=str(info.get("title", "")),

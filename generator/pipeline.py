@@ -16,9 +16,10 @@ from generator.bundle import bundle
 from generator.config import Mode, load_config
 from generator.diagnostics import Diagnostic, GenerationError, Reporter
 from generator.ir import Api
-from generator.ir_builder import all_server_urls, build_api, iter_operations
+from generator.ir_builder import build_api
 from generator.load import load_mapping
 from generator.openapi import json_pointer
+from generator.operations import all_server_urls, iter_operations
 from generator.parse import ParsedSpec, document_errors, operation_of, prepare_document
 from generator.render import render_package
 from generator.templating import environment

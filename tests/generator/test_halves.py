@@ -14,7 +14,8 @@ from generator.background import can_fork
 from generator.config import build_config
 from generator.diagnostics import Diagnostic
 from generator.ir import Tool
-from generator.ir_builder import all_server_urls, build_api
+from generator.ir_builder import build_api
+from generator.operations import all_server_urls
 from generator.parse import parse_document
 from generator.render import render_package
 from tests.conftest import minimal_spec
@@ -61,11 +62,15 @@ def _marking_builds(monkeypatch: pytest.MonkeyPatch, *, fail_in_child: bool = Fa
     """Tools built outside this process carry the builder's process ID in their title (or fail to build)."""
     parent, original = os.getpid(), ir_builder._ToolBuilder.build
 
-    def build(self: Any, *args: Any, **kwargs: Any) -> Tool:
+    def build(self: Any, *args: Any, **kwargs: Any) -> ir_builder.Built:
         if os.getpid() != parent and fail_in_child:
             raise RuntimeError("the child fails")
-        tool = original(self, *args, **kwargs)
-        return tool if os.getpid() == parent else dataclasses.replace(tool, title=f"{tool.title} @{os.getpid()}")
+        built = original(self, *args, **kwargs)
+        if os.getpid() == parent:
+            return built
+        return dataclasses.replace(
+            built, tool=dataclasses.replace(built.tool, title=f"{built.tool.title} @{os.getpid()}")
+        )
 
     monkeypatch.setattr(ir_builder._ToolBuilder, "build", build)
 

@@ -6,7 +6,8 @@ from typing import Any
 
 from generator.config import build_config
 from generator.ir import Api, Argument
-from generator.ir_builder import all_server_urls, build_api
+from generator.ir_builder import build_api
+from generator.operations import all_server_urls
 from generator.parse import parse_document
 from generator.render import annotation_hints
 from tests.conftest import minimal_spec

@@ -11,8 +11,9 @@ from types import ModuleType
 from typing import Any
 
 from generator.config import build_config
-from generator.ir_builder import all_server_urls, build_api
+from generator.ir_builder import build_api
 from generator.load import load_mapping
+from generator.operations import all_server_urls
 from generator.parse import parse_document
 from generator.render import render_package
 from generator.write import write_tree
