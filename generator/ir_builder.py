@@ -18,6 +18,7 @@ from generator.diagnostics import Diagnostic, GenerationError
 from generator.files import is_binary, replace_binary_fields
 from generator.halves import build_tools
 from generator.ir import Api, Argument, HttpBinding, Location, SecurityScheme, Tool, ToolAnnotations
+from generator.linking import Linking, attach_defs
 from generator.name_sources import NAME_AIM, NameSource, plain_text, title_from
 from generator.name_sources import choose as choose_source
 from generator.naming import sentence_case, shorten_names, snake_case, unique_names
@@ -29,10 +30,12 @@ from generator.operations import (
     server_url,
 )
 from generator.parse import ParsedSpec
-from generator.schema import Linking, Part, SchemaCompiler, attach_defs, trim_output
+from generator.schema import SchemaCompiler
+from generator.schema_parts import Part
 from generator.selection import Override
 from generator.templating import environment
 from generator.text import as_sentence, clean_prose, drop_doubled_words, first_sentence, gist
+from generator.trimming import trim_output
 from generator.urls import foreign_oauth_hosts, spec_server_urls
 from generator.wording import Wording
 

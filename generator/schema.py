@@ -1,7 +1,8 @@
 """The schema compiler: OpenAPI 3.0/3.1 Schema Objects to self-contained JSON Schema 2020-12.
 
-A referenced schema is inlined where a root schema uses it once, and kept once under `$defs` where it is used
-more often or lies on a reference cycle; each is compiled once, whatever the number of places that use it.
+Each referenced schema is compiled once, whatever the number of places that use it; `linking` then inlines one
+a root schema uses once and keeps one used more often, or on a reference cycle, under `$defs`; `trimming` makes
+the shorter views of a response that tools/list carries.
 OpenAPI-only keywords are mapped (nullable, boolean exclusive bounds, example, discriminator) or dropped, and
 properties that do not travel in the given direction (readOnly in requests, writeOnly in responses) are left out.
 """
@@ -11,13 +12,13 @@ from __future__ import annotations
 import copy
 import dataclasses
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any, Literal
+from collections.abc import Callable
+from typing import Any
 
 from generator.dereference import resolve_local
 from generator.diagnostics import Diagnostic, Reporter
 from generator.files import is_binary
+from generator.linking import Linking, attach_defs
 from generator.openapi import (
     SCHEMA_KEYWORDS,
     SCHEMA_LIST_KEYWORDS,
@@ -28,12 +29,11 @@ from generator.openapi import (
     unescape_token,
 )
 from generator.patterns import backtracking_risk, python_pattern
+from generator.schema_parts import MAX_SCHEMA_DEPTH, TOO_DEEP, Direction, Part, Ref, make_nullable
 from generator.templating import environment
 from generator.wording import Wording
 
-Direction = Literal["input", "output"]
-
-# Every keyword above, in the order compiled schemas hold them.
+# The schema keywords, in the order compiled schemas hold them.
 _KEYWORD_ORDER = {
     keyword: position
     for position, keyword in enumerate((*VALUE_KEYWORDS, *SCHEMA_KEYWORDS, *SCHEMA_LIST_KEYWORDS, *SCHEMA_MAP_KEYWORDS))
@@ -43,10 +43,6 @@ _VALUE_ORDER = frozenset(VALUE_KEYWORDS)
 _DESCENDING_KEYWORDS = frozenset(
     {"items", "contains", "propertyNames", "unevaluatedItems", "prefixItems", "properties", "patternProperties"}
 )
-# The most schemas nested in one another (references followed) that a compiled schema holds: each file is at
-# most 256 levels deep (see load.py), but a chain of references can nest such parts without end.
-MAX_SCHEMA_DEPTH = 200
-
 # JSON Schema 2020-12 formats and the ones OpenAPI adds.
 KNOWN_FORMATS = frozenset(
     [
@@ -98,37 +94,11 @@ def _json_type(value: Any) -> str:
     return "array" if isinstance(value, list) else "object"
 
 
-@dataclass(frozen=True)
-class _Ref:
-    """Where a compiled schema refers to another one: a placeholder that linking replaces by the target's body
-    (inlined) or by a `$ref` into `$defs`."""
-
-    ref: str
-    pointer: str
-    descends: bool
-    """Whether the path from the enclosing body's root to here passes into a part of the value (an item, a
-    property): a cycle with no such step would send a validator round in circles."""
-    annotations: tuple[tuple[str, Any], ...] = ()
-    """Siblings of the `$ref` that refine the target (description, title, default...)."""
-    nullable: bool = False
-
-
-@dataclass(frozen=True)
-class Part:
-    """A compiled schema whose references are still placeholders; a `Linking` turns it into JSON Schema."""
-
-    tree: Any
-    direction: Direction
-    refs: tuple[_Ref, ...]
-    """Its placeholders, in document order."""
-    pointer: str = ""
-
-
 class SchemaCompiler:
     """Compiles the Schema Objects of one OpenAPI document.
 
     Every schema a `$ref` points at is compiled once per direction into a body whose own references are
-    placeholders (`_Ref`). A `Linking` then assembles one root schema (a tool's input, say) from those bodies:
+    placeholders (`Ref`). A `Linking` then assembles one root schema (a tool's input, say) from those bodies:
     a referenced schema used once is inlined, one used more than once, or in a cycle, becomes a `$defs` entry.
     The work therefore grows with the document and the tools' sizes, never with the number of paths through
     the reference graph.
@@ -150,7 +120,7 @@ class SchemaCompiler:
         self.openapi_version = openapi_version
         self._depth = 0
         self._bodies: dict[tuple[str, Direction], Any] = {}
-        self._body_refs: dict[tuple[str, Direction], tuple[_Ref, ...]] = {}
+        self._body_refs: dict[tuple[str, Direction], tuple[Ref, ...]] = {}
         self._compiling: set[tuple[str, Direction]] = set()
         self._targets: dict[str, tuple[Any, str] | None] = {}
         self._def_names: dict[str, str] = {}
@@ -246,7 +216,7 @@ class SchemaCompiler:
             self._body_refs[key] = _placeholders(self._bodies[key])
         return self._bodies[key]
 
-    def body_refs(self, ref: str, direction: Direction) -> tuple[_Ref, ...]:
+    def body_refs(self, ref: str, direction: Direction) -> tuple[Ref, ...]:
         self.body(ref, direction)
         return self._body_refs[(ref, direction)]
 
@@ -305,7 +275,7 @@ class SchemaCompiler:
     def _compile(self, schema: Any, pointer: str, direction: Direction, descended: bool) -> Any:
         """Compile one schema; past MAX_SCHEMA_DEPTH nested schemas, any value, with a warning."""
         if self._depth >= MAX_SCHEMA_DEPTH:
-            self.warn("too-deep", _TOO_DEEP, pointer)
+            self.warn("too-deep", TOO_DEEP, pointer)
             return {}
         self._depth += 1
         try:
@@ -380,7 +350,7 @@ class SchemaCompiler:
         if isinstance(out.get("patternProperties"), dict):
             self._check_pattern_keys(out, pointer)
         if self.openapi_version == "3.0" and schema.get("nullable") is True:
-            _make_nullable(out)
+            make_nullable(out)
         if schema.get("type") == "file":  # Swagger 2.0 leftovers
             out["type"] = "string"
             out["format"] = "binary"
@@ -423,13 +393,13 @@ class SchemaCompiler:
                 if keyword == "description" and self.clean is not None and isinstance(value, str):
                     value = self.clean(value)
                 annotations.append((keyword, value))
-        return _Ref(ref, pointer, descended, tuple(annotations), schema.get("nullable") is True)
+        return Ref(ref, pointer, descended, tuple(annotations), schema.get("nullable") is True)
 
     def _merge_view(self, part: Any, direction: Direction) -> Any:
         """An allOf part as merging sees it: a placeholder's body (with its annotations), when it can be had."""
         seen: set[str] = set()
         annotations: dict[str, Any] = {}
-        while isinstance(part, _Ref):
+        while isinstance(part, Ref):
             if part.ref in seen or (part.ref, direction) in self._compiling or part.nullable:
                 return None  # a cycle, or a body still being compiled: the part is kept as it is
             seen.add(part.ref)
@@ -441,7 +411,7 @@ class SchemaCompiler:
         """Whether a property (compiled or raw) is marked readOnly or writeOnly, looking through references."""
         seen: set[str] = set()
         while True:
-            if isinstance(schema, _Ref):
+            if isinstance(schema, Ref):
                 if dict(schema.annotations).get(keyword):
                     return True
                 ref = schema.ref
@@ -568,22 +538,17 @@ class SchemaCompiler:
                 del out["required"]
 
 
-_TOO_DEEP = (
-    f"schema nested more than {MAX_SCHEMA_DEPTH} levels deep once references are followed;"
-    " the deeper part is accepted as any value"
-)
 _COMBINATORS = ("allOf", "anyOf", "oneOf")
-_CONDITIONAL_KEYWORDS = frozenset({"not", "if", "then", "else"})
 _REF_SIBLINGS = ("description", "title", "default", "deprecated", "readOnly", "writeOnly", "examples")
 
 
-def _placeholders(tree: Any) -> tuple[_Ref, ...]:
+def _placeholders(tree: Any) -> tuple[Ref, ...]:
     """The placeholders of a compiled tree, in document order (schema positions only, never instance data)."""
-    found: list[_Ref] = []
+    found: list[Ref] = []
     stack = [tree]
     while stack:
         node = stack.pop()
-        if isinstance(node, _Ref):
+        if isinstance(node, Ref):
             found.append(node)
         elif isinstance(node, dict):
             stack.extend(reversed([sub for _, sub in subschemas(node)]))
@@ -601,169 +566,6 @@ def _holds_binary(tree: Any) -> bool:
     return False
 
 
-class Linking:
-    """One root schema's `$defs`: the parts added to it are linked against the same shared definitions.
-
-    Planning walks the reference graph from the parts once, each referenced schema once: it counts the uses of
-    each (a reference that closes a cycle does not count) and finds the cycles that never step into a part of the
-    value (cut, with a warning). Linking then inlines a referenced schema used once, unless it is already being
-    inlined further up (a cycle: that use becomes a `$ref`), and keeps one used more often once in `$defs`.
-    """
-
-    def __init__(self, compiler: SchemaCompiler, direction: Direction, *, max_depth: int | None = None) -> None:
-        self.compiler = compiler
-        self.direction = direction
-        self.max_depth = max_depth
-        self.parts: list[Part] = []
-        self.planned = False
-        self.uses: dict[str, int] = {}
-        self.cut: set[int] = set()
-        self.path: list[str] = []
-        """The referenced schemas being inlined, outermost first: a use of one of them closes a cycle."""
-        self.wanted: dict[str, None] = {}
-        self.linked_defs: dict[str, dict[str, Any]] = {}
-
-    def add(self, part: Part) -> None:
-        if self.planned:
-            raise RuntimeError("every part of a linking must be added before the first one is linked")
-        self.parts.append(part)
-
-    def link(self, part: Part) -> dict[str, Any]:
-        """The part as JSON Schema; its `$ref`s point into `definitions()`."""
-        if self.max_depth is None and not self.planned:
-            self._plan()
-        tree = part.tree
-        linked = self._link_ref(tree, 0, inline=True) if isinstance(tree, _Ref) else self._link(tree, 0, part.pointer)
-        return linked if isinstance(linked, dict) else {}
-
-    def definitions(self) -> dict[str, dict[str, Any]]:
-        """The definitions the linked parts refer to (directly or through each other), sorted by name."""
-        done: set[str] = set()
-        while len(done) < len(self.wanted):
-            for ref in [r for r in self.wanted if r not in done]:
-                done.add(ref)
-                body = self.compiler.body(ref, self.direction)
-                where = (self.compiler.resolve(ref, "") or ("", ""))[1]
-                self.path.append(ref)
-                try:
-                    linked = (
-                        self._link_ref(body, 0, inline=True) if isinstance(body, _Ref) else self._link(body, 0, where)
-                    )
-                finally:
-                    self.path.pop()
-                self.linked_defs[self.compiler.def_name(ref)] = linked
-        return {name: self.linked_defs[name] for name in sorted(self.linked_defs)}
-
-    # -- planning ---------------------------------------------------------------------------------------------
-
-    def _plan(self) -> None:
-        self.planned = True
-        state: dict[str, bool] = {}  # True while on the walk's stack, False once done
-        for part in self.parts:
-            for edge in part.refs:
-                self.uses[edge.ref] = self.uses.get(edge.ref, 0) + 1
-                if edge.ref not in state:
-                    self._walk(edge, state)
-
-    def _walk(self, start: _Ref, state: dict[str, bool]) -> None:
-        """Depth first from `start`, iteratively; `descents[i]` counts the steps into a part of the value on the
-        way to the i-th schema on the stack, so a cycle's count tells whether it describes deeper values."""
-        frames: list[tuple[str, Iterator[_Ref]]] = []
-        position: dict[str, int] = {}
-        descents: list[int] = []
-
-        def enter(edge: _Ref) -> None:
-            state[edge.ref] = True
-            position[edge.ref] = len(frames)
-            descents.append((descents[-1] if descents else 0) + edge.descends)
-            frames.append((edge.ref, iter(self.compiler.body_refs(edge.ref, self.direction))))
-
-        enter(start)
-        while frames:
-            ref, edges = frames[-1]
-            edge = next(edges, None)
-            if edge is None:
-                frames.pop()
-                descents.pop()
-                del position[ref]
-                state[ref] = False
-                continue
-            if state.get(edge.ref) is True:
-                if descents[-1] - descents[position[edge.ref]] + edge.descends == 0:
-                    self.cut.add(id(edge))
-                continue  # it closes a cycle: a `$ref` wherever it is used, not a use that could be inlined
-            self.uses[edge.ref] = self.uses.get(edge.ref, 0) + 1
-            if edge.ref not in state:
-                enter(edge)
-
-    def _inlined(self, ref: str) -> bool:
-        if ref in self.path:
-            return False
-        if self.uses.get(ref, 0) <= 1:
-            return True
-        return self.direction == "input" and self.compiler.carries_binary(ref, self.direction)
-
-    # -- linking ----------------------------------------------------------------------------------------------
-
-    def _link(self, node: Any, depth: int, where: str) -> Any:
-        """A compiled schema as JSON Schema; `where` is the pointer of the schema (a part, or a referenced one) it
-        belongs to, for warnings."""
-        if isinstance(node, _Ref):
-            return self._link_ref(node, depth)
-        if not isinstance(node, dict):
-            return node
-        if self.max_depth is not None and depth > self.max_depth:
-            return {}
-        if depth >= MAX_SCHEMA_DEPTH:
-            self.compiler.warn("too-deep", _TOO_DEEP, where)
-            return {}
-        out: dict[str, Any] = {}
-        deeper = depth + 1
-        for keyword, value in node.items():
-            if self.max_depth is not None and keyword in _CONDITIONAL_KEYWORDS:
-                continue  # cut short, they could reject what the whole schema accepts: left out, which allows more
-            if keyword in SCHEMA_KEYWORDS or keyword == "additionalProperties":
-                out[keyword] = self._link(value, deeper, where)
-            elif keyword in SCHEMA_LIST_KEYWORDS and isinstance(value, list):
-                out[keyword] = [self._link(item, deeper, where) for item in value]
-            elif keyword in SCHEMA_MAP_KEYWORDS and isinstance(value, dict):
-                out[keyword] = {name: self._link(item, deeper, where) for name, item in value.items()}
-            else:
-                out[keyword] = value
-        return out
-
-    def _link_ref(self, node: _Ref, depth: int, *, inline: bool = False) -> Any:
-        if id(node) in self.cut:
-            message = f"reference {node.ref!r} comes back to itself without describing any value; treated as any value"
-            self.compiler.warn("circular-ref", message, node.pointer)
-            return {}
-        if self.max_depth is not None:
-            if depth > self.max_depth:
-                return {}
-        elif depth >= MAX_SCHEMA_DEPTH:
-            self.compiler.warn("too-deep", _TOO_DEEP, node.pointer)
-            return {}
-        annotations = dict(node.annotations)
-        if self.max_depth is not None or inline or self._inlined(node.ref):
-            target = self.compiler.resolve(node.ref, node.pointer)
-            where = target[1] if target is not None else node.pointer
-            self.path.append(node.ref)
-            try:
-                linked = self._link(self.compiler.body(node.ref, self.direction), depth + 1, where)
-            finally:
-                self.path.pop()
-            linked = {**linked, **annotations} if annotations and isinstance(linked, dict) else linked
-            if node.nullable and isinstance(linked, dict):
-                linked = dict(linked)
-                _make_nullable(linked)
-            return linked
-        self.wanted.setdefault(node.ref)
-        reference = {"$ref": f"#/$defs/{self.compiler.def_name(node.ref)}"}
-        if node.nullable:
-            return {**annotations, "anyOf": [reference, {"type": "null"}]}
-        return {**reference, **annotations}
-
-
 def _copy_data(value: Any) -> Any:
     """A copy of instance data (enum lists, defaults...): flat lists of plain values cheaply, the rest deeply."""
     if isinstance(value, list) and all(item is None or isinstance(item, (str, int, float)) for item in value):
@@ -772,31 +574,13 @@ def _copy_data(value: Any) -> Any:
 
 
 def _nullable_copy(schema: Any) -> Any:
-    if isinstance(schema, _Ref):
+    if isinstance(schema, Ref):
         return dataclasses.replace(schema, nullable=True)
     if not isinstance(schema, dict) or not schema:
         return schema
     copy_ = dict(schema)
-    _make_nullable(copy_)
+    make_nullable(copy_)
     return copy_
-
-
-def _make_nullable(out: dict[str, Any]) -> None:
-    """Allow null in a compiled schema (OpenAPI 3.0 `nullable: true`)."""
-    kind = out.get("type")
-    if kind == "null":
-        return
-    if isinstance(kind, str):
-        out["type"] = [kind, "null"]
-    elif isinstance(kind, list):
-        if "null" not in kind:
-            out["type"] = [*kind, "null"]
-    elif out:
-        inner = dict(out)
-        out.clear()
-        out["anyOf"] = [inner, {"type": "null"}]
-    if isinstance(out.get("enum"), list) and None not in out["enum"]:
-        out["enum"] = [*out["enum"], None]
 
 
 _MERGEABLE = frozenset({"type", "properties", "required", "description", "title", "additionalProperties"})
@@ -826,96 +610,3 @@ def _merge_all_of(out: dict[str, Any], parts: list[Any]) -> dict[str, Any]:
     if required or extra_required:
         merged["required"] = required + extra_required
     return merged
-
-
-def _refs_in(node: Any) -> set[str]:
-    if isinstance(node, dict):
-        found = {node["$ref"].rsplit("/", 1)[-1]} if isinstance(node.get("$ref"), str) else set()
-        for key, value in node.items():
-            if key != "$defs":
-                found |= _refs_in(value)
-        return found
-    if isinstance(node, list):
-        return set().union(*(_refs_in(item) for item in node)) if node else set()
-    return set()
-
-
-def attach_defs(schema: dict[str, Any], defs: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """Put the definitions a root schema still refers to (directly or through each other) under `$defs`."""
-    if not defs:
-        return schema
-    used: set[str] = set()
-    frontier = _refs_in(schema)
-    while frontier - used:
-        name = (frontier - used).pop()
-        used.add(name)
-        frontier |= _refs_in(defs.get(name, {}))
-    kept = {name: defs[name] for name in sorted(used) if name in defs}
-    return {**schema, "$defs": kept} if kept else schema
-
-
-def trim_output(schema: dict[str, Any], level: str) -> dict[str, Any] | None:
-    """Less of a response schema for tools/list. `outline` names the top-level fields (and a wrapped list's item
-    fields) and nothing more; `shallow` keeps those fields with their types, descriptions and other keywords but
-    without nested fields; `none` keeps nothing. Either way the schema still accepts every response the full one
-    does, and results are the same."""
-    if level == "none":
-        return None
-    outline = level == "outline"
-
-    def flat(node: Any) -> Any:
-        if not isinstance(node, dict):
-            return node
-        if outline:
-            return {}
-        kept = {
-            k: v
-            for k, v in node.items()
-            if k not in ("properties", "items", "$defs", "$ref", "anyOf", "oneOf", "allOf")
-        }
-        if ("anyOf" in node or "oneOf" in node) and "type" not in kept:  # keep the types its branches allow
-            kinds = _types_of(node, schema.get("$defs", {}))
-            if kinds is not None:
-                kept["type"] = kinds
-        return kept
-
-    def level_one(node: dict[str, Any]) -> dict[str, Any]:
-        result: dict[str, Any]
-        if outline:
-            result = {"type": node["type"]} if "type" in node else {}
-        else:
-            result = {k: v for k, v in node.items() if k != "$defs"}
-        if isinstance(node.get("properties"), dict):
-            result["properties"] = {name: flat(sub) for name, sub in node["properties"].items()}
-        return result
-
-    trimmed = level_one(schema)
-    for name in ("result", "data"):
-        inner = schema.get("properties", {}).get(name)
-        if isinstance(inner, dict) and isinstance(inner.get("items"), dict):
-            kinds = _types_of(inner)
-            kept = ({"type": kinds} if kinds else {}) if outline else flat(inner)
-            trimmed["properties"][name] = {**kept, "items": level_one(inner["items"])}
-    return trimmed
-
-
-def _types_of(node: dict[str, Any], defs: dict[str, Any] | None = None, depth: int = 0) -> str | list[str] | None:
-    """The JSON types a compiled schema allows, read from `type`, from the branches of `anyOf`/`oneOf`, or from
-    the `$defs` entry a `$ref` names; None when some branch allows any type."""
-    kinds = node.get("type")
-    if kinds is not None:
-        return kinds if isinstance(kinds, (str, list)) else None
-    ref = node.get("$ref")
-    if isinstance(ref, str) and ref.startswith("#/$defs/") and defs and depth < MAX_SCHEMA_DEPTH:
-        target = defs.get(ref[len("#/$defs/") :])
-        return _types_of(target, defs, depth + 1) if isinstance(target, dict) else None
-    branches = node.get("anyOf") or node.get("oneOf")
-    if not isinstance(branches, list) or not branches:
-        return None
-    found: list[str] = []
-    for branch in branches:
-        inner = _types_of(branch, defs, depth + 1) if isinstance(branch, dict) else None
-        if inner is None:
-            return None
-        found += [kind for kind in ([inner] if isinstance(inner, str) else inner) if kind not in found]
-    return found[0] if len(found) == 1 else found

@@ -11,7 +11,8 @@ import pytest
 
 from generator.diagnostics import Reporter
 from generator.pipeline import build_model
-from generator.schema import SchemaCompiler, trim_output
+from generator.schema import SchemaCompiler
+from generator.trimming import trim_output
 from tests.support.instances import example_instance
 
 ROOT = Path(__file__).resolve().parents[2]
