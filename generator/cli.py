@@ -274,7 +274,7 @@ def run_generate(args: argparse.Namespace) -> int:
         if difference:
             for line in difference.lines():
                 print(f"{args.out}: {line}", file=sys.stderr)
-            print("generated files are out of date: run `make generate`", file=sys.stderr)
+            print("generated files are out of date: run the same command without --check", file=sys.stderr)
             return EXIT_DIFFERENT
         if not args.quiet:
             summary = summary_line(tools, result.diagnostics, files, "compared", seconds)

@@ -79,6 +79,11 @@ class GeneratorConfig:
     """Catalog search: a word an agent may use, and the word the API uses for it; a query word matches either."""
     team_identity: tuple[tuple[str, str], ...] = ()
     """Team mode: the call that tells who signed in (`server` setting key, `path`, `field` of the answer)."""
+    search_examples: tuple[str, ...] = ()
+    """Words the catalog's search tool suggests (`rfi`, `daily log`); by default the API's most used tags."""
+    related_scopes: tuple[tuple[str, str], ...] = ()
+    """Path segments that scope a resource (`projects` in `/projects/{id}/...`) and the word for each scope: an
+    operation's description names its twin at another scope (\"does the same at company level\")."""
 
     def binding_for(self, wire_name: str) -> Binding | None:
         return next((binding for name, binding in self.bindings if name == wire_name), None)
@@ -106,6 +111,8 @@ _KNOWN_KEYS = {
     "hybrid_static": list,
     "search_synonyms": dict,
     "team_identity": dict,
+    "related_scopes": dict,
+    "search_examples": list,
 }
 
 
@@ -204,7 +211,16 @@ def build_config(raw: dict[str, Any], title: str, spec_urls: list[str], source: 
     problems = _check(raw, source)
     if problems:
         raise GenerationError(problems)
-    special = ("servers", "operations", "bindings", "hybrid_static", "search_synonyms", "team_identity")
+    special = (
+        "servers",
+        "operations",
+        "bindings",
+        "hybrid_static",
+        "search_synonyms",
+        "team_identity",
+        "related_scopes",
+        "search_examples",
+    )
     values = defaults_from_title(title) | {k: v for k, v in raw.items() if k not in special}
     servers = _server_settings(raw, spec_urls, source)
     return GeneratorConfig(
@@ -215,7 +231,26 @@ def build_config(raw: dict[str, Any], title: str, spec_urls: list[str], source: 
         bindings=_bindings(raw.get("bindings") or {}, values["env_prefix"], source),
         hybrid_static=parse_rules(raw.get("hybrid_static"), "/hybrid_static", source),
         search_synonyms=_synonyms(raw.get("search_synonyms") or {}, source),
+        related_scopes=_related_scopes(raw.get("related_scopes") or {}, source),
+        search_examples=_search_examples(raw.get("search_examples") or [], source),
     )
+
+
+def _search_examples(raw: list[Any], source: str) -> tuple[str, ...]:
+    """`search_examples`: a few short words or phrases."""
+    if not all(isinstance(word, str) and 0 < len(word.strip()) <= 40 for word in raw):
+        message = "`search_examples` is a list of short words or phrases (`rfi`, `daily log`)"
+        raise GenerationError([Diagnostic("error", "config", message, source, "/search_examples")])
+    return tuple(word.strip() for word in raw)
+
+
+def _related_scopes(raw: dict[str, Any], source: str) -> tuple[tuple[str, str], ...]:
+    """`related_scopes`: path segment -> the word for that scope, both plain words."""
+    for segment, word in raw.items():
+        if not re.fullmatch(r"[A-Za-z0-9_-]+", str(segment)) or not isinstance(word, str) or not word.strip():
+            message = "`related_scopes` maps a path segment (`projects`) to the word for its scope (`project`)"
+            raise GenerationError([Diagnostic("error", "config", message, source, "/related_scopes")])
+    return tuple((str(segment), str(word).strip()) for segment, word in raw.items())
 
 
 def _team_identity(raw: dict[str, Any], servers: tuple[ServerSetting, ...], source: str) -> tuple[tuple[str, str], ...]:

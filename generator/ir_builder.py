@@ -33,6 +33,7 @@ from generator.parse import ParsedSpec
 from generator.schema import SchemaCompiler
 from generator.schema_parts import Part
 from generator.selection import Override
+from generator.siblings import related_tools
 from generator.templating import environment
 from generator.text import as_sentence, clean_prose, drop_doubled_words, first_sentence, gist
 from generator.trimming import trim_output
@@ -675,57 +676,6 @@ def security_schemes(document: dict[str, Any]) -> tuple[SecurityScheme, ...]:
     return tuple(schemes)
 
 
-_VERSION = re.compile(r"/v(\d+(?:\.\d+)*)(?=/|$)")
-_SCOPE = re.compile(r"/(companies|projects)/\{[^}]+\}")
-
-
-def _shape(path: str) -> str:
-    """A path without its API version and company/project scope, and with parameter names blanked."""
-    return re.sub(r"\{[^}]+\}", "{}", _SCOPE.sub("", _VERSION.sub("", path)))
-
-
-def _facet(path: str) -> tuple[str, str]:
-    version = _VERSION.search(path)
-    scopes = _SCOPE.findall(path)
-    scope = {"companies": "company", "projects": "project"}[scopes[-1]] if scopes else ""
-    return (f"v{version.group(1)}" if version else "", scope)
-
-
-def related_tools(operations: list[Operation], names: list[str]) -> dict[str, list[tuple[str, str]]]:
-    """For each tool, its siblings and how they differ: `list`/`show` of the same resource, another API version,
-    another scope (company or project). Each entry is (tool name, relation)."""
-    by_shape: dict[tuple[str, str], list[tuple[Operation, str]]] = {}
-    for op, name in zip(operations, names, strict=True):
-        by_shape.setdefault((op.method, _shape(op.path)), []).append((op, name))
-    related: dict[str, list[tuple[str, str]]] = {}
-    for op, name in zip(operations, names, strict=True):
-        found: list[tuple[str, str]] = []
-        if op.method == "get":
-            shape = _shape(op.path)
-            if shape.endswith("/{}"):
-                found += [
-                    (n, "list") for o, n in by_shape.get(("get", shape[:-3]), []) if _facet(o.path) == _facet(op.path)
-                ]
-            else:
-                found += [
-                    (n, "show")
-                    for o, n in by_shape.get(("get", shape + "/{}"), [])
-                    if _facet(o.path) == _facet(op.path)
-                ]
-        own_version, own_scope = _facet(op.path)
-        for other, other_name in by_shape.get((op.method, _shape(op.path)), []):
-            if other_name == name:
-                continue
-            version, scope = _facet(other.path)
-            if scope != own_scope and scope:
-                found.append((other_name, f"scope:{scope}"))
-            elif version != own_version and version:
-                found.append((other_name, f"version:{version}"))
-        if found:
-            related[name] = found[:4]
-    return related
-
-
 def _tags(op: Operation) -> tuple[str, ...]:
     return op.tags
 
@@ -793,7 +743,7 @@ def build_api(
             seen_ids[str(operation_id)] = op.pointer
     sources = [name_source(op) for op in operations]
     names = tool_names(config, operations, sources)
-    related = related_tools(operations, names)
+    related = related_tools(operations, names, dict(config.related_scopes))
     jobs = [
         (op, name, related.get(name, []), source) for op, name, source in zip(operations, names, sources, strict=True)
     ]

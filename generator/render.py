@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -157,6 +158,23 @@ def package_version(api: Api) -> str:
     return f"{spec.group(0) if spec else '0'}.{major * 10000 + minor * 100 + patch}"
 
 
+def search_examples(api: Api) -> list[str]:
+    """What the search tool suggests searching for: the config's words, else the API's three most used tags (the
+    last part of a tag written `Area/Sub/Topic`), else the resources its first paths end in."""
+    if api.config.search_examples:
+        return list(api.config.search_examples)
+    counts = Counter(tag.rsplit("/", 1)[-1].strip().lower() for tool in api.tools for tag in tool.tags)
+    words = [tag for tag, _ in counts.most_common(3) if tag]
+    for tool in api.tools:
+        segments = [s for s in tool.binding.path.split("/") if s and not s.startswith("{")]
+        if len(words) >= 3 or not segments:
+            continue
+        word = segments[-1].replace("_", " ").replace("-", " ").lower()
+        if word not in words:
+            words.append(word)
+    return words[:3] or ["list"]
+
+
 def registry_name(api: Api) -> str:
     return api.config.registry_name or f"io.github.{api.config.distribution_name}/{api.config.distribution_name}"
 
@@ -210,6 +228,7 @@ def render_package(
         "bound_settings": bound_settings(api),
         "package_version": package_version(api),
         "registry_name": registry_name(api),
+        "search_examples": search_examples(api),
     }
     files: dict[str, str] = {}
     for name in package_sources(env, override).values():

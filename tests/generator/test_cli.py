@@ -28,7 +28,7 @@ def test_generate_and_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     err = capsys.readouterr().err
     assert f"{out}: stale: extra.txt" in err
     assert f"{out}: differs: README.md" in err
-    assert "run `make generate`" in err
+    assert "run the same command without --check" in err
     assert (out / "README.md").read_text() == "edited by hand\n"
 
 
