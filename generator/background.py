@@ -10,6 +10,15 @@ from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
+LARGE_DOCUMENT = 300
+"""Selected operations from which a document is large: openapi-pydantic checks it in a forked process while the
+tools are built, a second forked process builds half of its tools, and the command line shows its progress
+(below this, a fork costs more than it saves)."""
+
+
+def is_large(operations: int) -> bool:
+    return operations >= LARGE_DOCUMENT
+
 
 def can_fork() -> bool:
     """Fork is what makes this cheap: the child starts with the parent's data, nothing is copied or pickled on

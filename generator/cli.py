@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from generator import __version__
+from generator.background import LARGE_DOCUMENT, is_large
 from generator.config import MODES
 from generator.diagnostics import Diagnostic, GenerationError, grouped_lines
 from generator.pipeline import Options, build_model, generate
@@ -23,7 +24,6 @@ EXIT_OK = 0
 EXIT_DIFFERENT = 1
 EXIT_BAD_INPUT = 2
 
-PROGRESS_THRESHOLD = 300
 """Specs with more operations than this get a progress line on stderr (when it is a terminal)."""
 
 EXIT_CODES = """\
@@ -48,7 +48,7 @@ Run `python -m generator COMMAND --help` for every option of a command.
 GENERATE_EPILOG = f"""\
 The output folder is replaced whole; a non-empty folder without provenance.json (one this tool
 did not write) is refused. At the end a summary line gives the tools generated, the warnings by
-kind, the files written and the seconds taken. Specs with more than {PROGRESS_THRESHOLD} operations show
+kind, the files written and the seconds taken. Specs with {LARGE_DOCUMENT} operations or more show
 their progress on stderr when it is a terminal.
 
 examples:
@@ -148,7 +148,7 @@ def _lint_arguments(lint: argparse.ArgumentParser) -> None:
 class StageProgress:
     """A one-line progress indicator on a terminal: the stage, the operation count and the seconds so far.
 
-    It shows only for specs with more than PROGRESS_THRESHOLD operations, and never when the stream is not
+    It shows only for large specs (`background.LARGE_DOCUMENT` operations or more), and never when the stream is not
     a terminal (a pipe, a file, CI logs), so captured output stays clean."""
 
     FRAMES = "|/-\\"
@@ -168,7 +168,7 @@ class StageProgress:
     def __call__(self, stage: str, operations: int) -> None:
         if not self.enabled:
             return
-        if operations > PROGRESS_THRESHOLD:
+        if is_large(operations):
             self.active = True
         if not self.active:
             return
@@ -290,7 +290,7 @@ def run_generate(args: argparse.Namespace) -> int:
 
 def mode_hint(mode: str, tools: int, env_prefix: str) -> str:
     """A suggestion for APIs too large to list tool by tool; empty when there is nothing to suggest."""
-    if mode != "static" or tools <= PROGRESS_THRESHOLD:
+    if mode != "static" or not is_large(tools):
         return ""
     return (
         f"note: {tools:,} tools listed one by one make a large tools/list for an agent to read; `mode: catalog`"

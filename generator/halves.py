@@ -6,16 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from generator.background import Pending, can_fork
+from generator.background import Pending, can_fork, is_large
 from generator.diagnostics import Diagnostic
 from generator.schema import SchemaCompiler
 
 Built = Any
 """What the IR stage's builder makes of one job (`ir_builder.Built`): passed along as it is."""
-
-PARALLEL_FROM = 300
-"""Documents of this many selected operations or more build half their tools in a child process: below it, the
-fork and sending the tools back cost more than they save."""
 
 
 class Builder(Protocol):
@@ -43,13 +39,13 @@ def _build_share(builder: Builder, jobs: Sequence[tuple[Any, ...]]) -> _Share:
 
 
 def build_tools(builder: Builder, jobs: Sequence[tuple[Any, ...]], parallel: bool | None = None) -> tuple[Built, ...]:
-    """`builder.build(*job)` for every job, in order. With `parallel` (None: for PARALLEL_FROM jobs or more, where fork
+    """`builder.build(*job)` for every job, in order. With `parallel` (None: for a large document, where fork
     is available) a forked child builds the second half while this process builds the first; the child's
     tools, `$defs` names and warnings are then taken on in order, so the result is the one a single process
     gives. Should the child fail, or name a schema differently from this process, this process builds the
     second half itself."""
     if parallel is None:
-        parallel = len(jobs) >= PARALLEL_FROM
+        parallel = is_large(len(jobs))
     if not parallel or len(jobs) < 2 or not can_fork():
         return tuple(builder.build(*job) for job in jobs)
     middle = len(jobs) // 2

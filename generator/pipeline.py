@@ -11,7 +11,7 @@ from types import TracebackType
 
 import jinja2
 
-from generator.background import Pending
+from generator.background import Pending, is_large
 from generator.bundle import bundle
 from generator.config import Mode, load_config
 from generator.diagnostics import Diagnostic, GenerationError, Reporter
@@ -43,10 +43,7 @@ class Options:
     """A folder of templates searched before the built-in `templates/` (`--templates`)."""
     validate_in_background: bool | None = None
     """Check the document with openapi-pydantic in a forked process while the IR is built (its verdict still
-    decides). None: only for documents of BACKGROUND_FROM operations or more, where it pays for the fork."""
-
-
-BACKGROUND_FROM = 300
+    decides). None: only for large documents (`background.LARGE_DOCUMENT`), where it pays for the fork."""
 
 
 @dataclass(frozen=True)
@@ -176,9 +173,7 @@ def build_model(
         sum(1 for _ in iter_operations(parsed.document)) if isinstance(parsed.document.get("paths"), dict) else 0
     )
     background = options.validate_in_background
-    verdict = Pending(
-        document_errors, parsed, background=operations >= BACKGROUND_FROM if background is None else background
-    )
+    verdict = Pending(document_errors, parsed, background=is_large(operations) if background is None else background)
     left_out = [] if verdict.in_background else _left_out(verdict.result(), parsed, options.strict)
     try:
         report("building", operations)

@@ -26,6 +26,7 @@ from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
 from generator import halves
+from generator.background import is_large
 from generator.bundle import bundle
 from generator.load import load_mapping
 from generator.parse import prepare_document
@@ -190,13 +191,13 @@ def test_corpus_spec_passes_the_quality_gate(entry: dict[str, str] | None) -> No
 def test_two_cores_write_what_one_writes(monkeypatch: pytest.MonkeyPatch) -> None:
     """The smallest corpus spec that builds half its tools in a child (see generator/halves.py), generated
     both ways: the same files and warnings. (`make corpus` does it for every spec that large.)"""
-    large = sorted((int(e["operations"]), e["entry"]) for e in ENTRIES if int(e["operations"]) >= halves.PARALLEL_FROM)
+    large = sorted((int(e["operations"]), e["entry"]) for e in ENTRIES if is_large(int(e["operations"])))
     if not large:
         pytest.skip("../shared/corpus is absent: the vendor specs are only beside the project on developer machines")
     for _, entry in large if FULL else large[:1]:
         results = []
-        for threshold in (halves.PARALLEL_FROM, 10**9):
-            monkeypatch.setattr(halves, "PARALLEL_FROM", threshold)
+        for two_cores in (True, False):
+            monkeypatch.setattr(halves, "is_large", lambda operations, two_cores=two_cores: two_cores)
             generation = generate(CORPUS / entry)
             results.append((generation.files, generation.diagnostics))
         assert results[0] == results[1], entry

@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from generator.cli import PROGRESS_THRESHOLD, StageProgress, _parser, main
+from generator.background import LARGE_DOCUMENT
+from generator.cli import StageProgress, _parser, main
 from tests.conftest import CONFIG, OPERATIONS, ROOT, SPEC, minimal_spec, spec_with_a_quirk, write_spec
 
 SUMMARY = re.compile(
@@ -28,7 +29,7 @@ def _run(*args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _large_spec(folder: Path, operations: int = PROGRESS_THRESHOLD + 1) -> Path:
+def _large_spec(folder: Path, operations: int = LARGE_DOCUMENT) -> Path:
     paths = {
         f"/things{index}": {
             "get": {
@@ -99,7 +100,7 @@ def test_progress_stays_silent_when_stderr_is_not_a_terminal(tmp_path: Path) -> 
     completed = _run("generate", "--spec", str(spec), "--out", str(tmp_path / "out"))
     assert completed.returncode == 0, completed.stderr
     assert completed.stderr == ""
-    assert f"{PROGRESS_THRESHOLD + 1} tools" in completed.stdout
+    assert f"{LARGE_DOCUMENT} tools" in completed.stdout
     assert "\r" not in completed.stdout
 
 
@@ -110,7 +111,7 @@ class _Terminal(io.StringIO):
 
 def test_progress_shows_only_above_the_threshold_and_only_on_a_terminal() -> None:
     small, large, piped, quiet = _Terminal(), _Terminal(), io.StringIO(), _Terminal()
-    for stream, operations, enabled in ((small, PROGRESS_THRESHOLD, True), (large, PROGRESS_THRESHOLD + 1, True),
+    for stream, operations, enabled in ((small, LARGE_DOCUMENT - 1, True), (large, LARGE_DOCUMENT, True),
                                         (piped, 5000, True), (quiet, 5000, False)):  # fmt: skip
         progress = StageProgress(stream, enabled=enabled)
         progress("building", operations)
@@ -118,7 +119,7 @@ def test_progress_shows_only_above_the_threshold_and_only_on_a_terminal() -> Non
         progress.finish()
     assert small.getvalue() == piped.getvalue() == quiet.getvalue() == ""
     text = large.getvalue()
-    assert f"building ({PROGRESS_THRESHOLD + 1:,} operations)" in text
+    assert f"building ({LARGE_DOCUMENT:,} operations)" in text
     assert "rendering" in text
     assert text.endswith("\r\x1b[K")  # the line is cleared before the summary
 
@@ -155,8 +156,8 @@ def test_progress_appears_on_a_terminal(tmp_path: Path) -> None:
         os.close(leader)
     assert process.returncode == 0
     shown = b"".join(chunks).decode()
-    assert f"({PROGRESS_THRESHOLD + 1:,} operations)" in shown
-    assert f"{PROGRESS_THRESHOLD + 1} tools" in stdout
+    assert f"({LARGE_DOCUMENT:,} operations)" in shown
+    assert f"{LARGE_DOCUMENT} tools" in stdout
 
 
 def test_help_explains_every_option_and_the_exit_codes() -> None:
@@ -185,7 +186,7 @@ def test_a_large_static_api_gets_a_note_about_catalog_mode(tmp_path: Path) -> No
     assert static.returncode == 0
     lines = static.stdout.strip().splitlines()
     assert len(lines) == 2 and SUMMARY.match(lines[0])
-    assert lines[1].startswith(f"{tmp_path / 'static'}: note: {PROGRESS_THRESHOLD + 1} tools listed one by one")
+    assert lines[1].startswith(f"{tmp_path / 'static'}: note: {LARGE_DOCUMENT} tools listed one by one")
     assert "the server's EXAMPLE_MODE setting" in lines[1]
     catalog = _run("generate", "--spec", str(spec), "--out", str(tmp_path / "catalog"), "--mode", "catalog")
     assert catalog.returncode == 0 and "note:" not in catalog.stdout

@@ -123,5 +123,5 @@ def test_names_that_clash_across_the_halves_are_given_as_one_process_gives_them(
 
 def test_small_documents_stay_in_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
     _marking_builds(monkeypatch)
-    tools, _, _ = _generate(_document(12), parallel=None)  # None: only from PARALLEL_FROM operations
+    tools, _, _ = _generate(_document(12), parallel=None)  # None: only for a large document
     assert not any(" @" in t.title for t in tools)
