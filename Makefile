@@ -46,9 +46,10 @@ test: lint typecheck quality
 check: lint typecheck quality check-generated
 	$(PY) -m pytest -n 2
 
-# Every operation of every ../shared/corpus spec through the request-conformance check (make test samples 50 a spec).
+# Every operation of every ../shared/corpus spec and of the Procore catalog through the request-conformance check
+# (make test samples 50 a corpus spec and every fourth catalog operation).
 corpus: $(STAMP)
-	CORPUS_FULL=1 $(PY) -m pytest -n 2 tests/corpus
+	CORPUS_FULL=1 $(PY) -m pytest -n 2 tests/corpus tests/conformance/test_requests.py
 
 # An sdist and a wheel of the generated package in dist/ (ignored by git), built offline with .venv's hatchling.
 dist: check-generated

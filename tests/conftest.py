@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
+from generator.pipeline import Generation, generate
 from tests.support.postgres import PostgresServer, missing_reason, running_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,6 +24,19 @@ OPERATIONS = len(_GENERATED_TOOLS)
 """Tools the Procore package has: one per operation of specs/procore.yaml (all listed in static mode)."""
 HYBRID_LISTED = sum(1 for entry in _GENERATED_TOOLS if entry["binding"].get("curated")) + 3
 """Tools its default (hybrid) mode lists: the curated operations and the three catalog meta-tools."""
+
+
+@functools.cache
+def procore_generation() -> Generation:
+    """specs/procore.yaml with its config, generated once per test process (each xdist worker) and shared by
+    every test that reads it: nothing may change it."""
+    return generate(SPEC, CONFIG)
+
+
+@pytest.fixture
+def procore() -> Generation:
+    """The Procore spec's generation (see `procore_generation`)."""
+    return procore_generation()
 
 
 @pytest.fixture

@@ -7,25 +7,25 @@ import subprocess
 import sys
 from pathlib import Path
 
-from generator.pipeline import generate
+from generator.pipeline import Generation, generate
 from generator.write import compare_tree, existing_files
 from tests.conftest import CONFIG, GENERATED, ROOT, SPEC
 
 UPDATE = "run `make generate`, read the diff of generated/, and commit it"
 
 
-def test_generated_folder_matches_a_fresh_generation() -> None:
-    difference = compare_tree(GENERATED, generate(SPEC, CONFIG).files)
+def test_generated_folder_matches_a_fresh_generation(procore: Generation) -> None:
+    difference = compare_tree(GENERATED, procore.files)
     assert not difference, f"generated/ is out of date ({'; '.join(difference.lines())}): {UPDATE}"
 
 
-def test_every_generated_file_starts_with_the_banner() -> None:
-    for path, text in generate(SPEC, CONFIG).files.items():
+def test_every_generated_file_starts_with_the_banner(procore: Generation) -> None:
+    for path, text in procore.files.items():
         assert any("Do not edit" in line for line in text.splitlines()[:4]), path
 
 
-def test_generated_python_compiles() -> None:
-    for path, text in generate(SPEC, CONFIG).files.items():
+def test_generated_python_compiles(procore: Generation) -> None:
+    for path, text in procore.files.items():
         if path.endswith(".py"):
             compile(text, path, "exec")
 
@@ -46,17 +46,17 @@ def test_byte_identical_under_different_hash_seeds(tmp_path: Path) -> None:
     assert first == second
 
 
-def test_repeated_generation_is_identical() -> None:
-    assert generate(SPEC, CONFIG).files == generate(SPEC, CONFIG).files
+def test_repeated_generation_is_identical(procore: Generation) -> None:
+    assert generate(SPEC, CONFIG).files == procore.files
 
 
-def test_provenance_records_spec_hash_and_version() -> None:
+def test_provenance_records_spec_hash_and_version(procore: Generation) -> None:
     import hashlib
     import json
 
     from generator import __version__
 
-    provenance = json.loads(generate(SPEC, CONFIG).files["provenance.json"])
+    provenance = json.loads(procore.files["provenance.json"])
     assert provenance["specSha256"] == hashlib.sha256(SPEC.read_bytes()).hexdigest()
     assert provenance["generatorVersion"] == __version__
     assert str(ROOT) not in json.dumps(provenance)

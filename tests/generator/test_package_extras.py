@@ -12,12 +12,12 @@ from generator.config import build_config
 from generator.diagnostics import GenerationError
 from generator.pipeline import generate
 from generator.render import tool_groups
-from tests.conftest import CONFIG, HYBRID_LISTED, OPERATIONS, SPEC, minimal_spec, write_spec
+from tests.conftest import CONFIG, HYBRID_LISTED, OPERATIONS, SPEC, minimal_spec, procore_generation, write_spec
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def files() -> dict[str, str]:
-    return generate(SPEC, CONFIG).files
+    return procore_generation().files
 
 
 def _sections(tools_md: str) -> dict[str, list[list[str]]]:

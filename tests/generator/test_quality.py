@@ -9,14 +9,13 @@ import pytest
 
 from generator.cli import main
 from generator.ir import Api, Tool
-from generator.pipeline import build_model
 from generator.quality import lint_api
-from tests.conftest import CONFIG, OPERATIONS, SPEC
+from tests.conftest import CONFIG, OPERATIONS, SPEC, procore_generation
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def procore() -> Api:
-    return build_model(SPEC, CONFIG)[0]
+    return procore_generation().api
 
 
 def test_procore_spec_passes_with_zero_violations(procore: Api) -> None:

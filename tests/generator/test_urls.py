@@ -8,9 +8,8 @@ from typing import Any
 import pytest
 
 from generator.cli import main
-from generator.pipeline import build_model
 from generator.urls import url_problem
-from tests.conftest import CONFIG, SPEC, minimal_spec, write_spec
+from tests.conftest import minimal_spec, procore_generation, write_spec
 
 
 @pytest.mark.parametrize(
@@ -126,5 +125,5 @@ def test_an_oauth_endpoint_on_a_server_of_the_spec_or_the_config_is_not(
 
 
 def test_the_procore_spec_gets_no_warning_about_its_login_host() -> None:
-    _, diagnostics = build_model(SPEC, CONFIG)
+    diagnostics = procore_generation().diagnostics
     assert not [d for d in diagnostics if d.kind in ("foreign-token-host", "invalid-server-url")]
