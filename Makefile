@@ -40,11 +40,11 @@ quality: $(STAMP)
 # CI's entry point (.ci/run); test_golden.py compares generated/ too.
 # Two workers: the suite spawns servers and waits on them, and this machine has two cores.
 test: lint typecheck quality
-	$(PY) -m pytest -n 2
+	$(PY) -m pytest -n 2 --dist worksteal
 
 # Everything CI runs, plus the explicit generated/ check: run it before pushing.
 check: lint typecheck quality check-generated
-	$(PY) -m pytest -n 2
+	$(PY) -m pytest -n 2 --dist worksteal
 
 # Every operation of every ../shared/corpus spec and of the Procore catalog through the request-conformance check
 # (make test samples 50 a corpus spec and every fourth catalog operation).

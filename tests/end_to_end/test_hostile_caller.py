@@ -683,14 +683,14 @@ def test_connections_that_trickle_their_headers_or_body_are_closed(
     installed_package: Path, fake_procore: FakeProcore, tmp_path: Path
 ) -> None:
     """Before any sign-in: headers sent a byte at a time, or a /token body that never ends, hold a connection (one
-    of a limited number) no longer than the deadlines: 1 s for headers here, six times that for the body."""
+    of a limited number) no longer than the deadlines: half a second for headers here, six times that for the body."""
     database = f"sqlite:///{tmp_path / 'team.db'}"
-    with _deployment(installed_package, fake_procore, database, PROCORE_HTTP_HEADER_TIMEOUT="1") as deployment:
+    with _deployment(installed_package, fake_procore, database, PROCORE_HTTP_HEADER_TIMEOUT="0.5") as deployment:
         port = int(deployment.url.rsplit(":", 1)[1])
         headers = _trickled(port, b"GET /mcp HTTP/1.1\r\n", b"X")
         body = _trickled(port, b"POST /token HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n", b"a")
         still_serving = httpx.get(deployment.url + "/.well-known/oauth-authorization-server", timeout=30)
-    assert headers < 10 and body < 20  # closed after about 1 s and 7 s, not left open for as long as they trickle
+    assert headers < 10 and body < 20  # closed after about 0.5 s and 3.5 s, not left open while they trickle
     assert still_serving.status_code == 200
 
 
