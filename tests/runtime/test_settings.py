@@ -61,3 +61,9 @@ def test_the_token_file_lives_in_the_configuration_folder(
     assert settings.token_file() == tmp_path / "widgets-mcp" / "tokens.json"
     monkeypatch.setenv("WIDGETS_TOKEN_FILE", str(tmp_path / "mine.json"))
     assert settings.token_file() == tmp_path / "mine.json"
+
+
+def test_the_runtime_offers_the_modes_the_generator_accepts(runtime: Runtime) -> None:
+    from generator.config import MODES
+
+    assert runtime.module("data").MODES == MODES
