@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 from generator.diagnostics import Diagnostic, GenerationError
 from generator.load import load_mapping
@@ -35,8 +36,6 @@ Mode = Literal["static", "catalog", "hybrid"]
 OutputSchema = Literal["outline", "full", "shallow", "none"]
 Nesting = Literal["openapi", "brackets"]
 MODES: tuple[Mode, ...] = get_args(Mode)
-OUTPUT_SCHEMAS: tuple[OutputSchema, ...] = get_args(OutputSchema)
-NESTINGS: tuple[Nesting, ...] = get_args(Nesting)
 
 DEFAULT_SYNONYMS = (("photo", "image"), ("picture", "image"))
 """Everyday words for what APIs commonly name otherwise; a config's `search_synonyms` adds to them."""
@@ -81,6 +80,9 @@ class GeneratorConfig:
     """Team mode: the call that tells who signed in (`server` setting key, `path`, `field` of the answer)."""
     search_examples: tuple[str, ...] = ()
     """Words the catalog's search tool suggests (`rfi`, `daily log`); by default the API's most used tags."""
+    default_page_size: int | None = None
+    """The page size the server asks for when a list tool's caller gives none, where the API's own default is
+    larger or unknown (Procore sends 100 records a page unless asked)."""
     related_scopes: tuple[tuple[str, str], ...] = ()
     """Path segments that scope a resource (`projects` in `/projects/{id}/...`) and the word for each scope: an
     operation's description names its twin at another scope (\"does the same at company level\")."""
@@ -89,22 +91,7 @@ class GeneratorConfig:
         return next((binding for name, binding in self.bindings if name == wire_name), None)
 
 
-_KNOWN_KEYS = {
-    "distribution_name": str,
-    "package_name": str,
-    "server_name": str,
-    "display_name": str,
-    "env_prefix": str,
-    "docs_base_url": str,
-    "description_budget": int,
-    "tool_budget": int,
-    "nesting": str,
-    "output_schema": str,
-    "mode": str,
-    "license_holder": str,
-    "package_version": str,
-    "registry_name": str,
-    "repository_url": str,
+_RAW_FORMS: dict[str, type] = {
     "servers": dict,
     "operations": dict,
     "bindings": dict,
@@ -114,6 +101,28 @@ _KNOWN_KEYS = {
     "related_scopes": dict,
     "search_examples": list,
 }
+"""Settings written in the config as a mapping or a list and read into a structure of their own."""
+_CHOICE_HELP = {"nesting": "`openapi` (the spec's own rules) or `brackets` (Rails style: `image[data]`)"}
+
+
+def _settings() -> dict[str, tuple[type, tuple[str, ...]]]:
+    """Each setting the config may hold, from `GeneratorConfig`'s own fields: the type it is written as, and
+    the choices of a `Literal` one."""
+    hints = get_type_hints(GeneratorConfig)
+    found: dict[str, tuple[type, tuple[str, ...]]] = {}
+    for entry in dataclasses.fields(GeneratorConfig):
+        hint = hints[entry.name]
+        if entry.name in _RAW_FORMS:
+            found[entry.name] = (_RAW_FORMS[entry.name], ())
+        elif get_origin(hint) is Literal:
+            found[entry.name] = (str, tuple(str(choice) for choice in get_args(hint)))
+        else:
+            kinds = [kind for kind in (get_args(hint) or (hint,)) if kind is not type(None)]
+            found[entry.name] = (kinds[0], ())
+    return found
+
+
+_KNOWN_KEYS = _settings()
 
 
 def slug_words(text: str) -> list[str]:
@@ -145,27 +154,26 @@ def _check(raw: dict[str, Any], source: str) -> list[Diagnostic]:
             problems.append(
                 Diagnostic("error", "config", f"unknown setting `{key}` (known: {known})", source, f"/{key}")
             )
-        elif not isinstance(value, expected) or isinstance(value, bool):
-            message = f"`{key}` must be a {expected.__name__}, not {type(value).__name__}"
+        elif not isinstance(value, expected[0]) or isinstance(value, bool):
+            message = f"`{key}` must be a {expected[0].__name__}, not {type(value).__name__}"
             problems.append(Diagnostic("error", "config", message, source, f"/{key}"))
+        elif expected[1] and value not in expected[1]:
+            allowed = _CHOICE_HELP.get(key) or ", ".join(expected[1])
+            problems.append(Diagnostic("error", "config", f"`{key}` must be one of {allowed}", source, f"/{key}"))
     patterns = {
         "package_name": r"[a-z_][a-z0-9_]*",
         "distribution_name": r"[a-z0-9]+([-_.][a-z0-9]+)*",
         "env_prefix": r"[A-Z][A-Z0-9_]*",
     }
-    choices: dict[str, tuple[str, ...]] = {"output_schema": OUTPUT_SCHEMAS, "mode": MODES}
-    for key, allowed in choices.items():
-        if raw.get(key, allowed[0]) not in allowed:
-            message = f"`{key}` must be one of {', '.join(allowed)}"
-            problems.append(Diagnostic("error", "config", message, source, f"/{key}"))
     budget = raw.get("tool_budget", GeneratorConfig.tool_budget)
     if isinstance(budget, int) and not isinstance(budget, bool) and budget < 2048:
         problems.append(
             Diagnostic("error", "config", "`tool_budget` must be at least 2048 bytes", source, "/tool_budget")
         )
-    if raw.get("nesting", GeneratorConfig.nesting) not in NESTINGS:
-        message = "`nesting` must be `openapi` (the spec's own rules) or `brackets` (Rails style: `image[data]`)"
-        problems.append(Diagnostic("error", "config", message, source, "/nesting"))
+    size = raw.get("default_page_size")
+    if isinstance(size, int) and not isinstance(size, bool) and size < 1:
+        message = "`default_page_size` must be at least 1"
+        problems.append(Diagnostic("error", "config", message, source, "/default_page_size"))
     for key, value in raw.items():
         if isinstance(value, str) and any(
             ord(c) < 32 or 0x202A <= ord(c) <= 0x202E or 0x2066 <= ord(c) <= 0x2069 for c in value
@@ -211,17 +219,7 @@ def build_config(raw: dict[str, Any], title: str, spec_urls: list[str], source: 
     problems = _check(raw, source)
     if problems:
         raise GenerationError(problems)
-    special = (
-        "servers",
-        "operations",
-        "bindings",
-        "hybrid_static",
-        "search_synonyms",
-        "team_identity",
-        "related_scopes",
-        "search_examples",
-    )
-    values = defaults_from_title(title) | {k: v for k, v in raw.items() if k not in special}
+    values = defaults_from_title(title) | {k: v for k, v in raw.items() if k not in _RAW_FORMS}
     servers = _server_settings(raw, spec_urls, source)
     return GeneratorConfig(
         **values,

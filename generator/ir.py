@@ -35,6 +35,32 @@ class Argument:
 
 
 @dataclass(frozen=True)
+class Paging:
+    """How a list tool moves through its pages (the runtime's `contract.Paging`): the input
+    that moves (`param`) and the one that sets the page size, what the spec documents of that size, and where the
+    answer tells of the next page (`next` cursor path, `last_id` field of the records, `more` flag path)."""
+
+    style: Literal["page", "offset", "cursor"]
+    param: str
+    size: str = ""
+    size_default: int | None = None
+    size_max: int | None = None
+    next: str = ""
+    last_id: str = ""
+    more: str = ""
+    fill: int | None = None
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What a tool's answer offers: the key of its records (a list tool), `fields`, and paging."""
+
+    items: str = ""
+    fields: bool = False
+    paging: Paging | None = None
+
+
+@dataclass(frozen=True)
 class HttpBinding:
     """How a tool call becomes an HTTP request."""
 
@@ -62,6 +88,8 @@ class HttpBinding:
     """The spec requires a body: an empty one goes when no field of it is given."""
     bracketed_fields: tuple[str, ...] = ()
     """Form body fields whose Encoding Object says `style: deepObject`: named `a[b]` even under `openapi`."""
+    shape: Shape = Shape()
+    """What the answer offers: where a list tool's records are, `fields`, and paging (`max_items`)."""
 
 
 @dataclass(frozen=True)

@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from generator import __version__
+from generator import __version__, paging
 from generator.budget import reduce_tool, within_depth
 from generator.config import GeneratorConfig
 from generator.describing import Describer
 from generator.diagnostics import Diagnostic, GenerationError
 from generator.files import is_binary, replace_binary_fields
 from generator.halves import build_tools
-from generator.ir import Api, Argument, HttpBinding, Location, SecurityScheme, Tool, ToolAnnotations
+from generator.ir import Api, Argument, HttpBinding, Location, SecurityScheme, Shape, Tool, ToolAnnotations
 from generator.linking import Linking, attach_defs
 from generator.name_sources import NAME_AIM, NameSource, plain_text, title_from
 from generator.name_sources import choose as choose_source
@@ -278,6 +278,31 @@ class _ToolBuilder:
         """A token revocation endpoint (RFC 7009 names its path `revoke`) that sends a token from the store."""
         return op.path.rstrip("/").rsplit("/", 1)[-1] == "revoke" and any(a.bind_token for a in arguments)
 
+    def with_shape_inputs(self, schema: dict[str, Any], shape: Shape) -> dict[str, Any]:
+        """The inputs that shape the answer: `fields` (project it), `max_items` (follow the pages), and the page
+        size's default where the server asks for one."""
+        properties = dict(schema.get("properties", {}))
+        rule = shape.paging
+        if rule is not None and rule.fill is not None and rule.size in properties:
+            size = dict(properties[rule.size])
+            told = str(self.wording.page_size_fill(rule.fill))
+            size["description"] = f"{size['description']} {told}".strip() if size.get("description") else told
+            properties[rule.size] = size
+        if shape.fields:
+            properties[paging.FIELDS] = {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": str(self.wording.fields_input(bool(shape.items))),
+            }
+        if rule is not None:
+            properties[paging.MAX_ITEMS] = {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": paging.MAX_ITEMS_LIMIT,
+                "description": str(self.wording.max_items_input()),
+            }
+        return {**schema, "properties": properties}
+
     def with_pagination(self, schema: dict[str, Any]) -> dict[str, Any]:
         """Add the optional `pagination` object the server fills from the response headers."""
         properties = schema.get("properties", {})
@@ -524,6 +549,12 @@ class _ToolBuilder:
             title = override.title
         addendum = override.description_addendum if override is not None else ""
         binding = self.http_binding(op, inputs)
+        shape = paging.shape(
+            binding.method, op.path, arguments, input_schema, output_schema, wrapped, self.config.default_page_size
+        )
+        if shape != Shape():
+            input_schema = self.with_shape_inputs(input_schema, shape)
+            binding = dataclasses.replace(binding, shape=shape)
         if binding.paginated and output_schema is not None:
             output_schema = self.with_pagination(output_schema)
         full_output = output_schema  # the description tells what comes back, however much tools/list carries

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import jinja2
 
-from generator.ir import Api, SecurityScheme, Tool
+from generator.ir import Api, Paging, SecurityScheme, Tool
 from generator.templating import environment
 
 if TYPE_CHECKING:  # the runtime's own definition of the data it reads (templates/package/src/__package__/contract.py)
@@ -99,6 +99,13 @@ def tool_binding(tool: Tool, server_keys: dict[str, str]) -> contract.Binding:
         binding["revokesTokens"] = True
     if tool.binding.paginated:
         binding["paginated"] = True
+    shape = tool.binding.shape
+    if shape.items:
+        binding["items"] = shape.items
+    if shape.fields:
+        binding["fields"] = True
+    if shape.paging is not None:
+        binding["paging"] = paging_entry(shape.paging)
     if tool.tags:
         binding["tags"] = list(tool.tags)
     if tool.operation_id:
@@ -106,6 +113,25 @@ def tool_binding(tool: Tool, server_keys: dict[str, str]) -> contract.Binding:
     if tool.curated:
         binding["curated"] = True
     return binding
+
+
+def paging_entry(rule: Paging) -> contract.Paging:
+    entry: contract.Paging = {"style": rule.style, "param": rule.param}
+    if rule.size:
+        entry["size"] = rule.size
+    if rule.size_default is not None:
+        entry["sizeDefault"] = rule.size_default
+    if rule.size_max is not None:
+        entry["sizeMax"] = rule.size_max
+    if rule.fill is not None:
+        entry["fill"] = rule.fill
+    if rule.next:
+        entry["next"] = rule.next
+    if rule.last_id:
+        entry["lastId"] = rule.last_id
+    if rule.more:
+        entry["more"] = rule.more
+    return entry
 
 
 def _endpoint(url: str, server_keys: dict[str, str]) -> contract.Endpoint:

@@ -43,6 +43,17 @@ class Wording:
     def pagination_field(self, key: str) -> str:
         return str(self._phrases.pagination_field(key))
 
+    def fields_input(self, listing: bool) -> str:
+        """The `fields` input: for each record of a list (`listing`), or of one object."""
+        return str(self._phrases.fields_input(listing))
+
+    def max_items_input(self) -> str:
+        return str(self._phrases.max_items_input())
+
+    def page_size_fill(self, size: int) -> str:
+        """Said of a page-size input the server fills when the caller leaves it out."""
+        return str(self._phrases.page_size_fill(size))
+
     def discriminator(self, property_name: str) -> str:
         return str(self._phrases.discriminator(property_name))
 

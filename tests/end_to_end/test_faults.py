@@ -67,7 +67,7 @@ def test_malformed_json(installed_package: Path, fake_procore: FakeProcore) -> N
 def test_a_50_mb_response_is_refused_explicitly(installed_package: Path, fake_procore: FakeProcore) -> None:
     fake_procore.state.raw_body = json.dumps({"id": 1, "login": "x" * 50_000_000, "name": "n"}).encode()
     text = _failed(installed_package, fake_procore)
-    assert "the response is over 1,600,000 bytes, far over PROCORE_RESPONSE_BUDGET, and was not read" in text
+    assert "the response is over 8,388,608 bytes, far over PROCORE_RESPONSE_BUDGET, and was not read" in text
     assert len(text) < 1_000
 
 

@@ -135,7 +135,9 @@ def test_list_open_change_events_with_their_amounts(installed_package: Path, fak
     assert name == "list_change_events_with_amounts" and name not in listed
     assert described["inputSchema"]["required"] == ["project_id"]
     sent = fake_procore.state.requests[-1]
-    assert (sent.method, sent.path, sent.query) == ("GET", "/rest/v1.1/change_events", [("project_id", str(PROJECT))])
+    # The server asks for the configured page size (Procore's own default is 100 records).
+    expected_query = [("project_id", str(PROJECT)), ("per_page", "25")]
+    assert (sent.method, sent.path, sent.query) == ("GET", "/rest/v1.1/change_events", expected_query)
     open_events = {
         event["title"]: sum(float(item["latest_cost_values"]["amount"]) for item in event["change_items"])
         for event in called["result"]

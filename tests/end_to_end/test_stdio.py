@@ -30,7 +30,7 @@ def test_lists_every_generated_tool_with_schemas(installed_package: Path, fake_p
     assert len(names) == len(set(names)) == OPERATIONS
     token_tool = listed.tools[0]
     assert token_tool.title == "Get or Refresh an Access Token"
-    assert list(token_tool.input_schema["properties"]) == ["grant_type", "code", "redirect_uri"]
+    assert list(token_tool.input_schema["properties"]) == ["grant_type", "code", "redirect_uri", "fields"]
     assert token_tool.output_schema is not None
     assert list(token_tool.output_schema["properties"]) == [
         "access_token",

@@ -82,9 +82,9 @@ def test_text_and_binary_responses(runtime: Runtime) -> None:
     binding: dict[str, Any] = {"method": "GET", "server": "BASE_URL", "path": "/x", "arguments": [], "auth": []}
     definition = {"name": "export", "title": "Export", "description": "", "inputSchema": {}, "annotations": {}}
     entry = {"definition": definition, "binding": binding}
-    text = results.success(entry, _response(b"a,b\n1,2\n", "text/csv"), {}, _unredacted, None)
+    text = results.single(entry, _response(b"a,b\n1,2\n", "text/csv"), {}, _unredacted, None)
     assert text.is_error is False and text.content[0].text == "a,b\n1,2\n"
-    pdf = results.success(entry, _response(b"%PDF-1.7 bytes", "application/pdf"), {}, _unredacted, None)
+    pdf = results.single(entry, _response(b"%PDF-1.7 bytes", "application/pdf"), {}, _unredacted, None)
     assert pdf.content[0].type == "resource"
     assert base64.b64decode(pdf.content[0].resource.blob) == b"%PDF-1.7 bytes"
     assert pdf.content[0].resource.mime_type == "application/pdf"
@@ -96,13 +96,13 @@ def test_json_that_breaks_the_output_schema_is_reported_not_hidden(runtime: Runt
     typed = {"type": "object", "properties": {"id": {"type": ["integer", "null"]}, "login": {}}}
     entry = {**entry, "definition": {**entry["definition"], "outputSchema": typed}}
     checker = validation.validator(typed)
-    broken = results.success(entry, _response(b'{"id": "not a number"}', "application/json"), {}, _unredacted, checker)
+    broken = results.single(entry, _response(b'{"id": "not a number"}', "application/json"), {}, _unredacted, checker)
     assert broken.is_error is True
     assert (
         "does not match the documented output (id:" in broken.content[0].text
         and "not a number" in broken.content[0].text
     )
-    wrong_kind = results.success(entry, _response(b"<html>", "text/html"), {}, _unredacted, checker)
+    wrong_kind = results.single(entry, _response(b"<html>", "text/html"), {}, _unredacted, checker)
     assert wrong_kind.is_error is True and "text/html instead of JSON" in wrong_kind.content[0].text
 
 

@@ -53,6 +53,8 @@ class FakeProcoreState:
     """Who the authorize endpoint signs in (as if they had typed their password)."""
     token_users: dict[str, str] = field(default_factory=dict)
     """Whose account each code, access token and refresh token stands for."""
+    failing_pages: set[int] = field(default_factory=set)
+    """Pages of the RFI list answered with a 503 (a page that fails while others are collected)."""
     raw_body: bytes | None = None
     """When set, API calls answer 200 with exactly these bytes as JSON (malformed or huge bodies)."""
     token_endpoint_status: int = 0
@@ -288,7 +290,10 @@ class _Handler(BaseHTTPRequestHandler):
         statuses = [v for k, v in query if k == "filters[status]"]
         rfis = [r for r in self.server.state.rfis if not statuses or r["status"] in statuses]
         page = int(dict(query).get("page", "1"))
-        per_page = int(dict(query).get("per_page", "20"))
+        per_page = int(dict(query).get("per_page", "100"))  # Procore's own default
+        if page in self.server.state.failing_pages:
+            self._reply(503, {"errors": "Service unavailable"})
+            return
         chunk = rfis[(page - 1) * per_page : page * per_page]
         last = max(1, -(-len(rfis) // per_page))
         base = f"http://{self.headers['Host']}{recorded.path}?per_page={per_page}"

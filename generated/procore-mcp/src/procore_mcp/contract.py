@@ -42,6 +42,19 @@ class Body(TypedDict):
     bracketed: NotRequired[list[str]]
 
 
+# How a list tool moves through its pages, recognised from its parameters and response by the generator.
+class Paging(TypedDict):
+    style: Literal["page", "offset", "cursor"]
+    param: str  # the input that moves: the page number, the offset, or the cursor
+    size: NotRequired[str]  # the input that sets the page size
+    sizeDefault: NotRequired[int]  # the page size the spec documents as the API's default
+    sizeMax: NotRequired[int]  # the largest page size the spec allows
+    fill: NotRequired[int]  # the page size asked for when the caller gives none (the config's default)
+    next: NotRequired[str]  # cursor: dotted path of the next cursor in the response (else the `Link` header)
+    lastId: NotRequired[str]  # cursor: the records' field whose last value is the next cursor (`starting_after`)
+    more: NotRequired[str]  # dotted path of the response's "more pages follow" flag
+
+
 class Binding(TypedDict):
     """What turns a call of the tool into an HTTP request, and how its answer is shaped."""
 
@@ -56,6 +69,9 @@ class Binding(TypedDict):
     tokenEndpoint: NotRequired[bool]
     revokesTokens: NotRequired[bool]
     paginated: NotRequired[bool]
+    items: NotRequired[str]  # the key of the structured result that holds the records ("result" for a bare list)
+    fields: NotRequired[bool]  # takes `fields`: the result is projected to the fields named
+    paging: NotRequired[Paging]  # takes `max_items`: pages are followed on request
     tags: NotRequired[list[str]]
     operationId: NotRequired[str]
     curated: NotRequired[bool]  # listed as a tool of its own in hybrid mode

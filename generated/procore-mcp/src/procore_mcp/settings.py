@@ -68,17 +68,23 @@ SECRET_SETTINGS = (CLIENT_SECRET, ACCESS_TOKEN, PASSWORD, API_KEY, TEAM_KEYS, TE
 DEFAULT_READ_TIMEOUT = 30.0
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_MAX_RETRIES = 3
-DEFAULT_RESPONSE_BUDGET = 200_000
+DEFAULT_RESPONSE_BUDGET = 40_000
+"""Characters of text in one result. Claude Code keeps a result in the conversation up to 50,000 characters
+(larger ones go to a file the model must read back) and refuses more than 25,000 tokens; JSON runs about three
+characters a token, so 40,000 stays inside both, with room for the note on what was left out."""
+MAX_PAGES = 50
+"""Pages one call follows at most when collecting `max_items`."""
 DEFAULT_UPLOAD_MAX_BYTES = 100 * 1024 * 1024
 DEFAULT_TEAM_REGISTRATION_LIMIT = 20
+"""Client registrations a minute from one address (the whole deployment takes five times as many)."""
 DEFAULT_HEADER_TIMEOUT = 10.0
 """Seconds an HTTP connection has to send a request's headers."""
-"""Client registrations a minute from one address (the whole deployment takes five times as many)."""
 RESPONSE_BYTES_PER_BUDGET = 8
 """A response body is read up to this many bytes per character of the response budget (and at least
-`MIN_RESPONSE_BYTES`), then dropped unread: what is over it could never be shown, and reading it costs memory on
-every call. Headroom above the budget leaves room to cut a large answer down to what fits."""
-MIN_RESPONSE_BYTES = 1024 * 1024
+`MIN_RESPONSE_BYTES`), then dropped unread: reading it costs memory on every call. The headroom is large because
+a result keeps the whole records and the fields asked for: a page of a hundred large records is cut down to what
+fits, not refused."""
+MIN_RESPONSE_BYTES = 8 * 1024 * 1024
 MAX_ERROR_BODY_BYTES = 64 * 1024
 """How much of an error response is read: its first words are all a result shows."""
 

@@ -21,10 +21,12 @@ from . import (
     catalog,
     contract,
     data,
+    paging,
     redaction,
     results,
     sending,
     settings,
+    shaping,
     uploads,
     validation,
 )
@@ -205,7 +207,7 @@ class Dispatcher:
             if binding.get("tokenEndpoint"):
                 response, filled, kept = await self._token_call(binding, arguments)
             else:
-                filled = self.fill_bound(binding, arguments)
+                filled = self._sized(binding, self.fill_bound(binding, arguments), arguments.get(results.MAX_ITEMS))
                 response, kept = await self.send(binding, filled), False
         except (settings.ConfigurationError, auth.AuthError, calls.ToolError, sending.RedirectRefused) as exc:
             return self.error(_refusal(exc, binding))
@@ -220,7 +222,58 @@ class Dispatcher:
                         self.credentials.forget(argument["token"])  # stored, it would only be refused from now on
             except auth.AuthError as exc:
                 return self.error(f"The token was revoked. {exc}")
-        return results.success(entry, response, filled, self.redact, self._output_validator(name), kept=kept)
+        first = results.first_page(entry, response, filled, self.redact, kept=kept)
+        if isinstance(first, types.CallToolResult):
+            return first
+        pages = [first]
+        wanted = arguments.get(results.MAX_ITEMS)
+        failed = await self._collect(binding, pages, wanted, arguments) if isinstance(wanted, int) else ""
+        return results.success(entry, pages, arguments, self._output_validator(name), self.redact, failed)
+
+    def _sized(self, binding: contract.Binding, filled: dict[str, Any], wanted: Any) -> dict[str, Any]:
+        """The page size to ask for where the caller gave none: enough for `max_items` (within the API's
+        documented maximum), else the configured default where the API's own default is large."""
+        rule = binding.get("paging")
+        size = rule.get("size") if rule else None
+        if rule is None or size is None or size in filled:
+            return filled
+        chosen = rule.get("fill")
+        if isinstance(wanted, int) and "sizeMax" in rule:
+            chosen = max(chosen or 0, min(wanted, rule["sizeMax"]))
+        return filled if chosen is None else {**filled, size: chosen}
+
+    async def _collect(
+        self, binding: contract.Binding, pages: list[paging.Page], wanted: int, caller: dict[str, Any]
+    ) -> str:
+        """Follow the pages after the first until `wanted` records, the result budget, the last page or
+        `settings.MAX_PAGES`; what stopped it early, when that was a failure."""
+        if "paging" not in binding:
+            return ""
+        fields = caller.get(results.FIELDS) if binding.get("fields") else None
+        tree = shaping.field_tree([str(f) for f in fields]) if isinstance(fields, list) else {}
+        budget = settings.response_budget()
+        count = len(pages[0].items)
+        size = len(shaping.dumps(shaping.project(pages[0].items, tree)))
+        while count < wanted and size < budget and len(pages) < settings.MAX_PAGES:
+            after = paging.next_arguments(binding, pages[-1])
+            if after is None:
+                return ""
+            number = len(pages) + 1
+            try:
+                response = await self.send(binding, after)
+            except (sending.TooLarge, sending.Unreadable, httpx.HTTPError, sending.RedirectRefused) as exc:
+                return f"Page {number} could not be read ({type(exc).__name__}); the records before it are here."
+            if response.status_code >= 400 or not calls.is_json(response):
+                kind = f"HTTP {response.status_code}" if response.status_code >= 400 else "an answer that is not JSON"
+                return f"Page {number} failed with {kind}; the records before it are here."
+            got = results.decoded(binding, response, self.redact)
+            if isinstance(got, types.CallToolResult):
+                return f"Page {number} held malformed JSON; the records before it are here."
+            items = results.records(binding, got[0])
+            pages.append(paging.Page(after, response, got[0], items))
+            count += len(items)
+            size += len(shaping.dumps(shaping.project(items, tree)))
+        return ""
 
     def _output_validator(self, name: str) -> Any:
         if name not in self._output_validators:
