@@ -42,6 +42,24 @@ DEFAULT_SYNONYMS = (("photo", "image"), ("picture", "image"))
 
 
 @dataclass(frozen=True)
+class ErrorHint:
+    """What an error of the API means and what to do, in the API's own terms: told when the status matches and
+    (when `when` is given) the error body holds one of its words."""
+
+    status: tuple[int, ...]
+    hint: str
+    when: tuple[str, ...] = ()
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """As the generated server reads it (`api.json`)."""
+        found: dict[str, Any] = {"status": list(self.status), "hint": self.hint}
+        if self.when:
+            found["when"] = list(self.when)
+        return found
+
+
+@dataclass(frozen=True)
 class GeneratorConfig:
     """Every choice the generator makes that is not in the spec itself."""
 
@@ -83,6 +101,12 @@ class GeneratorConfig:
     default_page_size: int | None = None
     """The page size the server asks for when a list tool's caller gives none, where the API's own default is
     larger or unknown (Procore sends 100 records a page unless asked)."""
+    idempotency_header: str = ""
+    """A header the API reads an idempotency key from, sent (one key per call) with every POST and PATCH; the
+    spec's own idempotency-key header parameters are recognised without it."""
+    error_hints: tuple[ErrorHint, ...] = ()
+    """What an error means in this API and what to do: a status (or several), a hint, and optionally words of
+    the error body that pick it (`when`)."""
     related_scopes: tuple[tuple[str, str], ...] = ()
     """Path segments that scope a resource (`projects` in `/projects/{id}/...`) and the word for each scope: an
     operation's description names its twin at another scope (\"does the same at company level\")."""
@@ -100,6 +124,7 @@ _RAW_FORMS: dict[str, type] = {
     "team_identity": dict,
     "related_scopes": dict,
     "search_examples": list,
+    "error_hints": list,
 }
 """Settings written in the config as a mapping or a list and read into a structure of their own."""
 _CHOICE_HELP = {"nesting": "`openapi` (the spec's own rules) or `brackets` (Rails style: `image[data]`)"}
@@ -231,7 +256,32 @@ def build_config(raw: dict[str, Any], title: str, spec_urls: list[str], source: 
         search_synonyms=_synonyms(raw.get("search_synonyms") or {}, source),
         related_scopes=_related_scopes(raw.get("related_scopes") or {}, source),
         search_examples=_search_examples(raw.get("search_examples") or [], source),
+        error_hints=_error_hints(raw.get("error_hints") or [], source),
     )
+
+
+def _error_hints(raw: list[Any], source: str) -> tuple[ErrorHint, ...]:
+    """`error_hints`: each a `status` (or list of them, 400 to 599), a `hint`, and optional `when` words."""
+    found = []
+    for index, entry in enumerate(raw):
+        status = entry.get("status") if isinstance(entry, dict) else None
+        statuses = status if isinstance(status, list) else [status]
+        when = entry.get("when", []) if isinstance(entry, dict) else None
+        words = when if isinstance(when, list) else [when]
+        hint = entry.get("hint") if isinstance(entry, dict) else None
+        valid = (
+            all(isinstance(s, int) and not isinstance(s, bool) and 400 <= s <= 599 for s in statuses)
+            and all(isinstance(w, str) and w.strip() for w in words)
+            and isinstance(hint, str)
+            and 0 < len(hint.strip()) <= 600
+            and set(entry) <= {"status", "when", "hint"}
+        )
+        if not valid:
+            message = "each of `error_hints` has a `status` (400 to 599, or a list), a `hint` and optional `when` words"
+            raise GenerationError([Diagnostic("error", "config", message, source, f"/error_hints/{index}")])
+        codes = tuple(int(code) for code in statuses if isinstance(code, int))
+        found.append(ErrorHint(codes, " ".join(str(hint).split()), tuple(str(w).lower() for w in words)))
+    return tuple(found)
 
 
 def _search_examples(raw: list[Any], source: str) -> tuple[str, ...]:

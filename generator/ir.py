@@ -90,6 +90,8 @@ class HttpBinding:
     """Form body fields whose Encoding Object says `style: deepObject`: named `a[b]` even under `openapi`."""
     shape: Shape = Shape()
     """What the answer offers: where a list tool's records are, `fields`, and paging (`max_items`)."""
+    idempotency_header: str = ""
+    """The header that carries an idempotency key (one per call, the same on retries, which it makes safe)."""
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,8 @@ class _Inputs:
     file_fields: tuple[tuple[str, ...], ...]
     bracketed: tuple[str, ...]
     body_required: bool
+    idempotency_header: str = ""
+    """The spec's idempotency-key header: the server fills it, one key per call, so it is no input."""
 
 
 class _InputAssembly:
@@ -89,6 +91,7 @@ class _InputAssembly:
         self.renamed: dict[str, tuple[str, str]] = {}
         self.taken: set[str] = set()
         self.path_params: set[str] = set()
+        self.idempotency_header = ""
 
     def take(self, name: str, location: Location) -> str:
         """A property name for a wire name: as written when it is a valid, free name; else qualified."""
@@ -122,6 +125,9 @@ class _InputAssembly:
                 self.builder.warn("unused-path-parameter", message, pointer)
                 return
             self.path_params.add(wire)
+        if location == "header" and paging.squashed(wire) in IDEMPOTENCY_HEADERS:
+            self.idempotency_header = wire  # the server sends one key per call and keeps it on retries
+            return
         bracketed = _BRACKETED.match(wire) if location == "query" else None
         if bracketed:
             self.group_member(parameter, bracketed, schema, is_required)
@@ -388,7 +394,14 @@ class _ToolBuilder:
         input_schema = inputs.schema(state.definitions())
         deep_fields = body.bracketed if body is not None and not body_is_whole else ()
         return _Inputs(
-            input_schema, inputs.arguments, media_type, body_is_whole, tuple(file_fields), deep_fields, body_required
+            input_schema,
+            inputs.arguments,
+            media_type,
+            body_is_whole,
+            tuple(file_fields),
+            deep_fields,
+            body_required,
+            inputs.idempotency_header,
         )
 
     def build_output(self, parsed: ParsedOperation) -> tuple[dict[str, Any] | None, bool, Part | None]:
@@ -529,7 +542,12 @@ class _ToolBuilder:
             token_endpoint=self.is_token_endpoint(op),
             revokes_tokens=self.is_revocation_endpoint(op, arguments),
             paginated=any(a.wire_name == "page" and a.location == "query" for a in arguments),
+            idempotency_header=inputs.idempotency_header or self.configured_idempotency(op),
         )
+
+    def configured_idempotency(self, op: Operation) -> str:
+        """The config's `idempotency_header`, for the operations whose method is not idempotent already."""
+        return self.config.idempotency_header if op.method in ("post", "patch") else ""
 
     def build(
         self, op: Operation, name: str, related: list[tuple[str, str]] | None = None, source: NameSource | None = None
@@ -645,6 +663,8 @@ def _is_nested(schema: dict[str, Any]) -> bool:
 
 
 _OUTLINE_DEPTH = 5
+IDEMPOTENCY_HEADERS = frozenset({"idempotencykey", "xidempotencykey"})
+"""Header parameters (squashed names) that carry an idempotency key."""
 """How many levels of a response schema an outline or a description reads: fields, a list's items, their fields."""
 
 

@@ -99,6 +99,8 @@ def tool_binding(tool: Tool, server_keys: dict[str, str]) -> contract.Binding:
         binding["revokesTokens"] = True
     if tool.binding.paginated:
         binding["paginated"] = True
+    if tool.binding.idempotency_header:
+        binding["idempotencyKey"] = tool.binding.idempotency_header
     shape = tool.binding.shape
     if shape.items:
         binding["items"] = shape.items

@@ -93,6 +93,13 @@ def server_environment(installed: Path, fake: FakeProcore, **extra: str) -> dict
     return {key: value for key, value in environment.items() if value is not None}
 
 
+async def accept_everything(context: Any, params: Any) -> Any:
+    """An elicitation callback of a user who allows every call the server asks about."""
+    import mcp.types as types
+
+    return types.ElicitResult(action="accept")
+
+
 def with_client_credentials(**extra: str) -> dict[str, str]:
     return {"PROCORE_CLIENT_ID": CLIENT_ID, "PROCORE_CLIENT_SECRET": CLIENT_SECRET, **extra}
 
@@ -104,10 +111,20 @@ def free_port() -> int:
 
 
 def run_session(
-    installed: Path, fake: FakeProcore, body: Session, transport: str = "stdio", client_mode: str = "auto", **extra: str
+    installed: Path,
+    fake: FakeProcore,
+    body: Session,
+    transport: str = "stdio",
+    client_mode: str = "auto",
+    elicitation: Any = None,
+    **extra: str,
 ) -> Any:
     """Start the installed server (stdio, or HTTP on a free port), run `body` with a connected client; the client's
-    `mode` picks the protocol era (`auto` settles on the current one, `legacy` the initialize handshake)."""
+    `mode` picks the protocol era (`auto` settles on the current one, `legacy` the initialize handshake), and
+    `elicitation` answers the server's questions (None: a client that cannot be asked)."""
+    options: dict[str, Any] = {"mode": client_mode}
+    if elicitation is not None:
+        options["elicitation_callback"] = elicitation
     environment = server_environment(installed, fake, **extra)
     if transport == "stdio":
         log = installed.parent / "server-stderr.log"
@@ -115,7 +132,7 @@ def run_session(
         params = StdioServerParameters(command="sh", args=["-c", command], env=environment)
 
         async def over_stdio() -> Any:
-            async with Client(params, mode=client_mode) as client:
+            async with Client(params, **options) as client:
                 return await body(client)
 
         outcome = anyio.run(over_stdio)
@@ -126,7 +143,7 @@ def run_session(
     with http_server(environment) as (url, _):
 
         async def over_http() -> Any:
-            async with Client(url, mode=client_mode) as client:
+            async with Client(url, **options) as client:
                 return await body(client)
 
         outcome = anyio.run(over_http)

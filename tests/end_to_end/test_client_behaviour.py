@@ -18,7 +18,12 @@ import pytest
 from mcp import Client
 
 from tests.conftest import HYBRID_LISTED
-from tests.end_to_end.conftest import run_session, server_environment, with_client_credentials
+from tests.end_to_end.conftest import (
+    accept_everything,
+    run_session,
+    server_environment,
+    with_client_credentials,
+)
 from tests.support.fake_procore import CLIENT_SECRET, FakeProcore
 from tests.support.loopback import QuietHandler, serving
 
@@ -118,7 +123,9 @@ def test_a_revoked_access_token_leaves_the_store_and_the_next_call_renews(
         stored = json.loads(token_file.read_text())
         return revoked, stored, await client.call_tool(ME, {})
 
-    revoked, stored, after = run_session(installed_package, fake_procore, body, **with_client_credentials())
+    revoked, stored, after = run_session(  # revoking changes data: the user allows it when asked
+        installed_package, fake_procore, body, elicitation=accept_everything, **with_client_credentials()
+    )
     assert revoked.is_error is False, revoked.content
     assert stored == {"refresh_token": old["refresh_token"]}  # the revoked token is not kept to be refused later
     assert after.is_error is False, after.content
@@ -338,7 +345,9 @@ def test_secrets_never_reach_results(installed_package: Path, fake_procore: Fake
         results.append(await client.call_tool("revoke_a_token", {}))
         return results
 
-    results = run_session(installed_package, fake_procore, body, **with_client_credentials())
+    results = run_session(
+        installed_package, fake_procore, body, elicitation=accept_everything, **with_client_credentials()
+    )
     text = json.dumps([r.model_dump(mode="json") for r in results])
     for secret in [CLIENT_SECRET, *fake_procore.state.issued_tokens, "refresh-1", "refresh-2"]:
         assert secret not in text

@@ -431,8 +431,9 @@ def test_the_api_key_never_comes_back_in_any_form(
         )
 
     export, encoded, cut, error = _hostile_session(hostile_package, base_url, body, RESPONSE_BUDGET="1000")
-    blob = export.content[0].resource
-    assert blob.uri.startswith(base_url) and "api_key" not in str(blob.uri) and API_KEY not in str(blob.uri)
+    blob = export.content[1].resource  # read-only: its URI reads it again through this server, not the API's URL
+    assert str(blob.uri).startswith("hostile-target-mcp://call/download_an_export?")
+    assert "api_key" not in str(blob.uri) and API_KEY not in str(blob.uri)
     assert base64.b64decode(blob.blob) == b"\x00export-bytes\xff"
     forms = [API_KEY, base64.b64encode(API_KEY.encode()).decode()[:-4], base64.b64encode(b"user:" + API_KEY.encode())]
     for result in (encoded, cut, error):

@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 import anyio
 import httpx
 import httpx2
+import mcp.types as types
 import pytest
 import sqlalchemy as sa
 import yaml
@@ -544,3 +545,32 @@ def test_the_catalog_tools_cannot_reach_the_servers_token_tools(deployment: Depl
     names = [result["name"] for result in found.structured_content["results"]]
     assert "get_or_refresh_an_access_token" not in names and "revoke_a_token" not in names
     assert not any(r.path == "/oauth/token" and b"client_credentials" in r.body for r in deployment.fake.state.requests)
+
+
+def test_a_team_user_confirms_a_delete_on_the_current_era_and_is_refused_where_nobody_can_be_asked(
+    deployment: Deployment,
+) -> None:
+    deployment.fake.state.records["punch_items"] += [{"id": 9201, "name": "Scratch"}, {"id": 9202, "name": "Dent"}]
+    alice = sign_in(deployment, "alice")
+    asked: list[str] = []
+
+    async def accept(context: Any, params: Any) -> types.ElicitResult:
+        asked.append(str(params.message))
+        return types.ElicitResult(action="accept")
+
+    async def session(mode: str, item: int) -> Any:
+        headers = {"Authorization": f"Bearer {alice['access_token']}"}
+        async with (
+            httpx2.AsyncClient(headers=headers, timeout=30) as http,
+            Client(
+                streamable_http_client(deployment.resource, http_client=http), mode=mode, elicitation_callback=accept
+            ) as client,  # fmt: skip
+        ):
+            arguments = {"id": item, "project_id": 101, "procore_company_id": 1}
+            return await client.call_tool("delete_a_punch_item", arguments)
+
+    current = anyio.run(session, "auto", 9201)
+    assert current.is_error is False and len(asked) == 1 and "punch_items/9201" in asked[0]
+    legacy = anyio.run(session, "legacy", 9202)  # stateless HTTP: no way back to this client mid-call
+    assert legacy.is_error is True and "cannot ask for" in legacy.content[0].text and len(asked) == 1
+    assert [r["id"] for r in deployment.fake.state.records["punch_items"]] == [9202]

@@ -60,6 +60,7 @@ def test_a_reduced_tool_is_checked_against_its_whole_schema(runtime: Runtime, ap
 def test_errors_say_what_went_wrong_without_the_token(
     runtime: Runtime, api: list[httpx.Request], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("WIDGETS_CONFIRM", "none")  # deletes wait for the user; here nobody is asked
     missing = _call(runtime, "delete_widget", {"widget_id": 9})
     assert missing.is_error is True and "404" in missing.content[0].text and "No such widget" in missing.content[0].text
     assert _call(runtime, "no_such_tool", {}).content[0].text == "Unknown tool 'no_such_tool'."
@@ -85,9 +86,11 @@ def test_text_and_binary_responses(runtime: Runtime) -> None:
     text = results.single(entry, _response(b"a,b\n1,2\n", "text/csv"), {}, _unredacted, None)
     assert text.is_error is False and text.content[0].text == "a,b\n1,2\n"
     pdf = results.single(entry, _response(b"%PDF-1.7 bytes", "application/pdf"), {}, _unredacted, None)
-    assert pdf.content[0].type == "resource"
-    assert base64.b64decode(pdf.content[0].resource.blob) == b"%PDF-1.7 bytes"
-    assert pdf.content[0].resource.mime_type == "application/pdf"
+    assert (
+        pdf.content[0].text == "The file x (application/pdf, 14 bytes), embedded." and pdf.content[1].type == "resource"
+    )
+    assert base64.b64decode(pdf.content[1].resource.blob) == b"%PDF-1.7 bytes"
+    assert pdf.content[1].resource.mime_type == "application/pdf"
 
 
 def test_json_that_breaks_the_output_schema_is_reported_not_hidden(runtime: Runtime) -> None:

@@ -36,8 +36,8 @@ class FakeProcoreState:
     rfis: list[dict[str, Any]] = field(default_factory=list)
     uploads: list[dict[str, Any]] = field(default_factory=list)
     expired: set[str] = field(default_factory=set)
-    failures: list[tuple[int, dict[str, str]]] = field(default_factory=list)
-    """Answers to give API calls before serving them normally: (status, headers)."""
+    failures: list[tuple[int, dict[str, str]] | tuple[int, dict[str, str], Any]] = field(default_factory=list)
+    """Answers to give API calls before serving them normally: (status, headers) or (status, headers, body)."""
     delay_seconds: float = 0.0
     redirect_to: str = ""
     codes: set[str] = field(default_factory=lambda: {"good-code"})
@@ -179,6 +179,7 @@ ROUTES = [
     ("GET", r"/rest/v1\.1/change_events", "change_events", ""),
     ("POST", r"/rest/v1\.0/projects/(?P<project_id>\d+)/rfis/(?P<rfi_id>\d+)/replies", "rfi_replies", "reply"),
     ("POST", r"/rest/v1\.0/punch_items", "punch_items", "punch_item"),
+    ("DELETE", r"/rest/v1\.0/punch_items/(?P<id>\d+)", "punch_items", ""),
     ("POST", r"/rest/v1\.0/projects/(?P<project_id>\d+)/manpower_logs", "manpower_logs", "manpower_log"),
     ("POST", r"/rest/v1\.0/projects/(?P<project_id>\d+)/weather_logs", "weather_logs", "weather_log"),
 ]
@@ -193,9 +194,10 @@ class _Handler(BaseHTTPRequestHandler):
         return
 
     def _reply(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
-        body = json.dumps(payload).encode()
+        body = b"" if status == 204 else json.dumps(payload).encode()
         self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        if status != 204:
+            self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
         for name, value in (headers or {}).items():
             self.send_header(name, value)
@@ -228,8 +230,9 @@ class _Handler(BaseHTTPRequestHandler):
         with state.lock:
             failure = state.failures.pop(0) if state.failures else None
         if failure is not None:
-            status, headers = failure
-            self._reply(status, {"errors": f"scripted failure {status}"}, headers)
+            status, headers = failure[0], failure[1]
+            body = failure[2] if len(failure) > 2 else {"errors": f"scripted failure {status}"}
+            self._reply(status, body, headers)
             return True
         if state.delay_seconds:
             time.sleep(state.delay_seconds)
@@ -270,7 +273,10 @@ class _Handler(BaseHTTPRequestHandler):
             state = self.server.state
             with state.lock:
                 records = state.records[collection]
-                if method == "POST":
+                if method == "DELETE":
+                    found = [r for r in records if r.get("id") == fields["id"]]
+                    records[:] = [r for r in records if r.get("id") != fields["id"]]
+                elif method == "POST":
                     created = {"id": 5000 + sum(map(len, state.records.values())), **fields, **body.get(wrapper, {})}
                     records.append(created)
                     found: Any = created
@@ -278,7 +284,9 @@ class _Handler(BaseHTTPRequestHandler):
                     query = {k: int(v) for k, v in recorded.query if k == "project_id"}
                     wanted = {**query, **fields}
                     found = [r for r in records if all(r.get(k, v) == v for k, v in wanted.items())]
-            if method == "GET" and "id" in fields:
+            if method == "DELETE":
+                self._reply(204, None) if found else self._reply(404, {"errors": "not found"})
+            elif method == "GET" and "id" in fields:
                 self._reply(200, found[0]) if found else self._reply(404, {"errors": "not found"})
             else:
                 self._reply(201 if method == "POST" else 200, found)
@@ -410,6 +418,13 @@ class _Handler(BaseHTTPRequestHandler):
         if self._served(recorded, body or {}):
             return
         self._reply(404, {"errors": f"no route for {recorded.path}"})
+
+    def do_DELETE(self) -> None:
+        recorded, _ = self._record()
+        if recorded.path.startswith("/rest/") and self._misbehave():
+            return
+        if not self._served(recorded, None):
+            self._reply(404, {"errors": f"no route for {recorded.path}"})
 
 
 class _FakeServer(ThreadingHTTPServer):

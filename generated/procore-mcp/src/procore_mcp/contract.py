@@ -72,6 +72,7 @@ class Binding(TypedDict):
     items: NotRequired[str]  # the key of the structured result that holds the records ("result" for a bare list)
     fields: NotRequired[bool]  # takes `fields`: the result is projected to the fields named
     paging: NotRequired[Paging]  # takes `max_items`: pages are followed on request
+    idempotencyKey: NotRequired[str]  # the header that carries one key per call, the same on every retry
     tags: NotRequired[list[str]]
     operationId: NotRequired[str]
     curated: NotRequired[bool]  # listed as a tool of its own in hybrid mode

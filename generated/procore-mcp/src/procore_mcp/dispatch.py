@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import uuid
 from functools import cached_property
 from typing import Any
 
@@ -20,10 +21,13 @@ from . import (
     caller,
     calls,
     catalog,
+    confirming,
     contract,
     data,
+    errors,
     paging,
     redaction,
+    resources,
     results,
     sending,
     settings,
@@ -37,8 +41,18 @@ from . import (
 if importlib.util.find_spec("sniffio") is None:
     sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]  # None there marks a module as absent
 
-IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 INVALID = "Invalid arguments:\n"
+NOT_FOUND, INVALID_PARAMS, INTERNAL = -32002, -32602, -32603
+"""JSON-RPC error codes of a refused `resources/read`: no such resource, bad arguments, the API failed."""
+
+
+class ResourceRefused(Exception):
+    """A resource that could not be read: the JSON-RPC error code and what to tell the client."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
 
 
 class Dispatcher:
@@ -168,13 +182,16 @@ class Dispatcher:
         """Build, sign and send the request, and read its body up to the cap; renew the token and try once more
         on a 401."""
         client, servers, team = self.client, self.api.document["servers"], caller.in_team()
-        idempotent = binding["method"] in IDEMPOTENT_METHODS
+        idempotent = sending.is_idempotent(binding)
         load = await uploads.loaded_files(client, binding, arguments, servers, team=team)
         schemes = self.api.document["securitySchemes"]
         oauth = any((schemes.get(name) or {"type": ""})["type"] == "oauth2" for name in binding["auth"])
         rejected: str | None = None
+        key = uuid.uuid4().hex  # one idempotency key for this call, on every attempt
         while True:
             request = calls.build_request(client, binding, arguments, servers, load)
+            if "idempotencyKey" in binding:
+                request.headers[binding["idempotencyKey"]] = key
             request.extensions["timeout"] = settings.timeouts().as_dict()
             request = await self._signed(request, binding, rejected)
             response = await sending.send(
@@ -193,10 +210,13 @@ class Dispatcher:
 
     # -- tools --------------------------------------------------------------------------------------------
 
-    async def call_tool(self, name: str, arguments: dict[str, Any]) -> types.CallToolResult:
-        """Run one tool: validate, fill bound arguments, send, and report the response or what went wrong."""
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], asker: confirming.Asker | None = None
+    ) -> types.CallToolResult | types.InputRequiredResult:
+        """Run one tool: validate, fill bound arguments, ask the user where the call needs it (`asker`: how this
+        client can be asked), send, and report the response or what went wrong."""
         if name in catalog.META_TOOLS and name not in self.api.tools:
-            return await self.call_meta_tool(name, arguments)
+            return await self.call_meta_tool(name, arguments, asker)
         entry = self.api.tools.get(name)
         if entry is None or not self.api.offered(entry, caller.in_team()):
             return self.error(f"Unknown tool {name!r}.")
@@ -205,6 +225,16 @@ class Dispatcher:
             return self.error(INVALID + "\n".join(f"- {p}" for p in problems))
         binding = entry["binding"]
         try:
+            if confirming.needed(entry["definition"]):
+                filled = self.fill_bound(binding, arguments)
+                asked = await confirming.decide(
+                    asker, self.redact(confirming.question(entry, filled), []), confirming.state_of(name, arguments)
+                )
+                if isinstance(asked, types.InputRequiredResult):
+                    return asked
+                refused = confirming.refusal(asked, entry)
+                if refused is not None:
+                    return self.error(refused)
             if binding.get("tokenEndpoint"):
                 response, filled, kept = await self._token_call(binding, arguments)
             else:
@@ -213,9 +243,9 @@ class Dispatcher:
         except (settings.ConfigurationError, auth.AuthError, calls.ToolError, sending.RedirectRefused) as exc:
             return self.error(_refusal(exc, binding))
         except (sending.TooLarge, sending.Unreadable, httpx.HTTPError) as exc:
-            return self.error(_failure(exc, binding))
+            return self.error(errors.failure(exc, binding))
         if response.status_code >= 400:
-            return results.http_error(response, self.redact)
+            return errors.explain(response, binding, filled, self.redact)
         if binding.get("revokesTokens"):
             try:
                 for argument in binding["arguments"]:
@@ -223,7 +253,7 @@ class Dispatcher:
                         self.credentials.forget(argument["token"])  # stored, it would only be refused from now on
             except auth.AuthError as exc:
                 return self.error(f"The token was revoked. {exc}")
-        first = results.first_page(entry, response, filled, self.redact, kept=kept)
+        first = results.first_page(entry, response, filled, arguments, self.redact, kept=kept)
         if isinstance(first, types.CallToolResult):
             return first
         pages = [first]
@@ -276,6 +306,37 @@ class Dispatcher:
             size += len(shaping.dumps(shaping.project(items, tree)))
         return ""
 
+    async def read_resource(self, uri: str) -> types.ReadResourceResult:
+        """A file a result linked (`resources.uri_of`): its read-only call made again, as this caller, with the
+        same checks as a tool call. Raises `ResourceRefused` with what went wrong."""
+        try:
+            name, arguments = resources.parsed(uri)
+        except ValueError as exc:
+            raise ResourceRefused(NOT_FOUND, str(exc)) from None
+        entry = self.api.tools.get(name)
+        if entry is None or not self.api.offered(entry, caller.in_team()):
+            raise ResourceRefused(NOT_FOUND, f"No tool is named {name!r}.")
+        if not entry["definition"]["annotations"].get("readOnlyHint"):
+            raise ResourceRefused(NOT_FOUND, f"`{name}` changes data; only what a read-only tool answers is read.")
+        problems = self.argument_problems(name, arguments)
+        if problems:
+            raise ResourceRefused(INVALID_PARAMS, self.redact(INVALID + "\n".join(problems), []))
+        binding = entry["binding"]
+        try:
+            response = await self.send(binding, self.fill_bound(binding, arguments))
+        except (settings.ConfigurationError, auth.AuthError, calls.ToolError, sending.RedirectRefused) as exc:
+            raise ResourceRefused(INTERNAL, self.redact(_refusal(exc, binding), [])) from None
+        except (sending.TooLarge, sending.Unreadable, httpx.HTTPError) as exc:
+            raise ResourceRefused(INTERNAL, self.redact(errors.failure(exc, binding), [])) from None
+        if response.status_code >= 400:
+            said = errors.explain(response, binding, arguments, self.redact)
+            raise ResourceRefused(INTERNAL, str(getattr(said.content[0], "text", "HTTP error")))
+        read = resources.contents(uri, response)
+        for part in read.contents:
+            if isinstance(part, types.TextResourceContents):
+                part.text = self.redact(part.text, [])
+        return read
+
     def _output_validator(self, name: str) -> Any:
         if name not in self._output_validators:
             schema = self.api.tools[name]["definition"].get("outputSchema")
@@ -321,7 +382,9 @@ class Dispatcher:
 
     # -- the catalog's meta-tools -------------------------------------------------------------------------
 
-    async def call_meta_tool(self, name: str, arguments: dict[str, Any]) -> types.CallToolResult:
+    async def call_meta_tool(
+        self, name: str, arguments: dict[str, Any], asker: confirming.Asker | None = None
+    ) -> types.CallToolResult | types.InputRequiredResult:
         """The catalog's search, describe and call tools."""
         problems = self._meta_problems(name, arguments)
         if problems:
@@ -335,7 +398,7 @@ class Dispatcher:
         if name == "describe_operation":
             schema = self.api.input_schema(target, team)
             return results.meta(catalog.describe(target, schema, self.api.output_document))
-        return await self.call_tool(target["definition"]["name"], dict(arguments.get("arguments") or {}))
+        return await self.call_tool(target["definition"]["name"], dict(arguments.get("arguments") or {}), asker)
 
     def _index(self, team: bool) -> catalog.Index:
         """The search index over what this caller may find, built on the first search."""
@@ -362,19 +425,3 @@ def _refusal(exc: Exception, binding: contract.Binding) -> str:
         where = f"{binding['method']} {binding['path']}"
         return f"{where} was redirected to {target}, which is not a configured server; not followed."
     return str(exc)
-
-
-def _failure(exc: Exception, binding: contract.Binding) -> str:
-    """What to tell the caller when sending failed or the answer was too large to read."""
-    where = f"{binding['method']} {binding['path']}"
-    if isinstance(exc, sending.TooLarge):
-        return (
-            f"{where}: the response is over {exc.cap:,} bytes, far over {settings.RESPONSE_BUDGET}, and was not "
-            "read; ask for less (filters, a smaller `per_page`)."
-        )
-    if isinstance(exc, sending.Unreadable):
-        return f"{where}: the API's answer could not be read ({exc})."
-    if isinstance(exc, httpx.TimeoutException):
-        return f"{where} timed out; try again, or raise {settings.TIMEOUT} (seconds)."
-    reason = str(exc).rstrip(".") or type(exc).__name__
-    return f"{where} failed before a response arrived: {reason}. Check the network and the base URL."

@@ -13,8 +13,10 @@ sdk.import_lean("mcp.types", "mcp.server.lowlevel")  # before the imports below 
 import mcp.types as types  # noqa: E402 - after import_lean
 from mcp.server.caching import CacheableMethod, CacheHint  # noqa: E402 - after import_lean
 from mcp.server.lowlevel import Server  # noqa: E402 - after import_lean
+from mcp.shared.exceptions import MCPError  # noqa: E402 - after import_lean
+from mcp.types.version import MODERN_PROTOCOL_VERSIONS  # noqa: E402 - after import_lean
 
-from . import __version__, caller, data, settings  # noqa: E402 - after import_lean
+from . import __version__, caller, confirming, data, settings  # noqa: E402 - after import_lean
 
 if TYPE_CHECKING:
     from .dispatch import Dispatcher
@@ -60,14 +62,76 @@ class Handlers:
         # before sending it, so building a model of each tool first would only add another pass over thousands.
         return {**_list_envelope(), "tools": self.api.listed(team=self.team_bearer is not None)}
 
-    async def call_tool(self, ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
+    async def call_tool(
+        self, ctx: Any, params: types.CallToolRequestParams
+    ) -> types.CallToolResult | types.InputRequiredResult:
+        asker = CallAsker(ctx, params)
         if self.team_bearer is None:
-            return await self.dispatcher.call_tool(params.name, params.arguments or {})
-        user = getattr(ctx.request.scope.get("user"), "access_token", None) if ctx.request is not None else None
-        if user is None or user.subject is None:
+            return await self.dispatcher.call_tool(params.name, params.arguments or {}, asker)
+        user = self.team_user(ctx)
+        if user is None:
             return types.CallToolResult(content=[types.TextContent(type="text", text="Not signed in.")], is_error=True)
-        with caller.acting_for(caller.TeamUser(user.subject, self.team_bearer)):
-            return await self.dispatcher.call_tool(params.name, params.arguments or {})
+        with caller.acting_for(user):
+            return await self.dispatcher.call_tool(params.name, params.arguments or {}, asker)
+
+    def team_user(self, ctx: Any) -> caller.TeamUser | None:
+        """Team mode: who signed in for this request (the bearer token the SDK's auth checked), or None."""
+        token = getattr(ctx.request.scope.get("user"), "access_token", None) if ctx.request is not None else None
+        if token is None or token.subject is None or self.team_bearer is None:
+            return None
+        return caller.TeamUser(token.subject, self.team_bearer)
+
+    async def read_resource(self, ctx: Any, params: types.ReadResourceRequestParams) -> types.ReadResourceResult:
+        """A file a tool result linked, read again as this caller (`Dispatcher.read_resource`)."""
+        from .dispatch import ResourceRefused
+
+        try:
+            if self.team_bearer is None:
+                return await self.dispatcher.read_resource(str(params.uri))
+            user = self.team_user(ctx)
+            if user is None:
+                raise MCPError(-32002, "Not signed in.")
+            with caller.acting_for(user):
+                return await self.dispatcher.read_resource(str(params.uri))
+        except ResourceRefused as refused:
+            raise MCPError(refused.code, refused.message) from None
+
+
+class CallAsker:
+    """How the client of one tools/call can ask its user (`confirming.Asker`): on 2026-07-28, an input-required
+    result the client answers by calling again; before, a form elicitation request on this call's stream."""
+
+    ELICITATION = types.ClientCapabilities(elicitation=types.ElicitationCapability())
+
+    def __init__(self, ctx: Any, params: types.CallToolRequestParams) -> None:
+        self.ctx = ctx
+        self.params = params
+
+    @property
+    def modern(self) -> bool:
+        return str(getattr(self.ctx, "protocol_version", "")) in MODERN_PROTOCOL_VERSIONS
+
+    def can_ask(self) -> bool:
+        session = getattr(self.ctx, "session", None)
+        if session is None or not session.check_client_capability(self.ELICITATION):
+            return False
+        return self.modern or bool(getattr(session, "can_send_request", True))
+
+    async def ask(self, message: str, state: str) -> Any:
+        if self.modern:
+            answer = (self.params.input_responses or {}).get(confirming.QUESTION)
+            if isinstance(answer, types.ElicitResult) and self.params.request_state == state:
+                return answer.action
+            form = types.ElicitRequestFormParams(message=message, requested_schema=confirming.SCHEMA)
+            ask = types.ElicitRequest(params=form)
+            return types.InputRequiredResult(input_requests={confirming.QUESTION: ask}, request_state=state)
+        try:
+            result = await self.ctx.session.elicit_form(
+                message, confirming.SCHEMA, related_request_id=self.ctx.request_id
+            )
+        except MCPError:
+            return "unavailable"  # no way back to the client on this connection after all
+        return result.action
 
 
 def build(api: data.ApiData, team_bearer: caller.Bearer | None = None) -> Server[Any]:
@@ -79,5 +143,6 @@ def build(api: data.ApiData, team_bearer: caller.Bearer | None = None) -> Server
         title=settings.API["title"],
         on_list_tools=handlers.list_tools,  # type: ignore[arg-type]  # a dict result is served as one (HandlerResult)
         on_call_tool=handlers.call_tool,
+        on_read_resource=handlers.read_resource,
         cache_hints=CACHE_HINTS,
     )

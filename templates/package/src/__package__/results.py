@@ -3,7 +3,6 @@ budget, errors in the API's own words; every text passes through `redact` before
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,7 +11,7 @@ from typing import Any
 import httpx
 import mcp.types as types
 
-from . import calls, contract, paging, redaction, sending, settings, shaping
+from . import calls, contract, paging, resources, settings, shaping
 
 STORED = "[stored by the server]"
 WITHHELD = "[withheld: not stored, the server keeps only its own sign-in]"
@@ -37,18 +36,6 @@ def meta(data: dict[str, Any]) -> types.CallToolResult:
     """A meta-tool's answer (data of this server's own, no secret in it)."""
     text = json.dumps(data, ensure_ascii=False)
     return types.CallToolResult(content=[types.TextContent(type="text", text=text)], structured_content=data)
-
-
-def http_error(response: httpx.Response, redact: Redact) -> types.CallToolResult:
-    """A 4xx or 5xx: the status, the API's own words (redacted before they are cut), and what to do."""
-    reason = response.reason_phrase or "error"
-    message = f"HTTP {response.status_code} {reason}: {calls.api_message(redact(response.text, []))}"
-    if response.status_code == 429:
-        wait = sending.retry_after(response)
-        message += f" Rate limited; retry in {int(wait)} seconds." if wait else " Rate limited; retry later."
-    elif response.status_code == 401:
-        message += " The credentials were refused; check them or sign in again."
-    return error(message, redact)
 
 
 def token_answer(data: dict[str, Any], kept: bool) -> tuple[dict[str, Any], list[str]]:
@@ -77,12 +64,18 @@ def decoded(
 
 
 def first_page(
-    entry: contract.Tool, response: httpx.Response, sent: dict[str, Any], redact: Redact, *, kept: bool = False
+    entry: contract.Tool,
+    response: httpx.Response,
+    sent: dict[str, Any],
+    caller: dict[str, Any],
+    redact: Redact,
+    *,
+    kept: bool = False,
 ) -> paging.Page | types.CallToolResult:
     """A successful response as the first page of a result; or, when it is no JSON, the whole result (text, a
-    file, or the error where JSON was documented)."""
-    if not calls.is_json(response):
-        return not_json(entry["definition"], response, settings.response_budget(), redact)
+    file, or the error where JSON was documented). `sent`: the arguments as sent; `caller`: as given."""
+    if not calls.is_json(response) or not response.content:
+        return not_json(entry, response, caller, settings.response_budget(), redact)
     found = decoded(entry["binding"], response, redact, kept=kept)
     if isinstance(found, types.CallToolResult):
         return found
@@ -93,7 +86,7 @@ def single(
     entry: contract.Tool, response: httpx.Response, caller: dict[str, Any], redact: Redact, validator: Any
 ) -> types.CallToolResult:
     """The result of one successful response, as `success` shapes it."""
-    page = first_page(entry, response, caller, redact)
+    page = first_page(entry, response, caller, caller, redact)
     return page if isinstance(page, types.CallToolResult) else success(entry, [page], caller, validator, redact)
 
 
@@ -285,10 +278,10 @@ def _note(name: str, fitted: shaping.Fitted, told: _Told, follow: paging.Continu
 
 
 def not_json(
-    definition: contract.Definition, response: httpx.Response, budget: int, redact: Redact
+    entry: contract.Tool, response: httpx.Response, caller: dict[str, Any], budget: int, redact: Redact
 ) -> types.CallToolResult:
     """A response that is not JSON: an error where JSON was documented, else its text or the file it holds."""
-    if "outputSchema" in definition:
+    if "outputSchema" in entry["definition"]:
         kind = response.headers.get("content-type", "no content type")
         if not response.content:
             return error(f"HTTP {response.status_code}: the API returned no body (expected JSON).", redact)
@@ -301,15 +294,7 @@ def not_json(
     if calls.is_text(response):
         text = budgeted(redact(response.text, []), budget)
         return types.CallToolResult(content=[types.TextContent(type="text", text=text)])
-    kind = response.headers.get("content-type", "application/octet-stream").split(";")[0]
-    if len(response.content) > budget:
-        return error(
-            f"The {kind} response is {len(response.content):,} bytes, over {settings.RESPONSE_BUDGET} ({budget:,}).",
-            redact,
-        )
-    uri = redact(redaction.without_query(str(response.url)), [])  # an API key may ride in the query string
-    blob = types.BlobResourceContents(uri=uri, mime_type=kind, blob=base64.b64encode(response.content).decode())
-    return types.CallToolResult(content=[types.EmbeddedResource(type="resource", resource=blob)])
+    return resources.binary(entry, response, caller, budget, lambda text: redact(text, []))
 
 
 def budgeted(text: str, budget: int) -> str:

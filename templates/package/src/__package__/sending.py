@@ -12,7 +12,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import anyio
 import httpx
 
+from . import contract
+
 RETRY_ALWAYS = frozenset({429, 503})
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+UNSENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+"""Failures before the request left: it cannot have been applied, so it may be sent again whatever it does."""
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 BACKOFF_BASE_SECONDS = 0.5
 BACKOFF_CAP_SECONDS = 8.0
@@ -45,6 +50,12 @@ class TooLarge(Exception):
 
 class Unreadable(Exception):
     """A response body in an encoding this server does not read (it asks for gzip or deflate only)."""
+
+
+def is_idempotent(binding: contract.Binding) -> bool:
+    """Whether sending the request twice does what sending it once does: its method says so, or it carries an
+    idempotency key (one per call, the same on every retry)."""
+    return binding["method"] in IDEMPOTENT_METHODS or "idempotencyKey" in binding
 
 
 def origin(url: httpx.URL) -> Origin:
@@ -145,9 +156,9 @@ async def send(
         attempt += 1
         try:
             response = await client.send(request, stream=True)
-        except (httpx.TimeoutException, httpx.TransportError):
-            if not idempotent or attempt >= attempts:
-                raise
+        except (httpx.TimeoutException, httpx.TransportError) as exc:
+            if not (idempotent or isinstance(exc, UNSENT_ERRORS)) or attempt >= attempts:
+                raise  # a request that changes data, once it may have arrived, is never sent again
             await sleep(backoff(attempt))
             continue
         if response.status_code in REDIRECTS and "location" in response.headers and redirects < MAX_REDIRECTS:

@@ -60,6 +60,12 @@ TEAM_REFRESH_GRACE = f"{ENV_PREFIX}_TEAM_REFRESH_GRACE"
 TEAM_CIMD_PRIVATE = f"{ENV_PREFIX}_TEAM_CIMD_PRIVATE"
 TEAM_REGISTRATION_LIMIT = f"{ENV_PREFIX}_TEAM_REGISTRATION_LIMIT"
 HEADER_TIMEOUT = f"{ENV_PREFIX}_HTTP_HEADER_TIMEOUT"
+CONFIRM = f"{ENV_PREFIX}_CONFIRM"
+UNCONFIRMABLE = f"{ENV_PREFIX}_UNCONFIRMABLE"
+CONFIRM_POLICIES = ("destructive", "writes", "none")
+"""Which calls wait for the user's confirmation: those that delete (the default), every write, or none."""
+UNCONFIRMABLE_POLICIES = ("refuse", "send")
+"""What a call that waits for confirmation does where the client cannot ask: refused (the default), or sent."""
 
 SECRET_SETTINGS = (CLIENT_SECRET, ACCESS_TOKEN, PASSWORD, API_KEY, TEAM_KEYS, TEAM_DATABASE_URL)
 """Settings whose values are never shown anywhere (a database URL may hold a password)."""
@@ -154,6 +160,22 @@ def response_budget() -> int:
 def response_byte_cap() -> int:
     """The most bytes of a successful response body the server reads."""
     return max(response_budget() * RESPONSE_BYTES_PER_BUDGET, MIN_RESPONSE_BYTES)
+
+
+def choice(name: str, choices: tuple[str, ...]) -> str:
+    """A setting that takes one of a few words; the first is the default."""
+    raw = value(name).lower() or choices[0]
+    if raw not in choices:
+        raise ConfigurationError(f"{name} must be one of {', '.join(choices)}, not {value(name)!r}.")
+    return raw
+
+
+def confirm_policy() -> str:
+    return choice(CONFIRM, CONFIRM_POLICIES)
+
+
+def unconfirmable_policy() -> str:
+    return choice(UNCONFIRMABLE, UNCONFIRMABLE_POLICIES)
 
 
 def upload_roots() -> list[Path]:
