@@ -177,3 +177,20 @@ def http_server(
         process.wait(timeout=10)
         if process.stderr is not None:
             SEEN_TEXT.append(process.stderr.read().decode(errors="replace"))
+
+
+def run_package(package: tuple[Path, str, str], settings: dict[str, str], body: Session) -> Any:
+    """Run `body` against a package generated for a test (its source folder, module and settings prefix) over
+    stdio, with these settings (names without the prefix); every result joins the secret scan."""
+    source, module, prefix = package
+    environment = {"PYTHONPATH": str(source), "PATH": os.environ.get("PATH", "")}
+    environment.update({f"{prefix}_{name}": value for name, value in settings.items()})
+    params = StdioServerParameters(command=sys.executable, args=["-m", module], env=environment)
+
+    async def session() -> Any:
+        async with Client(params) as client:
+            return await body(client)
+
+    outcome = anyio.run(session)
+    _collect(outcome)
+    return outcome

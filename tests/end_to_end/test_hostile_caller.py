@@ -40,6 +40,7 @@ from tests.end_to_end.conftest import (
     SEEN_TEXT,
     free_port,
     http_server,
+    run_package,
     run_session,
     server_environment,
     with_client_credentials,
@@ -81,26 +82,7 @@ def hostile_package(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str
 
 
 def _hostile_session(package: tuple[Path, str, str], base_url: str, body: Any, **extra: str) -> Any:
-    source, module, prefix = package
-    environment = {
-        "PYTHONPATH": str(source), f"{prefix}_BASE_URL": base_url, f"{prefix}_API_KEY": API_KEY,
-        "PATH": os.environ.get("PATH", ""), **{f"{prefix}_{k}": v for k, v in extra.items()},
-    }  # fmt: skip
-    params = StdioServerParameters(command=sys.executable, args=["-m", module], env=environment)
-
-    async def session() -> Any:
-        async with Client(params) as client:
-            return await body(client)
-
-    outcome = anyio.run(session)
-    pending = [outcome]
-    while pending:  # every result, however the test grouped them, joins the secret scan
-        found = pending.pop()
-        if isinstance(found, (tuple, list)):
-            pending.extend(found)
-        else:
-            SEEN_TEXT.append(found.model_dump_json())
-    return outcome
+    return run_package(package, {"BASE_URL": base_url, "API_KEY": API_KEY, **extra}, body)
 
 
 @pytest.fixture

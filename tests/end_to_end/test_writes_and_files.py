@@ -5,22 +5,18 @@ resources, embedded within the budget or linked and read again; cursor pages col
 from __future__ import annotations
 
 import base64
-import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import anyio
 import pytest
 from mcp import Client
-from mcp.client.stdio import StdioServerParameters
 from mcp.shared.exceptions import MCPError
 
 from generator.pipeline import generate
 from generator.write import write_tree
 from tests.conftest import ROOT
-from tests.end_to_end.conftest import SEEN_TEXT
+from tests.end_to_end.conftest import run_package
 from tests.support.orders_api import API_KEY, OrdersState, running_orders_api
 
 
@@ -39,20 +35,7 @@ def orders_api() -> Iterator[tuple[str, OrdersState]]:
 
 
 def _session(package: tuple[Path, str, str], base_url: str, body: Any, **extra: str) -> Any:
-    source, module, prefix = package
-    environment = {
-        "PYTHONPATH": str(source), f"{prefix}_BASE_URL": base_url, f"{prefix}_API_KEY": API_KEY,
-        "PATH": os.environ.get("PATH", ""), **{f"{prefix}_{k}": v for k, v in extra.items()},
-    }  # fmt: skip
-    params = StdioServerParameters(command=sys.executable, args=["-m", module], env=environment)
-
-    async def session() -> Any:
-        async with Client(params) as client:
-            return await body(client)
-
-    outcome = anyio.run(session)
-    SEEN_TEXT.append(repr(outcome))
-    return outcome
+    return run_package(package, {"BASE_URL": base_url, "API_KEY": API_KEY, **extra}, body)
 
 
 def test_an_idempotency_key_goes_once_per_call_and_makes_its_retry_safe(
