@@ -28,11 +28,11 @@ def _drop_empty_required(node: Any) -> None:
             _drop_empty_required(value)
 
 
-def build(spec_path: str, base_url: str) -> FastMCP:
+def build(spec_path: str, base_url: str, token: str = "bench") -> FastMCP:
     text = Path(spec_path).read_text(encoding="utf-8")
     spec = json.loads(text) if spec_path.endswith(".json") else yaml.safe_load(text)
     _drop_empty_required(spec)
-    client = httpx2.AsyncClient(base_url=base_url, headers={"Authorization": "Bearer bench"})
+    client = httpx2.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
     return FastMCP.from_openapi(spec, client=client)
 
 

@@ -31,6 +31,7 @@ from mcp.client.stdio import StdioServerParameters
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import real_specs  # bench/ is a folder of scripts, not a package
+import tasks
 import team_load
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -369,7 +370,8 @@ def measure(work: Path) -> int:
     if not real:
         print("../shared/corpus is absent: the real-spec table is skipped", file=sys.stderr)
     team = team_load.table()
-    text = "\n".join(header + table + real + team) + "\n"
+    jobs = tasks.table()
+    text = "\n".join(header + table + real + team + jobs) + "\n"
     (ROOT / "bench" / "RESULTS.md").write_text(text, encoding="utf-8")
     print(text)
     return 0

@@ -167,6 +167,7 @@ def _seed_records() -> dict[str, list[dict[str, Any]]]:
         "rfi_replies": [],
         "punch_items": [],
         "manpower_logs": [],
+        "project_users": [],
         "weather_logs": [],
     }
 
@@ -180,11 +181,35 @@ ROUTES = [
     ("POST", r"/rest/v1\.0/projects/(?P<project_id>\d+)/rfis/(?P<rfi_id>\d+)/replies", "rfi_replies", "reply"),
     ("POST", r"/rest/v1\.0/punch_items", "punch_items", "punch_item"),
     ("DELETE", r"/rest/v1\.0/punch_items/(?P<id>\d+)", "punch_items", ""),
+    ("GET", r"/rest/v1\.0/punch_items", "punch_items", ""),
+    ("GET", r"/rest/v1\.0/punch_items/(?P<id>\d+)", "punch_items", ""),
+    ("PATCH", r"/rest/v1\.0/punch_items/(?P<id>\d+)", "punch_items", "punch_item"),
+    ("GET", r"/rest/v1\.0/projects/(?P<project_id>\d+)/manpower_logs", "manpower_logs", ""),
+    ("GET", r"/rest/v1\.0/projects/(?P<project_id>\d+)/users", "project_users", ""),
     ("POST", r"/rest/v1\.0/projects/(?P<project_id>\d+)/manpower_logs", "manpower_logs", "manpower_log"),
     ("POST", r"/rest/v1\.0/projects/(?P<project_id>\d+)/weather_logs", "weather_logs", "weather_log"),
 ]
 """Resources served from `FakeProcoreState.records`: a GET lists the records whose fields match the path's
 groups and a `project_id` query (or shows the one with the path's `id`); a POST stores the wrapped body."""
+
+
+def _matches(record: dict[str, Any], query: list[tuple[str, str]]) -> bool:
+    """Procore's list filters: `filters[key]` (or `filters[key][]`, any of several) on a field, on the `id` of an
+    object field (`filters[status_id]`), or on its name; `log_date` on a log's date."""
+    wanted: dict[str, list[str]] = {}
+    for key, value in query:
+        if key.startswith("filters[") and key.endswith(("]", "[]")):
+            wanted.setdefault(key[len("filters[") :].split("]")[0], []).append(value)
+        elif key == "log_date":
+            wanted.setdefault("date", []).append(value)
+    for key, values in wanted.items():
+        if key not in record and key.removesuffix("_id") not in record:
+            continue  # a filter this fake does not know narrows nothing
+        field = record.get(key, record.get(key.removesuffix("_id")))
+        found = {str(field)} if not isinstance(field, dict) else {str(field.get("id")), str(field.get("name"))}
+        if not {text.lower() for text in found} & {value.lower() for value in values}:
+            return False
+    return True
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -276,6 +301,10 @@ class _Handler(BaseHTTPRequestHandler):
                 if method == "DELETE":
                     found = [r for r in records if r.get("id") == fields["id"]]
                     records[:] = [r for r in records if r.get("id") != fields["id"]]
+                elif method == "PATCH":
+                    found = [r for r in records if r.get("id") == fields["id"]]
+                    for record in found:
+                        record.update(body.get(wrapper, {}))
                 elif method == "POST":
                     created = {"id": 5000 + sum(map(len, state.records.values())), **fields, **body.get(wrapper, {})}
                     records.append(created)
@@ -284,31 +313,36 @@ class _Handler(BaseHTTPRequestHandler):
                     query = {k: int(v) for k, v in recorded.query if k == "project_id"}
                     wanted = {**query, **fields}
                     found = [r for r in records if all(r.get(k, v) == v for k, v in wanted.items())]
+                    found = [r for r in found if _matches(r, recorded.query)]
             if method == "DELETE":
                 self._reply(204, None) if found else self._reply(404, {"errors": "not found"})
-            elif method == "GET" and "id" in fields:
+            elif method in ("GET", "PATCH") and "id" in fields:
                 self._reply(200, found[0]) if found else self._reply(404, {"errors": "not found"})
+            elif method == "GET":
+                self._reply_page(recorded, found)
             else:
-                self._reply(201 if method == "POST" else 200, found)
+                self._reply(201, found)
             return True
         return False
 
     def _list_rfis(self, recorded: RecordedRequest) -> None:
-        query = recorded.query
-        statuses = [v for k, v in query if k == "filters[status]"]
-        rfis = [r for r in self.server.state.rfis if not statuses or r["status"] in statuses]
-        page = int(dict(query).get("page", "1"))
-        per_page = int(dict(query).get("per_page", "100"))  # Procore's own default
+        self._reply_page(recorded, [r for r in self.server.state.rfis if _matches(r, recorded.query)])
+
+    def _reply_page(self, recorded: RecordedRequest, records: list[dict[str, Any]]) -> None:
+        """One page of a list, as Procore pages: `page` and `per_page` (100 unless asked), with the `Total`,
+        `Per-Page` and `Link` headers."""
+        query = dict(recorded.query)
+        page, per_page = int(query.get("page", "1")), int(query.get("per_page", "100"))
         if page in self.server.state.failing_pages:
             self._reply(503, {"errors": "Service unavailable"})
             return
-        chunk = rfis[(page - 1) * per_page : page * per_page]
-        last = max(1, -(-len(rfis) // per_page))
+        chunk = records[(page - 1) * per_page : page * per_page]
+        last = max(1, -(-len(records) // per_page))
         base = f"http://{self.headers['Host']}{recorded.path}?per_page={per_page}"
         links = [f'<{base}&page=1>; rel="first"', f'<{base}&page={last}>; rel="last"']
         if page < last:
             links.append(f'<{base}&page={page + 1}>; rel="next"')
-        headers = {"Total": str(len(rfis)), "Per-Page": str(per_page), "Link": ", ".join(links)}
+        headers = {"Total": str(len(records)), "Per-Page": str(per_page), "Link": ", ".join(links)}
         self._reply(200, chunk, headers)
 
     def do_GET(self) -> None:
@@ -418,6 +452,13 @@ class _Handler(BaseHTTPRequestHandler):
         if self._served(recorded, body or {}):
             return
         self._reply(404, {"errors": f"no route for {recorded.path}"})
+
+    def do_PATCH(self) -> None:
+        recorded, body = self._record()
+        if recorded.path.startswith("/rest/") and self._misbehave():
+            return
+        if not self._served(recorded, body or {}):
+            self._reply(404, {"errors": f"no route for {recorded.path}"})
 
     def do_DELETE(self) -> None:
         recorded, _ = self._record()
