@@ -124,3 +124,14 @@ def test_license_holder_must_be_text() -> None:
     with pytest.raises(GenerationError, match="`license_holder` must be a str"):
         build_config({"license_holder": 42}, "Example", [], "test")
     assert build_config({}, "Example", [], "test").license_holder == ""
+
+
+def test_the_default_hybrid_listing_stays_within_96_kib(files: dict[str, str]) -> None:
+    """What tools/list sends in hybrid mode (the curated tools, then the three meta-tools), as compact JSON:
+    the `fields` and `max_items` inputs of every listed tool included."""
+    document = json.loads(files["src/procore_mcp/tools.json"])
+    listed = [tool["definition"] for tool in document["tools"] if tool["binding"].get("curated")]
+    listed += json.loads(files["src/procore_mcp/catalog_tools.json"])["tools"]
+    size = len(json.dumps(listed, separators=(",", ":"), ensure_ascii=False).encode())
+    assert size <= 96 * 1024, f"{size / 1024:.1f} KiB"
+    assert sum("fields" in tool["inputSchema"].get("properties", {}) for tool in listed) >= 30
