@@ -10,6 +10,7 @@ network by default.
 from __future__ import annotations
 
 import http.client
+import posixpath
 import re
 import time
 import urllib.error
@@ -17,7 +18,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 from urllib.request import url2pathname
 
 from generator.diagnostics import Diagnostic, GenerationError
@@ -86,6 +87,19 @@ class _Bundler:
         self.errors: list[Diagnostic] = []
         self.warnings: list[Diagnostic] = []
         self.deadline: float | None = None
+        self.identity = ""
+        """The spec's own URI when it names one (`$self`, OpenAPI 3.2): relative refs resolve against it."""
+
+    def as_local(self, url: str) -> str:
+        """A URL on the spec's own origin (by its `$self`) as the file at the same place beside the spec; any
+        other URL as it is."""
+        own, there = urlsplit(self.identity), urlsplit(url)
+        if not self.identity or (own.scheme, own.netloc) != (there.scheme, there.netloc):
+            return url
+        if there.path == own.path:
+            return str(self.root_file)
+        relative = posixpath.relpath(unquote(there.path), posixpath.dirname(unquote(own.path)) or "/")
+        return str((self.root_dir / relative).resolve())
 
     def rewrite(self, node: Any, base: str, local_prefix: str, source: str, pointer: str) -> Any:
         """A copy of `node` whose refs are all local: `#/...` refs of a bundled file gain its prefix."""
@@ -153,7 +167,9 @@ class _Bundler:
     def locate(self, location: str, base: str, source: str, pointer: str) -> str | None:
         """The absolute file path or URL a ref names, or None (with an error) when it may not be read."""
         if "://" in location or "://" in base:
-            url = location if "://" in location else urljoin(base, location)
+            url = self.as_local(location if "://" in location else urljoin(base, location))
+            if "://" not in url:
+                return self.inside_folder(url, location, source, pointer)
             scheme = urlsplit(url).scheme
             if scheme == "file":  # a local file named by URL: the same folder rule as for a path
                 location = url2pathname(urlsplit(url).path)
@@ -166,12 +182,15 @@ class _Bundler:
                 return None
             else:
                 return url
-        path = (Path(base).parent / location).resolve()
-        if not self.allow_outside and not path.is_relative_to(self.root_dir):
+        return self.inside_folder(str((Path(base).parent / location).resolve()), location, source, pointer)
+
+    def inside_folder(self, path: str, location: str, source: str, pointer: str) -> str | None:
+        """The file, when it lies in the spec's folder (or outside files are allowed); None with an error."""
+        if not self.allow_outside and not Path(path).is_relative_to(self.root_dir):
             message = f"reference to {location!r} leaves the spec's folder; only files beside the spec may be read"
             self.error("ref-outside-folder", message, source, pointer)
             return None
-        return str(path)
+        return path
 
     def include(self, target: str, source: str, pointer: str) -> str | None:
         """Bundle a file (once) and return its key."""
@@ -326,7 +345,10 @@ def bundle(
     if not _may_refer_outside(spec_path) or not _has_external_refs(document):
         return Bundled(document)
     bundler = _Bundler(spec_path, allow_remote=allow_remote, allow_outside=allow_outside)
-    result = bundler.rewrite(document, str(bundler.root_file), "", str(spec_path), "")
+    own = document.get("$self")
+    if isinstance(own, str) and own:
+        bundler.identity = urljoin(bundler.root_file.as_uri(), own.partition("#")[0])
+    result = bundler.rewrite(document, bundler.identity or str(bundler.root_file), "", str(spec_path), "")
     if bundler.errors:
         raise GenerationError(bundler.errors)
     bundled: dict[str, Any] = dict(result)

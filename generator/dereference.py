@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from generator.diagnostics import Reporter
-from generator.openapi import HTTP_METHODS, json_pointer, unescape_token
+from generator.openapi import json_pointer, operation_methods, unescape_token
 
 _COMPONENT_SECTIONS = (
     "schemas", "responses", "parameters", "examples", "requestBodies", "headers", "securitySchemes", "links",
@@ -108,7 +108,7 @@ class _Dereferencer:
                 self.operations(item, pointer)
 
     def operations(self, item: dict[str, Any], pointer: str) -> None:
-        for method in HTTP_METHODS:
+        for method in operation_methods(item):
             operation = item.get(method)
             if isinstance(operation, dict) and isinstance(operation.get("$ref"), str):
                 here = f"{pointer}/{method}"

@@ -22,6 +22,7 @@ from generator.linking import Linking, attach_defs
 from generator.name_sources import NAME_AIM, NameSource, plain_text, title_from
 from generator.name_sources import choose as choose_source
 from generator.naming import sentence_case, shorten_names, snake_case, unique_names
+from generator.openapi import IDEMPOTENT_METHODS, SAFE_METHODS
 from generator.operations import (
     Operation,
     ParsedOperation,
@@ -251,6 +252,10 @@ class _ToolBuilder:
         self.compiler = SchemaCompiler(spec.document, spec.report, spec.openapi_version, self.clean, wording)
         self.wording = wording
         self.schemes = security_schemes(spec.document)
+        raw_schemes = (spec.document.get("components") or {}).get("securitySchemes") or {}
+        self.deprecated_schemes = {
+            n for n, s in raw_schemes.items() if isinstance(s, dict) and s.get("deprecated") is True
+        }
         self.describer = Describer(wording.parameter_fallback)
 
     def warn(self, kind: str, message: str, pointer: str) -> None:
@@ -462,9 +467,9 @@ class _ToolBuilder:
         """Hints from the method, then the config's per-operation overrides."""
         method = op.method
         hints = {
-            "readOnlyHint": method in ("get", "head", "options", "trace"),
+            "readOnlyHint": method in SAFE_METHODS,
             "destructiveHint": method == "delete",
-            "idempotentHint": method in ("get", "head", "options", "trace", "put", "delete"),
+            "idempotentHint": method in IDEMPOTENT_METHODS,
             "openWorldHint": True,
         }
         if override is not None:
@@ -482,7 +487,8 @@ class _ToolBuilder:
         for requirement in requirements or []:
             if isinstance(requirement, dict):
                 names.extend(name for name in requirement if name not in names)
-        return tuple(names)
+        deprecated = self.deprecated_schemes
+        return tuple(sorted(names, key=lambda name: name in deprecated))  # OpenAPI 3.2: deprecated ones last
 
     def describe(
         self,
@@ -547,7 +553,7 @@ class _ToolBuilder:
 
     def configured_idempotency(self, op: Operation) -> str:
         """The config's `idempotency_header`, for the operations whose method is not idempotent already."""
-        return self.config.idempotency_header if op.method in ("post", "patch") else ""
+        return "" if op.method in IDEMPOTENT_METHODS else self.config.idempotency_header
 
     def build(
         self, op: Operation, name: str, related: list[tuple[str, str]] | None = None, source: NameSource | None = None
@@ -705,26 +711,28 @@ def name_source(op: Operation) -> NameSource:
 
 
 def security_schemes(document: dict[str, Any]) -> tuple[SecurityScheme, ...]:
-    schemes: list[SecurityScheme] = []
+    """The spec's security schemes, those marked deprecated (OpenAPI 3.2) last so the server prefers the others;
+    OAuth2 endpoints from the flows this server signs in with before the device authorization flow."""
+    schemes: list[tuple[bool, SecurityScheme]] = []
     for name, raw in ((document.get("components") or {}).get("securitySchemes") or {}).items():
         if not isinstance(raw, dict):
             continue
         flows = {k: v for k, v in (raw.get("flows") or {}).items() if isinstance(v, dict)}
-        token_url = next((str(f["tokenUrl"]) for f in flows.values() if f.get("tokenUrl")), "")
-        authorization_url = next((str(f["authorizationUrl"]) for f in flows.values() if f.get("authorizationUrl")), "")
-        schemes.append(
-            SecurityScheme(
-                name=str(name),
-                type=str(raw.get("type", "")),
-                scheme=str(raw.get("scheme", "")).lower(),
-                location=str(raw.get("in", "")),
-                parameter_name=str(raw.get("name", "")),
-                token_url=token_url,
-                authorization_url=authorization_url,
-                flows=tuple(flows),
-            )
+        ordered = sorted(flows.values(), key=lambda flow: "deviceAuthorizationUrl" in flow)
+        token_url = next((str(f["tokenUrl"]) for f in ordered if f.get("tokenUrl")), "")
+        authorization_url = next((str(f["authorizationUrl"]) for f in ordered if f.get("authorizationUrl")), "")
+        scheme = SecurityScheme(
+            name=str(name),
+            type=str(raw.get("type", "")),
+            scheme=str(raw.get("scheme", "")).lower(),
+            location=str(raw.get("in", "")),
+            parameter_name=str(raw.get("name", "")),
+            token_url=token_url,
+            authorization_url=authorization_url,
+            flows=tuple(flows),
         )
-    return tuple(schemes)
+        schemes.append((raw.get("deprecated") is True, scheme))
+    return tuple(scheme for _, scheme in sorted(schemes, key=lambda pair: pair[0]))
 
 
 def _tags(op: Operation) -> tuple[str, ...]:

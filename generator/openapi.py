@@ -7,7 +7,51 @@ from collections.abc import Iterator
 from typing import Any
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-"""The operations a path item may hold, in the order OpenAPI lists them."""
+"""The operations a path item of OpenAPI 3.0 and 3.1 may hold, in the order OpenAPI lists them."""
+
+MORE_METHODS_KEY = "x-more-methods"
+"""Where a path item lowered from OpenAPI 3.2 lists its other operations (`query`, then `additionalOperations`),
+each held in the path item under its method in lower case, like the fixed eight."""
+
+PATH_ITEM_FIELDS = frozenset({"$ref", "summary", "description", "servers", "parameters", *HTTP_METHODS})
+"""A path item's fields in OpenAPI 3.0 and 3.1: a lowered 3.2 operation may not take one of these names."""
+
+SAFE_METHODS = frozenset({"get", "head", "options", "trace", "query", "propfind", "report", "search"})
+"""Methods the IANA HTTP Method Registry marks safe: they change nothing (QUERY is RFC 9110's safe, idempotent
+GET with a body)."""
+IDEMPOTENT_METHODS = SAFE_METHODS | frozenset(
+    {
+        "put", "delete", "acl", "bind", "checkin", "checkout", "copy", "link", "merge", "mkactivity",
+        "mkcalendar", "mkcol", "mkredirectref", "mkworkspace", "move", "orderpatch", "proppatch", "rebind",
+        "unbind", "uncheckout", "unlink", "unlock", "update", "updateredirectref", "version-control",
+    }
+)  # fmt: skip
+"""Methods the IANA HTTP Method Registry marks idempotent: sending one twice does what sending it once does."""
+
+
+SEQUENTIAL_MEDIA_TYPES = frozenset(
+    {
+        "application/jsonl",
+        "application/x-ndjson",
+        "application/x-jsonlines",
+        "application/json-seq",
+        "text/event-stream",
+    }
+)
+"""Media types whose body is a sequence of items (JSON Lines, NDJSON, JSON Text Sequences, server-sent events)."""
+
+
+def is_sequential(media_type: str) -> bool:
+    return media_type.split(";")[0].strip().lower() in SEQUENTIAL_MEDIA_TYPES
+
+
+def operation_methods(path_item: dict[str, Any]) -> tuple[str, ...]:
+    """The methods whose operations a path item may hold: the fixed eight, then those a 3.2 document adds."""
+    more = path_item.get(MORE_METHODS_KEY)
+    if isinstance(more, list):
+        return (*HTTP_METHODS, *(str(method) for method in more))
+    return HTTP_METHODS
+
 
 DATA_KEYS = frozenset({"example", "examples", "default", "enum", "const", "x-example", "x-examples"})
 """Keys whose values are instance data, never schemas or references: copied as they are, never walked."""

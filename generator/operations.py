@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from generator.openapi import HTTP_METHODS, escape_token, json_pointer
+from generator.openapi import escape_token, is_sequential, json_pointer, operation_methods
 from generator.urls import expand_server_url
 
 Resolve = Callable[[Any, str], tuple[Any, str]]
@@ -140,7 +140,7 @@ class ParsedOperation:
             if not isinstance(content, dict):
                 continue
             for media_type, media in content.items():
-                if is_json(media_type) and isinstance(media, dict) and "schema" in media:
+                if (is_json(media_type) or is_sequential(media_type)) and isinstance(media, dict) and "schema" in media:
                     return Response(media["schema"], f"{pointer}/content/{escape_token(media_type)}/schema")
             return None
         return None
@@ -151,7 +151,7 @@ def iter_operations(document: dict[str, Any]) -> Iterator[Operation]:
     for path, path_item in (document.get("paths") or {}).items():
         if not isinstance(path_item, dict):
             continue
-        for method in HTTP_METHODS:
+        for method in operation_methods(path_item):
             operation = path_item.get(method)
             if isinstance(operation, dict):
                 yield Operation(method, path, json_pointer("paths", path, method), operation, path_item)

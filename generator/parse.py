@@ -11,7 +11,8 @@ from typing import Any
 
 from generator.dereference import dereference_structure
 from generator.diagnostics import Diagnostic, GenerationError, Reporter
-from generator.openapi import HTTP_METHODS, json_pointer, pointer_tokens
+from generator.openapi import HTTP_METHODS, MORE_METHODS_KEY, PATH_ITEM_FIELDS, json_pointer, pointer_tokens
+from generator.openapi32 import lower_openapi32
 from generator.repairs import repair_quirks
 from generator.swagger2 import convert_swagger2
 from generator.urls import check_server_urls
@@ -33,20 +34,22 @@ class ParsedSpec:
 
 
 def detect_version(document: dict[str, Any], source: str) -> str:
-    """Return `2.0`, `3.0` or `3.1`; anything else is a clear error."""
+    """Return `2.0`, `3.0`, `3.1` or `3.2`; anything else is a clear error."""
     if "openapi" in document:
         version = str(document["openapi"])
         if re.fullmatch(r"3\.0(\.\d+)?", version):
             return "3.0"
         if re.fullmatch(r"3\.1(\.\d+)?", version):
             return "3.1"
-        message = f"unsupported OpenAPI version {version!r}: this generator reads 3.0 and 3.1"
+        if re.fullmatch(r"3\.2(\.\d+)?", version):
+            return "3.2"
+        message = f"unsupported OpenAPI version {version!r}: this generator reads 3.0, 3.1 and 3.2"
         raise GenerationError([Diagnostic("error", "unsupported-version", message, source, "/openapi")])
     if "swagger" in document:
         version = str(document["swagger"])
         if version == "2.0":
             return "2.0"
-        message = f"unsupported Swagger version {version!r}: this generator reads Swagger 2.0 and OpenAPI 3.0 and 3.1"
+        message = f"unsupported Swagger version {version!r}: this generator reads Swagger 2.0 and OpenAPI 3.0 to 3.2"
         raise GenerationError([Diagnostic("error", "unsupported-version", message, source, "/swagger")])
     message = "not an OpenAPI document: it has neither an `openapi` nor a `swagger` field"
     raise GenerationError([Diagnostic("error", "not-openapi", message, source, "")])
@@ -110,7 +113,29 @@ def validate(document: dict[str, Any], version: str, source: str) -> list[Diagno
                 seen.add((pointer, message))
                 errors.append(Diagnostic("error", "invalid-openapi", message, source, pointer))
         return errors or [Diagnostic("error", "invalid-openapi", "the document is not valid OpenAPI", source)]
-    return []
+    return _more_operation_errors(document, version, source)
+
+
+def _more_operation_errors(document: dict[str, Any], version: str, source: str) -> list[Diagnostic]:
+    """The validator's verdict on operations lowered from 3.2 beyond the fixed eight (its path item model keeps
+    unknown fields unread)."""
+    from openapi_pydantic.v3.v3_1 import Operation
+    from pydantic import ValidationError
+
+    errors: list[Diagnostic] = []
+    for path, item in (document.get("paths") or {}).items():
+        for method in item.get(MORE_METHODS_KEY) or () if isinstance(item, dict) else ():
+            if not isinstance(item.get(method), dict):
+                continue
+            try:
+                Operation.model_validate(item.get(method))
+            except ValidationError as exc:
+                for error in exc.errors():
+                    mapped = _pointer_for_error(item[method], tuple(error["loc"]))
+                    if mapped is not None:
+                        pointer = json_pointer("paths", path, method) + mapped[0]
+                        errors.append(Diagnostic("error", "invalid-openapi", str(error["msg"]), source, pointer))
+    return errors
 
 
 def operation_of(pointer: str) -> tuple[str, str] | None:
@@ -118,7 +143,9 @@ def operation_of(pointer: str) -> tuple[str, str] | None:
     item (its shared parameters); None when the pointer lies outside `paths`."""
     tokens = pointer_tokens(pointer)
     if len(tokens) >= 2 and tokens[0] == "paths":
-        return tokens[1], tokens[2] if len(tokens) >= 3 and tokens[2] in HTTP_METHODS else ""
+        field = tokens[2] if len(tokens) >= 3 else ""
+        is_method = field in HTTP_METHODS or not (field in PATH_ITEM_FIELDS or field.startswith("x-") or not field)
+        return tokens[1], field if is_method else ""
     return None
 
 
@@ -149,6 +176,9 @@ def prepare_document(
     if version == "2.0":
         document = convert_swagger2(document, report)
         version = "3.0"
+    if version == "3.2":
+        lower_openapi32(document, report)
+        version = "3.1"
     drop_map_extensions(document)
     repair_quirks(document, report, version)
     check_server_urls(document, report)

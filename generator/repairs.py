@@ -15,7 +15,7 @@ from typing import Any
 from generator.bundle import BUNDLE_KEY
 from generator.dereference import resolve_local
 from generator.diagnostics import Reporter
-from generator.openapi import DATA_KEYS, HTTP_METHODS, escape_token, json_pointer
+from generator.openapi import DATA_KEYS, escape_token, json_pointer, operation_methods
 
 # Keys whose values are instance data, never schemas: repairs must not walk into them.
 # Prose a reader (a model or a person) sees: it must not hide characters or reorder itself.
@@ -134,7 +134,7 @@ class _Repairs:
 
     def path_item(self, item: dict[str, Any], here: str) -> None:
         self.parameter_list(item, here)
-        for method in HTTP_METHODS:
+        for method in operation_methods(item):
             if method not in item:
                 continue
             operation = item[method]

@@ -356,7 +356,8 @@ class SchemaCompiler:
             out["format"] = "binary"
         discriminator = schema.get("discriminator")
         if isinstance(discriminator, dict) and isinstance(discriminator.get("propertyName"), str):
-            note = self.wording.discriminator(discriminator["propertyName"])
+            default = str(discriminator.get("defaultMapping") or "")  # OpenAPI 3.2: the variant when it is missing
+            note = self.wording.discriminator(discriminator["propertyName"], default.rsplit("/", 1)[-1])
             out["description"] = f"{out['description']} {note}" if out.get("description") else note
         if "oneOf" in out:
             # Real specs write oneOf where any branch will do, and branches often overlap (an ID and an e-mail are

@@ -8,14 +8,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from generator.diagnostics import Reporter
-from generator.openapi import HTTP_METHODS, json_pointer
+from generator.openapi import json_pointer, operation_methods
 
 # What no URL holds as it is (RFC 3986 wants it percent-encoded) and what would let one break out of Markdown,
 # HTML, a string literal or a terminal line: white space, control and bidi characters, quotes, backslash, <, >.
 _UNSAFE = re.compile(r"[\s\x00-\x1f\x7f-\x9f\"'`<>\\\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 _SCHEMES = ("http", "https")
-OAUTH_URLS = ("tokenUrl", "refreshUrl", "authorizationUrl")
+OAUTH_URLS = ("tokenUrl", "refreshUrl", "authorizationUrl", "deviceAuthorizationUrl")
 
 
 def expand_server_url(server: dict[str, Any]) -> str:
@@ -51,7 +51,7 @@ def _server_holders(document: dict[str, Any]) -> Iterator[tuple[dict[str, Any], 
         if not isinstance(item, dict):
             continue
         yield item, json_pointer("paths", path)
-        for method in HTTP_METHODS:
+        for method in operation_methods(item):
             if isinstance(item.get(method), dict):
                 yield item[method], json_pointer("paths", path, method)
 

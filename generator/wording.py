@@ -54,8 +54,8 @@ class Wording:
         """Said of a page-size input the server fills when the caller leaves it out."""
         return str(self._phrases.page_size_fill(size))
 
-    def discriminator(self, property_name: str) -> str:
-        return str(self._phrases.discriminator(property_name))
+    def discriminator(self, property_name: str, default: str = "") -> str:
+        return str(self._phrases.discriminator(property_name, default))
 
     def open_shape(self) -> str:
         return str(self._phrases.open_shape())

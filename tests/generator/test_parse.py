@@ -32,8 +32,8 @@ def test_openapi_31_is_accepted() -> None:
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        ({"openapi": "4.0.0"}, "spec.yaml: error: unsupported OpenAPI version '4.0.0': this generator reads 3.0 and 3.1 (at /openapi) [unsupported-version]"),
-        ({"swagger": "1.2", "openapi": None}, "spec.yaml: error: unsupported Swagger version '1.2': this generator reads Swagger 2.0 and OpenAPI 3.0 and 3.1 (at /swagger) [unsupported-version]"),
+        ({"openapi": "4.0.0"}, "spec.yaml: error: unsupported OpenAPI version '4.0.0': this generator reads 3.0, 3.1 and 3.2 (at /openapi) [unsupported-version]"),
+        ({"swagger": "1.2", "openapi": None}, "spec.yaml: error: unsupported Swagger version '1.2': this generator reads Swagger 2.0 and OpenAPI 3.0 to 3.2 (at /swagger) [unsupported-version]"),
         ({"openapi": None}, "spec.yaml: error: not an OpenAPI document: it has neither an `openapi` nor a `swagger` field [not-openapi]"),
     ],
 )  # fmt: skip

@@ -157,6 +157,8 @@ def _kind(name: str, method: str, path: str) -> str:
         return INTENTS[verb[0]]
     if method == "GET":
         return "show" if path.rstrip("/").endswith("}") else "list"
+    if method == "QUERY":
+        return "list"
     return {"POST": "create", "PUT": "update", "PATCH": "update", "DELETE": "delete"}.get(method, "")
 
 

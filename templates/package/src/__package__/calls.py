@@ -355,6 +355,59 @@ def is_json(response: httpx.Response) -> bool:
     return content_type == "application/json" or content_type.endswith("+json")
 
 
+SEQUENTIAL_TYPES = frozenset(
+    {
+        "application/jsonl", "application/x-ndjson", "application/x-jsonlines", "application/json-seq",
+        "text/event-stream",
+    }
+)  # fmt: skip
+"""Bodies that are a sequence of items: JSON Lines, NDJSON, JSON Text Sequences (RFC 7464), server-sent events."""
+_RECORD_SEPARATOR = "\x1e"
+
+
+def is_sequential(response: httpx.Response) -> bool:
+    content_type: str = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    return content_type in SEQUENTIAL_TYPES
+
+
+def sequence_items(response: httpx.Response) -> list[Any]:
+    """A sequential body's items, in order; a last record cut off by the byte cap is left out. Raises ValueError
+    for a record that is not JSON (a server-sent event's `data` stays text, as the stream has it)."""
+    content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    text = response.text
+    if content_type == "text/event-stream":
+        return server_sent_events(text)
+    whole = text.endswith(("\n", "\r")) if content_type != "application/json-seq" else text.endswith("\n")
+    separator = _RECORD_SEPARATOR if content_type == "application/json-seq" else "\n"
+    records = text.split(separator)
+    if not whole:
+        records = records[:-1]
+    return [json.loads(record) for record in records if record.strip()]
+
+
+def server_sent_events(text: str) -> list[dict[str, Any]]:
+    """Server-sent events as objects with `data` (lines joined), and `event`, `id` and `retry` where sent; an
+    event not ended by a blank line (cut off) is left out, as a browser would."""
+    events: list[dict[str, Any]] = []
+    event: dict[str, Any] = {}
+    data: list[str] = []
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")[:-1]:
+        if not line:
+            if data:
+                events.append({"data": "\n".join(data), **event})
+            event, data = {}, []
+            continue
+        field, _, value = line.partition(":")
+        value = value.removeprefix(" ")
+        if field == "data":
+            data.append(value)
+        elif field in ("event", "id"):
+            event[field] = value
+        elif field == "retry" and value.isdigit():
+            event["retry"] = int(value)
+    return events
+
+
 def is_text(response: httpx.Response) -> bool:
     content_type: str = response.headers.get("content-type", "").split(";")[0].strip().lower()
     return content_type.startswith("text/") or content_type in ("application/xml", "application/csv", "")

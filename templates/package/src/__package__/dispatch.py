@@ -203,8 +203,8 @@ class Dispatcher:
             rejected = str(request.headers.get("Authorization", "")).removeprefix("Bearer ")
         if response.status_code >= 400:
             await sending.read_capped(response, settings.MAX_ERROR_BODY_BYTES, keep_start=True)
-        else:
-            await sending.read_capped(response, settings.response_byte_cap())
+        else:  # a sequence cut at the cap keeps its whole items; any other body must come whole
+            await sending.read_capped(response, settings.response_byte_cap(), keep_start=calls.is_sequential(response))
         return response
 
     # -- tools --------------------------------------------------------------------------------------------

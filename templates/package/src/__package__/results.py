@@ -52,7 +52,7 @@ def decoded(
     endpoint's tokens, replaced); or the error to return when the JSON is malformed. `kept`: a token endpoint's
     answer the server stored (the model is told so, else that it was withheld)."""
     try:
-        data = response.json()
+        data = calls.sequence_items(response) if calls.is_sequential(response) else response.json()
     except ValueError:
         return error(
             f"HTTP {response.status_code}: the API sent malformed JSON: {redact(response.text, [])[:300]}", redact
@@ -74,7 +74,7 @@ def first_page(
 ) -> paging.Page | types.CallToolResult:
     """A successful response as the first page of a result; or, when it is no JSON, the whole result (text, a
     file, or the error where JSON was documented). `sent`: the arguments as sent; `caller`: as given."""
-    if not calls.is_json(response) or not response.content:
+    if not (calls.is_json(response) or calls.is_sequential(response)) or not response.content:
         return not_json(entry, response, caller, settings.response_budget(), redact)
     found = decoded(entry["binding"], response, redact, kept=kept)
     if isinstance(found, types.CallToolResult):

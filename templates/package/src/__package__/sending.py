@@ -15,7 +15,15 @@ import httpx
 from . import contract
 
 RETRY_ALWAYS = frozenset({429, 503})
-IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+IDEMPOTENT_METHODS = frozenset(
+    {
+        "GET", "HEAD", "OPTIONS", "TRACE", "QUERY", "PROPFIND", "REPORT", "SEARCH", "PUT", "DELETE", "ACL", "BIND",
+        "CHECKIN", "CHECKOUT", "COPY", "LINK", "MERGE", "MKACTIVITY", "MKCALENDAR", "MKCOL", "MKREDIRECTREF",
+        "MKWORKSPACE", "MOVE", "ORDERPATCH", "PROPPATCH", "REBIND", "UNBIND", "UNCHECKOUT", "UNLINK", "UNLOCK",
+        "UPDATE", "UPDATEREDIRECTREF", "VERSION-CONTROL",
+    }
+)  # fmt: skip
+"""The IANA HTTP Method Registry's idempotent methods: sent again after a failure, they do what they did once."""
 UNSENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
 """Failures before the request left: it cannot have been applied, so it may be sent again whatever it does."""
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
