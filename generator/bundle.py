@@ -339,10 +339,17 @@ def _has_external_refs(document: Any) -> bool:
 
 
 def bundle(
-    document: dict[str, Any], spec_path: Path, *, allow_remote: bool = False, allow_outside: bool = False
+    document: dict[str, Any],
+    spec_path: Path,
+    *,
+    allow_remote: bool = False,
+    allow_outside: bool = False,
+    as_written: bool = True,
 ) -> Bundled:
-    """The document with every external ref made local; raise GenerationError listing refs that cannot be."""
-    if not _may_refer_outside(spec_path) or not _has_external_refs(document):
+    """The document with every external ref made local; raise GenerationError listing refs that cannot be.
+    `as_written`: the document is the spec file's text as it is (no overlay changed it), so a look at the text can
+    spare the walk."""
+    if (as_written and not _may_refer_outside(spec_path)) or not _has_external_refs(document):
         return Bundled(document)
     bundler = _Bundler(spec_path, allow_remote=allow_remote, allow_outside=allow_outside)
     own = document.get("$self")

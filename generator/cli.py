@@ -55,6 +55,8 @@ examples:
   python -m generator generate --spec api.yaml --out my-mcp
   python -m generator generate --spec api.yaml --out my-mcp --templates my-templates
       (my-templates/tool/description.md.jinja replaces the built-in wording; missing files fall back)
+  python -m generator generate --spec api.yaml --out my-mcp --overlay fixes.overlay.yaml
+      (an OpenAPI Overlay: JSONPath updates, removals and copies applied to the spec before it is read)
 
 {EXIT_CODES}"""
 
@@ -64,6 +66,10 @@ worst offenders.
 
 {EXIT_CODES}"""
 
+OVERLAY_HELP = (
+    "an OpenAPI Overlay 1.0/1.1 file (YAML or JSON) applied to the spec as it loads; repeat it to apply several, "
+    "in order, after the config's `overlays`"
+)
 TEMPLATES_HELP = (
     "a folder of templates laid out like the built-in templates/ (e.g. tool/description.md.jinja, "
     "package/README.md.jinja); each file found there replaces the built-in one, the rest fall back"
@@ -107,6 +113,7 @@ def _generate_arguments(gen: argparse.ArgumentParser) -> None:
     gen.add_argument("--spec", type=Path, required=True, help="OpenAPI 3.0/3.1 or Swagger 2.0 document, YAML or JSON")
     gen.add_argument("--out", type=Path, required=True, help="output folder for the package (replaced whole)")
     gen.add_argument("--config", type=Path, help="generation config (YAML); names derive from the spec without it")
+    gen.add_argument("--overlay", type=Path, action="append", default=[], metavar="FILE", help=OVERLAY_HELP)
     gen.add_argument(
         "--check",
         action="store_true",
@@ -132,6 +139,7 @@ def _generate_arguments(gen: argparse.ArgumentParser) -> None:
 def _lint_arguments(lint: argparse.ArgumentParser) -> None:
     lint.add_argument("--spec", type=Path, required=True, metavar="FILE", help="OpenAPI document, YAML or JSON")
     lint.add_argument("--config", type=Path, metavar="FILE", help="generation config (YAML)")
+    lint.add_argument("--overlay", type=Path, action="append", default=[], metavar="FILE", help=OVERLAY_HELP)
     lint.add_argument(
         "--max-description",
         type=int,
@@ -214,7 +222,8 @@ def _print_errors(error: GenerationError) -> None:
 def run_lint(args: argparse.Namespace) -> int:
     """Exit 0 when every tool passes, 1 when any check fails, 2 on bad input."""
     try:
-        api, _ = build_model(args.spec, args.config, Options(templates=args.templates))
+        options = Options(templates=args.templates, overlays=tuple(args.overlay))
+        api, _ = build_model(args.spec, args.config, options)
     except GenerationError as exc:
         _print_errors(exc)
         return EXIT_BAD_INPUT
@@ -256,7 +265,14 @@ def run_generate(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     progress = StageProgress(sys.stderr, enabled=not args.quiet)
     try:
-        options = Options(args.strict, args.allow_remote_refs, args.allow_outside_refs, args.mode, args.templates)
+        options = Options(
+            args.strict,
+            args.allow_remote_refs,
+            args.allow_outside_refs,
+            args.mode,
+            args.templates,
+            overlays=tuple(args.overlay),
+        )
         result = generate(args.spec, args.config, options, progress=progress)
         progress("comparing" if args.check else "writing", 0)
         difference = compare_tree(args.out, result.files) if args.check else None

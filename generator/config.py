@@ -110,6 +110,10 @@ class GeneratorConfig:
     related_scopes: tuple[tuple[str, str], ...] = ()
     """Path segments that scope a resource (`projects` in `/projects/{id}/...`) and the word for each scope: an
     operation's description names its twin at another scope (\"does the same at company level\")."""
+    overlays: tuple[Path, ...] = ()
+    """Overlay files (OpenAPI Overlay 1.x) applied to the spec as it loads, in order, before any `--overlay`;
+    written relative to the config file. The pipeline reads them from the file (`ConfigFile.overlays`) before
+    the spec is parsed."""
 
     def binding_for(self, wire_name: str) -> Binding | None:
         return next((binding for name, binding in self.bindings if name == wire_name), None)
@@ -125,6 +129,7 @@ _RAW_FORMS: dict[str, type] = {
     "related_scopes": dict,
     "search_examples": list,
     "error_hints": list,
+    "overlays": list,
 }
 """Settings written in the config as a mapping or a list and read into a structure of their own."""
 _CHOICE_HELP = {"nesting": "`openapi` (the spec's own rules) or `brackets` (Rails style: `image[data]`)"}
@@ -257,7 +262,22 @@ def build_config(raw: dict[str, Any], title: str, spec_urls: list[str], source: 
         related_scopes=_related_scopes(raw.get("related_scopes") or {}, source),
         search_examples=_search_examples(raw.get("search_examples") or [], source),
         error_hints=_error_hints(raw.get("error_hints") or [], source),
+        overlays=_overlays(raw.get("overlays"), source),
     )
+
+
+def _overlays(raw: Any, source: str) -> tuple[Path, ...]:
+    """`overlays`: overlay file paths, relative to the config file's folder (or absolute)."""
+    if raw is None:
+        return ()
+    problems = _check({"overlays": raw}, source)
+    if problems:
+        raise GenerationError(problems)
+    for index, entry in enumerate(raw):
+        if not isinstance(entry, str) or not entry.strip():
+            message = "each of `overlays` is the path of an overlay file, relative to the config file"
+            raise GenerationError([Diagnostic("error", "config", message, source, f"/overlays/{index}")])
+    return tuple(Path(source).parent / entry for entry in raw)
 
 
 def _error_hints(raw: list[Any], source: str) -> tuple[ErrorHint, ...]:
@@ -368,7 +388,31 @@ def _bindings(raw: dict[str, Any], prefix: str, source: str) -> tuple[tuple[str,
     return tuple(result)
 
 
+@dataclass(frozen=True)
+class ConfigFile:
+    """A config file's settings as written, read once per run: empty (from `<defaults>`) without a file."""
+
+    raw: dict[str, Any]
+    source: str
+
+    @property
+    def overlays(self) -> tuple[Path, ...]:
+        """The overlay files its `overlays` names, in order: needed before the spec is parsed, so before the
+        rest of the config can be completed from it. Checked as `build_config` checks them."""
+        return _overlays(self.raw.get("overlays"), self.source)
+
+    def complete(self, title: str, spec_urls: list[str]) -> GeneratorConfig:
+        """The whole config, completed from the spec; raise on any bad setting."""
+        return build_config(self.raw, title, spec_urls, self.source)
+
+
+def read_config(path: Path | None) -> ConfigFile:
+    """Read the config file (optional); nothing in it is checked yet."""
+    if path is None:
+        return ConfigFile({}, "<defaults>")
+    return ConfigFile(load_mapping(path), str(path))
+
+
 def load_config(path: Path | None, title: str, spec_urls: list[str]) -> GeneratorConfig:
     """Read the config file (optional) and complete it from the spec."""
-    raw = load_mapping(path) if path is not None else {}
-    return build_config(raw, title, spec_urls, str(path) if path else "<defaults>")
+    return read_config(path).complete(title, spec_urls)

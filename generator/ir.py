@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from generator.config import GeneratorConfig
+from generator.overlay import AppliedOverlay
 
 Location = Literal["path", "query", "header", "cookie", "body"]
 JsonSchema = Mapping[str, Any]
@@ -160,3 +161,5 @@ class Api:
     generator_version: str
     output_definitions: dict[str, JsonSchema] = field(default_factory=dict)
     """Response schemas that several tools' `full_output_schema`s share (or that are recursive), by name."""
+    overlays: tuple[AppliedOverlay, ...] = ()
+    """The overlay files applied to the spec, in order (provenance.json records them)."""

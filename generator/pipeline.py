@@ -1,4 +1,4 @@
-"""The stages in order: load (with bundling), parse, IR, render; the CLI and the tests call these."""
+"""The stages in order: load (with overlays and bundling), parse, IR, render; the CLI and the tests call these."""
 
 from __future__ import annotations
 
@@ -13,13 +13,14 @@ import jinja2
 
 from generator.background import Pending, is_large
 from generator.bundle import bundle
-from generator.config import Mode, load_config
+from generator.config import ConfigFile, Mode, read_config
 from generator.diagnostics import Diagnostic, GenerationError, Reporter
 from generator.ir import Api
 from generator.ir_builder import build_api
 from generator.load import load_mapping
 from generator.openapi import json_pointer
 from generator.operations import all_server_urls, iter_operations
+from generator.overlay import apply_overlays
 from generator.parse import ParsedSpec, document_errors, operation_of, prepare_document
 from generator.render import render_package
 from generator.templating import environment
@@ -44,6 +45,8 @@ class Options:
     validate_in_background: bool | None = None
     """Check the document with openapi-pydantic in a forked process while the IR is built (its verdict still
     decides). None: only for large documents (`background.LARGE_DOCUMENT`), where it pays for the fork."""
+    overlays: tuple[Path, ...] = ()
+    """Overlay files (`--overlay`) applied in order to the loaded spec, after the config's `overlays`."""
 
 
 @dataclass(frozen=True)
@@ -125,10 +128,10 @@ def _left_out(errors: list[Diagnostic], parsed: ParsedSpec, strict: bool) -> lis
 
 
 def _build(
-    parsed: ParsedSpec, config_path: Path | None, spec_path: Path, options: Options
+    parsed: ParsedSpec, config_file: ConfigFile, spec_path: Path, options: Options
 ) -> tuple[Api, list[Diagnostic]]:
     info = parsed.document.get("info") or {}
-    config = load_config(config_path, str(info.get("title", "")), all_server_urls(parsed.document))
+    config = config_file.complete(str(info.get("title", "")), all_server_urls(parsed.document))
     if options.mode is not None:
         config = dataclasses.replace(config, mode=options.mode)
     with user_templates(options.templates):
@@ -137,11 +140,11 @@ def _build(
 
 
 def _rebuild(
-    parsed: ParsedSpec, config_path: Path | None, spec_path: Path, options: Options, parsed_count: int
+    parsed: ParsedSpec, config_file: ConfigFile, spec_path: Path, options: Options, parsed_count: int
 ) -> tuple[Api, list[Diagnostic]]:
     """Build again (without operations the validator refused): the first build's own warnings are forgotten."""
     parsed.report.rewind(parsed_count)
-    return _build(parsed, config_path, spec_path, options)
+    return _build(parsed, config_file, spec_path, options)
 
 
 def build_model(
@@ -156,15 +159,18 @@ def build_model(
     report = progress or _no_progress
     check_templates_folder(options.templates)
     report("loading", 0)
+    config_file = read_config(config_path)
+    overlaid = apply_overlays(load_mapping(spec_path), (*config_file.overlays, *options.overlays))
     bundled = bundle(
-        load_mapping(spec_path),
+        overlaid.document,
         spec_path,
         allow_remote=options.allow_remote_refs,
         allow_outside=options.allow_outside_refs,
+        as_written=not overlaid.applied,
     )
     report("parsing", 0)
     reporter = Reporter(str(spec_path))
-    for warning in bundled.warnings:
+    for warning in (*overlaid.warnings, *bundled.warnings):
         reporter.add(warning)
     parsed = prepare_document(bundled.document, str(spec_path), strict=options.strict, report=reporter)
     parsed_count = reporter.count()
@@ -177,7 +183,7 @@ def build_model(
     left_out = [] if verdict.in_background else _left_out(verdict.result(), parsed, options.strict)
     try:
         report("building", operations)
-        api, diagnostics = _build(parsed, config_path, spec_path, options)
+        api, diagnostics = _build(parsed, config_file, spec_path, options)
     except Exception:
         # An invalid document explains whatever went wrong after it: its errors come first, as if checked first.
         _raise_if_any(verdict.result())
@@ -188,10 +194,12 @@ def build_model(
     if verdict.in_background:
         left_out = _left_out(verdict.result(), parsed, options.strict)
         if left_out:  # rare: built again without the operations the validator refused
-            api, diagnostics = _rebuild(parsed, config_path, spec_path, options, parsed_count)
+            api, diagnostics = _rebuild(parsed, config_file, spec_path, options, parsed_count)
     diagnostics = [*left_out, *diagnostics]
     if options.strict and diagnostics:
         raise GenerationError([Diagnostic("error", d.kind, d.message, d.file, d.pointer) for d in diagnostics])
+    if overlaid.applied:
+        api = dataclasses.replace(api, overlays=overlaid.applied)
     return api, diagnostics
 
 
