@@ -33,7 +33,7 @@ from tests.support.team_client import KEYS, Deployment, sign_in  # noqa: E402
 
 USERS = 50
 CALLS_PER_USER = 10
-TOOL = "show_the_signed_in_user"
+TOOL = "show_signed_in_user"
 
 
 def _free_port() -> int:

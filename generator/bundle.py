@@ -120,7 +120,7 @@ class _Bundler:
             if key == "$ref" and isinstance(value, str):
                 result[key] = self.local_ref(value, base, local_prefix, source, child)
             elif key in DATA_KEYS:
-                result[key] = value
+                result[key] = self.data(key, value, base, local_prefix, source, child)
             elif (text := self.referenced_text(value, base, source, child)) is not None:
                 if key in PROSE_KEYS:
                     result[key] = text.text.strip()
@@ -129,6 +129,13 @@ class _Bundler:
             else:
                 result[key] = self.rewrite(value, base, local_prefix, source, child)
         return result
+
+    def data(self, key: str, value: Any, base: str, local_prefix: str, source: str, pointer: str) -> Any:
+        """Instance data, copied as it is; but a map of examples given as one `$ref` (to a file of them) has that
+        ref bundled."""
+        if key != "examples" or not _is_map_ref(value):
+            return value
+        return {**value, "$ref": self.local_ref(value["$ref"], base, local_prefix, source, f"{pointer}/$ref")}
 
     def referenced_text(self, value: Any, base: str, source: str, pointer: str) -> Text | None:
         """The text file a `{"$ref": ...}` value names, or None when it names data (or nothing readable)."""
@@ -321,15 +328,22 @@ def _may_refer_outside(spec_path: Path) -> bool:
         return True
 
 
+def _is_map_ref(value: Any) -> bool:
+    """A `$ref` in place of a map (of examples): a mapping whose `$ref` is text."""
+    return isinstance(value, dict) and isinstance(value.get("$ref"), str)
+
+
 def _has_external_refs(document: Any) -> bool:
-    """Whether any `$ref` outside instance data points elsewhere than this document (one level at a time)."""
+    """Whether any `$ref` outside instance data (or for a map of examples) points elsewhere than this document (one
+    level at a time)."""
     level = [document]
     while level:
         below: list[Any] = []
         for node in level:
             if isinstance(node, dict):
-                ref = node.get("$ref")
-                if isinstance(ref, str) and not ref.startswith("#"):
+                examples = node.get("examples")
+                refs = (node.get("$ref"), examples.get("$ref") if isinstance(examples, dict) else None)
+                if any(isinstance(ref, str) and not ref.startswith("#") for ref in refs):
                     return True
                 below.extend([v for k, v in node.items() if isinstance(v, (dict, list)) and k not in DATA_KEYS])
             elif isinstance(node, list):

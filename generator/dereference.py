@@ -1,9 +1,11 @@
-"""Structural `$ref`s: the ones standing for a path item, an operation, a whole component map, or `paths` itself.
+"""Structural `$ref`s: the ones standing for a path item, an operation, a map (of components, properties...), `paths`.
 
-OpenAPI allows a Reference Object for a path item but not for an operation or for a whole `components/schemas`
-map; real specs use all three (a file of schemas, an operation kept in its own file). After bundling every ref
-is local, so each is replaced here by what it points at, and later stages see an ordinary document. Refs the
-standard allows elsewhere (schemas, parameters, responses...) are left for the stages that follow them.
+OpenAPI allows a Reference Object for a path item but not for an operation or for a map: a whole
+`components/schemas`, a schema's `properties`, a response's `headers`, an operation's `responses`... Real specs
+use them all (a file of schemas, an operation or a list of properties kept in a file of its own). After bundling
+every ref is local, so each is replaced here by what it points at, and later stages see an ordinary document.
+Entries written beside a map's `$ref` are kept, and win over the referenced map's entries of the same name. Refs
+the standard allows elsewhere (schemas, parameters, responses...) are left for the stages that follow them.
 """
 
 from __future__ import annotations
@@ -11,13 +13,49 @@ from __future__ import annotations
 from typing import Any
 
 from generator.diagnostics import Reporter
-from generator.openapi import json_pointer, operation_methods, unescape_token
+from generator.openapi import DATA_KEYS, escape_token, json_pointer, operation_methods, unescape_token
 
 _COMPONENT_SECTIONS = (
     "schemas", "responses", "parameters", "examples", "requestBodies", "headers", "securitySchemes", "links",
     "callbacks", "pathItems",
 )  # fmt: skip
 _MAX_CHAIN = 64
+MAP_FIELDS = frozenset(
+    {
+        "properties", "patternProperties", "dependentSchemas", "$defs", "definitions", "schemas", "responses",
+        "parameters", "requestBodies", "headers", "securitySchemes", "securityDefinitions", "links", "callbacks",
+        "pathItems", "examples", "content", "encoding", "scopes", "variables", "mapping", "paths", "webhooks",
+        "additionalOperations",
+    }
+)  # fmt: skip
+"""Fields whose value is a map from names to objects (to text, for `scopes` and `mapping`): where a `$ref` in
+place of the map stands for the map it points at. (`parameters` is a list in operations: a ref there is left.)"""
+_TEXT_MAPS = frozenset({"scopes", "mapping"})
+_CALLBACKS = "callbacks"
+"""Its entries are maps too (an expression to a path item)."""
+
+Trail = tuple[Any, str] | str | None
+"""Where a node sits: None for the document, a JSON pointer where a ref led, or (parent trail, key); a pointer
+is built only when a warning needs one."""
+
+
+def is_map_ref(value: Any) -> bool:
+    """Whether a map field's value is a `$ref` standing for the whole map (an entry named `$ref` would be an
+    object, never text)."""
+    return isinstance(value, dict) and isinstance(value.get("$ref"), str)
+
+
+def _is_extension(key: Any) -> bool:
+    return isinstance(key, str) and key.startswith("x-")
+
+
+def pointer_of(trail: Trail) -> str:
+    """The JSON pointer of a trail."""
+    tokens: list[str] = []
+    while isinstance(trail, tuple):
+        trail, key = trail
+        tokens.append(escape_token(key))
+    return (trail or "") + "".join("/" + token for token in reversed(tokens))
 
 
 def resolve_local(document: dict[str, Any], ref: str) -> Any:
@@ -122,11 +160,92 @@ class _Dereferencer:
                     del item[method]
 
 
+class _MapRefs:
+    """The walk that finds every other map given as a `$ref`: through the document (extensions aside) and through
+    each local ref into what it points at, so a map-ref inside a bundled file or an `x-` section is found where it
+    is used. Knows maps from objects: a property named `content` is a schema, not a content map."""
+
+    def __init__(self, dereferencer: _Dereferencer) -> None:
+        self.dereferencer = dereferencer
+        self.document = dereferencer.document
+        self.seen: tuple[set[int], set[int]] = (set(), set())
+        """The objects, and the maps, visited (by id): shared parts and cycles are walked once."""
+        self.targets: dict[str, Any] = {}
+        self.stack: list[tuple[dict[str, Any], Trail, str]] = []
+        """Nodes still to visit: an object (field "") or the map held by that field."""
+
+    def run(self) -> None:
+        self.push(self.document, None, "")
+        while self.stack:
+            node, trail, field = self.stack.pop()
+            if field:
+                self.visit_map(node, trail, field)
+            else:
+                self.visit_object(node, trail)
+
+    def push(self, node: Any, trail: Trail, field: str) -> None:
+        seen = self.seen[bool(field)]
+        if type(node) is dict and id(node) not in seen:
+            seen.add(id(node))
+            self.stack.append((node, trail, field))
+
+    def visit_object(self, node: dict[str, Any], trail: Trail) -> None:
+        for key, value in node.items():
+            kind = type(value)
+            if kind is str:
+                if key == "$ref":
+                    self.push(self.target(value), value[1:], "")
+                continue
+            if kind is not dict and kind is not list:
+                continue
+            if key in MAP_FIELDS and kind is dict and is_map_ref(value) and not _is_extension(key):
+                value = self.inline(node, key, trail)
+            if key in DATA_KEYS or _is_extension(key):
+                continue  # instance data; an extension is walked only where a ref leads
+            if type(value) is dict:
+                self.push(value, (trail, key), key if key in MAP_FIELDS else "")
+            elif type(value) is list:
+                for index, item in enumerate(value):
+                    self.push(item, ((trail, key), str(index)), "")
+
+    def visit_map(self, node: dict[str, Any], trail: Trail, field: str) -> None:
+        if field in _TEXT_MAPS:
+            return
+        inner = "callback" if field == _CALLBACKS else ""
+        for name, entry in node.items():
+            if type(entry) is dict:
+                self.push(entry, (trail, name), inner)
+
+    def target(self, ref: str) -> Any:
+        if ref not in self.targets:
+            self.targets[ref] = resolve_local(self.document, ref) if ref.startswith("#") else None
+        return self.targets[ref]
+
+    def inline(self, holder: dict[str, Any], key: str, trail: Trail) -> Any:
+        """The map a map-ref stands for, put in its place (or the list, for an operation's `parameters`): empty
+        (with the warning `follow` gives) when the ref dangles or comes back to itself."""
+        here = pointer_of((trail, key))
+        ref = holder[key]["$ref"]
+        target = self.target(ref)
+        if isinstance(target, list) and len(holder[key]) == 1:
+            holder[key] = list(target)
+        else:
+            resolved, followed = self.dereferencer.follow(holder[key], here)
+            holder[key] = dict(resolved) if followed else {}
+            if not followed:
+                return holder[key]
+        wanted = "a list" if isinstance(holder[key], list) else "a map"
+        message = f"`{key}` is one reference ({ref!r}) where OpenAPI wants {wanted}; what it points at is used"
+        self.dereferencer.warn("map-ref", message, here)
+        return holder[key]
+
+
 def dereference_structure(document: dict[str, Any], report: Reporter) -> None:
-    """Replace, in place, the refs standing for component maps, path items and operations (warnings to `report`)."""
+    """Replace, in place, the refs standing for maps, path items and operations (warnings to `report`)."""
     dereferencer = _Dereferencer(document, report)
     if "swagger" in document:
         dereferencer.swagger2_maps()
     dereferencer.components()
     dereferencer.path_items("paths")
     dereferencer.path_items("webhooks")
+    _MapRefs(dereferencer).run()

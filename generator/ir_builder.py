@@ -19,7 +19,7 @@ from generator.files import is_binary, replace_binary_fields
 from generator.halves import build_tools
 from generator.ir import Api, Argument, HttpBinding, Location, SecurityScheme, Shape, Tool, ToolAnnotations
 from generator.linking import Linking, attach_defs
-from generator.name_sources import NAME_AIM, NameSource, plain_text, title_from
+from generator.name_sources import NAME_AIM, NameSource, plain_text, product_words, title_from
 from generator.name_sources import choose as choose_source
 from generator.naming import sentence_case, shorten_names, snake_case, unique_names
 from generator.openapi import IDEMPOTENT_METHODS, SAFE_METHODS
@@ -704,10 +704,26 @@ def docs_base(document: dict[str, Any], configured: str) -> str:
     return f"{next(iter(sites))[0]}://{next(iter(sites))[1]}" if len(sites) == 1 else ""
 
 
-def name_source(op: Operation) -> NameSource:
-    """Where the tool's name and title come from: a short summary, else a worded operationId, else method and path."""
+def name_source(op: Operation, products: frozenset[str] = frozenset()) -> NameSource:
+    """Where the tool's name and title come from: a short summary, else a worded operationId, else method and path;
+    `products`: the document's compound words, kept whole."""
     summary, operation_id = str(op.operation.get("summary", "")), str(op.operation.get("operationId", ""))
-    return choose_source(summary, operation_id, op.method, op.path, str(op.operation.get("description", "")))
+    description = str(op.operation.get("description", ""))
+    return choose_source(summary, operation_id, op.method, op.path, description, products)
+
+
+def document_products(document: dict[str, Any], operations: list[Operation]) -> frozenset[str]:
+    """The compound words (`GitHub`) the document's title, tags and summaries write as one word, but no parameter
+    or schema is named."""
+    info: dict[str, Any] = document["info"] if isinstance(document.get("info"), dict) else {}
+    tags = [t for t in document.get("tags") or [] if isinstance(t, dict)]
+    texts = [str(info.get("title", "")), *(str(t.get("name", "")) for t in tags), *(op.summary for op in operations)]
+    identifiers = {str(name) for name in ((document.get("components") or {}).get("schemas") or {})}
+    for op in operations:
+        for parameter in op.operation.get("parameters") or []:
+            if isinstance(parameter, dict):
+                identifiers.add(str(parameter.get("name", "")))
+    return product_words(texts, identifiers)
 
 
 def security_schemes(document: dict[str, Any]) -> tuple[SecurityScheme, ...]:
@@ -800,7 +816,8 @@ def build_api(
             builder.warn("duplicate-operation-id", message, op.pointer + "/operationId")
         else:
             seen_ids[str(operation_id)] = op.pointer
-    sources = [name_source(op) for op in operations]
+    products = document_products(spec.document, operations)
+    sources = [name_source(op, products) for op in operations]
     names = tool_names(config, operations, sources)
     related = related_tools(operations, names, dict(config.related_scopes))
     jobs = [

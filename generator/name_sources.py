@@ -66,6 +66,19 @@ _POSSESSIVE = re.compile(r"(?<=\w)['\u2019]s\b")
 _CAMEL_SEGMENTS = re.compile(r"[A-Z][A-Za-z0-9]*(_[A-Z][A-Za-z0-9]*)+")
 
 
+ARTICLES = frozenset({"a", "an", "the"})
+"""Words a name never carries: `show_a_project` says no more than `show_project`."""
+_ODATA_SEGMENT = re.compile(r"\$(count|value|ref|metadata|batch)$")
+_ODATA_VERBS = {
+    "count": {"get": "count"},
+    "value": {"get": "get", "put": "replace", "patch": "update", "delete": "delete"},
+    "ref": {"get": "get", "post": "add", "put": "set", "delete": "remove"},
+}
+_ODATA_OBJECTS = {"value": "content", "ref": "reference"}
+_PRODUCT_WORD = re.compile(r"\b[A-Z][a-z]+(?:[A-Z][a-z]+)+\b")
+"""A compound written as one word with inner capitals (`GitHub`, `LinkedIn`), as prose names a product."""
+
+
 @dataclass(frozen=True)
 class NameSource:
     """The words a tool is named with, and the text (with its own capitals) its title is made from."""
@@ -73,7 +86,8 @@ class NameSource:
     words: tuple[str, ...]
     title_text: str
     origin: str
-    """`summary`, `operationId` or `path`."""
+    """`summary`, `operationId`, `path` or `odata` (a path whose last segment says what the call does: its title
+    comes from these words, never from the summary, which real specs give every such path alike)."""
 
 
 def plain_text(text: str) -> str:
@@ -85,6 +99,66 @@ def plain_text(text: str) -> str:
         text = pattern.sub(r"\2", text)
     text = _LINE_MARK.sub("", text)
     return " ".join(text.split())
+
+
+def without_articles(words: list[str]) -> list[str]:
+    """The words without `a`, `an` and `the` (and `all of` said as `all`), when any other word is left."""
+    kept = [w for w in words if w not in ARTICLES]
+    kept = [w for i, w in enumerate(kept) if not (w == "of" and i > 0 and kept[i - 1] == "all" and i + 1 < len(kept))]
+    return kept or words
+
+
+def product_words(texts: list[str], identifiers: set[str]) -> frozenset[str]:
+    """Compounds the document's prose writes as one word (`GitHub`), lower-cased, that are no identifier of it
+    (a parameter or property named `ExternalId` is two words): names keep them whole."""
+    found = {m.group(0) for text in texts for m in _PRODUCT_WORD.finditer(text)}
+    return frozenset(word.lower() for word in found if word not in identifiers)
+
+
+def joined_products(words: list[str], products: frozenset[str]) -> list[str]:
+    """Words with the split parts of a product word joined again (`git`, `hub` -> `github`)."""
+    if not products:
+        return words
+    result: list[str] = []
+    index = 0
+    while index < len(words):
+        for end in range(min(len(words), index + 4), index + 1, -1):
+            if "".join(words[index:end]) in products:
+                result.append("".join(words[index:end]))
+                index = end
+                break
+        else:
+            result.append(words[index])
+            index += 1
+    return result
+
+
+def from_odata_path(method: str, path: str) -> NameSource | None:
+    """An OData path ending in `$count`, `$value` or `$ref`: the segment as a verb or object, on the resource
+    before it and its parents (`/drives/{id}/bundles/$count` -> count drive bundles)."""
+    route = path.split("#", 1)[0].rstrip("/")
+    match = _ODATA_SEGMENT.search(route)
+    verb = _ODATA_VERBS.get(match.group(1), {}).get(method.lower()) if match else None
+    if match is None or verb is None:
+        return None
+    segments = [s for s in route[: match.start()].strip("/").split("/") if s and not s.startswith("{")]
+    segments = [s for s in segments if not _NOISE.fullmatch(s.lower())]
+    if not segments:
+        return None
+    parents = [singular(w) for s in segments[:-1] for w in split_words(s)]
+    words = [verb, *parents, *split_words(segments[-1])]
+    if match.group(1) in _ODATA_OBJECTS:
+        words.append(_ODATA_OBJECTS[match.group(1)])
+    return NameSource(tuple(words), " ".join(words), "odata")
+
+
+def singular(word: str) -> str:
+    """A parent resource's word in the singular (`drives` -> drive, `companies` -> company), roughly."""
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
+        return word[:-1]
+    return word
 
 
 def base_verb(word: str) -> str:
@@ -119,7 +193,7 @@ def from_summary(summary: str) -> NameSource | None:
         return None
     if _NOISE.fullmatch(words[0]):  # "v3 Mail Send": a route's words, not a verb phrase
         return None
-    words = _verb_first(words)
+    words = without_articles(_verb_first(words))
     if len("_".join(words)) > NAME_AIM:
         return None
     title = text if words[0] == split_words(text)[0] else words[0].capitalize() + text[len(text.split()[0]) :]
@@ -141,7 +215,7 @@ def from_operation_id(operation_id: str, method: str, path: str) -> NameSource |
         cased = [action[0], *entity, *action[1:]]
     else:
         cased = cased_words(operation_id)
-    words = _verb_first([w.lower() for w in cased])
+    words = without_articles(_verb_first([w.lower() for w in cased]))
     if not words or _is_path_noise(split_words(operation_id), method, path):
         return None
     return NameSource(tuple(words), " ".join([words[0], *cased[1:]]), "operationId")
@@ -175,16 +249,27 @@ def from_path(method: str, path: str) -> NameSource:
     return NameSource(tuple(words), " ".join(words), "path")
 
 
-def choose(summary: str, operation_id: str, method: str, path: str, description: str = "") -> NameSource:
-    """The best source for this operation's name and title: the summary, a worded operationId, the first clause
-    of a sentence-like summary or of the description, then the method and path."""
-    return (
-        from_summary(summary)
+def choose(
+    summary: str,
+    operation_id: str,
+    method: str,
+    path: str,
+    description: str = "",
+    products: frozenset[str] = frozenset(),
+) -> NameSource:
+    """The best source for this operation's name and title: an OData path's own meaning, the summary, a worded
+    operationId, the first clause of a sentence-like summary or of the description, then the method and path.
+    `products`: compound words (`github`) its split parts are joined into again."""
+    source = (
+        from_odata_path(method, path)
+        or from_summary(summary)
         or from_operation_id(operation_id, method, path)
         or from_summary_start(summary)
         or from_summary_start(description, whole=True)
         or from_path(method, path)
     )
+    joined = joined_products(list(source.words), products)
+    return source if len(joined) == len(source.words) else NameSource(tuple(joined), source.title_text, source.origin)
 
 
 def from_summary_start(summary: str, *, whole: bool = False) -> NameSource | None:
@@ -209,7 +294,7 @@ def _base_first(phrase: str) -> str:
 def title_from(source: NameSource, words: list[str], summary: str = "") -> str:
     """Plain-text title case, at most 80 characters: the summary when it is a short phrase (in any script), else
     the name's words with the capitals the source gave them (RFIs, URL)."""
-    phrase = plain_text(summary).rstrip(".")
+    phrase = plain_text(summary).rstrip(".") if source.origin != "odata" else ""
     if phrase and not _SENTENCE_INSIDE.search(phrase) and len(phrase.split()) <= SHORT_PHRASE_WORDS + 2:
         title = _base_first(phrase) if source.origin != "summary" else source.title_text
     elif source.origin == "summary" and list(source.words) == words:

@@ -122,8 +122,9 @@ def unique_names(candidates: Sequence[tuple[str, ...]]) -> list[str]:
     """Make names unique. Each candidate is (base name, method, path[, operationId]); clashes gain qualifiers.
 
     A clash is settled by the first qualifier (API version, resource, parent resource, path ending, method, then
-    the operationId's own words) that tells the clashing operations apart; a number is the very last resort,
-    for operations the document itself does not tell apart.
+    the operationId's own words, the whole path) that tells the clashing operations apart; an ordinal word
+    (`second`) is the very last resort, for operations the document itself does not tell apart. No name ends in a
+    number: a version qualifier goes after the verb (`list_v2_users`).
     """
     # A summary or operationId without a single ASCII letter or digit (emoji, Arabic, `$$$`) names nothing.
     names = [limit_name(c[0] or snake_case(f"{c[1]} {c[2]}") or c[1].lower()) for c in candidates]
@@ -141,24 +142,37 @@ def unique_names(candidates: Sequence[tuple[str, ...]]) -> list[str]:
                 if len(set(picks.values())) > 1:
                     for i in indexes:
                         if picks[i]:
-                            names[i] = _append(names[i], picks[i])
+                            names[i] = _qualified(names[i], picks[i])
                     break
     taken: set[str] = set()
     for index, name in enumerate(names):
-        candidate, count = name, 1
-        while candidate in taken:  # a counter, skipping names already given (`list_2` may be a real name)
+        candidate, count = name, 0
+        while candidate in taken:  # an ordinal, skipping names already given (`list_second` may be a real name)
             count += 1
-            candidate = _append(name, str(count))
+            candidate = _append(name, _ORDINALS[count] if count < len(_ORDINALS) else f"{count + 1}th_one")
         taken.add(candidate)
         names[index] = candidate
     return names
+
+
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
+
+
+def _qualified(name: str, qualifier: str) -> str:
+    """The name with a qualifier appended; a version (or anything ending in a number) goes after the verb."""
+    if not re.search(r"(^|_)\d+$", qualifier):
+        return _append(name, qualifier)
+    verb, _, rest = name.partition("_")
+    base = limit_name(rest, MAX_NAME_LENGTH - len(verb) - len(qualifier) - 2)
+    return "_".join(part for part in (verb, qualifier, base) if part)
 
 
 def _qualifiers(candidate: tuple[str, ...], name: str) -> list[str]:
     base, method, path = candidate[0], candidate[1], candidate[2]
     operation_id = candidate[3] if len(candidate) > 3 else ""
     own = [w for w in split_words(operation_id) if w not in set(name.split("_"))]
-    return [*path_qualifiers(path, base), method.lower(), "_".join(own)]
+    whole_path = snake_case(path.replace("{", " by ").replace("}", " "))
+    return [*path_qualifiers(path, base), method.lower(), "_".join(own), whole_path]
 
 
 _DROPPED_FIRST = (frozenset({"a", "an", "the"}), frozenset({"of", "for", "in", "on", "by", "to", "with", "into"}))

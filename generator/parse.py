@@ -6,16 +6,31 @@ The result is the normalised document as plain data, validated by openapi-pydant
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
-from generator.dereference import dereference_structure
+from generator.dereference import dereference_structure, resolve_local
 from generator.diagnostics import Diagnostic, GenerationError, Reporter
-from generator.openapi import HTTP_METHODS, MORE_METHODS_KEY, PATH_ITEM_FIELDS, json_pointer, pointer_tokens
+from generator.openapi import (
+    DATA_KEYS,
+    HTTP_METHODS,
+    MORE_METHODS_KEY,
+    PATH_ITEM_FIELDS,
+    json_pointer,
+    operation_methods,
+    pointer_tokens,
+)
 from generator.openapi32 import lower_openapi32
 from generator.repairs import repair_quirks
 from generator.swagger2 import convert_swagger2
 from generator.urls import check_server_urls
+
+REFERABLE_SECTIONS = frozenset(
+    {"schemas", "responses", "parameters", "examples", "requestBodies", "headers", "links", "callbacks", "pathItems"}
+)
+"""Component sections whose entries operations use by `$ref`: a broken entry leaves out just the operations that
+use it. (Security schemes are named by requirements, often the whole API's: a broken one refuses the document.)"""
 
 
 @dataclass(frozen=True)
@@ -147,6 +162,199 @@ def operation_of(pointer: str) -> tuple[str, str] | None:
         is_method = field in HTTP_METHODS or not (field in PATH_ITEM_FIELDS or field.startswith("x-") or not field)
         return tokens[1], field if is_method else ""
     return None
+
+
+def component_of(pointer: str) -> str | None:
+    """The pointer of the component (`/components/schemas/Pet`) a JSON pointer lies in; None outside components,
+    and for security schemes (requirements name them, for the whole API or any operation)."""
+    tokens = pointer_tokens(pointer)
+    if len(tokens) >= 3 and tokens[0] == "components" and tokens[1] in REFERABLE_SECTIONS:
+        return json_pointer(*tokens[:3])
+    return None
+
+
+def _refs_in(node: Any) -> list[str]:
+    """The local refs written anywhere in `node` (instance data aside), discriminator mappings and references to
+    Example Objects included."""
+    found: list[str] = []
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            ref = item.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#"):
+                found.append(ref)
+            found.extend(_named_refs(item.get("mapping"), item.get("examples")))
+            stack.extend(v for k, v in item.items() if k not in DATA_KEYS and isinstance(v, (dict, list)))
+    return found
+
+
+def _named_refs(mapping: Any, examples: Any) -> list[str]:
+    """Refs held as a discriminator's mapping values, and as the entries of a map of examples (instance data,
+    whose entries may be references to components)."""
+    refs = list(mapping.values()) if isinstance(mapping, dict) else []
+    if isinstance(examples, dict):
+        refs += [entry.get("$ref") for entry in examples.values() if isinstance(entry, dict)]
+    return [ref for ref in refs if isinstance(ref, str) and ref.startswith("#")]
+
+
+class _Uses:
+    """Which broken component an operation uses, following refs from component to component (and through
+    bundled files); each ref's own refs are read once."""
+
+    def __init__(self, document: dict[str, Any], broken: Iterable[str]) -> None:
+        self.document = document
+        self.broken = tuple(broken)
+        self.inner: dict[str, list[str]] = {}
+
+    def hit(self, ref: str) -> str | None:
+        """The broken component a ref points into (or holds), if any."""
+        pointer = ref[1:]
+        for component in self.broken:
+            if pointer == component or pointer.startswith(component + "/"):
+                return component
+            if pointer and component.startswith(pointer + "/"):
+                return component
+        return None
+
+    def first(self, node: Any) -> str | None:
+        """The first broken component `node` reaches through its refs."""
+        pending, seen = list(reversed(_refs_in(node))), set()
+        while pending:
+            ref = pending.pop()
+            if ref in seen:
+                continue
+            seen.add(ref)
+            if (component := self.hit(ref)) is not None:
+                return component
+            if ref not in self.inner:
+                self.inner[ref] = _refs_in(resolve_local(self.document, ref))
+            pending.extend(reversed(self.inner[ref]))
+        return None
+
+
+def _operations(document: dict[str, Any]) -> Iterator[tuple[str, str, list[Any]]]:
+    """Each operation's path and method, with what it is made of: the operation and its path item's parameters."""
+    paths = document.get("paths")
+    for path, item in paths.items() if isinstance(paths, dict) else ():
+        if not isinstance(item, dict):
+            continue
+        for method in operation_methods(item):
+            if isinstance(item.get(method), dict):
+                yield str(path), method, [item.get("parameters"), item[method]]
+
+
+@dataclass
+class _Refused:
+    """What the validator refused, sorted by what is left out for it."""
+
+    operations: dict[tuple[str, str], list[Diagnostic]] = field(default_factory=dict)
+    components: dict[str, list[Diagnostic]] = field(default_factory=dict)
+    webhooks: dict[str, list[Diagnostic]] = field(default_factory=dict)
+    """Path items of `webhooks` (3.1): requests the API sends, never tools; a broken one just goes."""
+
+
+def _sort_errors(errors: list[Diagnostic]) -> _Refused:
+    """Each error by the operation (or component) it lies in; raise when one lies elsewhere: then the document is
+    refused."""
+    refused = _Refused()
+    for error in errors:
+        if (where := operation_of(error.pointer)) is not None:
+            refused.operations.setdefault(where, []).append(error)
+        elif (component := component_of(error.pointer)) is not None:
+            refused.components.setdefault(component, []).append(error)
+        elif len(tokens := pointer_tokens(error.pointer)) >= 2 and tokens[0] == "webhooks":
+            refused.webhooks.setdefault(tokens[1], []).append(error)
+        else:
+            raise GenerationError(errors)
+    return refused
+
+
+def _problem(found: list[Diagnostic]) -> str:
+    """The first problem, where it is, and how many more there are."""
+    more = len(found) - 1
+    tail = f" and {more} more problem{'s' if more > 1 else ''}" if more else ""
+    return f"{found[0].message}, at {found[0].pointer}{tail}"
+
+
+def leave_out(document: dict[str, Any], errors: list[Diagnostic]) -> list[Diagnostic]:
+    """Take out of `document` every operation (and webhook) the validator refused, every broken component (but a
+    security scheme) and every operation that uses one, directly or through other components; a warning each.
+    Raise GenerationError when an error lies anywhere else: the document as a whole is not valid."""
+    if not errors:
+        return []
+    refused = _sort_errors(errors)
+    gone = _refused_operations(document, refused.operations)
+    users = _users_of_broken(document, refused.components, gone)
+    warnings = list(gone.values())
+    warnings += [_remove_component(document, c, found, users[c]) for c, found in refused.components.items()]
+    _remove_operations(document, gone, [path for path, method in refused.operations if not method])
+    warnings += [_remove_webhook(document, name, found) for name, found in refused.webhooks.items()]
+    return warnings
+
+
+def _refused_operations(
+    document: dict[str, Any], refused: dict[tuple[str, str], list[Diagnostic]]
+) -> dict[tuple[str, str], Diagnostic]:
+    """The warning for each operation the validator refused (all of a path item's when its shared part is)."""
+    gone: dict[tuple[str, str], Diagnostic] = {}
+    for (path, method), found in refused.items():
+        reason = "it is not valid OpenAPI" if method else "its path item is not valid OpenAPI"
+        for each in [method] if method else _methods(document["paths"].get(path)):
+            gone[path, each] = _left_out_warning(path, each, f"{reason} ({_problem(found)})", found[0].file)
+    return gone
+
+
+def _users_of_broken(
+    document: dict[str, Any], broken: dict[str, list[Diagnostic]], gone: dict[tuple[str, str], Diagnostic]
+) -> dict[str, int]:
+    """Add to `gone` each other operation that uses a broken component; how many use each."""
+    users = dict.fromkeys(broken, 0)
+    uses = _Uses(document, broken)
+    for path, method, parts in _operations(document) if broken else ():
+        if (path, method) not in gone and (component := uses.first(parts)) is not None:
+            found = broken[component]
+            reason = f"it uses `#{component}`, which is not valid OpenAPI ({_problem(found)})"
+            gone[path, method] = _left_out_warning(path, method, reason, found[0].file)
+            users[component] += 1
+    return users
+
+
+def _remove_webhook(document: dict[str, Any], name: str, found: list[Diagnostic]) -> Diagnostic:
+    del document["webhooks"][name]
+    message = f"webhook left out: it is not valid OpenAPI ({_problem(found)})"
+    return Diagnostic("warning", "invalid-webhook", message, found[0].file, json_pointer("webhooks", name))
+
+
+def _left_out_warning(path: str, method: str, reason: str, file: str) -> Diagnostic:
+    pointer = json_pointer("paths", path, method)
+    return Diagnostic("warning", "invalid-operation", f"operation left out: {reason}", file, pointer)
+
+
+def _methods(item: Any) -> list[str]:
+    """The methods of the operations a path item holds."""
+    return [m for m in operation_methods(item) if isinstance(item.get(m), dict)] if isinstance(item, dict) else []
+
+
+def _remove_component(document: dict[str, Any], component: str, found: list[Diagnostic], users: int) -> Diagnostic:
+    """Delete a broken component; the warning says why, and how many operations (otherwise valid) it took along."""
+    _, section, name = pointer_tokens(component)
+    del document["components"][section][name]
+    used = f"operations that use it left out: {users}" if users else "no operation uses it"
+    message = f"component left out: it is not valid OpenAPI ({_problem(found)}); {used}"
+    return Diagnostic("warning", "invalid-component", message, found[0].file, component)
+
+
+def _remove_operations(document: dict[str, Any], gone: Iterable[tuple[str, str]], whole: list[str]) -> None:
+    """Delete the operations left out, and the path items whose shared part was refused."""
+    paths = document["paths"]
+    for path, method in gone:
+        if path in paths and method in paths[path]:
+            del paths[path][method]
+    for path in whole:
+        paths.pop(path, None)
 
 
 def drop_map_extensions(document: dict[str, Any]) -> None:

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import jinja2
 
@@ -18,10 +19,9 @@ from generator.diagnostics import Diagnostic, GenerationError, Reporter
 from generator.ir import Api
 from generator.ir_builder import build_api
 from generator.load import load_mapping
-from generator.openapi import json_pointer
 from generator.operations import all_server_urls, iter_operations
 from generator.overlay import apply_overlays
-from generator.parse import ParsedSpec, document_errors, operation_of, prepare_document
+from generator.parse import ParsedSpec, document_errors, leave_out, prepare_document
 from generator.render import render_package
 from generator.templating import environment
 from generator.wording import Wording
@@ -106,30 +106,26 @@ def _raise_if_any(errors: list[Diagnostic]) -> None:
 
 
 def _left_out(errors: list[Diagnostic], parsed: ParsedSpec, strict: bool) -> list[Diagnostic]:
-    """Operations the validator refused, taken out of the document, with a warning each. Errors anywhere else
-    (or any at all with `--strict`) still refuse the document: then this raises."""
-    by_operation: dict[tuple[str, str], list[Diagnostic]] = {}
-    for error in errors:
-        where = operation_of(error.pointer)
-        if where is None or strict:
-            raise GenerationError(errors)
-        by_operation.setdefault(where, []).append(error)
-    warnings: list[Diagnostic] = []
-    for (path, method), found in by_operation.items():
-        del parsed.document["paths"][path][method]
-        first = found[0]
-        message = f"operation left out: it is not valid OpenAPI ({first.message}, at {first.pointer})"
-        if len(found) > 1:
-            message += f" and {len(found) - 1} more problems"
-        warnings.append(
-            Diagnostic("warning", "invalid-operation", message, first.file, json_pointer("paths", path, method))
-        )
-    return warnings
+    """Operations the validator refused, and broken components with the operations that use them, taken out of
+    the document, with a warning each. Errors anywhere else (or any at all with `--strict`) still refuse the
+    document: then this raises."""
+    if errors and strict:
+        raise GenerationError(errors)
+    return leave_out(parsed.document, errors)
 
 
-def _build(
-    parsed: ParsedSpec, config_file: ConfigFile, spec_path: Path, options: Options
-) -> tuple[Api, list[Diagnostic]]:
+Built = tuple[Api, list[Diagnostic]]
+
+
+def _attempt(build: Callable[..., Built], *args: Any) -> Built | Exception:
+    """A build's result, or the exception it raised: the document's own errors, once known, may explain it."""
+    try:
+        return build(*args)
+    except Exception as exc:
+        return exc
+
+
+def _build(parsed: ParsedSpec, config_file: ConfigFile, spec_path: Path, options: Options) -> Built:
     info = parsed.document.get("info") or {}
     config = config_file.complete(str(info.get("title", "")), all_server_urls(parsed.document))
     if options.mode is not None:
@@ -141,8 +137,8 @@ def _build(
 
 def _rebuild(
     parsed: ParsedSpec, config_file: ConfigFile, spec_path: Path, options: Options, parsed_count: int
-) -> tuple[Api, list[Diagnostic]]:
-    """Build again (without operations the validator refused): the first build's own warnings are forgotten."""
+) -> Built:
+    """Build again (without what the validator refused): the first build's own warnings are forgotten."""
     parsed.report.rewind(parsed_count)
     return _build(parsed, config_file, spec_path, options)
 
@@ -180,21 +176,23 @@ def build_model(
     )
     background = options.validate_in_background
     verdict = Pending(document_errors, parsed, background=is_large(operations) if background is None else background)
-    left_out = [] if verdict.in_background else _left_out(verdict.result(), parsed, options.strict)
+    in_background = verdict.in_background
+    left_out = [] if in_background else _left_out(verdict.result(), parsed, options.strict)
     try:
         report("building", operations)
-        api, diagnostics = _build(parsed, config_file, spec_path, options)
-    except Exception:
-        # An invalid document explains whatever went wrong after it: its errors come first, as if checked first.
-        _raise_if_any(verdict.result())
-        raise
+        built = _attempt(_build, parsed, config_file, spec_path, options)
     except BaseException:  # interrupted: the verdict is no longer wanted
         verdict.cancel()
         raise
-    if verdict.in_background:
+    if in_background:
         left_out = _left_out(verdict.result(), parsed, options.strict)
-        if left_out:  # rare: built again without the operations the validator refused
-            api, diagnostics = _rebuild(parsed, config_file, spec_path, options, parsed_count)
+        if left_out:  # rare: built again without what the validator refused (the first build may have failed on it)
+            built = _attempt(_rebuild, parsed, config_file, spec_path, options, parsed_count)
+    if isinstance(built, Exception):
+        # An invalid document explains whatever went wrong after it: its errors come first, as if checked first.
+        _raise_if_any(verdict.result())
+        raise built
+    api, diagnostics = built
     diagnostics = [*left_out, *diagnostics]
     if options.strict and diagnostics:
         raise GenerationError([Diagnostic("error", d.kind, d.message, d.file, d.pointer) for d in diagnostics])

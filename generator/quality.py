@@ -12,7 +12,7 @@ from typing import Any
 from generator.budget import DEPTH_LIMIT, prompt_size
 from generator.ir import Api, Tool
 from generator.load import json_depth
-from generator.name_sources import CLAUSE_WORDS, NAME_AIM, SENTENCE_OPENERS
+from generator.name_sources import ARTICLES, CLAUSE_WORDS, NAME_AIM, SENTENCE_OPENERS
 from generator.naming import MAX_NAME_LENGTH, title_case
 from generator.render import tool_definition
 from generator.text import drop_doubled_words, gist
@@ -80,6 +80,19 @@ def check_name(tool: Tool) -> Iterator[str]:
     words = tool.name.split("_")
     if words[0] in SENTENCE_OPENERS or not CLAUSE_WORDS.isdisjoint(words):
         yield f"reads like a sentence: {tool.name!r}"
+    elif not ARTICLES.isdisjoint(words):
+        yield f"carries an article: {tool.name!r}"
+    if ends_in_a_counter(words):
+        yield f"ends in a number: {tool.name!r}"
+
+
+def ends_in_a_counter(words: list[str]) -> bool:
+    """A name that ends like a counter told clashes apart (`list_users_2`): a number of one or two digits that is
+    no part of a version (`v1_5`, `base_1_0`); a number that names something (`1099`, a tax form) is a word like
+    any other."""
+    if not (words[-1].isdigit() and len(words[-1]) <= 2):
+        return False
+    return len(words) == 1 or not (words[-2].isdigit() or re.fullmatch(r"v\d+", words[-2]))
 
 
 def check_title(tool: Tool) -> Iterator[str]:
@@ -142,11 +155,20 @@ def check_parameters(tool: Tool) -> Iterator[str]:
     for path, schema in schema_properties(tool.input_schema):
         description = str(schema.get("description", "")).strip()
         if not is_described(schema, tool.input_schema):
-            yield f"`{path}` has no description"
+            if not _described_in_whole(tool, path):
+                yield f"`{path}` has no description"
             continue
         bare = re.sub(r"[^a-z0-9]", "", description.lower())
         if bare == re.sub(r"[^a-z0-9]", "", path.rsplit(".", 1)[-1].lower()):
             yield f"`{path}` description only repeats its name"
+
+
+def _described_in_whole(tool: Tool, path: str) -> bool:
+    """A top-level property whose description the budget left out of tools/list, described in the whole input
+    schema (what `describe_operation` shows)."""
+    whole = tool.full_input_schema
+    found = (whole.get("properties") or {}).get(path) if whole is not None else None
+    return isinstance(found, dict) and whole is not None and is_described(found, whole)
 
 
 def check_output(tool: Tool, documented: bool) -> Iterator[str]:
@@ -245,8 +267,8 @@ def lint_api(api: Api, description_limit: int = DESCRIPTION_LIMIT) -> Report:
         violations += [Violation(tool.name, "length", d) for d in check_length(tool, description_limit)]
         violations += [Violation(tool.name, "budget", d) for d in check_budget(tool, api.config.tool_budget)]
     definitions = [tool_definition(tool) for tool in api.tools]
-    sizes = tuple((d["name"], len(json.dumps(d, separators=(",", ":")).encode())) for d in definitions)
-    listing = len(json.dumps({"tools": definitions}, separators=(",", ":")).encode())
+    sizes = tuple((tool.name, prompt_bytes(tool)) for tool in api.tools)  # what the budget counts, no other measure
+    listing = len(json.dumps({"tools": definitions}, separators=(",", ":"), ensure_ascii=False).encode())
     return Report(
         tool_count=len(api.tools),
         violations=tuple(violations),

@@ -12,13 +12,13 @@ from tests.conftest import GENERATED
 from tests.support.procore_records import realistic_project, rfis
 
 LISTS = {
-    "list_rfis_in_a_project": "rfis",
+    "list_rfis_in_project": "rfis",
     "list_daily_manpower_logs": "manpower_logs",
-    "list_punch_items_in_a_project": "punch_items",
-    "list_submittals_in_a_project": "submittals",
+    "list_punch_items_in_project": "punch_items",
+    "list_submittals_in_project": "submittals",
     "list_change_events_with_amounts": "change_events",
-    "list_users_in_a_project_directory": "project_users",
-    "list_projects_in_a_company": "projects",
+    "list_users_in_project_directory": "project_users",
+    "list_projects_in_company": "projects",
 }
 
 

@@ -73,15 +73,15 @@ def test_a_reduced_tool_is_checked_in_full_and_described_in_full(tmp_path: Path)
         params = StdioServerParameters(command=sys.executable, args=["-m", "orders_mcp"], env=environment)
         async with Client(params) as client:
             listed = await client.list_tools()
-            described = await client.call_tool("describe_operation", {"name": "create_an_order"})
+            described = await client.call_tool("describe_operation", {"name": "create_order"})
             lines = [{"sku": "A-1", "unit": {"code_0": "too long"}}]
-            refused = await client.call_tool("create_an_order", {"lines": lines})
-            accepted = await client.call_tool("create_an_order", {"lines": [{"sku": "A-1", "unit": {"code_0": "kg"}}]})
+            refused = await client.call_tool("create_order", {"lines": lines})
+            accepted = await client.call_tool("create_order", {"lines": [{"sku": "A-1", "unit": {"code_0": "kg"}}]})
             return listed, described, refused, accepted
 
     with serving(_Created) as url:
         listed, described, refused, accepted = anyio.run(session, url)
-    assert [t.name for t in listed.tools] == ["create_an_order", "describe_operation"]
+    assert [t.name for t in listed.tools] == ["create_order", "describe_operation"]
     whole = described.structured_content["inputSchema"]
     code = whole["properties"]["lines"]["items"]["properties"]["unit"]["properties"]["code_0"]
     assert code["maxLength"] == 3, "describe_operation shows the whole schema"

@@ -32,9 +32,9 @@ def test_catalog_mode_lists_three_meta_tools_and_reaches_every_operation(
     async def body(client: Client) -> Any:
         listed = await client.list_tools()
         found = await client.call_tool("search_operations", {"query": "rfi", "limit": 5})
-        described = await client.call_tool("describe_operation", {"name": "list_rfis_in_a_project"})
-        called = await client.call_tool("call_operation", {"name": "show_the_signed_in_user", "arguments": {}})
-        invalid = await client.call_tool("call_operation", {"name": "show_an_rfi", "arguments": {"id": "x"}})
+        described = await client.call_tool("describe_operation", {"name": "list_rfis_in_project"})
+        called = await client.call_tool("call_operation", {"name": "show_signed_in_user", "arguments": {}})
+        invalid = await client.call_tool("call_operation", {"name": "show_rfi", "arguments": {"id": "x"}})
         unknown = await client.call_tool("describe_operation", {"name": "no_such_tool"})
         return listed, found, described, called, invalid, unknown
 

@@ -27,8 +27,8 @@ from tests.end_to_end.conftest import (
 from tests.support.fake_procore import CLIENT_SECRET, FakeProcore
 from tests.support.loopback import QuietHandler, serving
 
-ME = "show_the_signed_in_user"
-RFIS = "list_rfis_in_a_project"
+ME = "show_signed_in_user"
+RFIS = "list_rfis_in_project"
 
 
 def _token_file(installed: Path, fake: FakeProcore) -> Path:
@@ -119,7 +119,7 @@ def test_a_revoked_access_token_leaves_the_store_and_the_next_call_renews(
     token_file.write_text(json.dumps({**old, "expires_at": time.time() + 3000}))
 
     async def body(client: Client) -> Any:
-        revoked = await client.call_tool("revoke_a_token", {})
+        revoked = await client.call_tool("revoke_token", {})
         stored = json.loads(token_file.read_text())
         return revoked, stored, await client.call_tool(ME, {})
 
@@ -198,7 +198,7 @@ def test_5xx_is_retried_for_reads_but_not_for_creates(installed_package: Path, f
         read = await client.call_tool(ME, {})
         fake_procore.state.failures.append((500, {}))
         rfi = {"subject": "s", "question": {"body": "q"}, "rfi_manager_id": 1}
-        create = await client.call_tool("create_an_rfi", {"project_id": 7, "procore_company_id": 1, "rfi": rfi})
+        create = await client.call_tool("create_rfi", {"project_id": 7, "procore_company_id": 1, "rfi": rfi})
         return read, create
 
     read, create = run_session(installed_package, fake_procore, body, **with_client_credentials())
@@ -279,7 +279,7 @@ def test_path_parameters_cannot_climb_the_path(installed_package: Path) -> None:
         import httpx
         from procore_mcp import calls, data  # type: ignore[import-not-found]
 
-        binding = data.ApiData().tools["show_an_rfi"]["binding"]
+        binding = data.ApiData().tools["show_rfi"]["binding"]
         request = calls.build_request(
             httpx.AsyncClient(), binding, {"project_id": "../../companies", "id": "..", "procore_company_id": 1},
             {"BASE_URL": {"default": "https://api.procore.com", "env": "UNSET_VARIABLE"}},
@@ -339,10 +339,10 @@ def test_login_with_a_wrong_code_stores_nothing(installed_package: Path, fake_pr
 
 def test_secrets_never_reach_results(installed_package: Path, fake_procore: FakeProcore) -> None:
     async def body(client: Client) -> Any:
-        results = [await client.call_tool("get_or_refresh_an_access_token", {"grant_type": "client_credentials"})]
+        results = [await client.call_tool("get_or_refresh_access_token", {"grant_type": "client_credentials"})]
         results.append(await client.call_tool(ME, {}))
         results.append(await client.call_tool("show_access_token_details", {}))
-        results.append(await client.call_tool("revoke_a_token", {}))
+        results.append(await client.call_tool("revoke_token", {}))
         return results
 
     results = run_session(

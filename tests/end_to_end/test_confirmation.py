@@ -14,7 +14,7 @@ from mcp import Client
 from tests.end_to_end.conftest import run_session, with_client_credentials
 from tests.support.fake_procore import FakeProcore
 
-DELETE = "delete_a_punch_item"
+DELETE = "delete_punch_item"
 ITEM = {"id": 9101, "project_id": 101, "name": "Cracked tile at the lobby entrance", "status": "open"}
 
 
@@ -56,7 +56,7 @@ def test_a_delete_waits_for_the_user_in_both_eras(
             installed_package, fake_procore, _delete(CALL), transport, era, answer, **with_client_credentials()
         )
         assert len(answer.asked) == 1, "asked exactly once"
-        assert "Allow Delete a Punch Item (`delete_a_punch_item`)? It deletes data." in answer.asked[0]
+        assert "Allow Delete a Punch Item (`delete_punch_item`)? It deletes data." in answer.asked[0]
         assert "DELETE /rest/v1.0/punch_items/9101" in answer.asked[0]
         assert _deletes(fake_procore) == sent, action
         if action == "accept":
@@ -88,9 +88,9 @@ def test_every_write_asks_when_the_owner_says_so_and_reads_never_do(
 
     async def body(client: Client) -> Any:
         created = await client.call_tool(
-            "create_a_punch_item", {"project_id": 101, "procore_company_id": 1, "punch_item": {"name": "Gap"}}
+            "create_punch_item", {"project_id": 101, "procore_company_id": 1, "punch_item": {"name": "Gap"}}
         )
-        listed = await client.call_tool("list_rfis_in_a_project", {"project_id": 7, "procore_company_id": 1})
+        listed = await client.call_tool("list_rfis_in_project", {"project_id": 7, "procore_company_id": 1})
         return created, listed
 
     created, listed = run_session(
@@ -102,7 +102,7 @@ def test_every_write_asks_when_the_owner_says_so_and_reads_never_do(
         answer,
         **with_client_credentials(PROCORE_CONFIRM="writes"),
     )
-    assert created.is_error is True and "the user declined `create_a_punch_item`" in created.content[0].text
+    assert created.is_error is True and "the user declined `create_punch_item`" in created.content[0].text
     assert listed.is_error is False and len(answer.asked) == 1
     assert not [r for r in fake_procore.state.requests if r.method == "POST" and r.path.startswith("/rest/")]
 

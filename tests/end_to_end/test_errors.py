@@ -12,7 +12,7 @@ from mcp import Client
 from tests.end_to_end.conftest import run_session, with_client_credentials
 from tests.support.fake_procore import FakeProcore
 
-SHOW = "show_an_rfi"
+SHOW = "show_rfi"
 CALL = {"project_id": 7, "id": 99, "procore_company_id": 1}
 
 
@@ -34,7 +34,7 @@ def test_each_error_class_says_why_and_what_next(installed_package: Path, fake_p
     ]
 
     async def body(client: Client) -> list[Any]:
-        await client.call_tool("list_rfis_in_a_project", {"project_id": 7, "procore_company_id": 1})  # signs in
+        await client.call_tool("list_rfis_in_project", {"project_id": 7, "procore_company_id": 1})  # signs in
         fake_procore.state.failures.extend(scripted)
         return [await client.call_tool(SHOW, CALL) for _ in scripted]
 
@@ -60,11 +60,11 @@ def test_a_write_that_failed_on_the_way_is_never_sent_again(installed_package: P
     rfi = {"project_id": 7, "procore_company_id": 1, "rfi": draft}
 
     async def body(client: Client) -> list[Any]:
-        await client.call_tool("list_rfis_in_a_project", {"project_id": 7, "procore_company_id": 1})  # signs in
+        await client.call_tool("list_rfis_in_project", {"project_id": 7, "procore_company_id": 1})  # signs in
         fake_procore.state.failures.append((500, {}, {"errors": "Internal error"}))
-        failed = await client.call_tool("create_an_rfi", rfi)
+        failed = await client.call_tool("create_rfi", rfi)
         fake_procore.state.delay_seconds = 1.5
-        timed_out = await client.call_tool("create_an_rfi", rfi)
+        timed_out = await client.call_tool("create_rfi", rfi)
         fake_procore.state.delay_seconds = 0
         fake_procore.state.failures.append((500, {}, {"errors": "Internal error"}))
         read = await client.call_tool(SHOW, CALL)

@@ -14,7 +14,7 @@ from tests.conftest import HYBRID_LISTED
 from tests.end_to_end.conftest import run_session, server_environment, with_client_credentials
 from tests.support.fake_procore import FakeProcore
 
-ME = "show_the_signed_in_user"
+ME = "show_signed_in_user"
 
 
 def _twice(name: str, arguments: dict[str, Any]) -> Any:

@@ -53,8 +53,8 @@ from tests.support.team_client import REDIRECT, Deployment, call_as
 from tests.support.tls import GZIPPED, TRICKLE, serving_documents
 
 SECRETS.add(API_KEY)
-UPLOAD = "upload_a_file_to_project_documents"
-PHOTO = "upload_a_photo_to_a_project"
+UPLOAD = "upload_file_to_project_documents"
+PHOTO = "upload_photo_to_project"
 REBINDING = ROOT / "tests" / "support" / "rebinding"
 
 
@@ -343,10 +343,10 @@ def test_endless_bodies_are_cut_off_unread(
 
     async def body(client: Client) -> Any:
         return (
-            await client.call_tool("show_a_record", {"name": "endless"}),
-            await client.call_tool("show_a_record", {"name": "endless-error"}),
-            await client.call_tool("show_a_record", {"name": "bomb"}),
-            await client.call_tool("show_a_record", {"name": "still-serving"}),
+            await client.call_tool("show_record", {"name": "endless"}),
+            await client.call_tool("show_record", {"name": "endless-error"}),
+            await client.call_tool("show_record", {"name": "bomb"}),
+            await client.call_tool("show_record", {"name": "still-serving"}),
         )
 
     endless, endless_error, bomb, after = _hostile_session(hostile_package, base_url, body)
@@ -384,9 +384,9 @@ def test_redirects_to_another_port_are_refused(
 
         async def body(client: Client) -> Any:
             # More refusals than the connection pool holds: each must give its connection back.
-            refusals = [await client.call_tool("show_a_record", {"name": "redirect"}) for _ in range(105)]
+            refusals = [await client.call_tool("show_record", {"name": "redirect"}) for _ in range(105)]
             seen.redirect_to = f"{base_url}/records/followed"  # the same scheme, host and port: followed
-            return refusals, await client.call_tool("show_a_record", {"name": "redirect"})
+            return refusals, await client.call_tool("show_record", {"name": "redirect"})
 
         refusals, followed = _hostile_session(hostile_package, base_url, body, TIMEOUT="10")
     refused = refusals[-1]
@@ -406,15 +406,15 @@ def test_the_api_key_never_comes_back_in_any_form(
 
     async def body(client: Client) -> Any:
         return (
-            await client.call_tool("download_an_export", {"name": "report"}),
-            await client.call_tool("read_the_notes", {"kind": "encoded"}),
-            await client.call_tool("read_the_notes", {"kind": "cut"}),
-            await client.call_tool("show_a_record", {"name": "echo-error"}),
+            await client.call_tool("download_export", {"name": "report"}),
+            await client.call_tool("read_notes", {"kind": "encoded"}),
+            await client.call_tool("read_notes", {"kind": "cut"}),
+            await client.call_tool("show_record", {"name": "echo-error"}),
         )
 
     export, encoded, cut, error = _hostile_session(hostile_package, base_url, body, RESPONSE_BUDGET="1000")
     blob = export.content[1].resource  # read-only: its URI reads it again through this server, not the API's URL
-    assert str(blob.uri).startswith("hostile-target-mcp://call/download_an_export?")
+    assert str(blob.uri).startswith("hostile-target-mcp://call/download_export?")
     assert "api_key" not in str(blob.uri) and API_KEY not in str(blob.uri)
     assert base64.b64decode(blob.blob) == b"\x00export-bytes\xff"
     forms = [API_KEY, base64.b64encode(API_KEY.encode()).decode()[:-4], base64.b64encode(b"user:" + API_KEY.encode())]
@@ -432,7 +432,7 @@ def test_the_api_key_never_comes_back_in_any_form(
 def test_team_logs_name_no_request_url(installed_package: Path, fake_procore: FakeProcore, tmp_path: Path) -> None:
     with _deployment(installed_package, fake_procore, f"sqlite:///{tmp_path / 'team.db'}") as deployment:
         alice = sign_in(deployment, "alice")
-        call_as(deployment, alice["access_token"], "list_rfis_in_a_project", {"project_id": 7, "procore_company_id": 1})
+        call_as(deployment, alice["access_token"], "list_rfis_in_project", {"project_id": 7, "procore_company_id": 1})
     log = SEEN_TEXT[-1]
     assert "signed in" in log  # the deployment's own log is here
     assert "HTTP Request" not in log and fake_procore.url not in log
@@ -448,12 +448,12 @@ def test_values_cannot_add_path_segments_cookies_or_headers(
     names = ["..;", "a;b=c,d", "../admin", "."]
 
     async def body(client: Client) -> Any:
-        shown = [await client.call_tool("show_a_record", {"name": name}) for name in names]
-        cookie = await client.call_tool("show_a_record", {"name": "x", "session": "c=v; admin=1"})
-        header = await client.call_tool("show_a_record", {"name": "x", "x_trace": "t\r\nX-Admin: 1"})
+        shown = [await client.call_tool("show_record", {"name": name}) for name in names]
+        cookie = await client.call_tool("show_record", {"name": "x", "session": "c=v; admin=1"})
+        header = await client.call_tool("show_record", {"name": "x", "x_trace": "t\r\nX-Admin: 1"})
         content = base64.b64encode(b"hello").decode()
         part = {"content_base64": content, "filename": "a.txt", "content_type": "text/plain\r\nX-Injected: 1"}
-        upload = await client.call_tool("add_an_attachment", {"file": part})
+        upload = await client.call_tool("add_attachment", {"file": part})
         return shown, cookie, header, upload
 
     shown, cookie, header, upload = _hostile_session(hostile_package, base_url, body)
@@ -479,7 +479,7 @@ def test_the_model_cannot_sign_the_server_in_as_someone_else(
     fake_procore.state.signing_in = "pat"  # the attacker's account answers the attacker's code
     attack = {"grant_type": "authorization_code", "code": "good-code", "redirect_uri": "urn:ietf:wg:oauth:2.0:oob"}
     result = run_session(
-        installed_package, fake_procore, _call("get_or_refresh_an_access_token", attack), **with_client_credentials()
+        installed_package, fake_procore, _call("get_or_refresh_access_token", attack), **with_client_credentials()
     )
     assert result.is_error is False and result.structured_content["access_token"].startswith("[withheld")
     assert json.loads(token_file.read_text()) == held  # still alice's sign-in
@@ -495,7 +495,7 @@ def test_two_servers_sharing_a_token_file_spend_its_refresh_token_once(
     results: list[Any] = [None, None]
 
     def one(index: int) -> None:
-        body = _call("show_the_signed_in_user", {})
+        body = _call("show_signed_in_user", {})
         results[index] = run_session(installed_package, fake_procore, body, **with_client_credentials())
 
     threads = [threading.Thread(target=one, args=(index,)) for index in range(2)]
@@ -567,7 +567,7 @@ def test_no_network_call_holds_the_sqlite_write_lock(
         finished: dict[str, float] = {}
 
         def alice_calls() -> None:
-            call_as(deployment, alice["access_token"], "show_the_signed_in_user", {})
+            call_as(deployment, alice["access_token"], "show_signed_in_user", {})
             finished["alice"] = time.monotonic()
 
         slow = threading.Thread(target=alice_calls)
@@ -703,7 +703,7 @@ def test_a_pattern_that_backtracks_exponentially_cannot_freeze_the_server(tmp_pa
         params = StdioServerParameters(command=sys.executable, args=["-m", package], env=environment)
         with anyio.fail_after(60):
             async with Client(params) as client:
-                return await client.call_tool("update_an_item", {"code": "a" * 40 + "!", "words": "w " * 40 + "!"})
+                return await client.call_tool("update_item", {"code": "a" * 40 + "!", "words": "w " * 40 + "!"})
 
     with serving(_Items) as url:
         result = anyio.run(session, url)

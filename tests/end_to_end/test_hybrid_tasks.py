@@ -34,7 +34,7 @@ async def _listed(client: Client) -> set[str]:
 
 
 async def _project_named(client: Client, name: str) -> int:
-    projects = await _call(client, "list_projects_in_a_company", {"company_id": int(COMPANY)})
+    projects = await _call(client, "list_projects_in_company", {"company_id": int(COMPANY)})
     return int(next(p["id"] for p in projects["result"] if p["name"] == name))
 
 
@@ -45,17 +45,17 @@ def test_find_the_project_find_the_rfi_and_reply(installed_package: Path, fake_p
     async def body(client: Client) -> Any:
         listed = await _listed(client)
         project = await _project_named(client, "Harbor View Tower")
-        rfis = await _call(client, "list_rfis_in_a_project", {"project_id": project, "filters": {"status": "open"}})
+        rfis = await _call(client, "list_rfis_in_project", {"project_id": project, "filters": {"status": "open"}})
         found = next(r for r in rfis["result"] if "Footing" in r["subject"])
         reply = {"body": "Footings at grid B go to 1.2 m, per S-201.", "official": True}
         replied = await _call(
-            client, "create_a_reply_to_an_rfi", {"project_id": project, "rfi_id": found["id"], "reply": reply}
+            client, "create_reply_to_rfi", {"project_id": project, "rfi_id": found["id"], "reply": reply}
         )
         return listed, replied
 
     listed, replied = _run(installed_package, fake_procore, body)
-    assert {"list_projects_in_a_company", "list_rfis_in_a_project", "create_a_reply_to_an_rfi"} <= listed
-    assert "update_a_submittal" not in listed  # reached through the catalog, not listed
+    assert {"list_projects_in_company", "list_rfis_in_project", "create_reply_to_rfi"} <= listed
+    assert "update_submittal" not in listed  # reached through the catalog, not listed
     sent = fake_procore.state.requests[-1]
     assert (sent.method, sent.path) == ("POST", f"/rest/v1.0/projects/{PROJECT}/rfis/{rfi['id']}/replies")
     assert sent.headers["Procore-Company-Id"] == COMPANY  # filled from the setting
@@ -70,13 +70,13 @@ def test_create_a_punch_item_with_a_photo(installed_package: Path, fake_procore:
         project = await _project_named(client, "Harbor View Tower")
         uploaded = await _call(
             client,
-            "upload_a_photo_to_a_project",
+            "upload_photo_to_project",
             {"project_id": project, "image_name": "unit-4b-window.jpg",
              "image": {"data": {"content_base64": photo, "filename": "unit-4b-window.jpg"},
                        "description": "Cracked window, unit 4B"}},
         )  # fmt: skip
         item = {"name": "Replace cracked window in unit 4B", "image_ids": [uploaded["id"]], "priority": "high"}
-        return uploaded, await _call(client, "create_a_punch_item", {"project_id": project, "punch_item": item})
+        return uploaded, await _call(client, "create_punch_item", {"project_id": project, "punch_item": item})
 
     uploaded, created = _run(installed_package, fake_procore, body)
     assert fake_procore.state.uploads[-1]["image[data]"] == (
@@ -93,9 +93,9 @@ def test_create_a_punch_item_with_a_photo(installed_package: Path, fake_procore:
 def test_find_a_submittal_and_its_approvers(installed_package: Path, fake_procore: FakeProcore) -> None:
     async def body(client: Client) -> Any:
         project = await _project_named(client, "Harbor View Tower")
-        submittals = await _call(client, "list_submittals_in_a_project", {"project_id": project})
+        submittals = await _call(client, "list_submittals_in_project", {"project_id": project})
         wanted = next(s for s in submittals["result"] if "Curtain wall" in s["title"])
-        return await _call(client, "show_a_submittal_with_its_approvers", {"project_id": project, "id": wanted["id"]})
+        return await _call(client, "show_submittal_with_its_approvers", {"project_id": project, "id": wanted["id"]})
 
     shown = _run(installed_package, fake_procore, body)
     assert fake_procore.state.requests[-1].path == f"/rest/v1.1/projects/{PROJECT}/submittals/3001"
@@ -110,8 +110,8 @@ def test_record_the_daily_manpower_and_weather(installed_package: Path, fake_pro
 
     async def body(client: Client) -> Any:
         project = await _project_named(client, "Harbor View Tower")
-        manpower = await _call(client, "create_a_daily_manpower_log", {"project_id": project, "manpower_log": crew})
-        logged = await _call(client, "create_a_daily_weather_log", {"project_id": project, "weather_log": weather})
+        manpower = await _call(client, "create_daily_manpower_log", {"project_id": project, "manpower_log": crew})
+        logged = await _call(client, "create_daily_weather_log", {"project_id": project, "weather_log": weather})
         return manpower, logged
 
     manpower, logged = _run(installed_package, fake_procore, body)

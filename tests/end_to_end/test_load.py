@@ -32,7 +32,7 @@ async def _round(url: str, ids: list[int]) -> dict[int, Any]:
 
                 async def one(rfi_id: int = rfi_id) -> None:
                     arguments = {"project_id": 7, "procore_company_id": 1, "id": rfi_id}
-                    result = await client.call_tool("show_an_rfi", arguments)
+                    result = await client.call_tool("show_rfi", arguments)
                     assert rfi_id not in answers, "answered twice"
                     answers[rfi_id] = result
 

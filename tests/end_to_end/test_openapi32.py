@@ -63,13 +63,13 @@ def test_added_methods_are_sent_as_themselves_and_annotated_by_the_method_regist
 
     async def body(client: Client) -> Any:
         tools = {tool.name: tool for tool in (await client.list_tools()).tools}
-        linked = await client.call_tool("link_a_part_to_a_bin", {"part_id": "p1", "link": "</bins/A1>"})
-        purged = await client.call_tool("purge_a_part_from_caches", {"part_id": "p 2"})
+        linked = await client.call_tool("link_part_to_bin", {"part_id": "p1", "link": "</bins/A1>"})
+        purged = await client.call_tool("purge_part_from_caches", {"part_id": "p 2"})
         return tools, linked, purged
 
     tools, linked, purged = _session(inventory_package, base_url, body)
     assert not linked.is_error and not purged.is_error
-    link, purge = tools["link_a_part_to_a_bin"].annotations, tools["purge_a_part_from_caches"].annotations
+    link, purge = tools["link_part_to_bin"].annotations, tools["purge_part_from_caches"].annotations
     assert link is not None and link.idempotent_hint is True and link.read_only_hint is not True
     assert purge is not None and not purge.idempotent_hint and not purge.read_only_hint
     methods = [(r["method"], r["path"]) for r in state.requests]

@@ -25,7 +25,7 @@ def test_list_with_filters_and_pagination(installed_package: Path, fake_procore:
     arguments = {"project_id": 7, "procore_company_id": 42, "filters": {"status": "open"}, "page": 2, "per_page": 2}
 
     async def body(client: Client) -> Any:
-        return await client.call_tool("list_rfis_in_a_project", arguments)
+        return await client.call_tool("list_rfis_in_project", arguments)
 
     result = _run(installed_package, fake_procore, body)
     assert result.is_error is False, result.content
@@ -40,7 +40,7 @@ def test_show_one_record(installed_package: Path, fake_procore: FakeProcore) -> 
     rfi = fake_procore.state.add_rfi("Which rebar?", "open")
 
     async def body(client: Client) -> Any:
-        return await client.call_tool("show_an_rfi", {"project_id": 7, "procore_company_id": 42, "id": rfi["id"]})
+        return await client.call_tool("show_rfi", {"project_id": 7, "procore_company_id": 42, "id": rfi["id"]})
 
     result = _run(installed_package, fake_procore, body)
     assert result.is_error is False, result.content
@@ -52,7 +52,7 @@ def test_create_with_a_wrapped_json_body(installed_package: Path, fake_procore: 
     rfi = {"subject": "Slab depth", "question": {"body": "Is it 200 mm?"}, "rfi_manager_id": 5}
 
     async def body(client: Client) -> Any:
-        return await client.call_tool("create_an_rfi", {"project_id": 7, "procore_company_id": 42, "rfi": rfi})
+        return await client.call_tool("create_rfi", {"project_id": 7, "procore_company_id": 42, "rfi": rfi})
 
     result = _run(installed_package, fake_procore, body)
     assert result.is_error is False, result.content
@@ -76,7 +76,7 @@ def test_multipart_photo_upload_from_a_local_file(
     }
 
     async def body(client: Client) -> Any:
-        return await client.call_tool("upload_a_photo_to_a_project", arguments)
+        return await client.call_tool("upload_photo_to_project", arguments)
 
     result = _run(installed_package, fake_procore, body, PROCORE_UPLOAD_ROOT=str(tmp_path))
     assert result.is_error is False, result.content
@@ -101,10 +101,10 @@ def test_upload_from_base64_and_the_upload_root(
     async def body(client: Client) -> Any:
         base = {"project_id": 7, "procore_company_id": 42, "image_name": "a.jpg"}
         first = await client.call_tool(
-            "upload_a_photo_to_a_project", {**base, "image": {"data": {"content_base64": content, "filename": "a.jpg"}}}
+            "upload_photo_to_project", {**base, "image": {"data": {"content_base64": content, "filename": "a.jpg"}}}
         )
         second = await client.call_tool(
-            "upload_a_photo_to_a_project", {**base, "image": {"data": {"path": str(outside)}}}
+            "upload_photo_to_project", {**base, "image": {"data": {"path": str(outside)}}}
         )
         return first, second
 

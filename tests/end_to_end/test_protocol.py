@@ -13,7 +13,7 @@ from tests.conftest import HYBRID_LISTED
 from tests.end_to_end.conftest import run_session
 from tests.support.fake_procore import FakeProcore
 
-ME = "show_the_signed_in_user"
+ME = "show_signed_in_user"
 DAY_MS = 86_400_000
 
 

@@ -14,7 +14,7 @@ from tests.end_to_end.conftest import run_session, with_client_credentials
 from tests.support.fake_procore import FakeProcore
 from tests.support.procore_records import rfis
 
-RFIS = "list_rfis_in_a_project"
+RFIS = "list_rfis_in_project"
 PROJECT = {"project_id": 7, "procore_company_id": 1}
 
 
@@ -41,7 +41,7 @@ def test_fields_project_records_and_nested_paths_in_lists_and_objects(
 
     async def body(client: Client) -> Any:
         listed = await client.call_tool(RFIS, {**PROJECT, "fields": wanted})
-        shown = await client.call_tool("show_an_rfi", {**PROJECT, "id": 1003, "fields": ["subject", "rfi_manager"]})
+        shown = await client.call_tool("show_rfi", {**PROJECT, "id": 1003, "fields": ["subject", "rfi_manager"]})
         catalog = await client.call_tool(
             "call_operation", {"name": RFIS, "arguments": {**PROJECT, "fields": ["number", "nothing_like_this"]}}
         )
@@ -101,8 +101,8 @@ def test_an_object_over_the_budget_leaves_out_its_largest_fields_by_name(
     fake_procore.state.rfis.append(record)
 
     async def body(client: Client) -> Any:
-        whole = await client.call_tool("show_an_rfi", {**PROJECT, "id": record["id"]})
-        asked = await client.call_tool("show_an_rfi", {**PROJECT, "id": record["id"], "fields": ["questions"]})
+        whole = await client.call_tool("show_rfi", {**PROJECT, "id": record["id"]})
+        asked = await client.call_tool("show_rfi", {**PROJECT, "id": record["id"], "fields": ["questions"]})
         return whole, asked
 
     environment = with_client_credentials(PROCORE_RESPONSE_BUDGET="12000")

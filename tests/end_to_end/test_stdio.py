@@ -17,7 +17,7 @@ from tests.conftest import HYBRID_LISTED, OPERATIONS
 from tests.end_to_end.conftest import run_session, server_environment, with_client_credentials
 from tests.support.fake_procore import CLIENT_ID, CLIENT_SECRET, FakeProcore
 
-TOKEN_TOOL = "get_or_refresh_an_access_token"
+TOKEN_TOOL = "get_or_refresh_access_token"
 
 
 def test_lists_every_generated_tool_with_schemas(installed_package: Path, fake_procore: FakeProcore) -> None:
@@ -26,7 +26,7 @@ def test_lists_every_generated_tool_with_schemas(installed_package: Path, fake_p
 
     listed = run_session(installed_package, fake_procore, body, PROCORE_MODE="static")
     names = [tool.name for tool in listed.tools]
-    assert names[:3] == [TOKEN_TOOL, "show_access_token_details", "revoke_a_token"]
+    assert names[:3] == [TOKEN_TOOL, "show_access_token_details", "revoke_token"]
     assert len(names) == len(set(names)) == OPERATIONS
     token_tool = listed.tools[0]
     assert token_tool.title == "Get or Refresh an Access Token"

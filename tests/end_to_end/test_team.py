@@ -79,14 +79,14 @@ def deployment(installed_package: Path, fake_procore: FakeProcore, tmp_path: Pat
 
 def test_each_user_signs_in_and_acts_as_themselves(deployment: Deployment) -> None:
     alice, bob = sign_in(deployment, "alice"), sign_in(deployment, "bob")
-    names, as_alice = call_as(deployment, alice["access_token"], "show_the_signed_in_user", {})
-    _, as_bob = call_as(deployment, bob["access_token"], "show_the_signed_in_user", {})
+    names, as_alice = call_as(deployment, alice["access_token"], "show_signed_in_user", {})
+    _, as_bob = call_as(deployment, bob["access_token"], "show_signed_in_user", {})
     assert as_alice.structured_content["login"] == "alice@example.com"
     assert as_bob.structured_content["login"] == "bob@example.com"
     # The server's own token tools are gone: nobody may act with the deployment's credentials.
-    assert "get_or_refresh_an_access_token" not in names and "revoke_a_token" not in names
-    assert "show_the_signed_in_user" in names
-    refused = call_as(deployment, alice["access_token"], "get_or_refresh_an_access_token", {})[1]
+    assert "get_or_refresh_access_token" not in names and "revoke_token" not in names
+    assert "show_signed_in_user" in names
+    refused = call_as(deployment, alice["access_token"], "get_or_refresh_access_token", {})[1]
     assert refused.is_error is True
     # Procore saw each user's own token, never the MCP client's.
     seen = [r.headers.get("Authorization", "") for r in deployment.fake.state.requests if r.path == "/rest/v1.0/me"]
@@ -133,7 +133,7 @@ def test_two_replicas_share_sign_in_and_refresh_procore_once(
     with two_replicas(installed_package, fake_procore, database) as (deployment, chosen):
         alice = sign_in(deployment, "alice")
         assert len(set(chosen)) == 2  # the sign-in's steps went to both replicas
-        assert call_as(deployment, alice["access_token"], "show_the_signed_in_user", {})[1].is_error is False
+        assert call_as(deployment, alice["access_token"], "show_signed_in_user", {})[1].is_error is False
         # Procore's token expires; 20 calls at once, across both replicas, must spend its refresh token once.
         engine = sa.create_engine(database)
         with engine.begin() as conn:
@@ -146,7 +146,7 @@ def test_two_replicas_share_sign_in_and_refresh_procore_once(
 
             async def one(index: int) -> None:
                 results[index] = await anyio.to_thread.run_sync(
-                    lambda: call_as(deployment, alice["access_token"], "show_the_signed_in_user", {})[1]
+                    lambda: call_as(deployment, alice["access_token"], "show_signed_in_user", {})[1]
                 )
 
             async with anyio.create_task_group() as group:
@@ -161,7 +161,7 @@ def test_two_replicas_share_sign_in_and_refresh_procore_once(
         with engine.begin() as conn:
             conn.execute(sa.text("UPDATE team_upstream SET expires_at = 0"))
         fake_procore.state.refresh_tokens.clear()
-        ended = call_as(deployment, alice["access_token"], "show_the_signed_in_user", {})[1]
+        ended = call_as(deployment, alice["access_token"], "show_signed_in_user", {})[1]
         assert ended.is_error is True and "sign in again" in ended.content[0].text
         response = httpx.post(
             deployment.resource, headers={"Authorization": f"Bearer {alice['access_token']}"},
@@ -192,7 +192,7 @@ def test_a_code_is_redeemed_once_and_refresh_tokens_rotate_with_a_grace_window(d
     renewed = first.json()
     SECRETS.update({renewed["access_token"], renewed["refresh_token"]})
     assert renewed["access_token"] != alice["access_token"]
-    _, result = call_as(deployment, renewed["access_token"], "show_the_signed_in_user", {})
+    _, result = call_as(deployment, renewed["access_token"], "show_signed_in_user", {})
     assert result.structured_content["login"] == "alice@example.com"
     stranger = _token(deployment, **{**refresh, "client_id": sign_in(deployment, "bob")["client_id"]})
     assert stranger.status_code in (400, 401)  # another client cannot use alice's refresh token
@@ -236,7 +236,7 @@ def test_both_protocol_eras_are_served_statelessly(deployment: Deployment) -> No
             httpx2.AsyncClient(headers=headers, timeout=30) as http,
             Client(streamable_http_client(deployment.resource, http_client=http), mode=mode) as client,
         ):
-            result = await client.call_tool("show_the_signed_in_user", {})
+            result = await client.call_tool("show_signed_in_user", {})
             return client.protocol_version, result.structured_content
 
     legacy, current = anyio.run(session, "legacy"), anyio.run(session, "auto")
@@ -302,7 +302,7 @@ def test_a_sign_in_survives_a_restart_of_the_server_midway(
                     "code_verifier": verifier, "resource": deployment.resource}  # fmt: skip
             tokens = browser.post(deployment.url + "/token", data=form).raise_for_status().json()
             SECRETS.update({tokens["access_token"], tokens["refresh_token"], code, fields["tx"]})
-            result = call_as(deployment, tokens["access_token"], "show_the_signed_in_user", {})[1]
+            result = call_as(deployment, tokens["access_token"], "show_signed_in_user", {})[1]
     assert result.structured_content["login"] == "alice@example.com"
 
 
@@ -343,7 +343,7 @@ def test_a_client_named_by_its_metadata_document_needs_no_registration(
             metadata = httpx.get(deployment.url + "/.well-known/oauth-authorization-server").json()
             assert metadata["client_id_metadata_document_supported"] is True
             alice = sign_in(deployment, "alice", client_id=client_id)
-            result = call_as(deployment, alice["access_token"], "show_the_signed_in_user", {})[1]
+            result = call_as(deployment, alice["access_token"], "show_signed_in_user", {})[1]
             assert result.structured_content["login"] == "alice@example.com"
             for refused in (f"{base}/oauth/missing.json", f"{base}/oauth/impostor.json"):
                 query = {"response_type": "code", "client_id": refused, "redirect_uri": REDIRECT, "state": "s",
@@ -420,7 +420,7 @@ def test_revoking_the_last_grant_revokes_the_users_procore_tokens(
         revoke = {"token": first["refresh_token"], "client_id": first["client_id"], "client_secret": ""}
         assert httpx.post(deployment.url + "/revoke", data=revoke).status_code == 200
         assert fake_procore.state.revoked == set()  # alice still has another client signed in
-        assert call_as(deployment, second["access_token"], "show_the_signed_in_user", {})[1].is_error is False
+        assert call_as(deployment, second["access_token"], "show_signed_in_user", {})[1].is_error is False
         revoke = {"token": second["access_token"], "client_id": second["client_id"], "client_secret": ""}
         assert httpx.post(deployment.url + "/revoke", data=revoke).status_code == 200
         assert len(fake_procore.state.revoked) == 1  # her last grant went: Procore was told too
@@ -488,7 +488,7 @@ def test_the_official_clients_oauth_support_signs_in_through_both_replicas(
                 httpx2.AsyncClient(auth=auth, timeout=30) as http,
                 Client(streamable_http_client(deployment.resource, http_client=http)) as client,
             ):
-                return await client.call_tool("show_the_signed_in_user", {})
+                return await client.call_tool("show_signed_in_user", {})
 
         result = anyio.run(session)
         SECRETS.update({storage.tokens.access_token, storage.tokens.refresh_token or ""})
@@ -536,14 +536,14 @@ def test_an_identity_answer_that_names_nobody_signs_nobody_in(deployment: Deploy
 
 def test_the_catalog_tools_cannot_reach_the_servers_token_tools(deployment: Deployment) -> None:
     alice = sign_in(deployment, "alice")
-    token_tool = {"name": "get_or_refresh_an_access_token", "arguments": {"grant_type": "client_credentials"}}
+    token_tool = {"name": "get_or_refresh_access_token", "arguments": {"grant_type": "client_credentials"}}
     called = call_as(deployment, alice["access_token"], "call_operation", token_tool)[1]
-    assert called.is_error is True and "get_or_refresh_an_access_token" in called.content[0].text
+    assert called.is_error is True and "get_or_refresh_access_token" in called.content[0].text
     described = call_as(deployment, alice["access_token"], "describe_operation", {"name": token_tool["name"]})[1]
     assert described.is_error is True
     found = call_as(deployment, alice["access_token"], "search_operations", {"query": "access token", "limit": 50})[1]
     names = [result["name"] for result in found.structured_content["results"]]
-    assert "get_or_refresh_an_access_token" not in names and "revoke_a_token" not in names
+    assert "get_or_refresh_access_token" not in names and "revoke_token" not in names
     assert not any(r.path == "/oauth/token" and b"client_credentials" in r.body for r in deployment.fake.state.requests)
 
 
@@ -567,7 +567,7 @@ def test_a_team_user_confirms_a_delete_on_the_current_era_and_is_refused_where_n
             ) as client,  # fmt: skip
         ):
             arguments = {"id": item, "project_id": 101, "procore_company_id": 1}
-            return await client.call_tool("delete_a_punch_item", arguments)
+            return await client.call_tool("delete_punch_item", arguments)
 
     current = anyio.run(session, "auto", 9201)
     assert current.is_error is False and len(asked) == 1 and "punch_items/9201" in asked[0]

@@ -103,7 +103,7 @@ def test_wheel_installs_into_a_clean_venv_and_serves_over_stdio(tmp_path: Path, 
     async def session() -> tuple[Any, Any]:
         async with Client(params) as client:
             listed = await client.list_tools()
-            called = await client.call_tool("show_the_signed_in_user", {})
+            called = await client.call_tool("show_signed_in_user", {})
             return listed, called
 
     listed, called = anyio.run(session)

@@ -46,12 +46,12 @@ def test_an_idempotency_key_goes_once_per_call_and_makes_its_retry_safe(
 
     async def body(client: Client) -> Any:
         listed = await client.list_tools()
-        first = await client.call_tool("create_an_order", {"item": "rebar", "quantity": 40})
-        second = await client.call_tool("create_an_order", {"item": "mesh"})
+        first = await client.call_tool("create_order", {"item": "rebar", "quantity": 40})
+        second = await client.call_tool("create_order", {"item": "mesh"})
         return listed, first, second
 
     listed, first, _ = _session(orders_package, base_url, body, TIMEOUT="0.5")
-    create = next(tool for tool in listed.tools if tool.name == "create_an_order")
+    create = next(tool for tool in listed.tools if tool.name == "create_order")
     assert "idempotency_key" not in create.input_schema["properties"], "the server fills it, not the model"
     keys = [headers["Idempotency-Key"] for headers in state.posts]
     assert len(keys) == 3 and keys[0] == keys[1] != keys[2], "retried with the same key; a new call, a new key"
@@ -65,14 +65,14 @@ def test_files_are_resources_embedded_within_the_budget_or_linked_and_read_again
     base_url, state = orders_api
 
     async def body(client: Client) -> Any:
-        small = await client.call_tool("download_a_receipt", {"order_id": "ord_7"})
+        small = await client.call_tool("download_receipt", {"order_id": "ord_7"})
         state.receipt_bytes = 200_000
-        large = await client.call_tool("download_a_receipt", {"order_id": "ord_8"})
+        large = await client.call_tool("download_receipt", {"order_id": "ord_8"})
         read = await client.read_resource(large.content[1].uri)
         refused = []
         for uri in (
             "file:///etc/passwd",
-            large.content[1].uri.replace("download_a_receipt", "create_an_order"),
+            large.content[1].uri.replace("download_receipt", "create_order"),
             large.content[1].uri.split("?")[0] + "?arguments=%5B1%5D",
             large.content[1].uri.replace("ord_8", "..%2F..%2Fadmin%22%2C%22x%22%3A%221"),
         ):
@@ -90,7 +90,7 @@ def test_files_are_resources_embedded_within_the_budget_or_linked_and_read_again
     assert "base64" not in summary.text and len(summary.text) < 200
     text, link = large.content
     assert link.type == "resource_link" and link.name == "receipt-ord_8.pdf" and link.size == 200_000
-    assert link.mime_type == "application/pdf" and link.uri.startswith("orders-mcp://call/download_a_receipt?")
+    assert link.mime_type == "application/pdf" and link.uri.startswith("orders-mcp://call/download_receipt?")
     assert "too large to embed in 40,000 characters; read it with resources/read" in text.text
     assert len(base64.b64decode(read.contents[0].blob)) == 200_000
     assert len(refused) == 4, refused

@@ -13,6 +13,8 @@ from generator.diagnostics import GenerationError
 from generator.pipeline import Options, build_model
 
 HOSTILE = Path(__file__).resolve().parent.parent / "fixtures" / "hostile"
+INVALID_INFO = HOSTILE.parent / "left_out" / "invalid_info.yaml"
+"""Invalid outside its operations and components: refused whichever way it is validated."""
 needs_fork = pytest.mark.skipif(not can_fork(), reason="runs in the caller where fork is unavailable")
 
 
@@ -69,7 +71,7 @@ def test_background_validation_refuses_what_inline_validation_refuses() -> None:
     verdicts = []
     for background in (False, True):
         with pytest.raises(GenerationError) as caught:
-            build_model(HOSTILE / "invalid_component.yaml", options=Options(validate_in_background=background))
+            build_model(INVALID_INFO, options=Options(validate_in_background=background))
         verdicts.append([d.render() for d in caught.value.diagnostics])
     assert verdicts[0] == verdicts[1] and verdicts[0]
 
@@ -114,6 +116,6 @@ def test_a_build_failure_gives_way_to_the_documents_errors_and_surfaces_when_the
 ) -> None:
     monkeypatch.setattr("generator.pipeline.build_api", _stumble)
     with pytest.raises(GenerationError):
-        build_model(HOSTILE / "invalid_component.yaml", options=Options(validate_in_background=background))
+        build_model(INVALID_INFO, options=Options(validate_in_background=background))
     with pytest.raises(RuntimeError, match="the build tripped"):
         build_model(HOSTILE / "no_operations.yaml", options=Options(validate_in_background=background))

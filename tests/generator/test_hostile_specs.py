@@ -317,6 +317,10 @@ def check_invalid_operation(tools: dict[str, dict[str, Any]], out: Path) -> None
     assert list(tools) == ["list_items"], "the refused operation is left out, the other one kept"
 
 
+def check_invalid_component(tools: dict[str, dict[str, Any]], out: Path) -> None:
+    assert [tool["binding"]["path"] for tool in tools.values()] == ["/status"], "only the operation using it goes"
+
+
 def check_empty_enum(tools: dict[str, dict[str, Any]], out: Path) -> None:
     state = _only(tools)["inputSchema"]["properties"]["state"]
     assert "enum" not in state and state["type"] == "string"
@@ -384,10 +388,10 @@ def check_component_map_ref(tools: dict[str, dict[str, Any]], out: Path) -> None
 
 
 def check_operation_ref(tools: dict[str, dict[str, Any]], out: Path) -> None:
-    assert list(tools) == ["list_items", "create_an_item", "show_an_item"]
-    assert _input(tools, "create_an_item")["properties"]["name"]["type"] == "string"
-    assert _input(tools, "show_an_item")["required"] == ["item_id"]
-    assert tools["show_an_item"]["binding"]["path"] == "/items/{item_id}"
+    assert list(tools) == ["list_items", "create_item", "show_item"]
+    assert _input(tools, "create_item")["properties"]["name"]["type"] == "string"
+    assert _input(tools, "show_item")["required"] == ["item_id"]
+    assert tools["show_item"]["binding"]["path"] == "/items/{item_id}"
 
 
 def check_markdown_refs(tools: dict[str, dict[str, Any]], out: Path) -> None:
@@ -597,7 +601,6 @@ CASES: dict[str, Case] = {
     "dangling-file-ref": _refused("dangling_file_ref.yaml", "file-not-found", "dangling-ref"),
     "ref-outside-folder": _refused("ref_outside_folder.yaml", "ref-outside-folder"),
     "ref-to-url": _refused("ref_url.yaml", "remote-ref", "ref-outside-folder", "unsupported-ref"),
-    "invalid-component": _refused("invalid_component.yaml", "invalid-openapi"),
     "empty-file": _refused("empty.yaml", "not-a-mapping"),
     "yaml-list": _refused("yaml_list.yaml", "not-a-mapping"),
     "binary-file": _refused("binary.png", "not-utf8"),
@@ -652,6 +655,9 @@ CASES: dict[str, Case] = {
     "path-without-slash": _generated("path_without_slash.yaml", "path-without-slash", check=check_path_without_slash),
     "operation-the-validator-refuses": _generated(
         "invalid_operation.yaml", "invalid-operation", check=check_invalid_operation
+    ),
+    "component-the-validator-refuses": _generated(
+        "invalid_component.yaml", "invalid-operation", "invalid-component", check=check_invalid_component
     ),
     "empty-enum": _generated("empty_enum.yaml", "empty-enum", check=check_empty_enum),
     "type-lists-in-openapi-3.0": _generated(

@@ -240,9 +240,9 @@ def test_a_revocation_endpoint_sending_a_stored_token_is_marked() -> None:
     config = build_config({"bindings": {"token": {"token": "access_token", "hidden": True}}}, "Example API", [], "x")
     tools = build_api(parse_document(minimal_spec(**paths), "spec.yaml"), config, b"")[0].tools
     assert [(t.name, t.binding.revokes_tokens) for t in tools] == [
-        ("revoke_a_token", True),
-        ("inspect_a_token", False),
-        ("revoke_a_thing", False),  # nothing stored is sent
+        ("revoke_token", True),
+        ("inspect_token", False),
+        ("revoke_thing", False),  # nothing stored is sent
     ]
 
 

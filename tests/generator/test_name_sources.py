@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from generator.name_sources import choose, from_operation_id, from_summary, plain_text, title_from
+from generator.name_sources import choose, from_operation_id, from_summary, plain_text, product_words, title_from
 from generator.naming import shorten_names, unique_names
 
 
@@ -15,10 +15,10 @@ def _name(summary: str, operation_id: str = "", method: str = "get", path: str =
 @pytest.mark.parametrize(
     ("summary", "expected"),
     [
-        ("List RFIs in a project", "list_rfis_in_a_project"),
-        ("Creates an envelope.", "create_an_envelope"),  # a third-person verb in its base form
+        ("List RFIs in a project", "list_rfis_in_project"),
+        ("Creates an envelope.", "create_envelope"),  # a third-person verb in its base form
         ("Returns a list of your SetupIntents.", "list_your_setup_intents"),
-        ("Gets a list of a user's social accounts.", "list_a_user_social_accounts"),
+        ("Gets a list of a user's social accounts.", "list_user_social_accounts"),
     ],
 )
 def test_a_short_verb_phrase_summary_names_the_tool(summary: str, expected: str) -> None:
@@ -70,7 +70,7 @@ def test_an_operation_id_that_spells_out_the_route_is_not_a_name(operation_id: s
 def test_without_a_worded_source_the_description_then_the_route_names_the_tool() -> None:
     described = "<p>Retrieves the details of an existing product. Supply the unique product ID.</p>"
     assert _name("", "GetProductsId", "get", "/v1/products/{id}", described) == (
-        "retrieve_the_details_of_an_existing_product"
+        "retrieve_details_of_existing_product"
     )
     assert _name("", "GetProducts", "get", "/v1/products") == "list_products"
     assert _name("", "", "delete", "/rest/v1.0/projects/{id}") == "delete_projects"
@@ -116,3 +116,39 @@ def test_long_names_shrink_to_48_characters_while_they_stay_unique() -> None:
     assert short[2] == "list_core_v1_namespaced_pod", "a short name is left alone"
     assert short[3].endswith("_v1_0") and short[4].endswith("_v1_1"), "a version goes whole or not at all"
     assert shorten_names(names, keep={0}, aim=48)[0] == names[0], "a name the config chose is kept"
+
+
+@pytest.mark.parametrize(
+    ("summary", "expected"),
+    [
+        ("Show the signed-in user", "show_signed_in_user"),
+        ("List all of the users in the organization", "list_all_users_in_organization"),
+        ("Create an installation access token for an app", "create_installation_access_token_for_app"),
+    ],
+)
+def test_names_never_carry_articles(summary: str, expected: str) -> None:
+    source = choose(summary, "", "get", "/x")
+    assert "_".join(source.words) == expected
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "expected", "title"),
+    [
+        ("get", "/drives/{drive-id}/bundles/$count", "count_drive_bundles", "Count Drive Bundles"),
+        ("get", "/users/{id}/photo/$value", "get_user_photo_content", "Get User Photo Content"),
+        ("delete", "/groups/{id}/members/{member-id}/$ref", "remove_group_members_reference", ""),
+        ("post", "/groups/{id}/owners/$ref", "add_group_owners_reference", ""),
+    ],
+)
+def test_odata_segments_become_words_and_name_the_resource(method: str, path: str, expected: str, title: str) -> None:
+    source = choose("Get the number of the resource", "", method, path)
+    assert "_".join(source.words) == expected
+    if title:
+        assert title_from(source, list(source.words), "Get the number of the resource") == title
+
+
+def test_compound_product_words_stay_whole() -> None:
+    products = product_words(["GitHub Apps", "Create a GitHub app", "Get by ExternalId"], {"ExternalId"})
+    assert products == frozenset({"github"})
+    source = choose("", "createGitHubAppInstallation", "post", "/apps", products=products)
+    assert source.words == ("create", "github", "app", "installation")

@@ -36,8 +36,8 @@ def test_clashes_are_told_apart_by_version_then_parent() -> None:
         ]
     )
     assert names == [
-        "list_projects_v1_0",
-        "list_projects_v2_0",
+        "list_v1_0_projects",  # a version goes after the verb: no name ends in a number
+        "list_v2_0_projects",
         "list_users_in_projects",
         "list_users_in_companies",
         "other",
@@ -45,6 +45,11 @@ def test_clashes_are_told_apart_by_version_then_parent() -> None:
     assert all(len(name) <= 64 for name in names)
 
 
-def test_identical_operations_still_get_unique_names() -> None:
-    names = unique_names([("same", "get", "/a"), ("same", "get", "/a")])
-    assert len(set(names)) == 2
+def test_identical_operations_still_get_unique_names_that_end_in_a_word() -> None:
+    names = unique_names([("same", "get", "/a"), ("same", "get", "/a"), ("same", "get", "/a")])
+    assert names == ["same", "same_second", "same_third"]
+
+
+def test_operations_told_apart_only_by_their_paths_are_named_by_them() -> None:
+    names = unique_names([("list_users", "get", "/users/{id}/x"), ("list_users", "get", "/users/{user_id}/x")])
+    assert len(set(names)) == 2 and not any(name[-1].isdigit() for name in names)

@@ -110,7 +110,7 @@ def test_tags_are_named_by_their_parents_and_badges_group_nothing() -> None:
     assert spec.document["paths"]["/parts"]["get"]["tags"] == ["Stock/Parts"]
     assert "tag-kind" in _kinds(spec)
     tools = {t.name: t for t in generate(SPEC).api.tools}
-    assert tools["link_a_part_to_a_bin"].tags == ("Stock/Parts/Bins",)
+    assert tools["link_part_to_bin"].tags == ("Stock/Parts/Bins",)
 
 
 def test_a_tag_cycle_ends_the_path() -> None:
@@ -161,7 +161,7 @@ def test_examples_data_and_serialized_values_become_values() -> None:
 
 def test_a_default_mapping_is_said_where_the_discriminator_is() -> None:
     tools = {t.name: t for t in generate(SPEC).api.tools}
-    body = tools["set_a_part_shape"].input_schema["properties"]["body"]
+    body = tools["set_part_shape"].input_schema["properties"]["body"]
     assert body["description"].endswith("without it, `Round` does.")
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from generator.cli import main
 from generator.ir import Api, Tool
-from generator.quality import lint_api
+from generator.quality import ends_in_a_counter, lint_api
 from tests.conftest import CONFIG, OPERATIONS, SPEC, procore_generation
 
 
@@ -121,3 +121,20 @@ def test_the_gate_counts_a_tool_as_the_budget_does(procore: Api) -> None:
     size = prompt_size(tool.name, tool.description, tool.input_schema)
     assert list(check_budget(tool, size)) == []
     assert list(check_budget(tool, size - 1)) != []
+
+
+@pytest.mark.parametrize(
+    ("name", "counter"),
+    [
+        ("list_users_2", True),
+        ("list_users_second", False),
+        ("run_model_v1_5", False),
+        ("run_instruct_v0_2", False),
+        ("retrieve_reports_for_1099", False),
+        ("list_v2_users", False),
+        ("get_3", True),
+        ("stable_diffusion_xl_base_1_0", False),
+    ],
+)
+def test_a_name_that_ends_like_a_counter_is_found(name: str, counter: bool) -> None:
+    assert ends_in_a_counter(name.split("_")) is counter

@@ -137,7 +137,7 @@ DETAIL_WEIGHT = 0.5
 
 def _topic(name: str) -> dict[str, float]:
     """What a name says the operation works on, each word with its share: the words before the scope count
-    whole, those of the scope half (`list_rfis_in_a_project` works on RFIs, in a project). Its verb, version
+    whole, those of the scope half (`list_rfis_in_project` works on RFIs, in a project). Its verb, version
     and small words are left out."""
     found = words(name)
     scope = next((i for i, word in enumerate(found) if i and word in SCOPES), len(found))
