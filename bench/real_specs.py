@@ -5,7 +5,8 @@ Generation: operations, tools generated, warnings by kind, wall time (best of RU
 FastMCP's build time, peak memory and whether it loads the document at all (with its reason when not).
 Definitions: what a model reads of each tool (name, description and inputSchema as compact JSON) in total,
 median, p95 and max; names over 48 characters; properties without a description at any depth; tools over
-16 KiB; and the total as a ratio of FastMCP's.
+16 KiB; and the total as a ratio of FastMCP's. After the corpus, one generated stress spec: a directory API of
+STRESS_OPERATIONS operations over one wide, deep entity (`tests/support/directory_api.py`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 RUNS = 2
 FASTMCP_TIMEOUT = 180.0
 BUDGET = 16384
+STRESS_OPERATIONS = 1300
 _SUMMARY = re.compile(r": (\d+) tools?, (\d+) warnings?(?: \((?P<kinds>[^)]*)\))?, ")
 
 Runner = Callable[[list[str], dict[str, str] | None, float], tuple[float, float, int, str]]
@@ -40,7 +42,22 @@ def entries() -> list[dict[str, str]]:
         return list(csv.DictReader(handle, delimiter="\t"))
 
 
+def stress_entry(work: Path) -> dict[str, str]:
+    """The directory stress spec, written into the work folder, as a corpus entry (an absolute path)."""
+    from tests.support.directory_api import write_directory_spec  # the project's root is on the path by now
+
+    spec = write_directory_spec(work / "directory.yaml", STRESS_OPERATIONS)
+    return {
+        "name": "directory",
+        "entry": str(spec),
+        "operations": str(STRESS_OPERATIONS),
+        "label": "directory (stress)",
+    }
+
+
 def _label(entry: dict[str, str]) -> str:
+    if "label" in entry:
+        return entry["label"]
     stem = Path(entry["entry"]).name.split(".")[0]
     return entry["name"] if stem in ("openapi", "spec3", "swagger", "oas_v3") else f"{entry['name']} {stem}"
 
@@ -126,6 +143,7 @@ def table(work: Path, run: Runner, env: dict[str, str]) -> list[str]:
     found = entries()
     if not found:
         return []
+    found.append(stress_entry(work))
     definitions = [
         "",
         "## Real specs: what a model reads of each tool (name, description, inputSchema)",

@@ -7,9 +7,16 @@ A tool over budget is reduced in a fixed order, each step only while it is still
 3. nested descriptions are cut to their first sentence;
 4. the deepest optional subtrees, level by level, become open values whose description says where the full
    shape is (`describe_operation`); last, the insides of top-level properties;
-5. as a last resort, the top-level properties' descriptions are cut to their first sentence too.
-Every required argument and every top-level property stays typed and described. The server still checks
-arguments against the whole schema.
+5. the top-level properties' descriptions are cut to their first sentence too;
+6. for a tool of many flat properties, last resorts: the optional top-level properties' descriptions go, the
+   longest first (the schema's own description then says where they are), and then
+7. optional top-level properties keep only their type, the largest first.
+Every required argument stays typed and described, and every top-level property typed. The server still
+checks arguments against the whole schema.
+
+The steps work on schemas kept once each in a `Memo` (equal parts are one object), so what a step makes of a
+part, and its size, is worked out once however many tools share that part, and a size is the sum of its
+parts' sizes: the cost follows the document's distinct schemas, not tools times schema size.
 """
 
 from __future__ import annotations
@@ -32,6 +39,9 @@ _MAPS = (*SCHEMA_MAP_KEYWORDS, "$defs")  # a tool's shared definitions are subsc
 _KEPT_WHEN_OPEN = ("type", "description", "title", "format", "enum", "const", "default", "nullable", "deprecated")
 _SHARED_MIN_BYTES = 200
 """Smaller repeats are left written out: a `$ref` and a definition would save next to nothing."""
+_DEFS = "#/$defs/"
+
+Change = Callable[[str, str | int | None, dict[str, Any]], Any]
 
 
 @dataclass(frozen=True)
@@ -42,12 +52,127 @@ class Reduction:
     steps: tuple[str, ...]
     before: int
     after: int
+    whole: dict[str, Any]
+    """The input schema as it came (kept in the run's `Memo` once reduced: tools that send one body share it)."""
 
 
 def prompt_size(name: str, description: str, schema: Mapping[str, Any]) -> int:
-    """What a model reads of a tool, in bytes: name, description and inputSchema as compact JSON, text as sent."""
+    """What a model reads of a tool, in bytes: name, description and inputSchema as compact JSON, text as sent.
+    The one measure: the budget reduces by it, the quality gate checks by it, the benchmark reports it."""
     shown = {"name": name, "description": description, "inputSchema": schema}
     return len(json.dumps(shown, separators=(",", ":"), ensure_ascii=False).encode())
+
+
+class Memo:
+    """The schemas a run's reductions meet, each kept once (an equal one, same keys in the same order, is the same
+    object), with their sizes and what each step made of them: a part hundreds of tools share is measured and
+    reduced once. Kept schemas are shared between tools and must never be changed."""
+
+    def __init__(self) -> None:
+        self._table: dict[tuple[Any, ...], dict[str, Any]] = {}
+        self._kept: set[int] = set()
+        self._sizes: dict[int, int] = {}
+        self._strings: dict[str, int] = {}
+        self._texts: dict[int, str] = {}
+        self._loaded: dict[str, dict[str, Any]] = {}
+        self.done: dict[tuple[Any, ...], Any] = {}
+        """What a step made of a kept schema, by (step, id of the schema, what else the step depends on)."""
+
+    def __len__(self) -> int:
+        """How many distinct schemas are kept."""
+        return len(self._table)
+
+    def one(self, node: dict[str, Any]) -> dict[str, Any]:
+        """The kept schema equal to `node` (its parts kept too)."""
+        if id(node) in self._kept:
+            return node
+        values: list[Any] = []
+        identity: list[Any] = []
+        for key, value in node.items():
+            if type(value) is str:  # most values: no call
+                values.append(value)
+                found: Any = value
+            else:
+                value, found = self._entry(value)
+                values.append(value)
+            identity.append(key if type(key) is str else (type(key), key))
+            identity.append(found)
+        whole = tuple(identity)
+        kept = self._table.get(whole)
+        if kept is None:
+            kept = dict(zip(node, values, strict=True))
+            self._table[whole] = kept
+            self._kept.add(id(kept))
+        return kept
+
+    def _entry(self, value: Any) -> tuple[Any, Any]:
+        """A value with its mappings kept, and what tells it apart (types too: `true` is not `1`)."""
+        kind = type(value)
+        if kind is str:
+            return value, value
+        if isinstance(value, dict):
+            kept = self.one(value)
+            return kept, id(kept)
+        if kind is list or kind is tuple:
+            if all(type(item) is str for item in value):  # enums, required names
+                return value, (kind, *value)
+            entries = [self._entry(item) for item in value]
+            same = all(new is old for (new, _), old in zip(entries, value, strict=True))
+            return (value if same else kind(new for new, _ in entries)), (kind, *(found for _, found in entries))
+        return value, (kind, repr(value) if kind is float else value)
+
+    def rebuilt(self, node: dict[str, Any], change: Change) -> dict[str, Any]:
+        """`_rebuilt`, kept."""
+        return self.one(_rebuilt(node, change))
+
+    def loaded(self, text: str) -> dict[str, Any]:
+        """The kept schema a JSON text holds."""
+        if text not in self._loaded:
+            self._loaded[text] = self.one(json.loads(text))
+        return self._loaded[text]
+
+    def size(self, value: Any) -> int:
+        """Bytes of a value as compact JSON, text as sent (a kept schema's size is worked out once)."""
+        kind = type(value)
+        if kind is str:
+            found = self._strings.get(value)
+            if found is None:
+                found = self._strings[value] = len(json.dumps(value, ensure_ascii=False).encode())
+            return found
+        if isinstance(value, dict):
+            found = self._sizes.get(id(value))
+            if found is None:
+                count = len(value)
+                found = 2 + sum(self._key_size(k) + self.size(v) for k, v in value.items()) + 2 * count - (count > 0)
+                if id(value) in self._kept:
+                    self._sizes[id(value)] = found
+            return found
+        if kind is list or kind is tuple:
+            return 2 + sum(self.size(item) for item in value) + max(len(value) - 1, 0)
+        return len(json.dumps(value, ensure_ascii=False).encode())
+
+    def _key_size(self, key: Any) -> int:
+        if type(key) is str:
+            return self.size(key)
+        return len(json.dumps({key: 0}, separators=(",", ":"), ensure_ascii=False).encode()) - len("{:0}")
+
+    def text(self, node: dict[str, Any]) -> str:
+        """A kept schema as compact JSON with sorted keys: equal texts, equal schemas (key order aside)."""
+        found = self._texts.get(id(node))
+        if found is None:
+            found = json.dumps(node, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+            self._texts[id(node)] = found
+        return found
+
+
+_MISSING = object()
+
+
+def _cached(memo: Memo, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+    found = memo.done.get(key, _MISSING)
+    if found is _MISSING:
+        found = memo.done[key] = compute()
+    return found
 
 
 def _children(node: dict[str, Any]) -> list[tuple[str, str | int | None, Any]]:
@@ -63,7 +188,7 @@ def _children(node: dict[str, Any]) -> list[tuple[str, str | int | None, Any]]:
     return found
 
 
-def _rebuilt(node: dict[str, Any], change: Callable[[str, str | int | None, dict[str, Any]], Any]) -> dict[str, Any]:
+def _rebuilt(node: dict[str, Any], change: Change) -> dict[str, Any]:
     """A copy of `node` whose subschemas are replaced by `change(keyword, key, subschema)`."""
     result = dict(node)
     for keyword, value in node.items():
@@ -76,31 +201,23 @@ def _rebuilt(node: dict[str, Any], change: Callable[[str, str | int | None, dict
     return result
 
 
+def _required(node: dict[str, Any]) -> set[Any]:
+    return set(node["required"]) if isinstance(node.get("required"), list) else set()
+
+
 # -- 1. shared subschemas --------------------------------------------------------------------------------------
 
 
-def share_repeated(schema: dict[str, Any], excess: int) -> dict[str, Any]:
+def share_repeated(schema: dict[str, Any], excess: int, memo: Memo | None = None) -> dict[str, Any]:
     """Subschemas written out more than once become one `$defs` entry each, the largest saving first, until the
-    estimated saving covers `excess` bytes. Two passes over the schema, whatever the number of repeats."""
-    texts: dict[int, str] = {}
+    estimated saving covers `excess` bytes. The repeats under a part are counted once, however many tools hold
+    it."""
+    memo = Memo() if memo is None else memo
+    schema = memo.one(schema)
     counts: dict[str, int] = {}
     names: dict[str, str] = {}
-
-    def text_of(node: dict[str, Any]) -> str:
-        if id(node) not in texts:
-            texts[id(node)] = json.dumps(node, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return texts[id(node)]
-
-    def count(keyword: str, key: str | int | None, node: dict[str, Any]) -> dict[str, Any]:
-        text = text_of(node)
-        if len(text) >= _SHARED_MIN_BYTES and "$ref" not in node:
-            counts[text] = counts.get(text, 0) + 1
-            if isinstance(key, str) and keyword == "properties":
-                names.setdefault(text, key)
-        _rebuilt(node, count)
-        return node
-
-    _rebuilt(schema, count)
+    for keyword, key, node in _children(schema):
+        _tally(memo, counts, names, keyword, key, node)
     defs = dict(schema.get("$defs", {}))
     chosen: dict[str, str] = {}
     saved = 0
@@ -113,63 +230,126 @@ def share_repeated(schema: dict[str, Any], excess: int) -> dict[str, Any]:
             name, suffix = f"{base}_{suffix}", suffix + 1
         chosen[text] = name
         saved += (counts[text] - 1) * len(text) - counts[text] * (len(name) + 20)
-
-    def swap(keyword: str, key: str | int | None, node: dict[str, Any]) -> dict[str, Any]:
-        name = chosen.get(text_of(node)) if keyword != "$defs" else None
-        return {"$ref": f"#/$defs/{name}"} if name is not None else _rebuilt(node, swap)
-
     if not chosen:
         return schema
-    result = _rebuilt(schema, swap)
+    result = memo.rebuilt(schema, lambda keyword, key, node: _swapped(memo, keyword, node, chosen))
     for text, name in chosen.items():
-        defs[name] = json.loads(text)
+        defs[name] = memo.loaded(text)
     if isinstance(result.get("properties"), dict):  # a top-level property stays typed and described where it is
-        result["properties"] = {key: _annotated(sub, defs) for key, sub in result["properties"].items()}
-    return {**result, "$defs": dict(sorted(defs.items()))}
+        result = {**result, "properties": {key: _annotated(sub, defs) for key, sub in result["properties"].items()}}
+    return memo.one({**result, "$defs": dict(sorted(defs.items()))})
+
+
+def _repeatable(memo: Memo, node: dict[str, Any]) -> str | None:
+    """The sorted text of a subschema large enough to share (None for a smaller one, or a reference)."""
+    if "$ref" in node or memo.size(node) < _SHARED_MIN_BYTES:  # bytes: never fewer than characters
+        return None
+    text = memo.text(node)
+    return text if len(text) >= _SHARED_MIN_BYTES else None
+
+
+def _tally(
+    memo: Memo, counts: dict[str, int], names: dict[str, str], keyword: str, key: str | int | None, node: Any
+) -> None:
+    """Count `node` and the repeatable subschemas below it, in document order; a repeat is named after the
+    first property that holds it."""
+    text = _repeatable(memo, node)
+    if text is not None:
+        counts[text] = counts.get(text, 0) + 1
+        if isinstance(key, str) and keyword == "properties":
+            names.setdefault(text, key)
+    for inner, (count, name) in _below(memo, node).items():
+        counts[inner] = counts.get(inner, 0) + count
+        if name is not None:
+            names.setdefault(inner, name)
+
+
+def _below(memo: Memo, node: dict[str, Any]) -> dict[str, tuple[int, str | None]]:
+    """The repeatable subschemas under `node` (not itself): how often each is there, and the first name it has."""
+
+    def count() -> dict[str, tuple[int, str | None]]:
+        counts: dict[str, int] = {}
+        names: dict[str, str] = {}
+        for keyword, key, sub in _children(node):
+            _tally(memo, counts, names, keyword, key, sub)
+        return {text: (number, names.get(text)) for text, number in counts.items()}
+
+    found: dict[str, tuple[int, str | None]] = _cached(memo, ("below", id(node)), count)
+    return found
+
+
+def _swapped(memo: Memo, keyword: str, node: dict[str, Any], chosen: dict[str, str]) -> dict[str, Any]:
+    """`node` with every chosen repeat in it (itself too, unless it is a definition) a `$ref` to its entry."""
+    text = _repeatable(memo, node) if keyword != "$defs" else None
+    if text is not None and text in chosen:
+        return memo.one({"$ref": f"{_DEFS}{chosen[text]}"})
+    inside = tuple((inner, chosen[inner]) for inner in _below(memo, node) if inner in chosen)
+    if not inside:
+        return node
+    change: Change = lambda keyword, key, sub: _swapped(memo, keyword, sub, chosen)  # noqa: E731
+    found: dict[str, Any] = _cached(memo, ("swapped", id(node), inside), lambda: memo.rebuilt(node, change))
+    return found
 
 
 def _annotated(schema: Any, defs: dict[str, Any]) -> Any:
     ref = schema.get("$ref") if isinstance(schema, dict) else None
-    if not (isinstance(ref, str) and ref.startswith("#/$defs/") and set(schema) == {"$ref"}):
+    if not (isinstance(ref, str) and ref.startswith(_DEFS) and set(schema) == {"$ref"}):
         return schema
-    target = defs.get(ref[len("#/$defs/") :], {})
+    target = defs.get(ref[len(_DEFS) :], {})
     return {**{k: target[k] for k in ("type", "description") if k in target}, **schema}
 
 
 # -- 2 and 3. examples and nested descriptions -----------------------------------------------------------------
 
 
-def without_examples(node: dict[str, Any]) -> dict[str, Any]:
-    result = {k: v for k, v in node.items() if k not in ("examples", "example")}
-    return _rebuilt(result, lambda keyword, key, sub: without_examples(sub))
+def without_examples(memo: Memo, node: dict[str, Any]) -> dict[str, Any]:
+    def compute() -> dict[str, Any]:
+        result = {k: v for k, v in node.items() if k not in ("examples", "example")}
+        return memo.rebuilt(result, lambda keyword, key, sub: without_examples(memo, sub))
+
+    found: dict[str, Any] = _cached(memo, ("examples", id(node)), compute)
+    return found
 
 
-def short_descriptions(schema: dict[str, Any], note: str) -> dict[str, Any]:
-    """Every description cut to its first sentence, the top-level properties' too (the last resort); an opened
-    part keeps its `note`."""
-    result = dict(schema)
-    text = result.get("description")
-    if isinstance(text, str):
-        kept = text.endswith(note) and text != note
-        result["description"] = (
-            (first_sentence(text.removesuffix(note).strip()) + f" {note}").strip() if kept else first_sentence(text)
-        )
-    return _rebuilt(result, lambda keyword, key, sub: short_descriptions(sub, note))
+def short_descriptions(memo: Memo, schema: dict[str, Any], note: str) -> dict[str, Any]:
+    """Every description cut to its first sentence, the top-level properties' too; an opened part keeps its
+    `note`."""
+
+    def compute() -> dict[str, Any]:
+        result = dict(schema)
+        text = result.get("description")
+        if isinstance(text, str):
+            kept = text.endswith(note) and text != note
+            result["description"] = (
+                (first_sentence(text.removesuffix(note).strip()) + f" {note}").strip() if kept else first_sentence(text)
+            )
+        return memo.rebuilt(result, lambda keyword, key, sub: short_descriptions(memo, sub, note))
+
+    found: dict[str, Any] = _cached(memo, ("short", id(schema), note), compute)
+    return found
 
 
-def short_nested_descriptions(schema: dict[str, Any]) -> dict[str, Any]:
+def short_nested_descriptions(memo: Memo, schema: dict[str, Any]) -> dict[str, Any]:
     """Descriptions below the top-level properties cut to their first sentence."""
 
-    def cut(node: dict[str, Any]) -> dict[str, Any]:
+    def inside(sub: dict[str, Any]) -> dict[str, Any]:
+        found: dict[str, Any] = _cached(
+            memo, ("cut inside", id(sub)), lambda: memo.rebuilt(sub, lambda k, kk, inner: _cut(memo, inner))
+        )
+        return found
+
+    return memo.rebuilt(schema, lambda keyword, key, sub: inside(sub) if keyword == "properties" else _cut(memo, sub))
+
+
+def _cut(memo: Memo, node: dict[str, Any]) -> dict[str, Any]:
+    def compute() -> dict[str, Any]:
         result = dict(node)
         if isinstance(result.get("description"), str):
             result["description"] = first_sentence(result["description"])
-        return _rebuilt(result, lambda keyword, key, sub: cut(sub))
+        return memo.rebuilt(result, lambda keyword, key, sub: _cut(memo, sub))
 
-    def top(keyword: str, key: str | int | None, sub: dict[str, Any]) -> dict[str, Any]:
-        return _rebuilt(sub, lambda k, kk, inner: cut(inner)) if keyword == "properties" else cut(sub)
-
-    return _rebuilt(schema, top)
+    found: dict[str, Any] = _cached(memo, ("cut", id(node)), compute)
+    return found
 
 
 # -- 4. open subtrees ------------------------------------------------------------------------------------------
@@ -177,90 +357,195 @@ def short_nested_descriptions(schema: dict[str, Any]) -> dict[str, Any]:
 
 def opened(node: dict[str, Any], note: str) -> dict[str, Any]:
     """A schema's own annotations and type, without its insides: any value of that type is accepted here."""
-    kept = {k: node[k] for k in _KEPT_WHEN_OPEN if k in node}
-    if not any(k in kept for k in ("type", "enum", "const")):
-        kinds = [s.get("type") for _, _, s in _children(node) if isinstance(s.get("type"), str)]
-        if "properties" in node or "additionalProperties" in node:
-            kept["type"] = "object"
-        elif "items" in node:
-            kept["type"] = "array"
-        elif kinds and len(set(kinds)) == 1:
-            kept["type"] = kinds[0]
+    kept = {k: node[k] for k in _KEPT_WHEN_OPEN if k in node} | _implied_type(node)
     description = str(kept.get("description", "")).strip()
     kept["description"] = f"{description} {note}".strip() if note not in description else description
     return kept
 
 
-def open_deepest(schema: dict[str, Any], note: str, fits: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+def _implied_type(node: dict[str, Any]) -> dict[str, str]:
+    """The type a schema without `type`, `enum` or `const` shows by its other keywords (none when unclear)."""
+    if any(k in node for k in ("type", "enum", "const")):
+        return {}
+    if "properties" in node or "additionalProperties" in node:
+        return {"type": "object"}
+    if "items" in node:
+        return {"type": "array"}
+    kinds = [s.get("type") for _, _, s in _children(node) if isinstance(s.get("type"), str)]
+    return {"type": kinds[0]} if kinds and len(set(kinds)) == 1 else {}
+
+
+def open_deepest(
+    memo: Memo, schema: dict[str, Any], note: str, fits: Callable[[dict[str, Any]], bool]
+) -> dict[str, Any]:
     """Open the deepest optional subtrees, one level at a time, until the schema fits; then the insides of the
     top-level properties (required ones too, which stay typed and described)."""
     result = schema
-    for level in sorted(_openable_levels(schema), reverse=True):
+    for level in sorted(_openable_levels(memo, schema), reverse=True):
         if fits(result):
             return result
-        result = pruned(_open_at(result, level, note, optional_only=True))
+        result = pruned(memo, _open_at(memo, result, level, note, optional_only=True))
     for level in (2, 1):  # then required parts too, below and in the top-level properties (and definitions)
         if not fits(result):
-            result = pruned(_open_at(result, level, note, optional_only=False))
+            result = pruned(memo, _open_at(memo, result, level, note, optional_only=False))
     return result
 
 
-def _openable_levels(schema: dict[str, Any]) -> set[int]:
+def _openable_levels(memo: Memo, schema: dict[str, Any]) -> set[int]:
     """The levels (below the top-level properties) holding an optional subtree that has insides to leave out."""
-    found: set[int] = set()
-    pending: list[tuple[dict[str, Any], int]] = [(schema, 0)]
-    while pending:
-        node, depth = pending.pop()
-        required = set(node.get("required", [])) if isinstance(node.get("required"), list) else set()
+    return {1 + level for _, _, sub in _children(schema) for level in _levels(memo, sub)}
+
+
+def _levels(memo: Memo, node: dict[str, Any]) -> frozenset[int]:
+    """How far below `node` an optional property with insides is found (1: among its own properties)."""
+
+    def compute() -> frozenset[int]:
+        required = _required(node)
+        found: set[int] = set()
         for keyword, key, sub in _children(node):
-            if depth + 1 >= 2 and keyword == "properties" and key not in required and _children(sub):
-                found.add(depth + 1)
-            pending.append((sub, depth + 1))
-    return found
+            if keyword == "properties" and key not in required and _children(sub):
+                found.add(1)
+            found.update(1 + level for level in _levels(memo, sub))
+        return frozenset(found)
+
+    levels: frozenset[int] = _cached(memo, ("levels", id(node)), compute)
+    return levels
 
 
-def _open_at(schema: dict[str, Any], level: int, note: str, *, optional_only: bool) -> dict[str, Any]:
-    """Open every subtree at `level` (the root is 0) that has insides; with `optional_only`, only those not
-    required by their parent object."""
+def _open_at(memo: Memo, node: dict[str, Any], below: int, note: str, *, optional_only: bool) -> dict[str, Any]:
+    """Open every subtree `below` levels under `node` (the root's are at level 1) that has insides; with
+    `optional_only`, only those not required by their parent object."""
+    if below < 1:
+        return node
 
-    def walk(node: dict[str, Any], depth: int) -> dict[str, Any]:
-        required = set(node.get("required", [])) if isinstance(node.get("required"), list) else set()
+    def compute() -> dict[str, Any]:
+        required = _required(node)
 
         def change(keyword: str, key: str | int | None, sub: dict[str, Any]) -> Any:
-            if depth + 1 == level and _children(sub):
+            if below == 1 and _children(sub):
                 if optional_only and (keyword != "properties" or key in required):
-                    return walk(sub, depth + 1)
-                return opened(sub, note)
-            return walk(sub, depth + 1) if depth + 1 < level else sub
+                    return sub
+                found: dict[str, Any] = _cached(memo, ("opened", id(sub), note), lambda: memo.one(opened(sub, note)))
+                return found
+            return _open_at(memo, sub, below - 1, note, optional_only=optional_only) if below > 1 else sub
 
-        return _rebuilt(node, change)
+        return memo.rebuilt(node, change)
 
-    return walk(schema, 0)
+    result: dict[str, Any] = _cached(memo, ("open at", id(node), below, note, optional_only), compute)
+    return result
 
 
-def pruned(schema: dict[str, Any]) -> dict[str, Any]:
+def pruned(memo: Memo, schema: dict[str, Any]) -> dict[str, Any]:
     """The schema without the `$defs` entries nothing refers to any more (opened parts held their references)."""
     defs = schema.get("$defs")
     if not isinstance(defs, dict):
         return schema
+    pending = set(_own_ref(schema)).union(*(_refs(memo, v) for k, v in schema.items() if k != "$defs"))
     wanted: set[str] = set()
-    pending = [{k: v for k, v in schema.items() if k != "$defs"}]
     while pending:
-        node = pending.pop()
-        if isinstance(node, dict):
-            ref = node.get("$ref")
-            name = ref[len("#/$defs/") :] if isinstance(ref, str) and ref.startswith("#/$defs/") else None
-            if name is not None and name not in wanted and name in defs:
-                wanted.add(name)
-                pending.append(defs[name])
-            pending.extend(node.values())
-        elif isinstance(node, list):
-            pending.extend(node)
+        name = pending.pop()
+        if name not in wanted and name in defs:
+            wanted.add(name)
+            pending |= _refs(memo, defs[name])
     if len(wanted) == len(defs):
         return schema
     kept = {name: body for name, body in defs.items() if name in wanted}
     rest = {k: v for k, v in schema.items() if k != "$defs"}
-    return {**rest, "$defs": kept} if kept else rest
+    return memo.one({**rest, "$defs": kept} if kept else rest)
+
+
+def _own_ref(node: dict[str, Any]) -> tuple[str, ...]:
+    ref = node.get("$ref")
+    return (ref[len(_DEFS) :],) if isinstance(ref, str) and ref.startswith(_DEFS) else ()
+
+
+def _refs(memo: Memo, value: Any) -> frozenset[str]:
+    """The `$defs` entries a value refers to, at any depth (examples and other data too)."""
+    if isinstance(value, list | tuple):
+        return frozenset().union(*(_refs(memo, item) for item in value))
+    if not isinstance(value, dict):
+        return frozenset()
+
+    def compute() -> frozenset[str]:
+        return frozenset(_own_ref(value)).union(*(_refs(memo, v) for v in value.values()))
+
+    found: frozenset[str] = _cached(memo, ("refs", id(memo.one(value))), compute)
+    return found
+
+
+# -- 6 and 7. many flat top-level properties ----------------------------------------------------------------
+
+
+def without_long_descriptions(memo: Memo, schema: dict[str, Any], note: str, room: int) -> dict[str, Any]:
+    """The optional top-level properties' descriptions dropped, the longest first, until the schema fits in `room`
+    bytes: the ones left are the short ones. The schema's own description says where the others are."""
+    return _leaner(memo, schema, note, room, _undescribed)
+
+
+def typed_only(memo: Memo, schema: dict[str, Any], note: str, room: int) -> dict[str, Any]:
+    """Optional top-level properties reduced to their type (no description, format or allowed values), the
+    largest first, until the schema fits in `room` bytes."""
+    return _leaner(memo, schema, note, room, _typed)
+
+
+def _leaner(
+    memo: Memo,
+    schema: dict[str, Any],
+    note: str,
+    room: int,
+    lean: Callable[[Memo, dict[str, Any]], dict[str, Any]],
+) -> dict[str, Any]:
+    """`lean` applied to the optional top-level properties that save the most (of two that save as much, the later
+    one), one at a time, until the schema (its description saying where the rest is) fits; required ones stay
+    as they are."""
+    properties = schema.get("properties")
+    if not isinstance(properties, dict):
+        return schema
+    required = _required(schema)
+    leaner = {k: lean(memo, v) for k, v in properties.items() if k not in required and isinstance(v, dict)}
+    savings = {k: memo.size(properties[k]) - memo.size(v) for k, v in leaner.items()}
+    if not any(saving > 0 for saving in savings.values()):
+        return schema
+    noted = memo.one(_noted(schema, note))
+    excess = memo.size(noted) - room
+    chosen: set[str] = set()
+    order = sorted(enumerate(savings.items()), key=lambda item: (-item[1][1], -item[0]))
+    for _, (key, saving) in order:
+        if excess <= 0 or saving <= 0:
+            break
+        chosen.add(key)
+        excess -= saving
+    lean_properties = {k: leaner[k] if k in chosen else v for k, v in properties.items()}
+    result = memo.one({**noted, "properties": lean_properties})
+    return result if memo.size(result) < memo.size(schema) else schema  # the note may cost more than it saves
+
+
+def _noted(schema: dict[str, Any], note: str) -> dict[str, Any]:
+    """The schema with its description (first, when it had none) saying where the full shape is."""
+    description = schema.get("description")
+    if not isinstance(description, str):
+        return {"description": note, **schema}
+    return schema if note in description else {**schema, "description": f"{description} {note}".strip()}
+
+
+def _undescribed(memo: Memo, node: dict[str, Any]) -> dict[str, Any]:
+    found: dict[str, Any] = _cached(
+        memo, ("undescribed", id(node)), lambda: memo.one({k: v for k, v in node.items() if k != "description"})
+    )
+    return found
+
+
+def _typed(memo: Memo, node: dict[str, Any]) -> dict[str, Any]:
+    """A property's type alone (its allowed values when it has no type), and whether it may be null."""
+
+    def compute() -> dict[str, Any]:
+        kept: dict[str, Any] = {k: node[k] for k in ("type", "const", "nullable") if k in node}
+        if "type" not in node and "const" not in node and "enum" in node:
+            kept["enum"] = node["enum"]
+        return memo.one(kept | _implied_type(node))
+
+    found: dict[str, Any] = _cached(memo, ("typed", id(node)), compute)
+    return found
 
 
 # -- the JSON depth bound ----------------------------------------------------------------------------------------
@@ -289,32 +574,54 @@ def within_depth(schema: dict[str, Any], start: int, note: str, limit: int = DEP
 # -- all of it -------------------------------------------------------------------------------------------------
 
 
-def reduce_tool(name: str, description: str, schema: dict[str, Any], budget: int, note: str) -> Reduction:
-    """The input schema within budget (in the order above) and within the depth bound (the tool definition puts
-    the inputSchema at JSON depth 2)."""
-    before = prompt_size(name, description, schema)
-    steps: list[str] = []
+Step = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def _steps(memo: Memo, note: str, room: int) -> list[tuple[str, Step]]:
+    """The reductions in their order, for an inputSchema that may take `room` bytes."""
 
     def fits(candidate: dict[str, Any]) -> bool:
-        return prompt_size(name, description, candidate) <= budget
+        return memo.size(candidate) <= room
 
+    return [
+        ("repeated parts shared", lambda s: share_repeated(s, memo.size(s) - room, memo)),
+        ("examples dropped", lambda s: without_examples(memo, s)),
+        ("nested descriptions shortened", lambda s: short_nested_descriptions(memo, s)),
+        ("deepest optional parts left open", lambda s: open_deepest(memo, s, note, fits)),
+        ("top-level descriptions shortened", lambda s: short_descriptions(memo, s, note)),
+        ("long optional descriptions dropped", lambda s: without_long_descriptions(memo, s, note, room)),
+        ("optional properties typed only", lambda s: typed_only(memo, s, note, room)),
+    ]
+
+
+def reduce_tool(
+    name: str, description: str, schema: dict[str, Any], budget: int, note: str, memo: Memo | None = None
+) -> Reduction:
+    """The input schema within budget (in the order above) and within the depth bound (the tool definition puts
+    the inputSchema at JSON depth 2). `memo`: the run's, shared by its tools (a fresh one without)."""
+    before = prompt_size(name, description, schema)
+    steps: list[str] = []
     result = within_depth(schema, 2, note)  # first: what follows walks the schema level by level
     if result is schema and before <= budget:
-        return Reduction(schema, (), before, before)  # most tools: measured once
-    if result is not schema:
+        return Reduction(schema, (), before, before, schema)  # most tools: measured once
+    deep = result is not schema
+    if deep:
         steps.append(f"parts deeper than {DEPTH_LIMIT} levels left open")
+    memo = Memo() if memo is None else memo
+    result = memo.one(result)
+    whole = schema if deep else result
+    # `prompt_size` is the name and description's share plus the inputSchema's size: what the schema may take
+    room = budget - (prompt_size(name, description, {}) - memo.size({}))
+
+    def fits(candidate: dict[str, Any]) -> bool:
+        return memo.size(candidate) <= room
+
     if not fits(result):
-        for label, step in (
-            ("repeated parts shared", lambda s: share_repeated(s, prompt_size(name, description, s) - budget)),
-            ("examples dropped", without_examples),
-            ("nested descriptions shortened", short_nested_descriptions),
-            ("deepest optional parts left open", lambda s: open_deepest(s, note, fits)),
-            ("top-level descriptions shortened", lambda s: short_descriptions(s, note)),
-        ):
-            reduced = pruned(step(result))
-            if reduced != result:
+        for label, step in _steps(memo, note, room):
+            reduced = pruned(memo, step(result))
+            if reduced is not result and reduced != result:
                 steps.append(label)
                 result = reduced
             if fits(result):
                 break
-    return Reduction(result, tuple(steps), before, prompt_size(name, description, result))
+    return Reduction(result, tuple(steps), before, prompt_size(name, description, result), whole)

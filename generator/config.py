@@ -60,6 +60,34 @@ class ErrorHint:
 
 
 @dataclass(frozen=True)
+class PromptArgument:
+    """One argument of a prompt: its name (a placeholder of the template), what to give, and whether it must be."""
+
+    name: str
+    description: str
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A prompt the generated server offers (prompts/list, prompts/get): a job's instructions, with `{argument}`
+    placeholders, and the tools the job uses (checked against the package's tools once they are known)."""
+
+    name: str
+    title: str
+    description: str
+    tools: tuple[str, ...]
+    template: str
+    arguments: tuple[PromptArgument, ...] = ()
+
+
+PROMPT_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
+"""A prompt template's markup, left to right: `{{` and `}}` (a literal brace), `{name}` (an argument), or a lone
+brace (an error). The generated server fills templates with the same reading, in one pass."""
+_IDENTIFIER = r"[a-z][a-z0-9_]*"
+
+
+@dataclass(frozen=True)
 class GeneratorConfig:
     """Every choice the generator makes that is not in the spec itself."""
 
@@ -114,6 +142,9 @@ class GeneratorConfig:
     """Overlay files (OpenAPI Overlay 1.x) applied to the spec as it loads, in order, before any `--overlay`;
     written relative to the config file. The pipeline reads them from the file (`ConfigFile.overlays`) before
     the spec is parsed."""
+    prompts: tuple[Prompt, ...] = ()
+    """Prompts for common jobs (prompts/list and prompts/get): each a `name`, `title`, `description`, `arguments`,
+    the `tools` it uses and its `template` with `{argument}` placeholders."""
 
     def binding_for(self, wire_name: str) -> Binding | None:
         return next((binding for name, binding in self.bindings if name == wire_name), None)
@@ -130,6 +161,7 @@ _RAW_FORMS: dict[str, type] = {
     "search_examples": list,
     "error_hints": list,
     "overlays": list,
+    "prompts": list,
 }
 """Settings written in the config as a mapping or a list and read into a structure of their own."""
 _CHOICE_HELP = {"nesting": "`openapi` (the spec's own rules) or `brackets` (Rails style: `image[data]`)"}
@@ -263,6 +295,7 @@ def build_config(raw: dict[str, Any], title: str, spec_urls: list[str], source: 
         search_examples=_search_examples(raw.get("search_examples") or [], source),
         error_hints=_error_hints(raw.get("error_hints") or [], source),
         overlays=_overlays(raw.get("overlays"), source),
+        prompts=_prompts(raw.get("prompts") or [], source),
     )
 
 
@@ -278,6 +311,159 @@ def _overlays(raw: Any, source: str) -> tuple[Path, ...]:
             message = "each of `overlays` is the path of an overlay file, relative to the config file"
             raise GenerationError([Diagnostic("error", "config", message, source, f"/overlays/{index}")])
     return tuple(Path(source).parent / entry for entry in raw)
+
+
+_PROMPT_FIELDS = {"name", "title", "description", "arguments", "tools", "template"}
+_PROMPT_REQUIRED = ("name", "title", "description", "tools", "template")
+_ARGUMENT_FIELDS = {"name", "description", "required"}
+
+
+def _prompts(raw: list[Any], source: str) -> tuple[Prompt, ...]:
+    """`prompts`: each a snake_case `name` (unique), a `title`, a `description`, optional `arguments` (each a
+    `name`, a `description` and `required`, false by default), the `tools` it uses (at least one) and its
+    `template`, whose `{argument}` placeholders are its arguments, every one used (`{{` and `}}` for braces).
+    Every problem is an error naming the prompt."""
+    found: list[Prompt] = []
+    problems: list[Diagnostic] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(raw):
+        pointer = f"/prompts/{index}"
+        name = entry.get("name") if isinstance(entry, dict) else None
+        label = f"prompt `{name}`" if isinstance(name, str) and name else f"prompt {index}"
+        errors = _prompt_problems(entry, seen)
+        problems.extend(Diagnostic("error", "config", f"{label}: {error}", source, pointer) for error in errors)
+        if not errors:
+            seen.add(entry["name"])
+            found.append(_prompt(entry))
+    if problems:
+        raise GenerationError(problems)
+    return tuple(found)
+
+
+def _prompt(entry: dict[str, Any]) -> Prompt:
+    """A prompt whose entry `_prompt_problems` found sound."""
+    arguments = tuple(
+        PromptArgument(arg["name"], " ".join(arg["description"].split()), bool(arg.get("required", False)))
+        for arg in entry.get("arguments") or []
+    )
+    return Prompt(
+        name=entry["name"],
+        title=" ".join(entry["title"].split()),
+        description=" ".join(entry["description"].split()),
+        tools=tuple(entry["tools"]),
+        template=entry["template"].strip(),
+        arguments=arguments,
+    )
+
+
+def _unprintable(text: str, newlines: bool = False) -> bool:
+    """Control characters (but line breaks and tabs, where `newlines`) or bidirectional marks."""
+    allowed = "\n\t" if newlines else ""
+    return any(
+        (ord(c) < 32 and c not in allowed) or 0x7F <= ord(c) <= 0x9F or 0x202A <= ord(c) <= 0x202E
+        or 0x2066 <= ord(c) <= 0x2069
+        for c in text
+    )  # fmt: skip
+
+
+def _unknown_fields(entry: dict[Any, Any], known: set[str]) -> list[str]:
+    unknown = sorted(str(key) for key in entry if key not in known)
+    if not unknown:
+        return []
+    return [f"unknown field {', '.join(f'`{key}`' for key in unknown)} (known: {', '.join(sorted(known))})"]
+
+
+def _prompt_problems(entry: Any, seen: set[str]) -> list[str]:
+    """What is wrong with one entry of `prompts`, in words."""
+    if not isinstance(entry, dict):
+        return ["each of `prompts` is a mapping with `name`, `title`, `description`, `tools` and `template`"]
+    problems: list[str] = _unknown_fields(entry, _PROMPT_FIELDS)
+    missing = [key for key in _PROMPT_REQUIRED if key not in entry]
+    if missing:
+        problems.append(f"missing {', '.join(f'`{key}`' for key in missing)}")
+    name = entry.get("name")
+    if "name" in entry and not (isinstance(name, str) and re.fullmatch(_IDENTIFIER, name) and len(name) <= 64):
+        problems.append("`name` must be snake_case (lower-case letters, digits and _, starting with a letter)")
+    elif isinstance(name, str) and name in seen:
+        problems.append("another prompt has the same `name`")
+    for key in ("title", "description"):
+        value = entry.get(key)
+        if key in entry and not (isinstance(value, str) and value.strip() and not _unprintable(value, newlines=True)):
+            problems.append(f"`{key}` must be text, without control or bidirectional characters")
+    tools = entry.get("tools")
+    if "tools" in entry and not (
+        isinstance(tools, list)
+        and tools
+        and all(isinstance(t, str) and re.fullmatch(r"[A-Za-z0-9_.-]+", t) for t in tools)
+    ):
+        problems.append("`tools` must be a list of the tool names the prompt uses, at least one")
+    elif isinstance(tools, list) and len(set(tools)) != len(tools):
+        problems.append("`tools` names a tool twice")
+    arguments, argument_problems = _prompt_arguments(entry.get("arguments", []))
+    problems.extend(argument_problems)
+    template = entry.get("template")
+    if "template" in entry:
+        if not (isinstance(template, str) and template.strip()) or _unprintable(template, newlines=True):
+            problems.append("`template` must be text, without control or bidirectional characters")
+        elif not argument_problems:
+            problems.extend(_template_problems(template, arguments))
+    return problems
+
+
+def _prompt_arguments(raw: Any) -> tuple[dict[str, bool], list[str]]:
+    """A prompt's `arguments` (name -> required), and what is wrong with them."""
+    if raw is None:
+        return {}, []
+    if not isinstance(raw, list):
+        return {}, ["`arguments` must be a list of {name, description, required}"]
+    declared: dict[str, bool] = {}
+    problems: list[str] = []
+    for position, argument in enumerate(raw):
+        if not isinstance(argument, dict):
+            problems.append(f"argument {position} must be a mapping with `name`, `description` and `required`")
+            continue
+        name = argument.get("name")
+        label = f"argument `{name}`" if isinstance(name, str) and name else f"argument {position}"
+        problems.extend(f"{label}: {problem}" for problem in _unknown_fields(argument, _ARGUMENT_FIELDS))
+        if not (isinstance(name, str) and re.fullmatch(_IDENTIFIER, name)):
+            problems.append(
+                f"{label}: `name` must be snake_case (lower-case letters, digits and _, starting with a letter)"
+            )
+            continue
+        if name in declared:
+            problems.append(f"{label} is declared twice")
+        description = argument.get("description")
+        if not (isinstance(description, str) and description.strip() and not _unprintable(description, newlines=True)):
+            problems.append(f"{label}: `description` must be text saying what to give")
+        required = argument.get("required", False)
+        if not isinstance(required, bool):
+            problems.append(f"{label}: `required` is true or false")
+        declared[name] = required is True
+    return declared, problems
+
+
+def _template_problems(template: str, arguments: dict[str, bool]) -> list[str]:
+    """Placeholders that are not declared arguments, lone braces, and declared arguments the template never uses."""
+    problems: list[str] = []
+    used: set[str] = set()
+    for match in PROMPT_PLACEHOLDER.finditer(template):
+        text = match.group()
+        if text in ("{{", "}}"):
+            continue
+        if text in ("{", "}"):
+            problems.append(
+                f"`template` has a lone `{text}` at character {match.start()}: write `{text * 2}` for a brace"
+            )
+        elif match.group(1) in arguments:
+            used.add(match.group(1))
+        else:
+            declared = ", ".join(arguments) or "none"
+            problems.append(f"`template` placeholder `{text}` is not one of its arguments (declared: {declared})")
+    unused = [name for name in arguments if name not in used]
+    if unused:
+        names = ", ".join(f"`{{{name}}}`" for name in unused)
+        problems.append(f"`template` never uses the argument{'s' if len(unused) > 1 else ''} {names}")
+    return problems
 
 
 def _error_hints(raw: list[Any], source: str) -> tuple[ErrorHint, ...]:

@@ -11,10 +11,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from generator import __version__, paging
-from generator.budget import reduce_tool, within_depth
+from generator.budget import Memo, reduce_tool, within_depth
 from generator.config import GeneratorConfig
 from generator.describing import Describer
 from generator.diagnostics import Diagnostic, GenerationError
+from generator.effects import method_hints
 from generator.files import is_binary, replace_binary_fields
 from generator.halves import build_tools
 from generator.ir import Api, Argument, HttpBinding, Location, SecurityScheme, Shape, Tool, ToolAnnotations
@@ -22,11 +23,12 @@ from generator.linking import Linking, attach_defs
 from generator.name_sources import NAME_AIM, NameSource, plain_text, product_words, title_from
 from generator.name_sources import choose as choose_source
 from generator.naming import sentence_case, shorten_names, snake_case, unique_names
-from generator.openapi import IDEMPOTENT_METHODS, SAFE_METHODS
+from generator.openapi import IDEMPOTENT_METHODS
 from generator.operations import (
     Operation,
     ParsedOperation,
     RequestBody,
+    is_json,
     iter_operations,
     server_url,
 )
@@ -193,6 +195,8 @@ class _InputAssembly:
         name = self.take("file" if is_file else "body", "body")
         if "description" not in schema:
             schema["description"] = self.builder.wording.whole_body(media_type)
+        if schema.keys().isdisjoint(_TYPING_KEYWORDS):
+            schema["type"] = _body_type(schema, media_type)
         self.add(schema, Argument(name, "body", "", required))
         return True
 
@@ -257,6 +261,7 @@ class _ToolBuilder:
             n for n, s in raw_schemes.items() if isinstance(s, dict) and s.get("deprecated") is True
         }
         self.describer = Describer(wording.parameter_fallback)
+        self.reductions = Memo()  # tools over budget that share parts reduce them once
 
     def warn(self, kind: str, message: str, pointer: str) -> None:
         self.compiler.warn(kind, message, pointer)
@@ -429,7 +434,8 @@ class _ToolBuilder:
         self, op: Operation, name: str, description: str, schema: dict[str, Any]
     ) -> tuple[dict[str, Any], dict[str, Any] | None]:
         """The input schema tools/list carries, and the whole one when that had to be reduced (with a warning)."""
-        reduction = reduce_tool(name, description, schema, self.config.tool_budget, str(self.wording.open_shape()))
+        note = str(self.wording.open_shape())
+        reduction = reduce_tool(name, description, schema, self.config.tool_budget, note, self.reductions)
         if not reduction.steps:
             return schema, None
         budget = self.config.tool_budget
@@ -440,7 +446,7 @@ class _ToolBuilder:
             " arguments against the whole schema, which `describe_operation` shows"
         )
         self.warn("tool-reduced" if reduction.after <= budget else "tool-over-budget", message, op.pointer)
-        return reduction.schema, schema
+        return reduction.schema, reduction.whole
 
     def link_outputs(self, built: tuple[Built, ...]) -> tuple[tuple[Tool, ...], dict[str, Any]]:
         """The whole response schemas for output_schemas.json, linked together: a referenced schema that several
@@ -463,15 +469,9 @@ class _ToolBuilder:
             linked.append(dataclasses.replace(tool, full_output_schema=full))
         return tuple(linked), linking.definitions()
 
-    def annotations(self, op: Operation, override: Override | None) -> ToolAnnotations:
-        """Hints from the method, then the config's per-operation overrides."""
-        method = op.method
-        hints = {
-            "readOnlyHint": method in SAFE_METHODS,
-            "destructiveHint": method == "delete",
-            "idempotentHint": method in IDEMPOTENT_METHODS,
-            "openWorldHint": True,
-        }
+    def annotations(self, op: Operation, override: Override | None, name: str) -> ToolAnnotations:
+        """Hints from the method and the name (`generator.effects`), then the config's per-operation overrides."""
+        hints = {**method_hints(op.method, name), "openWorldHint": True}
         if override is not None:
             hints.update(dict(override.annotations))
         return ToolAnnotations(
@@ -511,21 +511,18 @@ class _ToolBuilder:
             opening = ""  # the details say it first, as a sentence ("Delete a container file.")
         elif details and gist(opening) == gist(name.replace("_", " ")):
             opening = ""  # it says no more than the tool's name, which the model reads first
-        schema, arguments = inputs
+        schema, _ = inputs
         text = self.wording.description.render(
             summary=opening,
             details=details,
             addendum=clean_prose(addendum, self.docs_base),
             method=op.method.upper(),
             annotations=annotations,
-            returns=_returns(*output),
+            returns=_returns(*output, focus=_resource_words(name)),
             paginated="page" in schema.get("properties", {}),
-            # What the model must supply: a setting or the token store fills bound arguments.
-            context=[
-                a.property_name
-                for a in arguments
-                if a.required and a.location in ("path", "header") and not (a.bind_env or a.bind_token or a.hidden)
-            ],
+            # Every argument the model must give (settings and the token store fill bound ones), or none: a
+            # long list would only repeat the schema's `required`.
+            context=_needed(schema),
             related=related,
         )
         return "\n\n".join(p.strip() for p in text.strip().split("\n\n") if p.strip())
@@ -567,7 +564,7 @@ class _ToolBuilder:
         inputs = self.build_input(parsed)
         input_schema, arguments = inputs.schema, inputs.arguments
         output_schema, wrapped, output_part = self.build_output(parsed)
-        annotations = self.annotations(op, override)
+        annotations = self.annotations(op, override, name)
         title = title_from(source, list(source.words), op.summary)
         if override is not None and override.title:
             title = override.title
@@ -641,22 +638,86 @@ def _serialization(parameter: dict[str, Any], location: str) -> tuple[str, bool 
     )
 
 
-def _returns(schema: dict[str, Any] | None, wrapped: bool) -> dict[str, Any]:
-    """What the description says comes back: an object's fields, or a list and its items' fields."""
+_TYPING_KEYWORDS = frozenset({"type", "anyOf", "oneOf", "allOf", "$ref", "enum", "const", "not"})
+_JSON_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean", int: "number", float: "number"}
+
+
+def _body_type(schema: dict[str, Any], media_type: str | None) -> str | list[str]:
+    """A type for a whole body the spec leaves untyped: its example's, else an object or list for JSON, else text."""
+    examples = schema.get("examples")
+    listed = examples[:1] if isinstance(examples, list) else []
+    for example in [*listed, *([schema["example"]] if "example" in schema else [])]:
+        if type(example) in _JSON_TYPES:
+            return _JSON_TYPES[type(example)]
+    return ["object", "array"] if media_type is None or is_json(media_type) else "string"
+
+
+NEEDS_LIMIT = 6
+"""The most required arguments a description's "Needs" line names; past it, the schema's `required` says it."""
+
+
+def _needed(schema: dict[str, Any]) -> list[str]:
+    required = [str(name) for name in schema.get("required") or []]
+    return required if len(required) <= NEEDS_LIMIT else []
+
+
+_PREPOSITIONS = frozenset({"in", "of", "for", "on", "to", "from", "by", "with", "across", "under", "at", "into"})
+
+
+def _resource_words(name: str) -> tuple[str, ...]:
+    """The words of a tool's name between its verb and its first preposition: what the call is about
+    (`create_embeddings` -> embeddings; `list_projects_in_company` -> projects)."""
+    words = name.split("_")[1:]
+    cut = next((i for i, w in enumerate(words) if w in _PREPOSITIONS), len(words))
+    return tuple(words[:cut])
+
+
+def _focused(fields: list[str], focus: tuple[str, ...]) -> list[str]:
+    """Fields in order, those the tool's name or summary speaks of first (`embedding` for create_embeddings)."""
+    words = {w.lower() for w in focus} | {w.lower().rstrip("s") for w in focus}
+    spoken = [f for f in fields if f.lower() in words or f.lower().rstrip("s") in words]
+    return [*spoken, *(f for f in fields if f not in spoken)]
+
+
+_SINGULAR = {"string": "a string", "integer": "an integer", "number": "a number", "boolean": "true or false",
+             "object": "an object"}  # fmt: skip
+_PLURAL = {"string": "strings", "integer": "integers", "number": "numbers", "boolean": "true or false values",
+           "object": "objects"}  # fmt: skip
+
+
+def _value_phrase(schema: dict[str, Any]) -> str:
+    """What a value that is no object with fields is, in words: `a string`, `a list of objects (one BIM record)`."""
+    about = first_sentence(str(schema.get("description", ""))).strip().rstrip(".")
+    if schema.get("type") == "array":
+        items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
+        assert isinstance(items, dict)
+        phrase = f"a list of {_PLURAL.get(str(items.get('type')), 'values')}"
+        about = about or first_sentence(str(items.get("description", ""))).strip().rstrip(".")
+    else:
+        phrase = _SINGULAR.get(str(schema.get("type")), "")
+    about = about[:1].lower() + about[1:]
+    return f"{phrase} ({about})" if phrase and about else phrase or about
+
+
+def _returns(schema: dict[str, Any] | None, wrapped: bool, focus: tuple[str, ...] = ()) -> dict[str, Any]:
+    """What the description says comes back: an object's fields, or a list and its items' fields (those the tool's
+    name or summary speaks of first), or what a single value is."""
     if schema is None:
         return {"kind": "none", "fields": []}
     if wrapped:
         result = schema["properties"]["result"]
         items = result.get("items") if result.get("type") == "array" else None
-        if isinstance(items, dict):
-            return {"kind": "list", "fields": list(items.get("properties", {})), "about": items.get("description", "")}
-        return {"kind": "value", "fields": []}
+        if isinstance(items, dict) and items.get("properties"):
+            fields = _focused(list(items.get("properties", {})), focus)
+            return {"kind": "list", "fields": fields, "about": items.get("description", "")}
+        return {"kind": "value", "fields": [], "about": _value_phrase(result)}
     properties = schema.get("properties", {})
     data = properties.get("data")
     if list(properties) == ["data"] and isinstance(data, dict) and data.get("type") == "array":
         items = data.get("items", {})
-        return {"kind": "data", "fields": list(items.get("properties", {})), "about": items.get("description", "")}
-    return {"kind": "object", "fields": list(properties), "about": schema.get("description", "")}
+        fields = _focused(list(items.get("properties", {})), focus)
+        return {"kind": "data", "fields": fields, "about": items.get("description", "")}
+    return {"kind": "object", "fields": _focused(list(properties), focus), "about": schema.get("description", "")}
 
 
 def _is_nested(schema: dict[str, Any]) -> bool:

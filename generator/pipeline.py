@@ -22,6 +22,7 @@ from generator.load import load_mapping
 from generator.operations import all_server_urls, iter_operations
 from generator.overlay import apply_overlays
 from generator.parse import ParsedSpec, document_errors, leave_out, prepare_document
+from generator.prompts import check_prompt_tools
 from generator.render import render_package
 from generator.templating import environment
 from generator.wording import Wording
@@ -193,6 +194,7 @@ def build_model(
         _raise_if_any(verdict.result())
         raise built
     api, diagnostics = built
+    check_prompt_tools(api, config_file.source)  # the tools are known only now
     diagnostics = [*left_out, *diagnostics]
     if options.strict and diagnostics:
         raise GenerationError([Diagnostic("error", d.kind, d.message, d.file, d.pointer) for d in diagnostics])

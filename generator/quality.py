@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.budget import DEPTH_LIMIT, prompt_size
+from generator.effects import computes_only, replaces
 from generator.ir import Api, Tool
 from generator.load import json_depth
 from generator.name_sources import ARTICLES, CLAUSE_WORDS, NAME_AIM, SENTENCE_OPENERS
 from generator.naming import MAX_NAME_LENGTH, title_case
 from generator.render import tool_definition
-from generator.text import drop_doubled_words, gist
+from generator.text import drop_doubled_words, gist, is_link_residue
 
 DESCRIPTION_LIMIT = 2000
 TITLE_LIMIT = 80
@@ -155,7 +156,7 @@ def check_parameters(tool: Tool) -> Iterator[str]:
     for path, schema in schema_properties(tool.input_schema):
         description = str(schema.get("description", "")).strip()
         if not is_described(schema, tool.input_schema):
-            if not _described_in_whole(tool, path):
+            if not _described_in_whole(tool, path, schema):
                 yield f"`{path}` has no description"
             continue
         bare = re.sub(r"[^a-z0-9]", "", description.lower())
@@ -163,12 +164,14 @@ def check_parameters(tool: Tool) -> Iterator[str]:
             yield f"`{path}` description only repeats its name"
 
 
-def _described_in_whole(tool: Tool, path: str) -> bool:
-    """A top-level property whose description the budget left out of tools/list, described in the whole input
-    schema (what `describe_operation` shows)."""
+def _described_in_whole(tool: Tool, name: str, schema: dict[str, Any]) -> bool:
+    """A top-level property whose description the budget left out of tools/list (the tool says so) and the whole
+    input schema, which `describe_operation` shows, has."""
     whole = tool.full_input_schema
-    found = (whole.get("properties") or {}).get(path) if whole is not None else None
-    return isinstance(found, dict) and whole is not None and is_described(found, whole)
+    if whole is None or (tool.input_schema.get("properties") or {}).get(name) is not schema:
+        return False
+    found = (whole.get("properties") or {}).get(name)
+    return isinstance(found, dict) and is_described(found, whole)
 
 
 def check_output(tool: Tool, documented: bool) -> Iterator[str]:
@@ -204,6 +207,57 @@ def check_annotations(tool: Tool) -> Iterator[str]:
         yield "both read-only and destructive"
 
 
+_RESIDUE = re.compile(r"<!--|-->|(?:^|\n\n)\s*>|>\s*>\s")
+_NEEDS = re.compile(r"(?:^|\s)Needs ((?:`[^`]+`(?:, | and )?)+)\.")
+
+
+def check_residue(tool: Tool) -> Iterator[str]:
+    """Documentation residue: HTML comments, blockquote markers, a sentence that pointed at a link now gone."""
+    for text in _texts(tool):
+        if found := _RESIDUE.search(text):
+            yield f"residue {found.group(0).strip()!r}"
+        for sentence in re.split(r"(?<=[.!?:])\s+|\n\n", text):
+            if is_link_residue(sentence.strip()):
+                yield f"a sentence about a link that is not there: {sentence.strip()!r}"
+
+
+def check_needs(tool: Tool) -> Iterator[str]:
+    """The "Needs" line names every required argument (or there is none)."""
+    found = _NEEDS.search(tool.description)
+    if found is None:
+        return
+    named = set(re.findall(r"`([^`]+)`", found.group(1)))
+    required = set(tool.input_schema.get("required") or [])
+    if named != required:
+        yield f"Needs names {sorted(named)} but the schema requires {sorted(required)}"
+
+
+def check_effects(tool: Tool) -> Iterator[str]:
+    """Effects said by the method and the name: a POST that only works something out is read-only, a PUT that
+    replaces a record is destructive."""
+    method = tool.binding.method
+    if computes_only(method, tool.name) and not tool.annotations.read_only:
+        yield f"{method} `{tool.name}` works something out and changes nothing, but is not marked read-only"
+    if replaces(method, tool.name) and not tool.annotations.destructive:
+        yield f"{method} `{tool.name}` replaces a record whole, but is not marked destructive"
+
+
+def check_requirements(tool: Tool) -> Iterator[str]:
+    """What the API requires (a header such as If-Match, a file part) is required in the input schema too, and a
+    whole body has a type."""
+    required = set(tool.input_schema.get("required") or [])
+    for argument in tool.binding.arguments:
+        filled = argument.bind_env or argument.bind_token or argument.hidden
+        if argument.required and not filled and argument.property_name not in required:
+            yield f"`{argument.property_name}` ({argument.location}) is required by the API but not by the tool"
+    body = (tool.input_schema.get("properties") or {}).get("body")
+    if tool.binding.body_is_whole and isinstance(body, dict) and not body.keys() & _TYPED:
+        yield "the whole `body` has no type"
+
+
+_TYPED = frozenset({"type", "anyOf", "oneOf", "allOf", "$ref", "enum", "const"})
+
+
 CHECKS: dict[str, Callable[[Tool], Iterator[str]]] = {
     "name": check_name,
     "title": check_title,
@@ -211,6 +265,10 @@ CHECKS: dict[str, Callable[[Tool], Iterator[str]]] = {
     "whole-sentences": check_sentences,
     "absolute-links": check_links,
     "no-markup": check_markup,
+    "doc-residue": check_residue,
+    "needs-line": check_needs,
+    "effects": check_effects,
+    "requirements": check_requirements,
     "grammar": check_grammar,
     "parameters-described": check_parameters,
     "annotations": check_annotations,
@@ -243,7 +301,10 @@ class Report:
             f"({average:,} bytes, about {average // 4:,} tokens per tool)"
         )
         largest = sorted(self.per_tool_bytes, key=lambda item: (-item[1], item[0]))[:worst]
-        out.append("largest tools: " + ", ".join(f"{name} ({size:,} bytes)" for name, size in largest))
+        out.append(
+            "largest tools (name, description and inputSchema): "
+            + ", ".join(f"{name} ({size:,} bytes)" for name, size in largest)
+        )
         by_tool = Counter(v.tool for v in self.violations)
         for name, count in sorted(by_tool.items(), key=lambda item: (-item[1], item[0]))[:worst]:
             out.append(f"worst: {name} ({count} violations)")

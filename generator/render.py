@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import jinja2
 
+from generator.config import Prompt
 from generator.ir import Api, Paging, SecurityScheme, Tool
 from generator.templating import environment
 
@@ -174,6 +175,21 @@ def runtime_document(api: Api) -> contract.Document:
     }
 
 
+def prompt_entry(prompt: Prompt) -> contract.Prompt:
+    """A prompt as the generated server reads it (`prompts.json`): what prompts/list shows, its template and tools."""
+    return {
+        "name": prompt.name,
+        "title": prompt.title,
+        "description": prompt.description,
+        "arguments": [
+            {"name": argument.name, "description": argument.description, "required": argument.required}
+            for argument in prompt.arguments
+        ],
+        "tools": list(prompt.tools),
+        "template": prompt.template,
+    }
+
+
 def package_version(api: Api) -> str:
     """A PEP 440 version that moves with the spec and the generator: `<spec version>.<generator serial>`.
 
@@ -257,6 +273,7 @@ def render_package(
         "package_version": package_version(api),
         "registry_name": registry_name(api),
         "search_examples": search_examples(api),
+        "prompts": [prompt_entry(prompt) for prompt in api.config.prompts],
     }
     files: dict[str, str] = {}
     for name in package_sources(env, override).values():

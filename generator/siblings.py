@@ -1,5 +1,6 @@
-"""An operation's siblings, for its description: the `list` and `show` of one resource, the same operation in
-another API version, or at another scope (the config's `related_scopes`, such as a company and a project)."""
+"""An operation's siblings, for its description: the `list` and `show` of one resource, its `create` and
+`update`, the same operation in another API version, or at another scope (the config's `related_scopes`, such as
+a company and a project)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from generator.operations import Operation
 
 _VERSION = re.compile(r"/v(\d+(?:\.\d+)*)(?=/|$)")
 _PARAMETER = re.compile(r"\{[^}]+\}")
+_UPDATE_VERBS = frozenset({"update", "edit", "modify", "change", "replace", "set"})
 
 
 class _Paths:
@@ -43,7 +45,7 @@ def related_tools(
         by_shape.setdefault((op.method, paths.shape(op.path)), []).append((op, name))
     related: dict[str, list[tuple[str, str]]] = {}
     for op, name in zip(operations, names, strict=True):
-        found = _list_or_show(op, by_shape, paths)
+        found = [*_list_or_show(op, by_shape, paths), *_create_or_update(op, by_shape, paths)]
         own_version, own_scope = paths.facet(op.path)
         for other, other_name in by_shape.get((op.method, paths.shape(op.path)), []):
             if other_name == name:
@@ -68,3 +70,17 @@ def _list_or_show(
     if shape.endswith("/{}"):
         return [(n, "list") for o, n in by_shape.get(("get", shape[:-3]), []) if paths.facet(o.path) == facet]
     return [(n, "show") for o, n in by_shape.get(("get", shape + "/{}"), []) if paths.facet(o.path) == facet]
+
+
+def _create_or_update(
+    op: Operation, by_shape: dict[tuple[str, str], list[tuple[Operation, str]]], paths: _Paths
+) -> list[tuple[str, str]]:
+    """A write's counterpart: the update of one record for a create on its collection, the create for an update."""
+    shape, facet = paths.shape(op.path), paths.facet(op.path)
+    if op.method == "post" and not shape.endswith("/{}"):
+        found = [*by_shape.get(("patch", shape + "/{}"), []), *by_shape.get(("put", shape + "/{}"), [])]
+        updates = [(o, n) for o, n in found if n.split("_")[0] in _UPDATE_VERBS and paths.facet(o.path) == facet]
+        return [(n, "update") for _, n in updates[:1]]
+    if op.method in ("patch", "put") and shape.endswith("/{}"):
+        return [(n, "create") for o, n in by_shape.get(("post", shape[:-3]), []) if paths.facet(o.path) == facet]
+    return []

@@ -10,7 +10,18 @@ _LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]+)\)")
 _SCHEME = re.compile(r"([a-z][a-z0-9+.-]*):", re.IGNORECASE)
 _LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>")
-_BREAK_TAG = re.compile(r"<br\s*/?>|</p>", re.IGNORECASE)
+_BREAK_TAG = re.compile(r"</?br\s*/?>|</p>", re.IGNORECASE)
+_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
+_QUOTE_MARKS = re.compile(r"^[ \t]*(?:>[ \t]?)+", re.MULTILINE)
+"""Markdown blockquote markers at the start of a line (`> > 1.`): residue once lines are joined."""
+_MORE = re.compile(
+    r"(?:(?:learn|read|see|find out|click here for|click here to learn|get)\s+more"
+    r"(?:\s+(?:here|about (?:this|it|them)|info(?:rmation)?))?|more info(?:rmation)?|(?:see|click) here|"
+    r"for more (?:info(?:rmation)?|details))[.:!]?",
+    re.IGNORECASE,
+)
+"""A sentence that only pointed at a link the cleaning took away ("Learn more.")."""
+_SENTENCES = re.compile(r"(?<=[.!?:])\s+")
 _BLANK_LINE = re.compile(r"\n\s*\n")
 _CODE_SPAN = re.compile(r"(`[^`]*`)")
 # A paragraph is closed by terminal punctuation, or by a quote or bracket right after it (`...said "no."`).
@@ -38,9 +49,22 @@ def absolute_links(text: str, base_url: str) -> str:
 
 
 def strip_html(text: str) -> str:
-    """Drop HTML tags (a `<br>` or a `</p>` becomes a break) and decode entities."""
-    text = _BREAK_TAG.sub("\n", text)
+    """Drop HTML comments and tags (a `<br>`, `</br>` or `</p>` becomes a break) and decode entities."""
+    text = _BREAK_TAG.sub("\n", _COMMENT.sub("", text))
     return html.unescape(_TAG.sub("", text))
+
+
+def is_link_residue(sentence: str) -> bool:
+    """A sentence that only pointed at a link, with the link gone ("Learn more.")."""
+    return bool(_MORE.fullmatch(sentence))
+
+
+def drop_residue(text: str) -> str:
+    """Documentation residue out: blockquote markers, and sentences that only pointed at a link no longer there
+    ("Learn more."). A sentence holding a link keeps it."""
+    paragraphs = _QUOTE_MARKS.sub("", text).split("\n\n")
+    kept = [" ".join(s for s in _SENTENCES.split(p) if not _MORE.fullmatch(s.strip())) for p in paragraphs]
+    return "\n\n".join(p for p in kept if p.strip())
 
 
 def normalize_whitespace(text: str) -> str:
@@ -88,9 +112,10 @@ def end_paragraphs(text: str) -> str:
 
 def clean_prose(text: str, base_url: str, budget: int | None = None) -> str:
     """The whole cleaning pipeline for one piece of spec prose."""
-    text = drop_doubled_words(normalize_whitespace(strip_html(text)))
+    text = drop_doubled_words(normalize_whitespace(strip_html(_QUOTE_MARKS.sub("", text))))
+    text = drop_residue(absolute_links(text, base_url))
     # Once more after the cut: a code span cut in half no longer shields the words after it.
-    return end_paragraphs(drop_doubled_words(whole_sentences(absolute_links(text, base_url), budget)))
+    return end_paragraphs(drop_doubled_words(whole_sentences(text, budget)))
 
 
 def as_sentence(text: str) -> str:

@@ -103,9 +103,7 @@ def test_upload_from_base64_and_the_upload_root(
         first = await client.call_tool(
             "upload_photo_to_project", {**base, "image": {"data": {"content_base64": content, "filename": "a.jpg"}}}
         )
-        second = await client.call_tool(
-            "upload_photo_to_project", {**base, "image": {"data": {"path": str(outside)}}}
-        )
+        second = await client.call_tool("upload_photo_to_project", {**base, "image": {"data": {"path": str(outside)}}})
         return first, second
 
     first, second = _run(installed_package, fake_procore, body, PROCORE_UPLOAD_ROOT=str(allowed))

@@ -528,7 +528,11 @@ def check_huge_description(tools: dict[str, dict[str, Any]], out: Path) -> None:
 
 
 def check_enum_10000(tools: dict[str, dict[str, Any]], out: Path) -> None:
-    schema = _only(tools)["inputSchema"]
+    # 130 KB of choices cannot be in tools/list (the budget types the optional argument only); the whole schema,
+    # which describe_operation shows and the server checks arguments against, keeps every one.
+    assert _only(tools)["inputSchema"]["properties"]["code"] == {"type": "string"}
+    whole = json.loads(next((out / "src").glob("*/input_schemas.json")).read_text())
+    (schema,) = whole["inputSchemas"].values()
     assert schema["properties"]["code"]["enum"] == ENUM_VALUES
     validator = _validator(schema)
     assert validator.is_valid({"code": "code_09999"}) and not validator.is_valid({"code": "code_10000"})
@@ -641,7 +645,7 @@ CASES: dict[str, Case] = {
     ),
     "ref-chain-deeper-than-200": _generated(_ref_chain, "too-deep", "tool-reduced", check=check_ref_chain),
     "description-of-5-mb": _generated(_huge_description, check=check_huge_description),
-    "enum-of-10000-values": _generated(_enum_10000, check=check_enum_10000),
+    "enum-of-10000-values": _generated(_enum_10000, "tool-reduced", check=check_enum_10000),
     "nesting-100-levels": _generated(
         lambda folder: _nesting(folder, 100, "nesting_100.json"), "tool-reduced", check=check_nesting_100
     ),

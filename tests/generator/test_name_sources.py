@@ -69,9 +69,7 @@ def test_an_operation_id_that_spells_out_the_route_is_not_a_name(operation_id: s
 
 def test_without_a_worded_source_the_description_then_the_route_names_the_tool() -> None:
     described = "<p>Retrieves the details of an existing product. Supply the unique product ID.</p>"
-    assert _name("", "GetProductsId", "get", "/v1/products/{id}", described) == (
-        "retrieve_details_of_existing_product"
-    )
+    assert _name("", "GetProductsId", "get", "/v1/products/{id}", described) == ("retrieve_details_of_existing_product")
     assert _name("", "GetProducts", "get", "/v1/products") == "list_products"
     assert _name("", "", "delete", "/rest/v1.0/projects/{id}") == "delete_projects"
     assert _name("", "", "post", "/v3/mail/send") == "send_mail"  # the path's last word is the verb

@@ -1,4 +1,5 @@
-"""The shape of the generated data (`tools.json`): written by the generator's render stage, read by this runtime.
+"""The shape of the generated data (`tools.json`, `prompts.json`): written by the generator's render stage, read by
+this runtime.
 
 TypedDicts, so both sides are checked by `mypy --strict` against this one definition and the file stays plain
 JSON. The generator imports this module for its types only (`from __package__ import contract` under
@@ -135,3 +136,30 @@ class Document(TypedDict):
     servers: dict[str, Server]
     securitySchemes: dict[str, SecurityScheme]
     tools: list[Tool]
+
+
+class PromptArgument(TypedDict):
+    """One argument of a prompt, as prompts/list shows it."""
+
+    name: str
+    description: str
+    required: bool
+
+
+class Prompt(TypedDict):
+    """A prompt for a common job: what prompts/list shows (`name`, `title`, `description`, `arguments`) and what
+    prompts/get fills (`template`, whose `{argument}` placeholders take the arguments' values as plain text, with
+    `{{` and `}}` for braces; the generator checked that each placeholder is an argument), and the `tools` it uses."""
+
+    name: str
+    title: str
+    description: str
+    arguments: list[PromptArgument]
+    tools: list[str]
+    template: str
+
+
+class Prompts(TypedDict):
+    """`prompts.json`: the prompts the server offers, in the config's order (none: no prompts capability)."""
+
+    prompts: list[Prompt]

@@ -1,16 +1,23 @@
 """The API's generated data, read once per server: the tools, the catalog's meta-tools, the whole schemas, the
-mode, and what each kind of caller is shown (a team user sees no token tools and no local file paths)."""
+prompts, the mode, and what each kind of caller is shown (a team user sees no token tools and no local file
+paths)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from functools import cached_property
 from typing import Any, cast
 
 from . import contract, file_arguments, settings
 
 MODES = ("static", "catalog", "hybrid")
+PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([a-z][a-z0-9_]*)\}")
+"""A prompt template's markup: `{{` or `}}` (a brace) or `{name}` (an argument), read in one pass (the generator
+read each template the same way and refused anything else)."""
+NOT_GIVEN = "(not given)"
+"""What stands in a prompt's text for an optional argument the caller left out."""
 
 
 class ApiData:
@@ -48,6 +55,12 @@ class ApiData:
         """`output_schemas.json`: whole response schemas of tools whose listing outlines them, and their `$defs`."""
         return cast(dict[str, Any], json.loads(self._read("output_schemas.json")))
 
+    @cached_property
+    def prompts(self) -> dict[str, contract.Prompt]:
+        """`prompts.json`: the prompts for common jobs, by name, in the config's order."""
+        document = cast(contract.Prompts, json.loads(self._read("prompts.json")))
+        return {prompt["name"]: prompt for prompt in document["prompts"]}
+
     # -- what is listed ---------------------------------------------------------------------------------------
 
     def listed(self, team: bool) -> list[contract.Definition]:
@@ -70,6 +83,21 @@ class ApiData:
             return listed
         curated = [entry["definition"] for entry in tools if entry["binding"].get("curated")]
         return [*curated, *self.meta_definitions]
+
+    def prompt_text(self, prompt: contract.Prompt, values: Mapping[str, str], team: bool) -> str:
+        """A prompt's message: its template filled with these values (see `fill`), then a line naming its tools as
+        this caller reaches them in the current mode: listed ones by name, the others through `call_operation`."""
+        reachable = {d["name"] for d in self.listed(team)} | {d["name"] for d in self.meta_definitions}
+        direct = ", ".join(name for name in prompt["tools"] if name in reachable)
+        through = ", ".join(name for name in prompt["tools"] if name not in reachable)
+        by_name = "through call_operation, by name (describe_operation shows their arguments)"
+        if not through:
+            line = f"Tools to use: {direct}."
+        elif not direct:
+            line = f"Tools to use, {by_name}: {through}."
+        else:
+            line = f"Tools to use: {direct}; and, {by_name}: {through}."
+        return f"{fill(prompt['template'], values)}\n\n{line}"
 
     def offered(self, entry: contract.Tool, team: bool) -> bool:
         """Whether a caller may find, describe and run this tool (team users: not the server's token tools)."""
@@ -109,6 +137,21 @@ def mode() -> str:
     if chosen not in MODES:
         raise settings.ConfigurationError(f"{settings.MODE} must be static, catalog or hybrid, not {chosen!r}.")
     return chosen
+
+
+def fill(template: str, values: Mapping[str, str]) -> str:
+    """A prompt template with its arguments' values, in one pass: each value goes in as plain text and is never read
+    as a template itself (a `{other}` or `{0.__class__}` in it stays as written); `{{` and `}}` become braces; an
+    argument left out or blank (as some clients send an optional one) reads `(not given)`."""
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name is None:
+            return match.group()[0]
+        value = values.get(name, "")
+        return value if value.strip() else NOT_GIVEN
+
+    return PLACEHOLDER.sub(replace, template)
 
 
 def hidden_in_team(entry: contract.Tool) -> bool:

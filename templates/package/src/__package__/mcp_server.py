@@ -1,5 +1,6 @@
 """The MCP server object: tools/list answered from the API's data, tools/call handed to the dispatcher, each as
-the caller may see and run them (in team mode, as the signed-in user)."""
+the caller may see and run them (in team mode, as the signed-in user); prompts/list and prompts/get from the
+API's prompts, when it has any."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ if TYPE_CHECKING:
     from .dispatch import Dispatcher
 
 LISTING_TTL_MS = 24 * 60 * 60 * 1000
-"""How long a client may keep this server's tools/list and server/discover results (the official client's cap).
+"""How long a client may keep this server's tools/list and server/discover results, and prompts/list where it
+has prompts (the official client's cap).
 
 What they say is the same for every caller, whoever signed in, and changes only with a new version of this
 package (the mode is read when the server starts), so clients may share them (`public`) and keep them long."""
@@ -81,6 +83,43 @@ class Handlers:
             return None
         return caller.TeamUser(token.subject, self.team_bearer)
 
+    async def list_prompts(self, ctx: Any, params: Any) -> types.ListPromptsResult:
+        """The prompts for common jobs, with their arguments (the same for every caller)."""
+        return types.ListPromptsResult(
+            prompts=[
+                types.Prompt(
+                    name=prompt["name"],
+                    title=prompt["title"],
+                    description=prompt["description"],
+                    arguments=[types.PromptArgument(**argument) for argument in prompt["arguments"]],
+                )
+                for prompt in self.api.prompts.values()
+            ]
+        )
+
+    async def get_prompt(self, ctx: Any, params: types.GetPromptRequestParams) -> types.GetPromptResult:
+        """One prompt's message, its template filled with the caller's arguments as plain text. An unknown prompt,
+        a missing required argument or one the prompt does not take is invalid params (-32602), as MCP says."""
+        prompt = self.api.prompts.get(params.name)
+        if prompt is None:
+            known = ", ".join(self.api.prompts)
+            raise MCPError(types.INVALID_PARAMS, f"Unknown prompt {params.name!r}; the prompts are: {known}.")
+        given = params.arguments or {}
+        declared = [argument["name"] for argument in prompt["arguments"]]
+        unknown = sorted(name for name in given if name not in declared)
+        missing = [a["name"] for a in prompt["arguments"] if a["required"] and not given.get(a["name"], "").strip()]
+        if unknown or missing:
+            problems = [f"missing required argument {name!r}" for name in missing]
+            problems += [f"no argument named {name!r}" for name in unknown]
+            takes = ", ".join(declared) or "none"
+            message = f"Prompt {prompt['name']!r}: {'; '.join(problems)} (it takes: {takes})."
+            raise MCPError(types.INVALID_PARAMS, message)
+        text = self.api.prompt_text(prompt, given, team=self.team_bearer is not None)
+        return types.GetPromptResult(
+            description=prompt["description"],
+            messages=[types.PromptMessage(role="user", content=types.TextContent(type="text", text=text))],
+        )
+
     async def read_resource(self, ctx: Any, params: types.ReadResourceRequestParams) -> types.ReadResourceResult:
         """A file a tool result linked, read again as this caller (`Dispatcher.read_resource`)."""
         from .dispatch import ResourceRefused
@@ -135,8 +174,11 @@ class CallAsker:
 
 
 def build(api: data.ApiData, team_bearer: caller.Bearer | None = None) -> Server[Any]:
-    """A low-level MCP server whose tools are the API's generated definitions."""
+    """A low-level MCP server whose tools are the API's generated definitions, and whose prompts (only when it has
+    any: without handlers, the SDK advertises no prompts capability) are its generated prompts."""
     handlers = Handlers(api, team_bearer)
+    prompted = bool(api.prompts)
+    hints = {**CACHE_HINTS, "prompts/list": CACHE_HINTS["tools/list"]} if prompted else CACHE_HINTS
     return Server(
         settings.API["name"],
         version=__version__,
@@ -144,5 +186,7 @@ def build(api: data.ApiData, team_bearer: caller.Bearer | None = None) -> Server
         on_list_tools=handlers.list_tools,  # type: ignore[arg-type]  # a dict result is served as one (HandlerResult)
         on_call_tool=handlers.call_tool,
         on_read_resource=handlers.read_resource,
-        cache_hints=CACHE_HINTS,
+        on_list_prompts=handlers.list_prompts if prompted else None,
+        on_get_prompt=handlers.get_prompt if prompted else None,
+        cache_hints=hints,
     )
