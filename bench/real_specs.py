@@ -5,8 +5,9 @@ Generation: operations, tools generated, warnings by kind, wall time (best of RU
 FastMCP's build time, peak memory and whether it loads the document at all (with its reason when not).
 Definitions: what a model reads of each tool (name, description and inputSchema as compact JSON) in total,
 median, p95 and max; names over 48 characters; properties without a description at any depth; tools over
-16 KiB; and the total as a ratio of FastMCP's. After the corpus, one generated stress spec: a directory API of
-STRESS_OPERATIONS operations over one wide, deep entity (`tests/support/directory_api.py`).
+16 KiB; names with an article and names ending in a counter; and the total as a ratio of FastMCP's. After the
+corpus, one generated stress spec: a directory API of STRESS_OPERATIONS operations over one wide, deep entity
+(`tests/support/directory_api.py`), and this project's OpenAPI 3.2 fixture.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.quality import is_described, schema_properties
+from generator.name_sources import ARTICLES
+from generator.quality import ends_in_a_counter, is_described, schema_properties
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 RUNS = 2
@@ -53,6 +55,17 @@ def stress_entry(work: Path) -> dict[str, str]:
         "operations": str(STRESS_OPERATIONS),
         "label": "directory (stress)",
     }
+
+
+OPENAPI_32 = {
+    "name": "openapi32",
+    "entry": str(
+        Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "specs" / "openapi32" / "catalog.yaml"
+    ),
+    "operations": "8",
+    "label": "OpenAPI 3.2 fixture",
+}
+"""This project's own 3.2 document (QUERY, added methods, a query string, sequential responses, tag parents)."""
 
 
 def _label(entry: dict[str, str]) -> str:
@@ -87,6 +100,10 @@ class Definitions:
     sizes: tuple[int, ...]
     long_names: int
     undescribed: int
+    articles: int = 0
+    """Names with `a`, `an` or `the` in them."""
+    counters: int = 0
+    """Names that end like a counter (`_2`)."""
 
     def cells(self) -> list[str]:
         ordered = sorted(self.sizes) or [0]
@@ -94,7 +111,8 @@ class Definitions:
         over = sum(size > BUDGET for size in self.sizes)
         return [
             f"{sum(self.sizes) / 1024:,.0f} KB", f"{statistics.median(ordered):,.0f} B", f"{p95:,} B",
-            f"{max(ordered):,} B", f"{self.long_names:,}", f"{self.undescribed:,}", f"{over:,}",
+            f"{max(ordered):,} B", f"{self.long_names:,}", f"{self.articles:,}", f"{self.counters:,}",
+            f"{self.undescribed:,}", f"{over:,}",
         ]  # fmt: skip
 
 
@@ -105,7 +123,14 @@ def measure(tools: list[dict[str, Any]]) -> Definitions:
         sizes.append(len(json.dumps(shown, separators=(",", ":"), ensure_ascii=False).encode()))
         schema = tool.get("inputSchema") or {}
         undescribed += sum(1 for _, sub in schema_properties(schema) if not is_described(sub, schema))
-    return Definitions(tuple(sizes), sum(len(str(t.get("name", ""))) > 48 for t in tools), undescribed)
+    names = [str(t.get("name", "")).lower().replace("-", "_") for t in tools]
+    return Definitions(
+        tuple(sizes),
+        sum(len(name) > 48 for name in names),
+        undescribed,
+        sum(not ARTICLES.isdisjoint(name.split("_")) for name in names),
+        sum(ends_in_a_counter(name.split("_")) for name in names if name),
+    )
 
 
 def _fastmcp(entry: dict[str, str], run: Runner, env: dict[str, str]) -> tuple[float, float, str]:
@@ -144,13 +169,14 @@ def table(work: Path, run: Runner, env: dict[str, str]) -> list[str]:
     if not found:
         return []
     found.append(stress_entry(work))
+    found.append(OPENAPI_32)
     definitions = [
         "",
         "## Real specs: what a model reads of each tool (name, description, inputSchema)",
         "",
-        "| Spec | Side | Total | Median | p95 | Max | Names > 48 | Undescribed properties | Tools > 16 KiB "
-        "| Total vs FastMCP |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| Spec | Side | Total | Median | p95 | Max | Names > 48 | Names with an article | Names ending in a counter "
+        "| Undescribed properties | Tools > 16 KiB | Total vs FastMCP |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     lines = [
         "## Real specs (`../shared/corpus`)",
