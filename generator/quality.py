@@ -26,7 +26,7 @@ _NAME = re.compile(r"[a-z][a-z0-9_]*")
 _LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
 _MARKUP = re.compile(r"</?[A-Za-z][^<>]*>|&[a-z]+;|&#\d+;")
 _DOUBLED = re.compile(r"\b(\w+)\s+\1\b", re.IGNORECASE)
-_SENTENCE_END = re.compile(r"[.!?)`:][\"']?$")
+_SENTENCE_END = re.compile(r"[.!?)`:][\"']?[*_]*$")
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, cast
 import jinja2
 
 from generator.config import Prompt
-from generator.ir import Api, Paging, SecurityScheme, Tool
+from generator.ir import Api, Argument, HttpBinding, Paging, SecurityScheme, Tool
 from generator.templating import environment
 
 if TYPE_CHECKING:  # the runtime's own definition of the data it reads (templates/package/src/__package__/contract.py)
@@ -48,61 +48,65 @@ def annotation_hints(tool: Tool) -> contract.Annotations:
     return hints
 
 
+def argument_entry(argument: Argument) -> contract.Argument:
+    """One argument as the runtime reads it: where it goes, and only the facts that differ from the defaults."""
+    entry: contract.Argument = {"property": argument.property_name, "in": argument.location, "name": argument.wire_name}
+    if argument.members:
+        entry["members"] = dict(argument.members)
+    if argument.style:
+        entry["style"] = argument.style
+    if argument.explode is not None:
+        entry["explode"] = argument.explode
+    if argument.bind_env:
+        entry["env"] = argument.bind_env
+    if argument.bind_token:
+        entry["token"] = argument.bind_token
+    if argument.hidden:
+        entry["hidden"] = True
+    if argument.required:
+        entry["required"] = True
+    return entry
+
+
+def body_entry(binding: HttpBinding, media_type: str) -> contract.Body:
+    """How the request body travels: its media type, whether whole, its files and form nesting."""
+    body: contract.Body = {"mediaType": media_type, "whole": binding.body_is_whole}
+    if binding.body_required:
+        body["required"] = True
+    if binding.file_fields:
+        body["files"] = [list(path) for path in binding.file_fields]
+    if media_type.lower().startswith(("multipart/", "application/x-www-form-urlencoded")):
+        body["nesting"] = binding.nesting
+        if binding.bracketed_fields:
+            body["bracketed"] = list(binding.bracketed_fields)
+    return body
+
+
 def tool_binding(tool: Tool, server_keys: dict[str, str]) -> contract.Binding:
     """What the runtime needs to turn a call of this tool into an HTTP request."""
-    arguments: list[contract.Argument] = []
-    for argument in tool.binding.arguments:
-        entry: contract.Argument = {
-            "property": argument.property_name,
-            "in": argument.location,
-            "name": argument.wire_name,
-        }
-        if argument.members:
-            entry["members"] = dict(argument.members)
-        if argument.style:
-            entry["style"] = argument.style
-        if argument.explode is not None:
-            entry["explode"] = argument.explode
-        if argument.bind_env:
-            entry["env"] = argument.bind_env
-        if argument.bind_token:
-            entry["token"] = argument.bind_token
-        if argument.hidden:
-            entry["hidden"] = True
-        if argument.required:
-            entry["required"] = True
-        arguments.append(entry)
+    http = tool.binding
     binding: contract.Binding = {
-        "method": tool.binding.method,
-        "server": server_keys[tool.binding.server.rstrip("/")],
-        "path": tool.binding.path,
-        "arguments": arguments,
-        "auth": list(tool.binding.auth),
+        "method": http.method,
+        "server": server_keys[http.server.rstrip("/")],
+        "path": http.path,
+        "arguments": [argument_entry(argument) for argument in http.arguments],
+        "auth": list(http.auth),
     }
-    if tool.binding.body_media_type:
-        body: contract.Body = {"mediaType": tool.binding.body_media_type, "whole": tool.binding.body_is_whole}
-        if tool.binding.body_required:
-            body["required"] = True
-        if tool.binding.file_fields:
-            body["files"] = [list(path) for path in tool.binding.file_fields]
-        if tool.binding.body_media_type.lower().startswith(("multipart/", "application/x-www-form-urlencoded")):
-            body["nesting"] = tool.binding.nesting
-            if tool.binding.bracketed_fields:
-                body["bracketed"] = list(tool.binding.bracketed_fields)
-        binding["body"] = body
+    if http.body_media_type:
+        binding["body"] = body_entry(http, http.body_media_type)
     if tool.output_wrapped:
         binding["wrapResult"] = True
     if tool.full_input_schema is not None:
         binding["reduced"] = True  # its whole inputSchema is in input_schemas.json
-    if tool.binding.token_endpoint:
+    if http.token_endpoint:
         binding["tokenEndpoint"] = True
-    if tool.binding.revokes_tokens:
+    if http.revokes_tokens:
         binding["revokesTokens"] = True
-    if tool.binding.paginated:
+    if http.paginated:
         binding["paginated"] = True
-    if tool.binding.idempotency_header:
-        binding["idempotencyKey"] = tool.binding.idempotency_header
-    shape = tool.binding.shape
+    if http.idempotency_header:
+        binding["idempotencyKey"] = http.idempotency_header
+    shape = http.shape
     if shape.items:
         binding["items"] = shape.items
     if shape.fields:

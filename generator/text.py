@@ -25,7 +25,8 @@ _SENTENCES = re.compile(r"(?<=[.!?:])\s+")
 _BLANK_LINE = re.compile(r"\n\s*\n")
 _CODE_SPAN = re.compile(r"(`[^`]*`)")
 # A paragraph is closed by terminal punctuation, or by a quote or bracket right after it (`...said "no."`).
-_ENDS_A_PARAGRAPH = re.compile(r"([.!?:)`]|[.!?][\]\"'])$")
+_ENDS_A_PARAGRAPH = re.compile(r"([.!?:)`]|[.!?][\]\"'])[*_]*$")
+"""(Closing emphasis after the punctuation, `**Note.**`, ends it too.)"""
 _TRUNCATED = re.compile(r"(\.\.\.|…)\s*$")
 # A sentence ends at . ! or ? followed by white space or the end, not after a common abbreviation.
 _SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)[.!?](?=[\s)\]]|$)")
