@@ -76,6 +76,9 @@ def _more_operations(item: dict[str, Any], pointer: str, report: Reporter) -> No
             del item["query"]
             report.warn("invalid-operation", "operation `query` is not a mapping; left out", f"{pointer}/query")
     additional = item.pop("additionalOperations", None)
+    if additional is not None and not isinstance(additional, dict):
+        message = "`additionalOperations` is not a mapping of methods to operations; left out"
+        report.warn("invalid-operation", message, f"{pointer}/additionalOperations")
     for method, operation in additional.items() if isinstance(additional, dict) else ():
         here = f"{pointer}/additionalOperations/{escape_token(method)}"
         lower = str(method).lower()

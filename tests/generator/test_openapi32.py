@@ -200,3 +200,38 @@ def test_a_relative_self_maps_its_folder_onto_the_specs_own(tmp_path: Path) -> N
     (tmp_path / "parts" / "thing.yaml").write_text("type: object\n", encoding="utf-8")
     path = write_spec(tmp_path, document)
     assert bundle(load_mapping(path), path).document["x-bundled"] == {"parts/thing.yaml": {"type": "object"}}
+
+
+@pytest.mark.parametrize("value", [5, [1, 2], "LINK"])
+def test_additional_operations_that_are_no_mapping_are_named(value: Any) -> None:
+    spec = prepare_document(_spec32(**{"/x": {"additionalOperations": value}}), "spec")
+    assert [d.pointer for d in spec.diagnostics] == ["/paths/~1x/additionalOperations"]
+
+
+_MALFORMED: dict[str, dict[str, Any]] = {
+    "added operation is null": {"additionalOperations": {"LINK": None}},
+    "query is a list": {"query": []},
+    "querystring without content": {"get": {"parameters": [{"name": "q", "in": "querystring"}], "responses": {}}},
+    "querystring content is a list": {
+        "get": {"parameters": [{"name": "q", "in": "querystring", "content": []}], "responses": {}}
+    },
+    "item schema is a number": {
+        "get": {"responses": {"200": {"description": "x", "content": {"application/jsonl": {"itemSchema": 5}}}}}
+    },
+    "example values of odd types": {
+        "get": {
+            "parameters": [{"name": "a", "in": "query", "examples": {"e": {"serializedValue": 5, "dataValue": None}}}],
+            "responses": {},
+        }
+    },
+}
+
+
+@pytest.mark.parametrize("item", _MALFORMED.values(), ids=list(_MALFORMED))
+def test_malformed_3_2_parts_are_repaired_or_refused_never_a_crash(tmp_path: Path, item: dict[str, Any]) -> None:
+    document = _spec32(**{"/x": item})
+    document["$self"] = 5
+    try:
+        generate(write_spec(tmp_path, document))
+    except GenerationError as exc:
+        assert exc.diagnostics
