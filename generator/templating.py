@@ -17,6 +17,7 @@ from typing import Any
 import jinja2
 
 from generator.diagnostics import visible
+from generator.naming import cased_words
 
 _CODING = re.compile(r"coding([:=])")
 
@@ -114,4 +115,10 @@ def _environment(templates_dir: Path, override: Path | None) -> jinja2.Environme
     env.filters["comment"] = comment_text
     env.filters["hash_comment"] = hash_comment
     env.filters["html_comment"] = html_comment
+    env.filters["spaced"] = spaced_words
     return env
+
+
+def spaced_words(name: str) -> str:
+    """A name's words as a phrase, with the capitals it has (`InLata` -> `In Lata`, `vendor_id` -> `vendor id`)."""
+    return " ".join(cased_words(name))

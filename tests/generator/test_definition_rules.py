@@ -136,3 +136,11 @@ def test_the_gate_finds_each_defect(tmp_path: Path) -> None:
     assert len(_violations(api, residue, "doc-residue")) == 3
     needs = dataclasses.replace(tool, description="Searches.\n\nNeeds `nothing`. Read-only; safe to repeat.")
     assert _violations(api, needs, "needs-line")
+
+
+def test_an_undescribed_parameter_is_worded_from_its_own_words(tmp_path: Path) -> None:
+    parameter = {"name": "InLata", "in": "query", "required": True, "schema": {"type": "string"}}
+    api = _api(tmp_path, **{"/w": {"get": {"summary": "List w", "parameters": [parameter], "responses": _ok()}}})
+    (tool,) = api.tools
+    assert tool.input_schema["properties"]["InLata"]["description"].startswith("In lata")
+    assert "Needs `InLata`." in tool.description
