@@ -118,13 +118,15 @@ def path_qualifiers(path: str, name: str = "") -> list[str]:
 _VERSION = re.compile(r"v\d+(\.\d+)*")
 
 
-def unique_names(candidates: Sequence[tuple[str, ...]]) -> list[str]:
+def unique_names(candidates: Sequence[tuple[str, ...]], worded: frozenset[int] = frozenset()) -> list[str]:
     """Make names unique. Each candidate is (base name, method, path[, operationId]); clashes gain qualifiers.
 
     A clash is settled by the first qualifier (API version, resource, parent resource, path ending, method, then
     the operationId's own words, the whole path) that tells the clashing operations apart; an ordinal word
     (`second`) is the very last resort, for operations the document itself does not tell apart. No name ends in a
-    number: a version qualifier goes after the verb (`list_v2_users`).
+    number: a version qualifier goes after the verb (`list_v2_users`). A `worded` candidate (its name from the
+    spec's or the config's words, not made from its path) that clashes only with names made from paths keeps its
+    name: they take the qualifiers.
     """
     # A summary or operationId without a single ASCII letter or digit (emoji, Arabic, `$$$`) names nothing.
     names = [limit_name(c[0] or snake_case(f"{c[1]} {c[2]}") or c[1].lower()) for c in candidates]
@@ -137,10 +139,16 @@ def unique_names(candidates: Sequence[tuple[str, ...]]) -> list[str]:
             return names
         for indexes in clashes:
             options = {i: _qualifiers(candidates[i], names[i]) for i in indexes}
+            kept = [i for i in indexes if i in worded]
+            moved = [i for i in indexes if i not in kept] if len(kept) == 1 else indexes
             for depth in range(max(len(o) for o in options.values())):
                 picks = {i: (options[i][depth] if depth < len(options[i]) else "") for i in indexes}
-                if len(set(picks.values())) > 1:
-                    for i in indexes:
+                if len(kept) == 1:  # the worded name stays: every other one needs a qualifier, others apart
+                    settled = all(picks[i] for i in moved) and (len(moved) == 1 or len({picks[i] for i in moved}) > 1)
+                else:
+                    settled = len(set(picks.values())) > 1
+                if settled:
+                    for i in moved:
                         if picks[i]:
                             names[i] = _qualified(names[i], picks[i])
                     break

@@ -115,6 +115,10 @@ def tool_binding(tool: Tool, server_keys: dict[str, str]) -> contract.Binding:
         binding["operationId"] = tool.operation_id
     if tool.curated:
         binding["curated"] = True
+    if tool.deprecated:
+        binding["deprecated"] = True
+    if tool.outlined:
+        binding["outlined"] = True
     return binding
 
 

@@ -71,9 +71,10 @@ def test_without_a_worded_source_the_description_then_the_route_names_the_tool()
     described = "<p>Retrieves the details of an existing product. Supply the unique product ID.</p>"
     assert _name("", "GetProductsId", "get", "/v1/products/{id}", described) == ("retrieve_details_of_existing_product")
     assert _name("", "GetProducts", "get", "/v1/products") == "list_products"
-    assert _name("", "", "delete", "/rest/v1.0/projects/{id}") == "delete_projects"
+    assert _name("", "", "delete", "/rest/v1.0/projects/{id}") == "delete_project"  # one record: singular
+    assert _name("", "", "get", "/companies/{company_id}/users") == "list_company_users"
     assert _name("", "", "post", "/v3/mail/send") == "send_mail"  # the path's last word is the verb
-    assert _name("", "", "put", "/files/{file_id}#add_shared_link") == "add_shared_link_files"
+    assert _name("", "", "put", "/files/{file_id}#add_shared_link") == "add_shared_link_file"
 
 
 def test_titles_are_plain_text_title_case_without_a_full_stop() -> None:
