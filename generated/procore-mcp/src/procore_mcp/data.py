@@ -132,6 +132,23 @@ class ApiData:
         return self._team_definitions.get(definition["name"], definition)
 
 
+LARGE_STATIC = 300
+"""Tools from which static mode (one tool per operation) is too large a listing: as many as the generator's
+`LARGE_DOCUMENT`, from which it suggests catalog or hybrid mode."""
+
+
+def static_note(api: ApiData) -> str:
+    """In static mode, for an API of LARGE_STATIC operations or more: a line saying catalog or hybrid mode is the
+    way to run it; empty otherwise (the other modes never read the tools for it)."""
+    if mode() != "static" or len(api.tools) < LARGE_STATIC:
+        return ""
+    return (
+        f"static mode lists all {len(api.tools):,} tools, which an agent must read before it starts: an API this "
+        f"large is meant to run in hybrid or catalog mode ({settings.MODE}=hybrid), where three meta-tools search, "
+        "describe and call every operation"
+    )
+
+
 def mode() -> str:
     """`static`, `catalog` or `hybrid`: the generated default, or the `_MODE` setting."""
     chosen = settings.value(settings.MODE) or settings.DEFAULT_MODE
