@@ -183,14 +183,17 @@ def _qualifiers(candidate: tuple[str, ...], name: str) -> list[str]:
     return [*path_qualifiers(path, base), method.lower(), "_".join(own), whole_path]
 
 
+_SCOPES = frozenset({"in", "across", "on", "within"})
+"""Words that open a name's closing scope (`list_rfis_in_project`), as catalog search reads them."""
 _DROPPED_FIRST = (frozenset({"a", "an", "the"}), frozenset({"of", "for", "in", "on", "by", "to", "with", "into"}))
 
 
 def shorten_names(names: list[str], keep: set[int], aim: int) -> list[str]:
-    """Names longer than `aim` lose, while they stay unique: articles, small words, the words most names of the
-    API share (they tell the least), then a version (`v1_0`, whole); never their first word (the verb) or their
-    last. What is still too long is cut at a word boundary, when that stays unique. `keep` holds the indexes of
-    names a config chose: those stay as written."""
+    """Names longer than `aim` lose, while they stay unique: articles, a closing scope (`in_project`, whole: the
+    scope word alone would read as what the tool is about), small words, the words most names of the API share
+    (they tell the least), then a version (`v1_0`, whole); never their first word (the verb), nor their last
+    but with its scope. What is still too long is cut at a word boundary, when that stays unique. `keep` holds
+    the indexes of names a config chose: those stay as written."""
     shared = Counter(word for name in names for word in set(name.split("_")))
     result = list(names)
     taken = Counter(result)
@@ -198,7 +201,7 @@ def shorten_names(names: list[str], keep: set[int], aim: int) -> list[str]:
         if index in keep or len(name) <= aim:
             continue
         words = name.split("_")
-        for group in (*_DROPPED_FIRST, "shared", "version"):
+        for group in (_DROPPED_FIRST[0], "scope", _DROPPED_FIRST[1], "shared", "version"):
             dropped = True
             while dropped and len("_".join(words)) > aim:
                 dropped = False
@@ -220,7 +223,10 @@ def shorten_names(names: list[str], keep: set[int], aim: int) -> list[str]:
 
 
 def _span(words: list[str], position: int, group: object) -> range:
-    """The words dropped together: a version with the numbers after it (`v1_0`), else the one word."""
+    """The words dropped together: a version with the numbers after it (`v1_0`), a scope with the word after it
+    (`in_project`), else the one word."""
+    if group == "scope":
+        return range(position, len(words))
     end = position + 1
     while group == "version" and end < len(words) and words[end].isdigit():
         end += 1
@@ -230,6 +236,8 @@ def _span(words: list[str], position: int, group: object) -> range:
 def _droppable(words: list[str], group: object, shared: Counter[str]) -> list[int]:
     """Positions of the words of one kind a long name may lose, last first (frequent ones first for `shared`)."""
     inner = range(len(words) - 2, 0, -1)
+    if group == "scope":
+        return [i for i in (len(words) - 2,) if i > 1 and words[i] in _SCOPES]
     if group == "version":
         return [i for i in inner if _VERSION.fullmatch(words[i])]
     if group == "shared":  # a version (`v1_0`) or a number goes whole or not at all: alone, a digit says nothing

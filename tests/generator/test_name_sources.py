@@ -117,6 +117,15 @@ def test_long_names_shrink_to_48_characters_while_they_stay_unique() -> None:
     assert shorten_names(names, keep={0}, aim=48)[0] == names[0], "a name the config chose is kept"
 
 
+def test_a_long_name_loses_its_closing_scope_whole() -> None:
+    names = ["update_action_plans_plan_template_item_assignees_in_company", "list_rfis_in_project"]
+    # Not `..._assignees_company`: the scope word alone would read as what the tool is about.
+    assert shorten_names(names, keep=set(), aim=48) == ["update_action_plans_plan_template_item_assignees", names[1]]
+    taken = [*names, "update_action_plans_plan_template_item_assignees"]  # when that clashes, other words go
+    first = shorten_names(taken, keep=set(), aim=48)[0]
+    assert len(first) <= 48 and first != taken[2] and first.startswith("update_")
+
+
 @pytest.mark.parametrize(
     ("summary", "expected"),
     [
