@@ -223,6 +223,10 @@ class Index:
         self._scores: dict[tuple[str, bool], dict[int, float]] = {}
         # What covering a whole name takes: its words before the scope (a scope word found adds to it, capped),
         # or all of them when the name begins with its scope.
+        # Each name's topic words with their weights (see `_topic`), for the share of the name a query covers.
+        self.topic_terms = [
+            [(word, self._weight(word) * share) for word, share in named.items()] for named in self.topics
+        ]
         self.topic_weights = [
             sum(self._weight(word) for word in ([w for w, share in named.items() if share == 1.0] or named))
             for named in self.topics
@@ -250,40 +254,49 @@ class Index:
             scored = [(0.0, i) for i, entry in enumerate(self.tools) if _kept(entry, tag, method, read_only)]
         else:
             tables = [self._slot_table(slot) for slot in topic]
-            candidates = sorted(set().union(*tables))
-            kept = (p for p in candidates if _kept(self.tools[p], tag, method, read_only))
-            scored = [(score, p) for p in kept if (score := self._score(p, tables, details, intent, top)) is not None]
+            scored = self._scores_of(tables, details, intent, top, (tag, method, read_only))
         scored.sort(key=lambda item: (-item[0], self.name_lengths[item[1]], item[1]))
         return scored
 
-    def _score(
-        self, position: int, tables: list[SlotTable], details: list[Slot], intent: str, top: float
-    ) -> float | None:
-        """One operation's score for a query's topic (its slots' tables, see `_slot_table`) and details (None when
-        it holds none of the topic): see `search`. `top` is the rarest topic word's weight, the unit of the
-        bonuses."""
-        score, found, matched = 0.0, 0.0, set[str]()
+    def _scores_of(
+        self, tables: list[SlotTable], details: list[Slot], intent: str, top: float, filters: tuple[str, str, Any]
+    ) -> list[tuple[float, int]]:
+        """Every operation's score for a query's topic (its slots' tables, see `_slot_table`) and details, for the
+        operations that hold some of the topic and pass the filters: see `search`. `top` is the rarest topic word's
+        weight, the unit of the bonuses. (One pass over the tables, then one over the operations found.)"""
+        found: dict[int, list[Any]] = {}  # per operation: its slots' scores, shares and words found, summed
         for table in tables:
-            best = table.get(position)
-            if best is not None:
-                found += best[1]
-                matched.update(best[2])
-                score += best[0]
-        if not found:
-            return None
-        score *= found / len(tables)
-        score += sum(DETAIL_WEIGHT * self._word_score(_single(slot), position) / self.unknown for slot in details)
-        named = self.topics[position]
-        if named:  # how much of the name the query covers, its rare words counting most
-            found_words = frozenset(matched)
-            covered = sum(self._weight(word) * share for word, share in named.items() if _covers(found_words, word))
-            score += 2.0 * top * min(1.0, covered / self.topic_weights[position])
-        kind = self.kinds[position]
-        if intent:
-            score += 1.5 * top if kind == intent else 0.0
-        else:
-            score += {"list": 1.0, "show": 0.5}.get(kind, 0.0) * top
-        return score * self.shares[position]
+            for position, (value, share, used) in table.items():
+                entry = found.get(position)
+                if entry is None:
+                    found[position] = [value, share, used]
+                else:
+                    entry[0] += value
+                    entry[1] += share
+                    entry[2] = entry[2] | used
+        detail_scores = [self._scored(_single(slot), True) for slot in details]
+        filtered = any(value not in ("", None) for value in filters)
+        kind_bonus = {"list": 1.0, "show": 0.5}
+        scored: list[tuple[float, int]] = []
+        for position in sorted(found):
+            if filtered and not _kept(self.tools[position], *filters):
+                continue
+            score, share, matched = found[position]
+            if not share:
+                continue
+            score *= share / len(tables)
+            score += sum(DETAIL_WEIGHT * scores.get(position, 0.0) / self.unknown for scores in detail_scores)
+            terms = self.topic_terms[position]
+            if terms:  # how much of the name the query covers, its rare words counting most
+                covered = sum(weight for word, weight in terms if _covers(matched, word))
+                score += 2.0 * top * min(1.0, covered / self.topic_weights[position])
+            kind = self.kinds[position]
+            if intent:
+                score += 1.5 * top if kind == intent else 0.0
+            else:
+                score += kind_bonus.get(kind, 0.0) * top
+            scored.append((score * self.shares[position], position))
+        return scored
 
     def _weight(self, word: str) -> float:
         return self.rarity.get(word, self.unknown)
@@ -321,13 +334,9 @@ class Index:
                     table[position] = (value, share, frozenset(used))
         return table
 
-    def _word_score(self, word: str, position: int, prefix: bool = True) -> float:
-        """The best field of an operation a word is found in, weighted by the word's rarity; a word's beginning
-        counts half."""
-        return self._scored(word, prefix).get(position, 0.0)
-
     def _scored(self, word: str, prefix: bool) -> dict[int, float]:
-        """`_word_score` for every operation that holds the word, from the postings; kept for the next search."""
+        """For every operation that holds the word: the best field it is found in, weighted by the word's rarity (a
+        word's beginning counts half), from the postings; kept for the next search."""
         key = (word, prefix)
         if key in self._scores:
             return self._scores[key]
