@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from generator.naming import cased_words, split_words, title_case
 from generator.openapi import HTTP_METHODS
 from generator.outline import NOISE, scoped, singular
+from generator.outline import named_action as path_action
 from generator.outline import segments as path_segments
 from generator.text import strip_html
 
@@ -229,7 +230,8 @@ def _is_path_noise(words: list[str], method: str, path: str) -> bool:
 def from_path(method: str, path: str, scopes: Mapping[str, str] | None = None) -> NameSource:
     """A verb for the method and the path's resource words (no versions, parameters or `api`/`rest`), a segment
     that names one record in the singular (`/companies/{id}/users` -> list company users). Leading `scopes`
-    (`{projects: project}`) are said last: `/projects/{id}/rfis` -> list rfis in project."""
+    (`{projects: project}`) are said last: `/projects/{id}/rfis` -> list rfis in project. A last segment that
+    names an action gives the verb: `/entries/{id}/restore` -> restore entry, `.../bulk_update` -> bulk update."""
     verb = _METHOD_VERBS.get(method.lower(), method.lower())
     if method.lower() == "get" and not path.rstrip("/").endswith("}"):
         verb = "list"
@@ -240,7 +242,10 @@ def from_path(method: str, path: str, scopes: Mapping[str, str] | None = None) -
     if fragment and fragment[0] in VERBS:
         words = [*fragment, *words, *said_last]
         return NameSource(tuple(words), " ".join(words), "path")
-    if len(words) > 1 and words[-1] in VERBS and method.lower() == "post":  # `/mail/send`: the path says the verb
+    if len(found) > 1 and path_action(found[-1], method.lower()) is not None:  # `/entries/{id}/restore`
+        last = len(found[-1].words)
+        words = [*words[-last:], *words[:-last], *said_last]
+    elif len(words) > 1 and words[-1] in VERBS and method.lower() == "post":  # `/mail/send`: the path says the verb
         words = [words[-1], *words[:-1], *said_last]
     else:
         words = [verb, *words, *fragment, *said_last]

@@ -62,9 +62,14 @@ class Outline:
     """The path says the action is done for many records at once (`bulk_update`, `batch`)."""
 
 
+_IRREGULAR = {"people": "person", "children": "child", "men": "man", "women": "woman", "criteria": "criterion"}
+
+
 def singular(word: str) -> str:
-    """A resource's word in the singular (`drives` -> drive, `companies` -> company, `statuses` -> status),
-    roughly."""
+    """A resource's word in the singular (`drives` -> drive, `companies` -> company, `statuses` -> status,
+    `people` -> person), roughly."""
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"
     if word.endswith(("sses", "shes", "ches", "xes", "uses")) and len(word) > 4:
@@ -104,13 +109,15 @@ def scoped(found: list[Segment], scopes: Mapping[str, str]) -> tuple[list[Segmen
     return found[start:], scopes[found[start - 1].text]
 
 
-def _action(last: Segment, method: str) -> tuple[str, tuple[str, ...], bool] | None:
+def named_action(last: Segment, method: str) -> tuple[str, tuple[str, ...], bool] | None:
     """The verb, the words after it and whether it is done in bulk, when the last segment names an action."""
     words = last.words
     if last.one or not words or words[0] not in ACTION_VERBS:
         return None
     if len(words) > 1 and words[-1].endswith("s") and words[-1] not in ACTION_VERBS:
         return None  # `change_types`: a resource named with a verb
+    if len(words) > 2 and words[1] in ("or", "and") and words[2] in ACTION_VERBS:
+        return words[0], words[1:], False  # `find_or_create`: both verbs, said together
     if words[0] in _BULK:
         rest = words[1:]
         if rest and rest[0] in ACTION_VERBS and rest[0] not in _BULK:
@@ -128,7 +135,7 @@ def outline(method: str, path: str, returns_list: bool | None = None) -> Outline
     if not found:
         return Outline(_METHOD_ACTIONS.get(method, method), None)
     last, parents = found[-1], tuple(reversed(found[:-1]))
-    named = _action(last, method) if len(found) > 1 else None
+    named = named_action(last, method) if len(found) > 1 else None
     if named is not None:
         verb, extra, bulk = named
         verb = _SAME_AS.get(verb, verb)

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from generator.ir import Tool
+from generator.name_sources import from_path
 from generator.outline import outline, singular
 from generator.pipeline import build_model
 from generator.templating import environment
@@ -46,6 +47,8 @@ def _opening(method: str, path: str, returns_list: bool | None = None) -> str:
          "Deletes the managed equipment of a company in bulk."),
         ("post", "/projects/{project_id}/time_entries/create_equipment",
          "Creates an equipment of the time entries in a project."),
+        ("post", "/document_markups/find_or_create", "Finds or creates the document markups."),
+        ("post", "/projects/{project_id}/people", "Creates a person of a project."),
         ("get", "/change_types", "Lists the change types."),  # a resource named with a verb
         ("post", "/users", "Creates a user."),
     ],
@@ -104,3 +107,18 @@ def test_a_name_from_words_keeps_it_when_a_name_from_a_path_clashes_with_it(tmp_
     tools = _tools(tmp_path, paths)
     assert tools["/v1/meetings GET"].name == "list_meetings"
     assert tools["/v2/meetings GET"].name == "list_meetings_v2"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "name"),
+    [
+        ("patch", "/projects/{project_id}/time_entries/{id}/restore", "restore_time_entry_in_project"),
+        ("patch", "/companies/{company_id}/equipment_types/bulk_update", "bulk_update_equipment_types_in_company"),
+        ("post", "/document_markups/find_or_create", "find_or_create_document_markups"),
+        ("get", "/projects/{project_id}/schedule", "list_schedule_in_project"),
+        ("get", "/change_types", "list_change_types"),
+    ],
+)
+def test_a_path_that_names_an_action_gives_the_name_its_verb(method: str, path: str, name: str) -> None:
+    scopes = {"projects": "project", "companies": "company"}
+    assert "_".join(from_path(method, path, scopes).words) == name
