@@ -142,6 +142,9 @@ class GeneratorConfig:
     """Overlay files (OpenAPI Overlay 1.x) applied to the spec as it loads, in order, before any `--overlay`;
     written relative to the config file. The pipeline reads them from the file (`ConfigFile.overlays`) before
     the spec is parsed."""
+    include_specs: tuple[Path, ...] = ()
+    """Other OpenAPI files whose paths, components and tags are merged into the spec before it is parsed, in
+    order; written relative to the config file (`ConfigFile.include_specs`)."""
     prompts: tuple[Prompt, ...] = ()
     """Prompts for common jobs (prompts/list and prompts/get): each a `name`, `title`, `description`, `arguments`,
     the `tools` it uses and its `template` with `{argument}` placeholders."""
@@ -161,6 +164,7 @@ _RAW_FORMS: dict[str, type] = {
     "search_examples": list,
     "error_hints": list,
     "overlays": list,
+    "include_specs": list,
     "prompts": list,
 }
 """Settings written in the config as a mapping or a list and read into a structure of their own."""
@@ -294,22 +298,23 @@ def build_config(raw: dict[str, Any], title: str, spec_urls: list[str], source: 
         related_scopes=_related_scopes(raw.get("related_scopes") or {}, source),
         search_examples=_search_examples(raw.get("search_examples") or [], source),
         error_hints=_error_hints(raw.get("error_hints") or [], source),
-        overlays=_overlays(raw.get("overlays"), source),
+        overlays=_files(raw.get("overlays"), source, "overlays", "an overlay file"),
+        include_specs=_files(raw.get("include_specs"), source, "include_specs", "an OpenAPI file"),
         prompts=_prompts(raw.get("prompts") or [], source),
     )
 
 
-def _overlays(raw: Any, source: str) -> tuple[Path, ...]:
-    """`overlays`: overlay file paths, relative to the config file's folder (or absolute)."""
+def _files(raw: Any, source: str, key: str, kind: str) -> tuple[Path, ...]:
+    """`overlays` or `include_specs`: file paths, relative to the config file's folder (or absolute)."""
     if raw is None:
         return ()
-    problems = _check({"overlays": raw}, source)
+    problems = _check({key: raw}, source)
     if problems:
         raise GenerationError(problems)
     for index, entry in enumerate(raw):
         if not isinstance(entry, str) or not entry.strip():
-            message = "each of `overlays` is the path of an overlay file, relative to the config file"
-            raise GenerationError([Diagnostic("error", "config", message, source, f"/overlays/{index}")])
+            message = f"each of `{key}` is the path of {kind}, relative to the config file"
+            raise GenerationError([Diagnostic("error", "config", message, source, f"/{key}/{index}")])
     return tuple(Path(source).parent / entry for entry in raw)
 
 
@@ -585,7 +590,12 @@ class ConfigFile:
     def overlays(self) -> tuple[Path, ...]:
         """The overlay files its `overlays` names, in order: needed before the spec is parsed, so before the
         rest of the config can be completed from it. Checked as `build_config` checks them."""
-        return _overlays(self.raw.get("overlays"), self.source)
+        return _files(self.raw.get("overlays"), self.source, "overlays", "an overlay file")
+
+    @property
+    def include_specs(self) -> tuple[Path, ...]:
+        """The OpenAPI files its `include_specs` names, in order: merged into the spec before it is parsed."""
+        return _files(self.raw.get("include_specs"), self.source, "include_specs", "an OpenAPI file")
 
     def complete(self, title: str, spec_urls: list[str]) -> GeneratorConfig:
         """The whole config, completed from the spec; raise on any bad setting."""

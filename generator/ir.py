@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from generator.config import GeneratorConfig
+from generator.including import IncludedSpec
 from generator.overlay import AppliedOverlay
 
 Location = Literal["path", "query", "header", "cookie", "body"]
@@ -120,6 +121,11 @@ class Tool:
     binding: HttpBinding
     operation_id: str
     tags: tuple[str, ...]
+    deprecated: bool = False
+    """The spec marks the operation deprecated: its description says so and catalog search ranks it lower."""
+    outlined: bool = False
+    """The spec gives the operation no summary or description: its words come from its method and path (and
+    catalog search ranks it a little below a described one that matches as well)."""
     curated: bool = False
     """Listed as a static tool in hybrid mode (the config's `hybrid_static` rules); others via the catalog."""
     documented_response: bool = False
@@ -163,3 +169,5 @@ class Api:
     """Response schemas that several tools' `full_output_schema`s share (or that are recursive), by name."""
     overlays: tuple[AppliedOverlay, ...] = ()
     """The overlay files applied to the spec, in order (provenance.json records them)."""
+    included: tuple[IncludedSpec, ...] = ()
+    """The specs merged into the spec (the config's `include_specs`), in order (provenance.json records them)."""

@@ -23,7 +23,7 @@ from generator.linking import Linking, attach_defs
 from generator.name_sources import NAME_AIM, NameSource, plain_text, product_words, title_from
 from generator.name_sources import choose as choose_source
 from generator.naming import sentence_case, shorten_names, snake_case, unique_names
-from generator.openapi import IDEMPOTENT_METHODS
+from generator.openapi import HTTP_METHODS, IDEMPOTENT_METHODS
 from generator.operations import (
     Operation,
     ParsedOperation,
@@ -32,6 +32,7 @@ from generator.operations import (
     iter_operations,
     server_url,
 )
+from generator.outline import outline
 from generator.parse import ParsedSpec
 from generator.schema import SchemaCompiler
 from generator.schema_parts import Part
@@ -261,10 +262,19 @@ class _ToolBuilder:
             n for n, s in raw_schemes.items() if isinstance(s, dict) and s.get("deprecated") is True
         }
         self.describer = Describer(wording.parameter_fallback)
+        self.acronyms = document_acronyms(spec.document)
         self.reductions = Memo()  # tools over budget that share parts reduce them once
 
     def warn(self, kind: str, message: str, pointer: str) -> None:
         self.compiler.warn(kind, message, pointer)
+
+    def spell(self, word: str) -> str:
+        """A path's word as the document writes it: an acronym its prose uses in capitals (`rfis` -> `RFIs`)."""
+        if word in self.acronyms:
+            return self.acronyms[word]
+        if word.endswith("s") and word[:-1] in self.acronyms:
+            return self.acronyms[word[:-1]] + "s"
+        return word
 
     # -- parameters and body -------------------------------------------------------------------------
 
@@ -501,10 +511,15 @@ class _ToolBuilder:
         addendum: str,
         related: list[tuple[str, str]],
     ) -> str:
-        """The description, from `templates/tool/description.md.jinja`, fed with what the operation tells."""
+        """The description, from `templates/tool/description.md.jinja`, fed with what the operation tells; an
+        operation without a summary or description opens with what its method and path say it does."""
         source = str(op.operation.get("description", ""))
         details = clean_prose(source, self.docs_base, self.config.description_budget)
         opening = as_sentence(sentence_case(summary)) if summary else ""
+        returns = _returns(*output, focus=_resource_words(name))
+        if not source.strip() and not op.summary.strip():
+            listing = {"list": True, "data": True, "object": False, "value": False}.get(str(returns.get("kind")))
+            opening = self.wording.outline(outline(op.method, op.path, listing), self.spell) or opening
         if gist(details) == gist(opening):
             details = ""
         elif opening and gist(first_sentence(details)) == gist(opening):
@@ -518,7 +533,8 @@ class _ToolBuilder:
             addendum=clean_prose(addendum, self.docs_base),
             method=op.method.upper(),
             annotations=annotations,
-            returns=_returns(*output, focus=_resource_words(name)),
+            returns=returns,
+            deprecated=op.operation.get("deprecated") is True,
             paginated="page" in schema.get("properties", {}),
             # Every argument the model must give (settings and the token store fill bound ones), or none: a
             # long list would only repeat the schema's `required`.
@@ -560,6 +576,8 @@ class _ToolBuilder:
         parsed = ParsedOperation(op, self.compiler.resolve_object)
         summary = drop_doubled_words(plain_text(op.summary))
         source = source or name_source(op)
+        if source.origin == "path":  # the title spells the path's words as the document does (`RFIs`)
+            source = dataclasses.replace(source, title_text=" ".join(map(self.spell, source.title_text.split())))
         override = self.config.operations.override_for(op.method, op.path, op.operation_id)
         inputs = self.build_input(parsed)
         input_schema, arguments = inputs.schema, inputs.arguments
@@ -612,6 +630,8 @@ class _ToolBuilder:
             binding=binding,
             operation_id=str(op.operation.get("operationId", "")),
             tags=tags,
+            deprecated=op.operation.get("deprecated") is True,
+            outlined=not op.summary.strip() and not op.description.strip(),
             documented_response=parsed.response is not None,
             # Set by `link_outputs` once every response is known; here only a full listing cut for its depth.
             full_output_schema=deep_output,
@@ -765,12 +785,15 @@ def docs_base(document: dict[str, Any], configured: str) -> str:
     return f"{next(iter(sites))[0]}://{next(iter(sites))[1]}" if len(sites) == 1 else ""
 
 
-def name_source(op: Operation, products: frozenset[str] = frozenset()) -> NameSource:
+def name_source(
+    op: Operation, products: frozenset[str] = frozenset(), scopes: tuple[tuple[str, str], ...] = ()
+) -> NameSource:
     """Where the tool's name and title come from: a short summary, else a worded operationId, else method and path;
-    `products`: the document's compound words, kept whole."""
+    `products`: the document's compound words, kept whole; `scopes`: the config's `related_scopes`, said last in a
+    name made from the path (`list_rfis_in_project`)."""
     summary, operation_id = str(op.operation.get("summary", "")), str(op.operation.get("operationId", ""))
     description = str(op.operation.get("description", ""))
-    return choose_source(summary, operation_id, op.method, op.path, description, products)
+    return choose_source(summary, operation_id, op.method, op.path, description, products, dict(scopes))
 
 
 def document_products(document: dict[str, Any], operations: list[Operation]) -> frozenset[str]:
@@ -785,6 +808,27 @@ def document_products(document: dict[str, Any], operations: list[Operation]) -> 
             if isinstance(parameter, dict):
                 identifiers.add(str(parameter.get("name", "")))
     return product_words(texts, identifiers)
+
+
+_ACRONYM = re.compile(r"\b([A-Z][A-Z0-9]{1,5})s?\b")
+ACRONYM_USES = 3
+"""How often the document's prose must write a word in capitals for its paths' words to be spelled so."""
+
+
+def document_acronyms(document: dict[str, Any]) -> dict[str, str]:
+    """Words the document's operation summaries and descriptions and its tag names write in capitals at least
+    ACRONYM_USES times (`RFI`, `ID`), by their lower-case form."""
+    counts: dict[str, int] = {}
+    texts = [str(t.get("name", "")) for t in document.get("tags") or [] if isinstance(t, dict)]
+    for item in (document.get("paths") or {}).values():
+        for method in HTTP_METHODS:
+            operation = item.get(method) if isinstance(item, dict) else None
+            if isinstance(operation, dict):
+                texts += [str(operation.get("summary", "")), str(operation.get("description", ""))]
+    for text in texts:
+        for word in _ACRONYM.findall(text):
+            counts[word] = counts.get(word, 0) + 1
+    return {word.lower(): word for word, count in sorted(counts.items()) if count >= ACRONYM_USES}
 
 
 def security_schemes(document: dict[str, Any]) -> tuple[SecurityScheme, ...]:
@@ -828,7 +872,8 @@ def tool_names(config: GeneratorConfig, operations: list[Operation], sources: li
         (chosen[i] or "_".join(sources[i].words), op.method, op.path, str(op.operation.get("operationId", "")))
         for i, op in enumerate(operations)
     ]
-    names = unique_names(candidates)
+    worded = frozenset(i for i, source in enumerate(sources) if chosen[i] or source.origin != "path")
+    names = unique_names(candidates, worded)
     return shorten_names(names, {i for i, name in enumerate(chosen) if name}, NAME_AIM)
 
 
@@ -878,7 +923,7 @@ def build_api(
         else:
             seen_ids[str(operation_id)] = op.pointer
     products = document_products(spec.document, operations)
-    sources = [name_source(op, products) for op in operations]
+    sources = [name_source(op, products, config.related_scopes) for op in operations]
     names = tool_names(config, operations, sources)
     related = related_tools(operations, names, dict(config.related_scopes))
     jobs = [

@@ -9,10 +9,14 @@ markup, and a leading third-person verb ("Creates a thing") is read in its base 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from generator.naming import cased_words, split_words, title_case
 from generator.openapi import HTTP_METHODS
+from generator.outline import NOISE, scoped, singular
+from generator.outline import named_action as path_action
+from generator.outline import segments as path_segments
 from generator.text import strip_html
 
 SHORT_PHRASE_WORDS = 8
@@ -58,7 +62,7 @@ _EMPHASIS = re.compile(r"(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1")
 _CODE = re.compile(r"(`+)(.+?)\1")
 _LINE_MARK = re.compile(r"^\s*(#+|>+|[-*+]\s)\s*", re.MULTILINE)
 _SENTENCE_INSIDE = re.compile(r"[.!?;:](\s|$)|\s[-\u2013\u2014]\s|\(|\)")
-_NOISE = re.compile(r"v\d+(?:[._]\d+)*|rest|api")
+_NOISE = NOISE
 _A_LIST_OF = re.compile(
     r"(return|get|retrieve|fetch|list|show) (a |an |the )?((full|complete|paginated) )?list of (all )?"
 )
@@ -152,15 +156,6 @@ def from_odata_path(method: str, path: str) -> NameSource | None:
     return NameSource(tuple(words), " ".join(words), "odata")
 
 
-def singular(word: str) -> str:
-    """A parent resource's word in the singular (`drives` -> drive, `companies` -> company), roughly."""
-    if word.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
-    if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
-        return word[:-1]
-    return word
-
-
 def base_verb(word: str) -> str:
     """`creates` -> `create`, `searches` -> `search`, `lists` -> `list`; other words as they are."""
     for cut in (1, 2):
@@ -232,20 +227,28 @@ def _is_path_noise(words: list[str], method: str, path: str) -> bool:
     return (ends_in_method and words[0] not in VERBS) or (ends_in_method and set(words[1:-1]) <= path_words)
 
 
-def from_path(method: str, path: str) -> NameSource:
-    """A verb for the method and the path's resource words (no versions, parameters or `api`/`rest`)."""
+def from_path(method: str, path: str, scopes: Mapping[str, str] | None = None) -> NameSource:
+    """A verb for the method and the path's resource words (no versions, parameters or `api`/`rest`), a segment
+    that names one record in the singular (`/companies/{id}/users` -> list company users). Leading `scopes`
+    (`{projects: project}`) are said last: `/projects/{id}/rfis` -> list rfis in project. A last segment that
+    names an action gives the verb: `/entries/{id}/restore` -> restore entry, `.../bulk_update` -> bulk update."""
     verb = _METHOD_VERBS.get(method.lower(), method.lower())
     if method.lower() == "get" and not path.rstrip("/").endswith("}"):
         verb = "list"
-    segments = [s for s in path.split("#", 1)[0].strip("/").split("/") if s and not s.startswith("{")]
-    words = [w for s in segments if not _NOISE.fullmatch(s.lower()) for w in split_words(s)]
+    found, scope = scoped(path_segments(path), scopes or {})
+    words = [w for segment in found for w in (segment.singular if segment.one else segment.words)]
+    said_last = ["in", scope] if scope else []
     fragment = split_words(path.split("#", 1)[1]) if "#" in path else []
     if fragment and fragment[0] in VERBS:
-        return NameSource((*fragment, *words), " ".join((*fragment, *words)), "path")
-    if len(words) > 1 and words[-1] in VERBS and method.lower() == "post":  # `/mail/send`: the path says the verb
-        words = [words[-1], *words[:-1]]
+        words = [*fragment, *words, *said_last]
+        return NameSource(tuple(words), " ".join(words), "path")
+    if len(found) > 1 and path_action(found[-1], method.lower()) is not None:  # `/entries/{id}/restore`
+        last = len(found[-1].words)
+        words = [*words[-last:], *words[:-last], *said_last]
+    elif len(words) > 1 and words[-1] in VERBS and method.lower() == "post":  # `/mail/send`: the path says the verb
+        words = [words[-1], *words[:-1], *said_last]
     else:
-        words = [verb, *words, *fragment]
+        words = [verb, *words, *fragment, *said_last]
     return NameSource(tuple(words), " ".join(words), "path")
 
 
@@ -256,17 +259,19 @@ def choose(
     path: str,
     description: str = "",
     products: frozenset[str] = frozenset(),
+    scopes: Mapping[str, str] | None = None,
 ) -> NameSource:
     """The best source for this operation's name and title: an OData path's own meaning, the summary, a worded
     operationId, the first clause of a sentence-like summary or of the description, then the method and path.
-    `products`: compound words (`github`) its split parts are joined into again."""
+    `products`: compound words (`github`) its split parts are joined into again; `scopes`: path segments said last
+    in a name made from the path (see `from_path`)."""
     source = (
         from_odata_path(method, path)
         or from_summary(summary)
         or from_operation_id(operation_id, method, path)
         or from_summary_start(summary)
         or from_summary_start(description, whole=True)
-        or from_path(method, path)
+        or from_path(method, path, scopes)
     )
     joined = joined_products(list(source.words), products)
     return source if len(joined) == len(source.words) else NameSource(tuple(joined), source.title_text, source.origin)

@@ -118,13 +118,15 @@ def path_qualifiers(path: str, name: str = "") -> list[str]:
 _VERSION = re.compile(r"v\d+(\.\d+)*")
 
 
-def unique_names(candidates: Sequence[tuple[str, ...]]) -> list[str]:
+def unique_names(candidates: Sequence[tuple[str, ...]], worded: frozenset[int] = frozenset()) -> list[str]:
     """Make names unique. Each candidate is (base name, method, path[, operationId]); clashes gain qualifiers.
 
     A clash is settled by the first qualifier (API version, resource, parent resource, path ending, method, then
     the operationId's own words, the whole path) that tells the clashing operations apart; an ordinal word
     (`second`) is the very last resort, for operations the document itself does not tell apart. No name ends in a
-    number: a version qualifier goes after the verb (`list_v2_users`).
+    number: a version qualifier goes after the verb (`list_v2_users`). A `worded` candidate (its name from the
+    spec's or the config's words, not made from its path) that clashes only with names made from paths keeps its
+    name: they take the qualifiers.
     """
     # A summary or operationId without a single ASCII letter or digit (emoji, Arabic, `$$$`) names nothing.
     names = [limit_name(c[0] or snake_case(f"{c[1]} {c[2]}") or c[1].lower()) for c in candidates]
@@ -137,10 +139,16 @@ def unique_names(candidates: Sequence[tuple[str, ...]]) -> list[str]:
             return names
         for indexes in clashes:
             options = {i: _qualifiers(candidates[i], names[i]) for i in indexes}
+            kept = [i for i in indexes if i in worded]
+            moved = [i for i in indexes if i not in kept] if len(kept) == 1 else indexes
             for depth in range(max(len(o) for o in options.values())):
                 picks = {i: (options[i][depth] if depth < len(options[i]) else "") for i in indexes}
-                if len(set(picks.values())) > 1:
-                    for i in indexes:
+                if len(kept) == 1:  # the worded name stays: every other one needs a qualifier, others apart
+                    settled = all(picks[i] for i in moved) and (len(moved) == 1 or len({picks[i] for i in moved}) > 1)
+                else:
+                    settled = len(set(picks.values())) > 1
+                if settled:
+                    for i in moved:
                         if picks[i]:
                             names[i] = _qualified(names[i], picks[i])
                     break
@@ -175,14 +183,17 @@ def _qualifiers(candidate: tuple[str, ...], name: str) -> list[str]:
     return [*path_qualifiers(path, base), method.lower(), "_".join(own), whole_path]
 
 
+_SCOPES = frozenset({"in", "across", "on", "within"})
+"""Words that open a name's closing scope (`list_rfis_in_project`), as catalog search reads them."""
 _DROPPED_FIRST = (frozenset({"a", "an", "the"}), frozenset({"of", "for", "in", "on", "by", "to", "with", "into"}))
 
 
 def shorten_names(names: list[str], keep: set[int], aim: int) -> list[str]:
-    """Names longer than `aim` lose, while they stay unique: articles, small words, the words most names of the
-    API share (they tell the least), then a version (`v1_0`, whole); never their first word (the verb) or their
-    last. What is still too long is cut at a word boundary, when that stays unique. `keep` holds the indexes of
-    names a config chose: those stay as written."""
+    """Names longer than `aim` lose, while they stay unique: articles, a closing scope (`in_project`, whole: the
+    scope word alone would read as what the tool is about), small words, the words most names of the API share
+    (they tell the least), then a version (`v1_0`, whole); never their first word (the verb), nor their last
+    but with its scope. What is still too long is cut at a word boundary, when that stays unique. `keep` holds
+    the indexes of names a config chose: those stay as written."""
     shared = Counter(word for name in names for word in set(name.split("_")))
     result = list(names)
     taken = Counter(result)
@@ -190,7 +201,7 @@ def shorten_names(names: list[str], keep: set[int], aim: int) -> list[str]:
         if index in keep or len(name) <= aim:
             continue
         words = name.split("_")
-        for group in (*_DROPPED_FIRST, "shared", "version"):
+        for group in (_DROPPED_FIRST[0], "scope", _DROPPED_FIRST[1], "shared", "version"):
             dropped = True
             while dropped and len("_".join(words)) > aim:
                 dropped = False
@@ -212,7 +223,10 @@ def shorten_names(names: list[str], keep: set[int], aim: int) -> list[str]:
 
 
 def _span(words: list[str], position: int, group: object) -> range:
-    """The words dropped together: a version with the numbers after it (`v1_0`), else the one word."""
+    """The words dropped together: a version with the numbers after it (`v1_0`), a scope with the word after it
+    (`in_project`), else the one word."""
+    if group == "scope":
+        return range(position, len(words))
     end = position + 1
     while group == "version" and end < len(words) and words[end].isdigit():
         end += 1
@@ -222,6 +236,8 @@ def _span(words: list[str], position: int, group: object) -> range:
 def _droppable(words: list[str], group: object, shared: Counter[str]) -> list[int]:
     """Positions of the words of one kind a long name may lose, last first (frequent ones first for `shared`)."""
     inner = range(len(words) - 2, 0, -1)
+    if group == "scope":
+        return [i for i in (len(words) - 2,) if i > 1 and words[i] in _SCOPES]
     if group == "version":
         return [i for i in inner if _VERSION.fullmatch(words[i])]
     if group == "shared":  # a version (`v1_0`) or a number goes whole or not at all: alone, a digit says nothing

@@ -16,11 +16,12 @@ from generator.background import Pending, is_large
 from generator.bundle import bundle
 from generator.config import ConfigFile, Mode, read_config
 from generator.diagnostics import Diagnostic, GenerationError, Reporter
+from generator.including import Combined, include_specs
 from generator.ir import Api
 from generator.ir_builder import build_api
 from generator.load import load_mapping
 from generator.operations import all_server_urls, iter_operations
-from generator.overlay import apply_overlays
+from generator.overlay import Overlaid, apply_overlays
 from generator.parse import ParsedSpec, document_errors, leave_out, prepare_document
 from generator.prompts import check_prompt_tools
 from generator.render import render_package
@@ -165,11 +166,34 @@ def build_model(
         allow_outside=options.allow_outside_refs,
         as_written=not overlaid.applied,
     )
+    combined = include_specs(
+        bundled.document,
+        spec_path,
+        config_file.include_specs,
+        allow_remote=options.allow_remote_refs,
+        allow_outside=options.allow_outside_refs,
+    )
+    try:
+        return _built_model(spec_path, config_file, options, overlaid, bundled.warnings, combined, report)
+    except GenerationError as exc:  # an included operation's errors name its file
+        raise GenerationError([combined.attributed(d) for d in exc.diagnostics]) from None
+
+
+def _built_model(
+    spec_path: Path,
+    config_file: ConfigFile,
+    options: Options,
+    overlaid: Overlaid,
+    bundle_warnings: tuple[Diagnostic, ...],
+    combined: Combined,
+    report: Progress,
+) -> tuple[Api, list[Diagnostic]]:
+    """`build_model` once the spec is loaded, overlaid, bundled and merged with its included specs."""
     report("parsing", 0)
     reporter = Reporter(str(spec_path))
-    for warning in (*overlaid.warnings, *bundled.warnings):
+    for warning in (*overlaid.warnings, *bundle_warnings, *combined.warnings):
         reporter.add(warning)
-    parsed = prepare_document(bundled.document, str(spec_path), strict=options.strict, report=reporter)
+    parsed = prepare_document(combined.document, str(spec_path), strict=options.strict, report=reporter)
     parsed_count = reporter.count()
     # Not validated yet: count only what has the expected shape.
     operations = (
@@ -195,11 +219,13 @@ def build_model(
         raise built
     api, diagnostics = built
     check_prompt_tools(api, config_file.source)  # the tools are known only now
-    diagnostics = [*left_out, *diagnostics]
+    diagnostics = [combined.attributed(d) for d in (*left_out, *diagnostics)]
     if options.strict and diagnostics:
         raise GenerationError([Diagnostic("error", d.kind, d.message, d.file, d.pointer) for d in diagnostics])
     if overlaid.applied:
         api = dataclasses.replace(api, overlays=overlaid.applied)
+    if combined.included:
+        api = dataclasses.replace(api, included=combined.included)
     return api, diagnostics
 
 

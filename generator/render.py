@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import jinja2
 
+from generator.background import is_large
 from generator.config import Prompt
 from generator.ir import Api, Argument, HttpBinding, Paging, SecurityScheme, Tool
 from generator.templating import environment
@@ -119,6 +120,10 @@ def tool_binding(tool: Tool, server_keys: dict[str, str]) -> contract.Binding:
         binding["operationId"] = tool.operation_id
     if tool.curated:
         binding["curated"] = True
+    if tool.deprecated:
+        binding["deprecated"] = True
+    if tool.outlined:
+        binding["outlined"] = True
     return binding
 
 
@@ -278,6 +283,8 @@ def render_package(
         "registry_name": registry_name(api),
         "search_examples": search_examples(api),
         "prompts": [prompt_entry(prompt) for prompt in api.config.prompts],
+        # From this many operations, static mode (a tool each) is no way to run the API: the README says so.
+        "large_api": is_large(len(api.tools)),
     }
     files: dict[str, str] = {}
     for name in package_sources(env, override).values():

@@ -3,9 +3,12 @@ description template, read from one Jinja environment (a user's template folder 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import jinja2
+
+from generator.outline import Outline, Segment
 
 PHRASES = "tool/phrases.jinja"
 DESCRIPTION = "tool/description.md.jinja"
@@ -56,6 +59,30 @@ class Wording:
 
     def discriminator(self, property_name: str, default: str = "") -> str:
         return str(self._phrases.discriminator(property_name, default))
+
+    def outline(self, outline: Outline, spell: Callable[[str], str] = str) -> str:
+        """The opening sentence of an undescribed operation, from what its method and path say (empty when the
+        path names nothing); `spell` writes a word as the document does (`rfi` -> `RFI`)."""
+        if outline.resource is None:
+            return ""
+
+        def segment(part: Segment) -> dict[str, Any]:
+            return {
+                "words": [spell(w) for w in part.words],
+                "one": [spell(w) for w in part.singular],
+                "single": part.one,
+            }
+
+        return str(
+            self._phrases.outline(
+                outline.action,
+                segment(outline.resource),
+                [segment(parent) for parent in outline.parents],
+                outline.verb,
+                [spell(w) for w in outline.extra],
+                outline.bulk,
+            )
+        )
 
     def open_shape(self) -> str:
         return str(self._phrases.open_shape())

@@ -26,6 +26,15 @@ HYBRID_LISTED = sum(1 for entry in _GENERATED_TOOLS if entry["binding"].get("cur
 """Tools its default (hybrid) mode lists: the curated operations and the three catalog meta-tools."""
 
 
+def procore_config_copy(folder: Path, **settings: Any) -> Path:
+    """The Procore config written into `folder` with `settings` changed, its `include_specs` still found."""
+    raw = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
+    raw["include_specs"] = [str(CONFIG.parent / name) for name in raw.get("include_specs", [])]
+    path = folder / "config.yaml"
+    path.write_text(yaml.safe_dump({**raw, **settings}, sort_keys=False), encoding="utf-8")
+    return path
+
+
 @functools.cache
 def procore_generation() -> Generation:
     """specs/procore.yaml with its config, generated once per test process (each xdist worker) and shared by

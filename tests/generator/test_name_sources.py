@@ -71,9 +71,10 @@ def test_without_a_worded_source_the_description_then_the_route_names_the_tool()
     described = "<p>Retrieves the details of an existing product. Supply the unique product ID.</p>"
     assert _name("", "GetProductsId", "get", "/v1/products/{id}", described) == ("retrieve_details_of_existing_product")
     assert _name("", "GetProducts", "get", "/v1/products") == "list_products"
-    assert _name("", "", "delete", "/rest/v1.0/projects/{id}") == "delete_projects"
+    assert _name("", "", "delete", "/rest/v1.0/projects/{id}") == "delete_project"  # one record: singular
+    assert _name("", "", "get", "/companies/{company_id}/users") == "list_company_users"
     assert _name("", "", "post", "/v3/mail/send") == "send_mail"  # the path's last word is the verb
-    assert _name("", "", "put", "/files/{file_id}#add_shared_link") == "add_shared_link_files"
+    assert _name("", "", "put", "/files/{file_id}#add_shared_link") == "add_shared_link_file"
 
 
 def test_titles_are_plain_text_title_case_without_a_full_stop() -> None:
@@ -114,6 +115,15 @@ def test_long_names_shrink_to_48_characters_while_they_stay_unique() -> None:
     assert short[2] == "list_core_v1_namespaced_pod", "a short name is left alone"
     assert short[3].endswith("_v1_0") and short[4].endswith("_v1_1"), "a version goes whole or not at all"
     assert shorten_names(names, keep={0}, aim=48)[0] == names[0], "a name the config chose is kept"
+
+
+def test_a_long_name_loses_its_closing_scope_whole() -> None:
+    names = ["update_action_plans_plan_template_item_assignees_in_company", "list_rfis_in_project"]
+    # Not `..._assignees_company`: the scope word alone would read as what the tool is about.
+    assert shorten_names(names, keep=set(), aim=48) == ["update_action_plans_plan_template_item_assignees", names[1]]
+    taken = [*names, "update_action_plans_plan_template_item_assignees"]  # when that clashes, other words go
+    first = shorten_names(taken, keep=set(), aim=48)[0]
+    assert len(first) <= 48 and first != taken[2] and first.startswith("update_")
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,15 @@ from generator.config import build_config
 from generator.diagnostics import GenerationError
 from generator.pipeline import generate
 from generator.render import tool_groups
-from tests.conftest import CONFIG, HYBRID_LISTED, OPERATIONS, SPEC, minimal_spec, procore_generation, write_spec
+from tests.conftest import (
+    HYBRID_LISTED,
+    OPERATIONS,
+    SPEC,
+    minimal_spec,
+    procore_config_copy,
+    procore_generation,
+    write_spec,
+)
 
 
 @pytest.fixture
@@ -114,8 +122,7 @@ def test_license_is_mit_with_the_default_holder(files: dict[str, str]) -> None:
 
 
 def test_license_holder_comes_from_the_config(tmp_path: Path) -> None:
-    config = tmp_path / "config.yaml"
-    config.write_text(CONFIG.read_text(encoding="utf-8") + "license_holder: Example Builders Ltd\n", encoding="utf-8")
+    config = procore_config_copy(tmp_path, license_holder="Example Builders Ltd")
     text = generate(SPEC, config).files["LICENSE"]
     assert "Copyright (c) Example Builders Ltd\n" in text
 

@@ -1,17 +1,26 @@
-"""The facts of `specs/procore.yaml` (written in this project's words) against the Procore catalog in
-`../shared/specs/procore-catalog.json`: every operation exists there with the same method and path, and its
-parameters, their locations, types and enums, and its body's field names are Procore's. Only facts are
-compared, never text."""
+"""The facts of the published package against the Procore catalog in `../shared/specs/procore-catalog.json`:
+`specs/procore.yaml` (written in this project's words), `specs/procore-longtail.json` (the catalog's facts for
+the rest, with no words at all) and every tool of the generated package exist there with the same method and path,
+and their parameters, locations, types and enums, and their bodies' field names are Procore's. Only facts are
+compared, never text. The long-tail file is also checked to be exactly what `specs/tools/catalog_facts.py` makes
+of the catalog today, and to hold no summary, description, title or example anywhere."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
+import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from generator.load import load_mapping
-from tests.conftest import SPEC
+from tests.conftest import GENERATED, ROOT, SPEC
+
+LONG_TAIL = ROOT / "specs" / "procore-longtail.json"
+EXTRACTOR = ROOT / "specs" / "tools" / "catalog_facts.py"
+PROSE = ("summary", "description", "title", "example", "examples", "externalDocs")
 
 METHODS = ("get", "post", "put", "patch", "delete")
 COMPANY_HEADER = ("Procore-Company-Id", "header")
@@ -48,12 +57,13 @@ def _parameters(
 
 
 def _body_fields(document: dict[str, Any], operation: dict[str, Any]) -> dict[str, set[str]]:
-    """Field names of the JSON body: its top level, and one level into each object field (Procore's wrappers)."""
+    """Field names of the JSON body: its top level (those it requires without describing too), and one level into
+    each object field (Procore's wrappers)."""
     body = _resolve(document, operation.get("requestBody", {}))
     content = body.get("content", {}) if isinstance(body, dict) else {}
     media = next((m for t, m in content.items() if "json" in t or "form" in t), None)
     schema = _resolve(document, (media or {}).get("schema", {}))
-    fields: dict[str, set[str]] = {"": set(schema.get("properties", {}))}
+    fields: dict[str, set[str]] = {"": {*schema.get("properties", {}), *schema.get("required", [])}}
     for name, sub in schema.get("properties", {}).items():
         inner = _resolve(document, sub)
         if isinstance(inner, dict) and inner.get("properties"):
@@ -116,4 +126,118 @@ def test_the_check_notices_a_wrong_fact(shared_dir: Path) -> None:
         f"GET {path}: the catalog has no query parameter `colour`",
         f"POST {rfis}: body field `rfi.mood` is not Procore's",
         "GET /rest/v9.9/nowhere: no such operation in the catalog",
+    ]
+
+
+def _catalog(shared_dir: Path) -> dict[str, Any]:
+    return dict(json.loads((shared_dir / "specs" / "procore-catalog.json").read_text(encoding="utf-8")))
+
+
+def test_every_long_tail_operation_and_parameter_is_procores(shared_dir: Path) -> None:
+    long_tail = load_mapping(LONG_TAIL)
+    problems = _mismatches(long_tail, _catalog(shared_dir))
+    assert not problems, "\n".join(problems)
+
+
+def _extractor() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("catalog_facts", EXTRACTOR)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_long_tail_is_what_the_extractor_makes_of_the_catalog(shared_dir: Path) -> None:
+    extractor = _extractor()
+    assert extractor.main(["--catalog", str(shared_dir / "specs" / "procore-catalog.json"), "--check"]) == 0, (
+        "specs/procore-longtail.json is out of date: run python specs/tools/catalog_facts.py"
+    )
+
+
+def _prose(node: Any, pointer: str = "") -> list[str]:
+    """Places that hold text: a prose key with a non-empty value, outside `properties` (whose keys are names)."""
+    found: list[str] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            inside = pointer.endswith("/properties")
+            if not inside and key in PROSE and value not in ("", None):
+                found.append(f"{pointer}/{key}")
+            found += _prose(value, f"{pointer}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found += _prose(value, f"{pointer}/{index}")
+    return found
+
+
+def test_the_long_tail_holds_no_words() -> None:
+    long_tail = load_mapping(LONG_TAIL)
+    ours = load_mapping(SPEC)
+    # Only what it copies from procore.yaml (so that the two merge without a difference) may hold words.
+    copied = {
+        "/info/title",
+        *(f"/servers/{i}/description" for i in range(len(ours["servers"]))),
+        *(f"/components/securitySchemes/{name}/description" for name in ours["components"]["securitySchemes"]),
+        "/components/parameters/CompanyIdHeader/description",
+    }
+    assert (
+        long_tail["components"]["parameters"]["CompanyIdHeader"] == ours["components"]["parameters"]["CompanyIdHeader"]
+    )
+    words = [
+        place for place in _prose({k: v for k, v in long_tail.items() if k != "x-catalog-facts"}) if place not in copied
+    ]
+    assert not words, words[:20]
+
+
+def _package_mismatches(tools: list[dict[str, Any]], catalog: dict[str, Any]) -> list[str]:
+    """Each tool's method and path, and the wire names of its query, header and body arguments, against the
+    catalog (path names may differ: the path's shape is compared; the company header is the catalog's gap)."""
+    theirs = _operations(catalog)
+    problems = []
+    for entry in tools:
+        binding = entry["binding"]
+        key = (binding["method"].lower(), _shape(binding["path"]))
+        where = f"{entry['definition']['name']} ({binding['method']} {binding['path']})"
+        if key not in theirs:
+            problems.append(f"{where}: no such operation in the catalog")
+            continue
+        _, operation, item = theirs[key]
+        parameters = _parameters(catalog, item, operation)
+        fields = _body_fields(catalog, operation)[""]
+        for argument in binding["arguments"]:
+            location, names = argument["in"], list(argument.get("members", {}).values()) or [argument["name"]]
+            for name in names:
+                if location == "path" or (name, location) == COMPANY_HEADER:
+                    continue
+                if location == "body":
+                    if fields and name not in fields:
+                        problems.append(f"{where}: body field `{name}` is not Procore's")
+                elif (name, location) not in parameters:
+                    problems.append(f"{where}: the catalog has no {location} parameter `{name}`")
+    return problems
+
+
+def test_every_tool_of_the_package_is_a_procore_operation(shared_dir: Path) -> None:
+    tools = json.loads((GENERATED / "src" / "procore_mcp" / "tools.json").read_text(encoding="utf-8"))["tools"]
+    catalog = _catalog(shared_dir)
+    problems = _package_mismatches(tools, catalog)
+    assert not problems, "\n".join(problems[:40])
+    # Every catalog operation is a tool, or left out by the extractor's version rule (counted in the file).
+    counts = load_mapping(LONG_TAIL)["x-catalog-facts"]
+    left_out = sum(counts["older_versions_dropped"].values()) + len(counts["newer_than_hand_written"])
+    assert len(tools) + left_out == counts["catalog"] == len(_operations(catalog))
+    assert len({(t["binding"]["method"], _shape(t["binding"]["path"])) for t in tools}) == len(tools)
+
+
+def test_the_package_check_notices_a_wrong_fact(shared_dir: Path) -> None:
+    tools = json.loads((GENERATED / "src" / "procore_mcp" / "tools.json").read_text(encoding="utf-8"))["tools"]
+    entry = json.loads(json.dumps(next(t for t in tools if t["definition"]["name"] == "create_rfi")))
+    entry["binding"]["arguments"].append({"property": "mood", "in": "body", "name": "mood"})
+    entry["binding"]["arguments"].append({"property": "colour", "in": "query", "name": "colour"})
+    moved = json.loads(json.dumps(entry))
+    moved["binding"]["path"] = "/rest/v9.9/nowhere"
+    assert _package_mismatches([entry, moved], _catalog(shared_dir)) == [
+        "create_rfi (POST /rest/v1.0/projects/{project_id}/rfis): body field `mood` is not Procore's",
+        "create_rfi (POST /rest/v1.0/projects/{project_id}/rfis): the catalog has no query parameter `colour`",
+        "create_rfi (POST /rest/v9.9/nowhere): no such operation in the catalog",
     ]

@@ -13,6 +13,7 @@ from generator.diagnostics import Reporter
 from generator.pipeline import build_model
 from generator.schema import SchemaCompiler
 from generator.trimming import trim_output
+from tests.conftest import procore_config_copy
 from tests.support.instances import example_instance
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,8 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def procore_full_outputs(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
     """The Procore spec's response schemas, compiled in full."""
-    config = tmp_path_factory.mktemp("config") / "config.yaml"
-    config.write_text((ROOT / "specs" / "procore.config.yaml").read_text() + "\noutput_schema: full\n")
+    config = procore_config_copy(tmp_path_factory.mktemp("config"), output_schema="full")
     api, _ = build_model(ROOT / "specs" / "procore.yaml", config)
     outputs = [tool.output_schema for tool in api.tools if tool.output_schema is not None]
     assert len(outputs) > 40

@@ -116,3 +116,49 @@ def test_words_no_name_holds_are_details_an_operation_need_not_hold(runtime: Run
 
 def test_a_word_the_index_lacks_is_tried_without_its_ending(runtime: Runtime) -> None:
     assert _first(runtime.module("catalog"), "changed") == "list_change_events"  # `changed` as `change`
+
+
+def _flagged(name: str, method: str, path: str, **flags: bool) -> dict[str, Any]:
+    entry = _operation(name, method, path)
+    entry["binding"].update(flags)
+    return entry
+
+
+def test_a_deprecated_operation_ranks_below_one_that_does_the_same(runtime: Runtime) -> None:
+    operations = [
+        _flagged("list_todos", "GET", "/v1/projects/{project_id}/todos", deprecated=True),
+        _flagged("list_todos_v2", "GET", "/v2/projects/{project_id}/todos"),
+    ]
+    found = runtime.module("catalog").search(operations, {"query": "todos"})["results"]
+    assert [r["name"] for r in found] == ["list_todos_v2", "list_todos"]
+
+
+def test_an_undescribed_operation_ranks_below_a_described_one_that_matches_as_well(runtime: Runtime) -> None:
+    operations = [
+        _flagged("list_meetings_in_project", "GET", "/v1.1/projects/{project_id}/meetings", outlined=True),
+        _flagged("list_meetings_in_project_v1", "GET", "/v1/projects/{project_id}/meetings"),
+    ]
+    found = runtime.module("catalog").search(operations, {"query": "project meetings"})["results"]
+    assert found[0]["name"] == "list_meetings_in_project_v1"
+
+
+def test_only_described_operations_name_what_a_query_is_about(runtime: Runtime) -> None:
+    # "open" is held only by a name made from an undescribed operation's path: in "open images" it is a detail,
+    # so the images list, which lacks it, is not halved for lacking it.
+    operations = [*_OPERATIONS, _flagged("list_open_items", "GET", "/v1/open_items", outlined=True)]
+    found = runtime.module("catalog").search(operations, {"query": "open images", "limit": 2})["results"]
+    assert found[0]["name"] == "list_images"
+
+
+def test_a_phrase_counts_as_one_word_among_the_ways_of_writing_a_slot(runtime: Runtime) -> None:
+    catalog = runtime.module("catalog")
+    table = catalog.Index(_OPERATIONS)._slot_table((("potential", "change", "order"),))
+    position = next(i for i, e in enumerate(_OPERATIONS) if e["definition"]["name"] == "create_potential_change_order")
+    value, share, used = table[position]
+    assert share == 1.0 and used == {"potential", "change", "order"}
+    words = ("potential", "change", "order")
+    assert value == pytest.approx(sum(catalog.Index(_OPERATIONS)._scored(w, True)[position] for w in words) / 3)
+
+
+def test_plurals_in_es_fold_to_their_word(runtime: Runtime) -> None:
+    assert runtime.module("catalog").words("near misses and boxes") == ["near", "miss", "and", "box"]

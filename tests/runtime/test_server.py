@@ -31,6 +31,19 @@ def test_catalog_and_hybrid_modes(runtime: Runtime, monkeypatch: pytest.MonkeyPa
         _names(runtime)
 
 
+def test_static_mode_of_a_large_api_says_catalog_or_hybrid_is_the_way_to_run_it(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = runtime.module("data")
+    api = data.ApiData()
+    assert data.static_note(api) == ""  # three tools: static is fine
+    monkeypatch.setattr(data, "LARGE_STATIC", 3)
+    note = data.static_note(api)
+    assert note.startswith("static mode lists all 3 tools") and "(WIDGETS_MODE=hybrid)" in note
+    monkeypatch.setenv("WIDGETS_MODE", "catalog")
+    assert data.static_note(api) == ""
+
+
 def test_listings_may_be_cached_by_anyone_for_a_day(runtime: Runtime) -> None:
     server = runtime.module("mcp_server").build(runtime.module("data").ApiData())
     hints = {method: (hint.ttl_ms, hint.scope) for method, hint in server.cache_hints.items()}

@@ -77,6 +77,8 @@ class Binding(TypedDict):
     tags: NotRequired[list[str]]
     operationId: NotRequired[str]
     curated: NotRequired[bool]  # listed as a tool of its own in hybrid mode
+    deprecated: NotRequired[bool]  # the API marks the operation deprecated: search ranks it below the others
+    outlined: NotRequired[bool]  # undescribed in the spec: its words come from its method and path
 
 
 class Annotations(TypedDict, total=False):

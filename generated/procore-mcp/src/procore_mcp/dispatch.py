@@ -403,7 +403,7 @@ class Dispatcher:
     def _index(self, team: bool) -> catalog.Index:
         """The search index over what this caller may find, built on the first search."""
         if team not in self._indexes:
-            self._indexes[team] = catalog.Index(self.api.searchable(team))
+            self._indexes[team] = data.lasting(catalog.Index(self.api.searchable(team)))
         return self._indexes[team]
 
     def _meta_problems(self, name: str, arguments: dict[str, Any]) -> list[str]:

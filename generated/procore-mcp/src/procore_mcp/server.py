@@ -30,10 +30,19 @@ def run_stdio() -> int:
     return 0
 
 
+def _note_mode(api: data.ApiData) -> None:
+    """Say on stderr when the mode chosen is a poor fit for the API's size (never on stdout: that is MCP's)."""
+    note = data.static_note(api)
+    if note:
+        print(f"{SERVER_NAME}: note: {note}", file=sys.stderr)
+
+
 async def serve_stdio() -> None:
     from mcp.server.stdio import stdio_server
 
-    server = mcp_server.build(data.ApiData())
+    api = data.ApiData()
+    _note_mode(api)
+    server = mcp_server.build(api)
     async with stdio_server() as (read_stream, write_stream):
         await server.run(read_stream, write_stream, server.create_initialization_options())
 
@@ -67,7 +76,9 @@ def serve_http(host: str, port: int, *, anyone: bool = False) -> int:
     except settings.ConfigurationError as exc:
         print(f"{SERVER_NAME}: {exc}", file=sys.stderr)
         return 2
-    server = mcp_server.build(data.ApiData())
+    api = data.ApiData()
+    _note_mode(api)
+    server = mcp_server.build(api)
     app = server.streamable_http_app(host=host, transport_security=listening.loopback_security(host))
     uvicorn.run(app, host=host, port=port, **options)
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 import re
 from typing import Any
@@ -50,11 +51,13 @@ _VERSION = re.compile(r"v?\d+")
 
 
 def words(text: str) -> list[str]:
-    """Lower-case words with simple plurals folded (`rfis` -> `rfi`, `entries` -> `entry`)."""
+    """Lower-case words with simple plurals folded (`rfis` -> `rfi`, `entries` -> `entry`, `misses` -> `miss`)."""
     found = []
     for word in re.findall(r"[a-z0-9]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", text).lower()):
         if len(word) > 4 and word.endswith("ies"):
             word = word[:-3] + "y"
+        elif len(word) > 4 and word.endswith(("sses", "shes", "ches", "xes")):
+            word = word[:-2]
         elif len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
             word = word[:-1]
         found.append(word)
@@ -126,12 +129,19 @@ def _segments(path: str) -> list[str]:
 
 
 SCOPES = frozenset({"in", "across", "on", "within"})
+SlotTable = dict[int, tuple[float, float, frozenset[str]]]
+"""For one slot of a query, per operation that holds it: its score, the share of its words found, those words."""
 SCORE_CACHE = 4096
 """How many words' scores an index keeps between searches before it starts afresh."""
 PREFERENCE = 0.9
 """A synonym's meanings are listed most likely first: each later one counts this much of the one before."""
 DETAIL_WEIGHT = 0.5
 """How much a detail word (one no name, tag or path holds) found in an operation's text adds, at most."""
+DEPRECATED_SHARE = 0.6
+"""What an operation the API marks deprecated keeps of its score: it ranks below one that does the same."""
+OUTLINED_SHARE = 0.8
+"""What an operation the spec leaves undescribed (its words written from its method and path) keeps of its score:
+where it matches a query about as well as one the spec describes, the described one comes first."""
 
 
 def _topic(name: str) -> dict[str, float]:
@@ -169,8 +179,18 @@ class Index:
         self.fields: list[dict[str, set[str]]] = []
         self.kinds: list[str] = []
         self.topics: list[dict[str, float]] = []  # what a name says the operation works on (see `_topic`)
+        self.name_lengths = [len(entry["definition"]["name"]) for entry in tools]
+        self.shares = [
+            (DEPRECATED_SHARE if entry["binding"].get("deprecated") else 1.0)
+            * (OUTLINED_SHARE if entry["binding"].get("outlined") else 1.0)
+            for entry in tools
+        ]
         counts: dict[str, int] = {}
-        for entry in tools:
+        # The words that name what described operations are: where the spec describes some, a word only the names
+        # made from undescribed operations' paths hold is a detail, as one nothing names is.
+        described = [not entry["binding"].get("outlined") for entry in tools]
+        self.naming: set[str] = set()
+        for entry, own in zip(tools, described, strict=True):
             definition, binding = entry["definition"], entry["binding"]
             segments = _segments(binding["path"])
             texts = {
@@ -188,6 +208,8 @@ class Index:
             self.topics.append(_topic(definition["name"]))
             for word in fields["name"] | fields["title"] | fields["resource"] | fields["tags"] | fields["path"]:
                 counts[word] = counts.get(word, 0) + 1
+                if own or not any(described):
+                    self.naming.add(word)
         self.rarity = {word: math.log(1 + len(tools) / count) for word, count in counts.items()}
         self.unknown = math.log(1 + max(len(tools), 1))
         # Per field, which operations hold each word, and the words in order (a word's beginning finds longer ones).
@@ -200,6 +222,10 @@ class Index:
         self._scores: dict[tuple[str, bool], dict[int, float]] = {}
         # What covering a whole name takes: its words before the scope (a scope word found adds to it, capped),
         # or all of them when the name begins with its scope.
+        # Each name's topic words with their weights (see `_topic`), for the share of the name a query covers.
+        self.topic_terms = [
+            [(word, self._weight(word) * share) for word, share in named.items()] for named in self.topics
+        ]
         self.topic_weights = [
             sum(self._weight(word) for word in ([w for w, share in named.items() if share == 1.0] or named))
             for named in self.topics
@@ -226,40 +252,57 @@ class Index:
         if not terms:  # nothing to look for: every operation the filters keep
             scored = [(0.0, i) for i, entry in enumerate(self.tools) if _kept(entry, tag, method, read_only)]
         else:
-            kept = (p for p in self._candidates(topic) if _kept(self.tools[p], tag, method, read_only))
-            scored = [(score, p) for p in kept if (score := self._score(p, topic, details, intent, top)) is not None]
-        scored.sort(key=lambda item: (-item[0], len(self.tools[item[1]]["definition"]["name"]), item[1]))
+            tables = [self._slot_table(slot) for slot in topic]
+            scored = self._scores_of(tables, details, intent, top, (tag, method, read_only))
+        scored.sort(key=lambda item: (-item[0], self.name_lengths[item[1]], item[1]))
         return scored
 
-    def _score(self, position: int, topic: list[Slot], details: list[Slot], intent: str, top: float) -> float | None:
-        """One operation's score for a query's topic and details (None when it holds none of the topic): see
-        `search`. `top` is the rarest topic word's weight, the unit of the bonuses."""
-        score, found, matched = 0.0, 0.0, set()
-        for slot in topic:
-            best, share, used = self._slot_score(slot, position)
-            if best:
-                found += share
-                matched |= used
-                score += best
-        if not found:
-            return None
-        score *= found / len(topic)
-        score += sum(DETAIL_WEIGHT * self._word_score(_single(slot), position) / self.unknown for slot in details)
-        named = self.topics[position]
-        if named:  # how much of the name the query covers, its rare words counting most
-            covered = sum(self._weight(word) * share for word, share in named.items() if _covers(matched, word))
-            score += 2.0 * top * min(1.0, covered / self.topic_weights[position])
-        kind = self.kinds[position]
-        if intent:
-            return score + (1.5 * top if kind == intent else 0.0)
-        return score + {"list": 1.0, "show": 0.5}.get(kind, 0.0) * top
+    def _scores_of(
+        self, tables: list[SlotTable], details: list[Slot], intent: str, top: float, filters: tuple[str, str, Any]
+    ) -> list[tuple[float, int]]:
+        """Every operation's score for a query's topic (its slots' tables, see `_slot_table`) and details, for the
+        operations that hold some of the topic and pass the filters: see `search`. `top` is the rarest topic word's
+        weight, the unit of the bonuses. (One pass over the tables, then one over the operations found.)"""
+        found: dict[int, list[Any]] = {}  # per operation: its slots' scores, shares and words found, summed
+        for table in tables:
+            for position, (value, share, used) in table.items():
+                entry = found.get(position)
+                if entry is None:
+                    found[position] = [value, share, used]
+                else:
+                    entry[0] += value
+                    entry[1] += share
+                    entry[2] = entry[2] | used
+        detail_scores = [self._scored(_single(slot), True) for slot in details]
+        filtered = any(value not in ("", None) for value in filters)
+        kind_bonus = {"list": 1.0, "show": 0.5}
+        scored: list[tuple[float, int]] = []
+        for position in sorted(found):
+            if filtered and not _kept(self.tools[position], *filters):
+                continue
+            score, share, matched = found[position]
+            if not share:
+                continue
+            score *= share / len(tables)
+            score += sum(DETAIL_WEIGHT * scores.get(position, 0.0) / self.unknown for scores in detail_scores)
+            terms = self.topic_terms[position]
+            if terms:  # how much of the name the query covers, its rare words counting most
+                covered = sum(weight for word, weight in terms if _covers(matched, word))
+                score += 2.0 * top * min(1.0, covered / self.topic_weights[position])
+            kind = self.kinds[position]
+            if intent:
+                score += 1.5 * top if kind == intent else 0.0
+            else:
+                score += kind_bonus.get(kind, 0.0) * top
+            scored.append((score * self.shares[position], position))
+        return scored
 
     def _weight(self, word: str) -> float:
         return self.rarity.get(word, self.unknown)
 
     def _named(self, slot: Slot) -> bool:
-        """Whether any way of writing the slot is a word the operations' names, tags or paths hold."""
-        return any(word in self.rarity for way in slot for word in way)
+        """Whether any way of writing the slot is a word the (described) operations' names, tags or paths hold."""
+        return any(word in self.naming for way in slot for word in way)
 
     def _known_form(self, slot: Slot) -> Slot:
         """A word the index does not hold, as the index holds it: `changed` as `change`, `assigned` as `assign`."""
@@ -269,42 +312,30 @@ class Index:
         stems = [word[:-1], word[:-2], word[:-3], word[:-3] + "e"] if word.endswith(("ed", "ing")) else []
         return next((((stem,),) for stem in stems if len(stem) > 2 and stem in self.rarity), slot)
 
-    def _candidates(self, topic: list[Slot]) -> list[int]:
-        """The operations that hold at least one way of writing one of the slots, in order."""
-        found: set[int] = set()
-        for slot in topic:
-            for index, way in enumerate(slot):
-                for word in way:
-                    found.update(self._scored(word, len(slot) == 1 or index > 0))
-        return sorted(found)
-
-    def _slot_score(self, slot: Slot, position: int) -> tuple[float, float, set[str]]:
-        """The best way of writing a slot for an operation (see `_way_score`); a synonym's later meanings count a
-        little less than its first."""
-        ways = [self._way_score(way, position, prefix=len(slot) == 1 or index > 0) for index, way in enumerate(slot)]
-        ways = [(v * PREFERENCE ** max(i - 1, 0), share, used) for i, (v, share, used) in enumerate(ways)]
-        return max(ways, key=lambda found: found[0])
-
-    def _way_score(self, way: tuple[str, ...], position: int, *, prefix: bool) -> tuple[float, float, set[str]]:
-        """How well one way of writing a slot matches an operation: its words' scores (in proportion to the share
-        of them found), that share, and the words found. A word that has synonyms is matched whole (`sub` must
-        not find `submittal`)."""
-        total, used = 0.0, set()
-        for word in way:
-            value = self._word_score(word, position, prefix)
-            if value:
-                total += value
-                used.add(word)
-        share = len(used) / len(way)
-        return total * share, share, used
-
-    def _word_score(self, word: str, position: int, prefix: bool = True) -> float:
-        """The best field of an operation a word is found in, weighted by the word's rarity; a word's beginning
-        counts half."""
-        return self._scored(word, prefix).get(position, 0.0)
+    def _slot_table(self, slot: Slot) -> SlotTable:
+        """For every operation that holds a way of writing the slot: the best way's score, the share of its words
+        found, and those words. A way's score is its words' scores (in proportion to the share of them found),
+        over its length: a phrase counts as one word. A word that has synonyms is matched whole (`sub` must not
+        find `submittal`); a synonym's later meanings count a little less than its first."""
+        table: SlotTable = {}
+        for index, way in enumerate(slot):
+            prefix = len(slot) == 1 or index > 0
+            totals: dict[int, tuple[float, tuple[str, ...]]] = {}
+            for word in way:
+                for position, value in self._scored(word, prefix).items():
+                    total, used = totals.get(position, (0.0, ()))
+                    totals[position] = (total + value, (*used, word))
+            factor = PREFERENCE ** max(index - 1, 0)
+            for position, (total, used) in totals.items():
+                share = len(set(used)) / len(way)
+                value = total * share / len(way) * factor
+                if value and (position not in table or value > table[position][0]):
+                    table[position] = (value, share, frozenset(used))
+        return table
 
     def _scored(self, word: str, prefix: bool) -> dict[int, float]:
-        """`_word_score` for every operation that holds the word, from the postings; kept for the next search."""
+        """For every operation that holds the word: the best field it is found in, weighted by the word's rarity (a
+        word's beginning counts half), from the postings; kept for the next search."""
         key = (word, prefix)
         if key in self._scores:
             return self._scores[key]
@@ -327,7 +358,8 @@ class Index:
         return scores
 
 
-def _covers(matched: set[str], word: str) -> bool:
+@functools.lru_cache(maxsize=SCORE_CACHE)
+def _covers(matched: frozenset[str], word: str) -> bool:
     """Whether a name's word was found by the query: itself, or a query word it begins with (`approve`)."""
     return word in matched or any(len(found) >= 3 and word.startswith(found) for found in matched)
 

@@ -4,11 +4,12 @@ paths)."""
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 from collections.abc import Callable, Mapping
 from functools import cached_property
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from . import contract, file_arguments, settings
 
@@ -18,6 +19,15 @@ PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([a-z][a-z0-9_]*)\}")
 read each template the same way and refused anything else)."""
 NOT_GIVEN = "(not given)"
 """What stands in a prompt's text for an optional argument the caller left out."""
+T = TypeVar("T")
+
+
+def lasting(value: T) -> T:
+    """`value`, with every object made so far left out of the cycle collector's full passes (`gc.freeze`): the
+    API's data and search indexes last as long as the server, and walking their million objects again and again
+    would pause a call for a tenth of a second at a time."""
+    gc.freeze()
+    return value
 
 
 class ApiData:
@@ -34,7 +44,7 @@ class ApiData:
     @cached_property
     def document(self) -> contract.Document:
         """`tools.json`: hosts, auth schemes, and every tool's definition and HTTP binding."""
-        return cast(contract.Document, json.loads(self._read("tools.json")))
+        return lasting(cast(contract.Document, json.loads(self._read("tools.json"))))
 
     @cached_property
     def tools(self) -> dict[str, contract.Tool]:
@@ -53,7 +63,7 @@ class ApiData:
     @cached_property
     def output_document(self) -> dict[str, Any]:
         """`output_schemas.json`: whole response schemas of tools whose listing outlines them, and their `$defs`."""
-        return cast(dict[str, Any], json.loads(self._read("output_schemas.json")))
+        return lasting(cast(dict[str, Any], json.loads(self._read("output_schemas.json"))))
 
     @cached_property
     def prompts(self) -> dict[str, contract.Prompt]:
@@ -129,6 +139,23 @@ class ApiData:
                 if reduced != original["inputSchema"]:
                     self._team_definitions[original["name"]] = {**original, "inputSchema": reduced}
         return self._team_definitions.get(definition["name"], definition)
+
+
+LARGE_STATIC = 300
+"""Tools from which static mode (one tool per operation) is too large a listing: as many as the generator's
+`LARGE_DOCUMENT`, from which it suggests catalog or hybrid mode."""
+
+
+def static_note(api: ApiData) -> str:
+    """In static mode, for an API of LARGE_STATIC operations or more: a line saying catalog or hybrid mode is the
+    way to run it; empty otherwise (the other modes never read the tools for it)."""
+    if mode() != "static" or len(api.tools) < LARGE_STATIC:
+        return ""
+    return (
+        f"static mode lists all {len(api.tools):,} tools, which an agent must read before it starts: an API this "
+        f"large is meant to run in hybrid or catalog mode ({settings.MODE}=hybrid), where three meta-tools search, "
+        "describe and call every operation"
+    )
 
 
 def mode() -> str:
