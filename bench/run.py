@@ -256,7 +256,17 @@ def measure(work: Path) -> int:
     base_env = {"PATH": os.environ.get("PATH", ""), "PROCORE_ACCESS_TOKEN": "bench"}
 
     # Generation: ours writes a package; FastMCP builds its server in memory from the same spec.
-    specs = [(f"Procore spec ({_operation_count(SPEC)} ops)", SPEC, ["--config", str(CONFIG)])]
+    # Head to head, both sides read procore.yaml alone: the published package's long tail (the config's
+    # `include_specs`) is a file FastMCP cannot take in; its own rows follow ("Procore published package").
+    hand_written = work / "procore-hand-written.yaml"
+    hand_written.write_text(
+        "".join(
+            line
+            for line in CONFIG.read_text(encoding="utf-8").splitlines(True)
+            if not line.startswith("include_specs:")
+        )
+    )
+    specs = [(f"Procore spec ({_operation_count(SPEC)} ops)", SPEC, ["--config", str(hand_written)])]
     if has_catalog:
         config = work / "catalog.yaml"
         config.write_text("package_name: procore_catalog_mcp\ndocs_base_url: https://developers.procore.com\n")
@@ -278,7 +288,10 @@ def measure(work: Path) -> int:
         rows.append(Row(f"{label}: generation peak memory", ours_mem, theirs_mem, "MB"))
 
     # Cold start and tools/list size.
-    packages = [("Procore spec", SPEC, ["--config", str(CONFIG)], "procore_mcp")]
+    packages = [
+        ("Procore spec", SPEC, ["--config", str(hand_written)], "procore_mcp"),
+        ("Procore published package (with the long tail)", SPEC, ["--config", str(CONFIG)], "procore_mcp"),
+    ]
     if has_catalog:
         packages.append(("Procore catalog", CATALOG, ["--config", str(config)], "procore_catalog_mcp"))
         packages.append(
@@ -295,7 +308,7 @@ def measure(work: Path) -> int:
             (fastmcp, base_env),
             ([PYTHON, "-m", package], catalog_mode),
         ]
-        if spec == SPEC:  # the published package: its default, hybrid mode, too
+        if "published" in label:  # the published package: its default, hybrid mode, too
             launches.append(([PYTHON, "-m", package], {**env, "PROCORE_MODE": "hybrid"}))
         measured = cold_starts(*launches)
         (
@@ -324,7 +337,7 @@ def measure(work: Path) -> int:
         rows.append(Row(f"{label}: tools/list total", ours_bytes / 1024, theirs_bytes / 1024, "KB"))
         rows.append(Row(f"{label}: cold start to tools/list, catalog mode", catalog_start, None, "s", "<= 1.0 s"))
         rows.append(Row(f"{label}: tools/list bytes, catalog mode", catalog_bytes / 1024, None, "KB", "< 8 KB"))
-        if spec == SPEC:
+        if "published" in label:
             hybrid_start, hybrid_bytes, hybrid_count, _ = measured[3]
             hybrid = f"{label}, hybrid (the default)"
             rows.append(Row(f"{hybrid}: cold start to tools/list", hybrid_start, theirs_static, "s"))
