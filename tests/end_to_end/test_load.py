@@ -3,6 +3,7 @@ with its own result, and the server's memory stable from one round to the next."
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -60,5 +61,10 @@ def test_200_concurrent_calls_over_http(installed_package: Path, fake_procore: F
                 assert result.structured_content["subject"] == f"Question {rfi_id - 1001}"
         after = _rss_kb(process.pid)
     assert after - before < 40_000, f"memory grew by {after - before} KB over two rounds of 200 calls"
-    served = [r for r in fake_procore.state.requests if "/rfis/" in r.path]
-    assert len(served) == 20 + 2 * len(ids)
+    served = Counter(r.path for r in fake_procore.state.requests if "/rfis/" in r.path)
+    expected = Counter({f"/rest/v1.0/projects/7/rfis/{rfi_id}": 2 for rfi_id in ids}) + Counter(
+        {f"/rest/v1.0/projects/7/rfis/{rfi_id}": 1 for rfi_id in ids[:20]}
+    )
+    # Each call asks once; a loaded machine may drop a connection, and a read is then sent again (it is safe to).
+    assert all(served[path] >= count for path, count in expected.items())
+    assert sum(served.values()) - sum(expected.values()) <= len(ids) // 20, "more than a few reads were sent twice"
