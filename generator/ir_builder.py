@@ -23,7 +23,7 @@ from generator.linking import Linking, attach_defs
 from generator.name_sources import NAME_AIM, NameSource, plain_text, product_words, title_from
 from generator.name_sources import choose as choose_source
 from generator.naming import sentence_case, shorten_names, snake_case, unique_names
-from generator.openapi import HTTP_METHODS, IDEMPOTENT_METHODS
+from generator.openapi import HTTP_METHODS, IDEMPOTENT_METHODS, TYPING_KEYWORDS
 from generator.operations import (
     Operation,
     ParsedOperation,
@@ -196,7 +196,7 @@ class _InputAssembly:
         name = self.take("file" if is_file else "body", "body")
         if "description" not in schema:
             schema["description"] = self.builder.wording.whole_body(media_type)
-        if schema.keys().isdisjoint(_TYPING_KEYWORDS):
+        if schema.keys().isdisjoint(TYPING_KEYWORDS):
             schema["type"] = _body_type(schema, media_type)
         self.add(schema, Argument(name, "body", "", required))
         return True
@@ -658,7 +658,6 @@ def _serialization(parameter: dict[str, Any], location: str) -> tuple[str, bool 
     )
 
 
-_TYPING_KEYWORDS = frozenset({"type", "anyOf", "oneOf", "allOf", "$ref", "enum", "const", "not"})
 _JSON_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean", int: "number", float: "number"}
 
 
@@ -699,24 +698,14 @@ def _focused(fields: list[str], focus: tuple[str, ...]) -> list[str]:
     return [*spoken, *(f for f in fields if f not in spoken)]
 
 
-_SINGULAR = {"string": "a string", "integer": "an integer", "number": "a number", "boolean": "true or false",
-             "object": "an object"}  # fmt: skip
-_PLURAL = {"string": "strings", "integer": "integers", "number": "numbers", "boolean": "true or false values",
-           "object": "objects"}  # fmt: skip
-
-
-def _value_phrase(schema: dict[str, Any]) -> str:
-    """What a value that is no object with fields is, in words: `a string`, `a list of objects (one BIM record)`."""
+def _value(schema: dict[str, Any]) -> dict[str, str]:
+    """What a value that is no object with fields is, for the description template to say in words: its type,
+    its items' type when it is a list, and the first sentence of what the spec says of it (or of its items)."""
     about = first_sentence(str(schema.get("description", ""))).strip().rstrip(".")
-    if schema.get("type") == "array":
-        items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
-        assert isinstance(items, dict)
-        phrase = f"a list of {_PLURAL.get(str(items.get('type')), 'values')}"
-        about = about or first_sentence(str(items.get("description", ""))).strip().rstrip(".")
-    else:
-        phrase = _SINGULAR.get(str(schema.get("type")), "")
-    about = about[:1].lower() + about[1:]
-    return f"{phrase} ({about})" if phrase and about else phrase or about
+    items = schema.get("items") if schema.get("type") == "array" and isinstance(schema.get("items"), dict) else {}
+    assert isinstance(items, dict)
+    about = about or first_sentence(str(items.get("description", ""))).strip().rstrip(".")
+    return {"type": str(schema.get("type", "")), "items": str(items.get("type", "")), "about": about}
 
 
 def _returns(schema: dict[str, Any] | None, wrapped: bool, focus: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -730,7 +719,7 @@ def _returns(schema: dict[str, Any] | None, wrapped: bool, focus: tuple[str, ...
         if isinstance(items, dict) and items.get("properties"):
             fields = _focused(list(items.get("properties", {})), focus)
             return {"kind": "list", "fields": fields, "about": items.get("description", "")}
-        return {"kind": "value", "fields": [], "about": _value_phrase(result)}
+        return {"kind": "value", "fields": [], **_value(result)}
     properties = schema.get("properties", {})
     data = properties.get("data")
     if list(properties) == ["data"] and isinstance(data, dict) and data.get("type") == "array":

@@ -64,6 +64,8 @@ VALUE_KEYWORDS = (
     "minProperties", "required", "dependentRequired", "contentEncoding", "contentMediaType", "readOnly",
     "writeOnly",
 )  # fmt: skip
+TYPING_KEYWORDS = frozenset({"type", "anyOf", "oneOf", "allOf", "$ref", "enum", "const", "not"})
+"""Keywords that say what values a schema takes: a schema with none of them takes any value."""
 SCHEMA_KEYWORDS = ("items", "not", "contains", "if", "then", "else", "propertyNames", "unevaluatedItems")
 """Keywords holding one subschema."""
 SCHEMA_LIST_KEYWORDS = ("allOf", "oneOf", "anyOf", "prefixItems")

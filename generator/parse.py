@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator.dereference import dereference_structure, resolve_local
 from generator.diagnostics import Diagnostic, GenerationError, Reporter
@@ -25,6 +25,9 @@ from generator.openapi32 import lower_openapi32
 from generator.repairs import repair_quirks
 from generator.swagger2 import convert_swagger2
 from generator.urls import check_server_urls
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 REFERABLE_SECTIONS = frozenset(
     {"schemas", "responses", "parameters", "examples", "requestBodies", "headers", "links", "callbacks", "pathItems"}
@@ -111,27 +114,34 @@ def validate(document: dict[str, Any], version: str, source: str) -> list[Diagno
     try:
         model.model_validate(document)
     except ValidationError as exc:
-        seen: set[tuple[str, str]] = set()
-        errors: list[Diagnostic] = []
-        for error in exc.errors():
-            mapped = _pointer_for_error(document, tuple(error["loc"]))
-            if mapped is None:
-                continue
-            pointer, missing = mapped
-            if error["type"] == "missing" and missing:
-                message = f"missing required field `{missing}`"
-            elif missing:
-                message = f"`{missing}`: {error['msg']}"
-            else:
-                message = str(error["msg"])
-            if (pointer, message) not in seen:
-                seen.add((pointer, message))
-                errors.append(Diagnostic("error", "invalid-openapi", message, source, pointer))
-        return errors or [Diagnostic("error", "invalid-openapi", "the document is not valid OpenAPI", source)]
-    return _more_operation_errors(document, version, source)
+        errors = _diagnostics(exc, document, source)
+        errors = errors or [Diagnostic("error", "invalid-openapi", "the document is not valid OpenAPI", source)]
+        return [*errors, *_more_operation_errors(document, source)]
+    return _more_operation_errors(document, source)
 
 
-def _more_operation_errors(document: dict[str, Any], version: str, source: str) -> list[Diagnostic]:
+def _diagnostics(exc: ValidationError, node: Any, source: str, prefix: str = "") -> list[Diagnostic]:
+    """The validator's errors about `node` (at the pointer `prefix`), one per distinct problem and place."""
+    seen: set[tuple[str, str]] = set()
+    errors: list[Diagnostic] = []
+    for error in exc.errors():
+        mapped = _pointer_for_error(node, tuple(error["loc"]))
+        if mapped is None:
+            continue
+        pointer, missing = prefix + mapped[0], mapped[1]
+        if error["type"] == "missing" and missing:
+            message = f"missing required field `{missing}`"
+        elif missing:
+            message = f"`{missing}`: {error['msg']}"
+        else:
+            message = str(error["msg"])
+        if (pointer, message) not in seen:
+            seen.add((pointer, message))
+            errors.append(Diagnostic("error", "invalid-openapi", message, source, pointer))
+    return errors
+
+
+def _more_operation_errors(document: dict[str, Any], source: str) -> list[Diagnostic]:
     """The validator's verdict on operations lowered from 3.2 beyond the fixed eight (its path item model keeps
     unknown fields unread)."""
     from openapi_pydantic.v3.v3_1 import Operation
@@ -143,13 +153,9 @@ def _more_operation_errors(document: dict[str, Any], version: str, source: str) 
             if not isinstance(item.get(method), dict):
                 continue
             try:
-                Operation.model_validate(item.get(method))
+                Operation.model_validate(item[method])
             except ValidationError as exc:
-                for error in exc.errors():
-                    mapped = _pointer_for_error(item[method], tuple(error["loc"]))
-                    if mapped is not None:
-                        pointer = json_pointer("paths", path, method) + mapped[0]
-                        errors.append(Diagnostic("error", "invalid-openapi", str(error["msg"]), source, pointer))
+                errors.extend(_diagnostics(exc, item[method], source, json_pointer("paths", path, method)))
     return errors
 
 

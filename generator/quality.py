@@ -15,6 +15,7 @@ from generator.ir import Api, Tool
 from generator.load import json_depth
 from generator.name_sources import ARTICLES, CLAUSE_WORDS, NAME_AIM, SENTENCE_OPENERS
 from generator.naming import MAX_NAME_LENGTH, title_case
+from generator.openapi import TYPING_KEYWORDS
 from generator.render import tool_definition
 from generator.text import drop_doubled_words, gist, is_link_residue
 
@@ -251,11 +252,8 @@ def check_requirements(tool: Tool) -> Iterator[str]:
         if argument.required and not filled and argument.property_name not in required:
             yield f"`{argument.property_name}` ({argument.location}) is required by the API but not by the tool"
     body = (tool.input_schema.get("properties") or {}).get("body")
-    if tool.binding.body_is_whole and isinstance(body, dict) and not body.keys() & _TYPED:
+    if tool.binding.body_is_whole and isinstance(body, dict) and body.keys().isdisjoint(TYPING_KEYWORDS):
         yield "the whole `body` has no type"
-
-
-_TYPED = frozenset({"type", "anyOf", "oneOf", "allOf", "$ref", "enum", "const"})
 
 
 CHECKS: dict[str, Callable[[Tool], Iterator[str]]] = {

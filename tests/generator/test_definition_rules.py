@@ -72,10 +72,23 @@ def test_the_return_line_names_what_the_call_is_about_first() -> None:
     assert returns["fields"][0] == "embedding"
 
 
-def test_a_single_value_is_said_in_words() -> None:
-    schema = {"properties": {"result": {"type": "array", "items": {"type": "number"}, "description": "The vector."}}}
-    assert _returns(schema, True)["about"] == "a list of numbers (the vector)"
-    assert _returns({"properties": {"result": {"type": "string"}}}, True)["about"] == "a string"
+def test_a_single_value_is_said_in_words(tmp_path: Path) -> None:
+    vector = {"type": "array", "items": {"type": "number"}, "description": "The vector."}
+    text = {"type": "string"}
+    api = _api(
+        tmp_path,
+        **{
+            "/v": {"get": {"summary": "Get the vector", "responses": _answer(vector)}},
+            "/t": {"get": {"summary": "Get the text", "responses": _answer(text)}},
+        },
+    )
+    tools = {tool.name: tool.description for tool in api.tools}
+    assert tools["get_vector"].endswith("Returns `result`, a list of numbers (the vector).")
+    assert tools["get_text"].endswith("Returns `result`, a string.")
+
+
+def _answer(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"200": {"description": "Done.", "content": {"application/json": {"schema": schema}}}}
 
 
 def test_the_needs_line_names_every_required_argument_or_goes() -> None:

@@ -235,3 +235,21 @@ def test_malformed_3_2_parts_are_repaired_or_refused_never_a_crash(tmp_path: Pat
         generate(write_spec(tmp_path, document))
     except GenerationError as exc:
         assert exc.diagnostics
+
+
+def test_a_self_on_a_hostile_origin_cannot_reach_files_outside_the_specs_folder(tmp_path: Path) -> None:
+    document = _spec32()
+    document["$self"] = "https://specs.example.test/a/b/api.yaml"
+    schema = {"$ref": "https://specs.example.test/etc/passwd"}
+    document["paths"]["/things"]["get"]["responses"]["200"]["content"] = {"application/json": {"schema": schema}}
+    folder = tmp_path / "a" / "b"
+    folder.mkdir(parents=True)
+    path = write_spec(folder, document)
+    with pytest.raises(GenerationError, match="leaves the spec's folder"):
+        bundle(load_mapping(path), path)
+
+
+def test_the_runtime_reads_as_sequences_exactly_the_media_types_the_generator_documents_as_lists() -> None:
+    text = (ROOT / "templates" / "package" / "src" / "__package__" / "calls.py").read_text(encoding="utf-8")
+    block = text[text.index("SEQUENTIAL_TYPES = frozenset(") :].split(")  # fmt: skip", 1)[0]
+    assert set(re.findall(r'"([a-z/+.-]+)"', block)) == set(openapi.SEQUENTIAL_MEDIA_TYPES)
