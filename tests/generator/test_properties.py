@@ -335,7 +335,8 @@ def test_damaged_documents_fail_cleanly(document: dict[str, Any], data: st.DataO
         holder = damaged
         for key in parents:
             holder = holder[key]
-        holder[last] = data.draw(JUNK)
+        # A copy: the junk examples are shared between runs, and a later step may write inside this one.
+        holder[last] = copy.deepcopy(data.draw(JUNK))
     try:
         _generate(damaged)
     except GenerationError as error:
