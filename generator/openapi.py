@@ -109,3 +109,9 @@ def json_pointer(*tokens: str | int) -> str:
 def pointer_tokens(pointer: str) -> list[str]:
     """The keys a JSON pointer names, in order (`""` names the whole document: no keys)."""
     return [unescape_token(token) for token in pointer.split("/")[1:]]
+
+
+def member(node: object, key: str) -> object:
+    """`node[key]` when `node` is a mapping that holds `key`, else None: one step into JSON of unknown shape (a
+    document before validation, where any value may be of any type)."""
+    return node.get(key) if isinstance(node, dict) else None

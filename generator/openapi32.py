@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterator, Mapping
+from typing import TypeGuard
 
 from generator.dereference import resolve_local
 from generator.diagnostics import Reporter
@@ -26,6 +26,7 @@ from generator.openapi import (
     escape_token,
     is_sequential,
     json_pointer,
+    member,
     operation_methods,
 )
 
@@ -36,7 +37,7 @@ _FORM = "application/x-www-form-urlencoded"
 _NAVIGATION_KINDS = ("", "nav")
 
 
-def lower_openapi32(document: dict[str, Any], report: Reporter) -> None:
+def lower_openapi32(document: dict[str, object], report: Reporter) -> None:
     """Rewrite a 3.2 document, in place, as the 3.1 document later stages read."""
     document["openapi"] = LOWERED_VERSION
     document.pop("$self", None)  # the bundler has resolved references against it
@@ -52,12 +53,12 @@ def lower_openapi32(document: dict[str, Any], report: Reporter) -> None:
     _security_schemes(document, report)
 
 
-def _security_schemes(document: dict[str, Any], report: Reporter) -> None:
+def _security_schemes(document: dict[str, object], report: Reporter) -> None:
     """3.2's new security fields stay as written (the IR ranks deprecated schemes last); a scheme whose only flow
     is the device authorization flow is named, since the server signs in with the other flows."""
-    schemes = (document.get("components") or {}).get("securitySchemes")
+    schemes = member(document.get("components"), "securitySchemes")
     for name, scheme in schemes.items() if isinstance(schemes, dict) else ():
-        flows = scheme.get("flows") if isinstance(scheme, dict) else None
+        flows = member(scheme, "flows")
         if isinstance(flows, dict) and list(flows) == ["deviceAuthorization"]:
             message = (
                 "the device authorization flow is the only way this scheme signs in, and the server does not "
@@ -66,7 +67,7 @@ def _security_schemes(document: dict[str, Any], report: Reporter) -> None:
             report.warn("device-flow", message, json_pointer("components", "securitySchemes", name, "flows"))
 
 
-def _more_operations(item: dict[str, Any], pointer: str, report: Reporter) -> None:
+def _more_operations(item: dict[str, object], pointer: str, report: Reporter) -> None:
     """`query` and `additionalOperations` as operations under their lower-case methods, listed in the path item."""
     more: list[str] = []
     if "query" in item:
@@ -96,72 +97,77 @@ def _more_operations(item: dict[str, Any], pointer: str, report: Reporter) -> No
         item[MORE_METHODS_KEY] = more
 
 
-def _querystrings(document: dict[str, Any], paths: dict[str, Any], report: Reporter) -> None:
+def _querystrings(document: dict[str, object], paths: dict[str, object], report: Reporter) -> None:
     """Each `in: querystring` parameter as the object query parameter (form style, exploded) that 3.1 sends the
     same way; an operation whose query string has another media type is left out with a warning."""
     for path, item in list(paths.items()):
         if not isinstance(item, dict):
             continue
-        methods = [m for m in operation_methods(item) if isinstance(item.get(m), dict)]
+        operations = [(m, operation) for m in operation_methods(item) if isinstance(operation := item.get(m), dict)]
         if not _lower_parameters(document, item, json_pointer("paths", path), report):
-            for method in methods:  # the path's own parameters apply to every operation
+            for method, _ in operations:  # the path's own parameters apply to every operation
                 del item[method]
             continue
-        for method in methods:
-            if not _lower_parameters(document, item[method], json_pointer("paths", path, method), report):
+        for method, operation in operations:
+            if not _lower_parameters(document, operation, json_pointer("paths", path, method), report):
                 del item[method]
-    parameters = (document.get("components") or {}).get("parameters")
+    parameters = member(document.get("components"), "parameters")
     if isinstance(parameters, dict):
         for name in [n for n, p in parameters.items() if _is_querystring(p)]:
             del parameters[name]  # lowered wherever it is used
 
 
-def _is_querystring(parameter: Any) -> bool:
+def _is_querystring(parameter: object) -> TypeGuard[dict[str, object]]:
     return isinstance(parameter, dict) and parameter.get("in") == "querystring"
 
 
-def _lower_parameters(document: dict[str, Any], holder: dict[str, Any], pointer: str, report: Reporter) -> bool:
+def _lower_parameters(document: dict[str, object], holder: dict[str, object], pointer: str, report: Reporter) -> bool:
     """Lower the querystring parameters of one parameter list; False when one cannot be (the holder goes)."""
     parameters = holder.get("parameters")
     if not isinstance(parameters, list):
         return True
     for index, parameter in enumerate(parameters):
-        ref = parameter.get("$ref") if isinstance(parameter, dict) else None
-        resolved = resolve_local(document, ref) if isinstance(ref, str) else parameter
+        ref = member(parameter, "$ref")
+        resolved: object = resolve_local(document, ref) if isinstance(ref, str) else parameter
         if not _is_querystring(resolved):
             continue
         here = f"{pointer}/parameters/{index}"
-        lowered = _query_object(resolved)
-        if lowered is None:
+        media = _form_media(resolved)
+        if media is None:
             message = (
                 "the whole query string is described with a media type other than "
                 f"`{_FORM}`, which cannot be sent here; operation left out"
             )
             report.warn("querystring", message, here)
             return False
-        if "encoding" in next(iter(resolved["content"].values())):
+        if "encoding" in media:
             report.warn(
                 "querystring", "`encoding` of a query string's members is not kept: each is sent form style", here
             )
-        parameters[index] = lowered
+        parameters[index] = _query_object(resolved, media)
     return True
 
 
-def _query_object(parameter: dict[str, Any]) -> dict[str, Any] | None:
-    """A form-urlencoded querystring parameter as a 3.1 query parameter; None for other media types."""
+def _form_media(parameter: Mapping[str, object]) -> dict[str, object] | None:
+    """The one Media Type Object of a form-urlencoded querystring parameter; None for other media types."""
     content = parameter.get("content")
     if not isinstance(content, dict) or len(content) != 1:
         return None
     media_type, media = next(iter(content.items()))
     if str(media_type).split(";")[0].strip().lower() != _FORM or not isinstance(media, dict):
         return None
+    return media
+
+
+def _query_object(parameter: Mapping[str, object], media: Mapping[str, object]) -> dict[str, object]:
+    """A form-urlencoded querystring parameter (its media type object `media`) as a 3.1 query parameter."""
     lowered = {"name": parameter.get("name", "query"), "in": "query", "style": "form", "explode": True}
     lowered["schema"] = media.get("schema", {"type": "object"})
     lowered.update({k: parameter[k] for k in ("description", "required", "deprecated") if k in parameter})
     return lowered
 
 
-def _tag_paths(tags: list[Any]) -> tuple[dict[str, str], set[str]]:
+def _tag_paths(tags: list[object]) -> tuple[dict[str, str], set[str]]:
     """Each tag's path through its parents (`Parent/Child`), and the tags that are not for navigation."""
     parents = {str(t["name"]): str(t.get("parent", "")) for t in tags if isinstance(t, dict) and "name" in t}
     paths: dict[str, str] = {}
@@ -175,7 +181,7 @@ def _tag_paths(tags: list[Any]) -> tuple[dict[str, str], set[str]]:
     return paths, other
 
 
-def _tags(document: dict[str, Any], report: Reporter) -> None:
+def _tags(document: dict[str, object], report: Reporter) -> None:
     """Tags named by their path through their parents, on the document and its operations; tags of another kind
     than navigation (badges, audiences) are no groups: left off the operations, with one warning."""
     tags = document.get("tags")
@@ -196,34 +202,35 @@ def _tags(document: dict[str, Any], report: Reporter) -> None:
         report.warn("tag-kind", f"tags that are not for navigation ({listed}) group nothing here; left off", "/tags")
 
 
-def _operations(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    for item in (document.get("paths") or {}).values():
+def _operations(document: dict[str, object]) -> Iterator[dict[str, object]]:
+    paths = document.get("paths")
+    for item in paths.values() if isinstance(paths, dict) else ():
         if isinstance(item, dict):
-            yield from (item[m] for m in operation_methods(item) if isinstance(item.get(m), dict))
+            yield from (operation for m in operation_methods(item) if isinstance(operation := item.get(m), dict))
 
 
-def _content_maps(document: dict[str, Any]) -> Iterator[tuple[dict[str, Any], str, bool]]:
+def _content_maps(document: dict[str, object]) -> Iterator[tuple[dict[str, object], str, bool]]:
     """Every content map of a request body or response, with its pointer and whether it is a response's."""
-    components = document.get("components") or {}
     for section, is_response in (("responses", True), ("requestBodies", False)):
-        for name, holder in (components.get(section) or {}).items():
-            if isinstance(holder, dict) and isinstance(holder.get("content"), dict):
-                yield holder["content"], json_pointer("components", section, name, "content"), is_response
-    for path, item in (document.get("paths") or {}).items():
+        holders = member(document.get("components"), section)
+        for name, holder in holders.items() if isinstance(holders, dict) else ():
+            if isinstance(content := member(holder, "content"), dict):
+                yield content, json_pointer("components", section, name, "content"), is_response
+    paths = document.get("paths")
+    for path, item in paths.items() if isinstance(paths, dict) else ():
         for method in operation_methods(item) if isinstance(item, dict) else ():
             operation = item.get(method)
             if not isinstance(operation, dict):
                 continue
-            body = operation.get("requestBody")
-            if isinstance(body, dict) and isinstance(body.get("content"), dict):
-                yield body["content"], json_pointer("paths", path, method, "requestBody", "content"), False
+            if isinstance(content := member(operation.get("requestBody"), "content"), dict):
+                yield content, json_pointer("paths", path, method, "requestBody", "content"), False
             responses = operation.get("responses")
             for status, response in responses.items() if isinstance(responses, dict) else ():
-                if isinstance(response, dict) and isinstance(response.get("content"), dict):
-                    yield response["content"], json_pointer("paths", path, method, "responses", status, "content"), True
+                if isinstance(content := member(response, "content"), dict):
+                    yield content, json_pointer("paths", path, method, "responses", status, "content"), True
 
 
-def _media_types(document: dict[str, Any], report: Reporter) -> None:
+def _media_types(document: dict[str, object], report: Reporter) -> None:
     """A sequential response's `itemSchema` as the array of its items (the server collects them into one list);
     an `itemSchema` anywhere else is left out with a warning."""
     for content, pointer, is_response in _content_maps(document):
@@ -242,7 +249,7 @@ def _media_types(document: dict[str, Any], report: Reporter) -> None:
                 )
 
 
-def _examples(node: Any) -> None:
+def _examples(node: object) -> None:
     """Example objects' `dataValue` (else `serializedValue`, read as JSON when it is) as their `value`, in every
     map of examples (media types, parameters, headers, components); instance data is never walked."""
     if isinstance(node, list):
@@ -259,7 +266,7 @@ def _examples(node: Any) -> None:
             _examples(value)
 
 
-def _lower_example(example: Any) -> None:
+def _lower_example(example: object) -> None:
     if not isinstance(example, dict) or not ("dataValue" in example or "serializedValue" in example):
         return
     data, serialized = example.pop("dataValue", None), example.pop("serializedValue", None)
@@ -267,7 +274,7 @@ def _lower_example(example: Any) -> None:
         example["value"] = data if data is not None else _parsed(serialized)
 
 
-def _parsed(serialized: Any) -> Any:
+def _parsed(serialized: object) -> object:
     try:
         return json.loads(serialized) if isinstance(serialized, str) else serialized
     except ValueError:

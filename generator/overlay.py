@@ -7,10 +7,10 @@ import functools
 import hashlib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from generator.diagnostics import Diagnostic, GenerationError
 from generator.load import MAX_DEPTH, MAX_VALUES, check_structure, load_mapping
@@ -28,6 +28,7 @@ NO_MATCH = "overlay-no-match"
 _VERSION = re.compile(r"(\d+)\.(\d+)\.(\d+)")
 _TOP_KEYS = frozenset({"overlay", "info", "extends", "actions"})
 _ACTION_KEYS = frozenset({"target", "description", "update", "remove", "copy"})
+_T = TypeVar("_T")
 
 
 @functools.cache
@@ -65,7 +66,7 @@ class AppliedOverlay:
 class Overlaid:
     """The document with every overlay applied, the warnings found, and the overlays applied, in order."""
 
-    document: dict[str, Any]
+    document: dict[str, object]
     warnings: tuple[Diagnostic, ...] = ()
     applied: tuple[AppliedOverlay, ...] = ()
 
@@ -76,7 +77,7 @@ class _Action:
     kind: Kind
     target: str
     query: JSONPathQuery
-    update: Any = None
+    update: object = None
     copy: str = ""
     """The `copy` JSONPath (Overlay 1.1), as written."""
     copy_query: JSONPathQuery | None = None
@@ -90,7 +91,7 @@ class _Overlay:
     actions: tuple[_Action, ...]
 
 
-def apply_overlays(document: dict[str, Any], paths: Sequence[Path]) -> Overlaid:
+def apply_overlays(document: dict[str, object], paths: Sequence[Path]) -> Overlaid:
     """Apply each overlay file in order, each action in order, to a copy of the document; raise on bad input."""
     if not paths:
         return Overlaid(document)
@@ -107,7 +108,7 @@ def apply_overlays(document: dict[str, Any], paths: Sequence[Path]) -> Overlaid:
     return Overlaid(document, tuple(warnings), tuple(applied))
 
 
-def _check_result(document: dict[str, Any], path: Path) -> None:
+def _check_result(document: dict[str, object], path: Path) -> None:
     """The changed document must still be one later stages can take (not nested too deeply)."""
     try:
         check_structure(document, path, shared=False, escapes=False)
@@ -119,7 +120,7 @@ def _check_result(document: dict[str, Any], path: Path) -> None:
 def _read_overlay(path: Path) -> _Overlay:
     """Load and check an overlay file: every problem in it is reported at once."""
     try:
-        raw = load_mapping(path)
+        raw: dict[str, object] = load_mapping(path)
     except GenerationError as exc:
         raise GenerationError(
             [dataclasses.replace(d, message=f"overlay: {d.message}") for d in exc.diagnostics]
@@ -137,7 +138,7 @@ def _read_overlay(path: Path) -> _Overlay:
     return _Overlay(path, minor, tuple(action for action in found if action is not None))
 
 
-def _minor_version(raw: dict[str, Any], path: Path) -> int:
+def _minor_version(raw: Mapping[str, object], path: Path) -> int:
     """The `overlay` version's minor number; an error unless it reads `1.<minor>.<patch>`."""
     version = raw.get("overlay")
     match = _VERSION.fullmatch(version) if isinstance(version, str) else None
@@ -154,7 +155,7 @@ def _minor_version(raw: dict[str, Any], path: Path) -> int:
     return int(match.group(2))
 
 
-def _top_problems(raw: dict[str, Any], path: Path) -> list[Diagnostic]:
+def _top_problems(raw: Mapping[str, object], path: Path) -> list[Diagnostic]:
     problems = [
         Diagnostic(
             "error", "overlay", f"unknown field `{key}` (known: {', '.join(sorted(_TOP_KEYS))})", str(path), f"/{key}"
@@ -167,7 +168,7 @@ def _top_problems(raw: dict[str, Any], path: Path) -> list[Diagnostic]:
     return problems
 
 
-def _info_problems(info: Any, path: Path) -> list[Diagnostic]:
+def _info_problems(info: object, path: Path) -> list[Diagnostic]:
     if not isinstance(info, dict):
         return [Diagnostic("error", "overlay", "`info` must be an object with `title` and `version`", str(path))]
     return [
@@ -177,7 +178,7 @@ def _info_problems(info: Any, path: Path) -> list[Diagnostic]:
     ]
 
 
-def _kind(entry: dict[str, Any]) -> Kind | None:
+def _kind(entry: Mapping[str, object]) -> Kind | None:
     """The action's kind, as the spec ranks them: `remove: true` makes `update` and `copy` have no impact."""
     if entry.get("remove") is True:
         return "remove"
@@ -188,7 +189,7 @@ def _kind(entry: dict[str, Any]) -> Kind | None:
     return None
 
 
-def _read_action(entry: Any, index: int, minor: int, path: Path, problems: list[Diagnostic]) -> _Action | None:
+def _read_action(entry: object, index: int, minor: int, path: Path, problems: list[Diagnostic]) -> _Action | None:
     """One action, checked; None (with its problems added) when it cannot be applied."""
     pointer = json_pointer("actions", index)
     if not isinstance(entry, dict):
@@ -208,7 +209,7 @@ def _read_action(entry: Any, index: int, minor: int, path: Path, problems: list[
     return _Action(index, kind, str(target), query, entry.get("update"), str(copy or ""), copy_query)
 
 
-def _action_problems(entry: dict[str, Any], kind: Kind | None, minor: int) -> list[str]:
+def _action_problems(entry: Mapping[str, object], kind: Kind | None, minor: int) -> list[str]:
     known = _ACTION_KEYS if minor >= 1 else _ACTION_KEYS - {"copy"}
     problems = [
         f"unknown field `{key}` (known: {', '.join(sorted(known))})"
@@ -232,7 +233,7 @@ def _action_problems(entry: dict[str, Any], kind: Kind | None, minor: int) -> li
     return problems
 
 
-def _compile(text: Any, said: str, problems: list[str]) -> JSONPathQuery | None:
+def _compile(text: object, said: str, problems: list[str]) -> JSONPathQuery | None:
     """The compiled JSONPath; None (with a problem added) when it is not valid RFC 9535 JSONPath."""
     if not isinstance(text, str):
         return None
@@ -248,14 +249,16 @@ def _action_error(path: Path, action: _Action, message: str) -> Diagnostic:
     return Diagnostic("error", "overlay", f"{said}: {message}", str(path), json_pointer("actions", action.index))
 
 
-def _find(query: JSONPathQuery, document: dict[str, Any], path: Path, action: _Action) -> list[JSONPathNode]:
+def _find(query: JSONPathQuery, document: dict[str, object], path: Path, action: _Action) -> list[JSONPathNode]:
     try:
         return list(query.find(document))
     except _jsonpath_error() as exc:
         raise GenerationError([_action_error(path, action, f"the JSONPath cannot be evaluated ({exc})")]) from None
 
 
-def _apply(document: dict[str, Any], action: _Action, overlay: _Overlay, warnings: list[Diagnostic], room: int) -> int:
+def _apply(
+    document: dict[str, object], action: _Action, overlay: _Overlay, warnings: list[Diagnostic], room: int
+) -> int:
     """Apply one action to the document in place; how many values it added (at most `room`). Raises when it
     cannot apply."""
     nodes = _find(action.query, document, overlay.path, action)
@@ -281,7 +284,7 @@ def _apply(document: dict[str, Any], action: _Action, overlay: _Overlay, warning
     return added
 
 
-def _copy_source(document: dict[str, Any], action: _Action, path: Path) -> Any:
+def _copy_source(document: dict[str, object], action: _Action, path: Path) -> object:
     """The value the `copy` JSONPath selects: it must select exactly one node."""
     assert action.copy_query is not None
     sources = _find(action.copy_query, document, path, action)
@@ -291,13 +294,13 @@ def _copy_source(document: dict[str, Any], action: _Action, path: Path) -> Any:
     return sources[0].value
 
 
-def _shape(value: Any) -> str:
+def _shape(value: object) -> str:
     if isinstance(value, dict):
         return "object"
     return "array" if isinstance(value, list) else "primitive"
 
 
-def _update(nodes: list[JSONPathNode], value: Any, minor: int) -> str:
+def _update(nodes: list[JSONPathNode], value: object, minor: int) -> str:
     """Merge the value into each object, append it to (or concatenate it with) each array, or replace each
     primitive with it, as the Overlay spec says; the problem that stops it, or ""."""
     shapes = sorted({_shape(node.value) for node in nodes})
@@ -329,7 +332,7 @@ def _update(nodes: list[JSONPathNode], value: Any, minor: int) -> str:
     return ""
 
 
-def _update_objects(nodes: list[JSONPathNode], value: Any) -> str:
+def _update_objects(nodes: list[JSONPathNode], value: object) -> str:
     if not isinstance(value, dict):
         return f"the target selects objects, so the value must be an object, not {_described(value)}"
     for node in nodes:
@@ -349,7 +352,7 @@ def _update_objects(nodes: list[JSONPathNode], value: Any) -> str:
 _JSON_TYPES = {bool: "a boolean", int: "a number", float: "a number", str: "a string"}
 
 
-def _described(value: Any) -> str:
+def _described(value: object) -> str:
     """`an object`, `an array`, `a string`, `null`...: a JSON value's type, as the error names it."""
     if value is None:
         return "null"
@@ -357,10 +360,10 @@ def _described(value: Any) -> str:
 
 
 def _merge(
-    target: dict[str, Any], update: dict[str, Any], where: tuple[str, ...] = ()
-) -> tuple[tuple[str, ...], Any, Any] | None:
+    target: dict[str, object], update: dict[str, object], where: tuple[str, ...] = ()
+) -> tuple[tuple[str, ...], object, object] | None:
     """Merge recursively: a new property is inserted, a primitive replaces a primitive, an array is concatenated
-    with an array and an object merged with an object. Any other pair is incompatible: its place (below the
+    with an array and an object merged with an object. Every other pair is incompatible: its place (below the
     target) and the two values are returned."""
     for key, new in update.items():
         old = target.get(key)
@@ -383,7 +386,7 @@ def _remove(nodes: list[JSONPathNode], minor: int) -> str:
         return "cannot remove the whole document"
     if minor == 0 and any(_shape(node.value) == "primitive" for node in nodes):
         return "Overlay 1.0 removes objects and arrays only: declare `overlay: 1.1.0` to remove a primitive value"
-    indexes: dict[int, tuple[list[Any], set[int]]] = {}
+    indexes: dict[int, tuple[list[object], set[int]]] = {}
     for node in nodes:
         assert node.parent is not None
         container, key = node.parent.value, node.location[-1]
@@ -397,12 +400,13 @@ def _remove(nodes: list[JSONPathNode], minor: int) -> str:
     return ""
 
 
-def _copied(value: Any) -> Any:
-    """A deep copy that shares nothing with the original, nor within itself (JSON data only)."""
+def _copied(value: _T) -> _T:
+    """A deep copy that shares nothing with the original, nor within itself (JSON data only: a mapping or a list
+    comes back as one of the same type, as from `copy.deepcopy`)."""
     return json.loads(json.dumps(value)) if isinstance(value, (dict, list)) else value
 
 
-def _size(value: Any) -> int:
+def _size(value: object) -> int:
     """How many values a JSON value holds, itself included."""
     count, pending = 0, [value]
     while pending:

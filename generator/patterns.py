@@ -7,13 +7,42 @@ import functools
 import importlib
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol
 
-# Python's own regex parser (`sre_parse` before 3.11): the analysis reads the pattern exactly as `re` does.
-_parser: Any = importlib.import_module("re._parser")
-_MAXREPEAT: int = importlib.import_module("re._constants").MAXREPEAT
+
+class _Named(Protocol):
+    """One of `re`'s named constants (an opcode, a category): an int with a name."""
+
+    @property
+    def name(self) -> str: ...
+
+
+class _State(Protocol):
+    @property
+    def flags(self) -> int: ...
+
+
+class _SubPattern(Protocol):
+    """A pattern or part of one as `re`'s parser reads it: its items, each an opcode and the opcode's argument
+    (whose shape depends on the opcode: narrowed where it is read), and the flags the whole pattern sets."""
+
+    @property
+    def data(self) -> list[tuple[_Named, object]]: ...
+
+    @property
+    def state(self) -> _State: ...
+
+
+# Python's own regex parser (`sre_parse` before 3.11): the analysis reads the pattern exactly as `re` does. The
+# module is private and has no type information: what this module uses of it is declared here, once.
+_parser = importlib.import_module("re._parser")
+_constants = importlib.import_module("re._constants")
+_parse: Callable[[str], _SubPattern] = _parser.parse
+_SUBPATTERN: type[_SubPattern] = _parser.SubPattern
+_NAMED: type[_Named] = _constants._NamedIntConstant
+_MAXREPEAT: int = _constants.MAXREPEAT
 
 MAX_POSITIONS = 2_000
 """The most character positions a pattern may expand to; a larger one is reported as too large to check."""
@@ -62,7 +91,7 @@ def backtracking_risk(pattern: str) -> str:
     Repeats that cost a polynomial (`\\d+\\d+$`, or a repeat of at most UNROLLED copies) are not named."""
     try:
         automaton = _Automaton()
-        parsed = _parser.parse(pattern)
+        parsed = _parse(pattern)
         automaton.build(parsed, int(parsed.state.flags))
         return AMBIGUOUS if automaton.ambiguous_loop() else ""
     except (_TooLarge, RecursionError):
@@ -132,31 +161,31 @@ class _Automaton:
             empty = min(2, empty + part.empty)
         return _Fragment(first, last, empty)
 
-    def build(self, items: Any, flags: int) -> _Fragment:
-        """A parsed (sub)pattern: the sequence of its items."""
-        return self.sequence(self.item(op.name, value, flags) for op, value in items)
+    def build(self, items: object, flags: int) -> _Fragment:
+        """A parsed (sub)pattern: the sequence of its items (anything else, which `re` does not make: any text)."""
+        if not isinstance(items, _SUBPATTERN):
+            return self.any_text()
+        return self.sequence(self.item(op.name, value, flags) for op, value in items.data)
 
-    def item(self, op: str, value: Any, flags: int) -> _Fragment:
+    def item(self, op: str, value: object, flags: int) -> _Fragment:
         if op in ("LITERAL", "NOT_LITERAL", "ANY", "IN", "CATEGORY"):
             return self.position(_label(op, value, flags))
-        if op in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
-            low, high, body = value
-            return self.repeat(body, int(low), int(high), flags)
-        if op == "SUBPATTERN":
-            _, add, remove, body = value
-            return self.build(body, (flags | int(add)) & ~int(remove))
-        if op == "ATOMIC_GROUP":
-            return self.build(value, flags)
-        if op == "BRANCH":
-            return self.choice(self.build(branch, flags) for branch in value[1])
-        if op == "GROUPREF_EXISTS":
-            _, yes, no = value
-            return self.choice([self.build(yes, flags), self.build(no, flags) if no else _EMPTY])
-        if op in ("ASSERT", "ASSERT_NOT"):
-            self.build(value[1], flags)  # its loops are in the automaton, apart from the pattern's own path
-            return _EMPTY
-        if op in ("AT", "FAILURE", "SUCCESS"):
-            return _EMPTY
+        match op, value:
+            case "MAX_REPEAT" | "MIN_REPEAT" | "POSSESSIVE_REPEAT", (int() as low, int() as high, body):
+                return self.repeat(body, low, high, flags)
+            case "SUBPATTERN", (_, int() as add, int() as remove, body):
+                return self.build(body, (flags | add) & ~remove)
+            case "ATOMIC_GROUP", body:
+                return self.build(body, flags)
+            case "BRANCH", (_, list() as branches):
+                return self.choice(self.build(branch, flags) for branch in branches)
+            case "GROUPREF_EXISTS", (_, yes, no):
+                return self.choice([self.build(yes, flags), self.build(no, flags) if no else _EMPTY])
+            case "ASSERT" | "ASSERT_NOT", (_, body):
+                self.build(body, flags)  # its loops are in the automaton, apart from the pattern's own path
+                return _EMPTY
+            case "AT" | "FAILURE" | "SUCCESS", _:
+                return _EMPTY
         return self.any_text()  # a backreference (or anything newer): whatever text, of any length
 
     def any_text(self) -> _Fragment:
@@ -164,7 +193,7 @@ class _Automaton:
         self.link(loop.last, loop.first)
         return _Fragment(loop.first, loop.last, 1)
 
-    def repeat(self, body: Any, low: int, high: int, flags: int) -> _Fragment:
+    def repeat(self, body: object, low: int, high: int, flags: int) -> _Fragment:
         """`{low,high}`: copies of the body while they are few, else the body once with a loop back."""
         if high == 0:
             return _EMPTY
@@ -293,30 +322,38 @@ def _components(edges: list[dict[int, int]]) -> list[int]:
 # -- characters -------------------------------------------------------------------------------------------------
 
 
-def _label(op: str, value: Any, flags: int) -> Ranges:
-    """The characters one position reads."""
+def _label(op: str, value: object, flags: int) -> Ranges:
+    """The characters one position reads (where `re` gives an argument of another shape: any character)."""
     if op == "ANY":
         return _EVERYTHING if flags & _DOTALL else _complement(((10, 10),))
     if op == "CATEGORY":
-        return _category(value.name, flags)
+        return _category(_name(value), flags)
     if op in ("LITERAL", "NOT_LITERAL"):
-        found = _cased(((int(value), int(value)),), flags)
+        if not isinstance(value, int):
+            return _EVERYTHING
+        found = _cased(((value, value),), flags)
         return found if op == "LITERAL" else _complement(found)
     ranges: list[tuple[int, int]] = []
     negate = False
-    for kind, item in value:
-        if kind.name == "NEGATE":
-            negate = True
-        elif kind.name == "LITERAL":
-            ranges.append((int(item), int(item)))
-        elif kind.name == "RANGE":
-            ranges.append((int(item[0]), int(item[1])))
-        elif kind.name == "CATEGORY":
-            ranges.extend(_category(item.name, flags))
-        else:
-            ranges.append(_EVERYTHING[0])
+    for member in value if isinstance(value, list) else [None]:
+        match member:
+            case (kind, _) if _name(kind) == "NEGATE":
+                negate = True
+            case (kind, int() as code) if _name(kind) == "LITERAL":
+                ranges.append((code, code))
+            case (kind, (int() as low, int() as high)) if _name(kind) == "RANGE":
+                ranges.append((low, high))
+            case (kind, category) if _name(kind) == "CATEGORY":
+                ranges.extend(_category(_name(category), flags))
+            case _:
+                ranges.append(_EVERYTHING[0])
     found = _cased(_normalized(ranges), flags)
     return _complement(found) if negate else found
+
+
+def _name(constant: object) -> str:
+    """The name of one of `re`'s named constants (`CATEGORY_DIGIT`), or empty."""
+    return constant.name if isinstance(constant, _NAMED) else ""
 
 
 def _category(name: str, flags: int) -> Ranges:

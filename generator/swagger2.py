@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 from urllib.parse import unquote
 
 from generator.diagnostics import Reporter
@@ -80,8 +80,8 @@ class _Context:
 
     report: _Reporter
     definitions: frozenset[str]
-    responses: dict[str, Any]
-    parameters: dict[str, Any]
+    responses: dict[str, object]
+    parameters: dict[str, object]
     parameter_kinds: dict[str, ParameterKind]
     consumes: tuple[str, ...]
     produces: tuple[str, ...]
@@ -98,7 +98,7 @@ class _Context:
 class _Parameter:
     """One entry of a 2.0 parameter list, with its definition (the target of a `$ref` to a global parameter)."""
 
-    node: dict[str, Any]
+    node: dict[str, object]
     location: Location
     entry_location: Location
     kind: ParameterKind
@@ -113,7 +113,7 @@ class _Parameter:
         return str(self.node.get("name", "")), str(self.node.get("in", ""))
 
 
-def convert_swagger2(document: dict[str, Any], reporter: Reporter) -> dict[str, Any]:
+def convert_swagger2(document: dict[str, object], reporter: Reporter) -> dict[str, object]:
     """An OpenAPI 3.0.3 document equivalent to a Swagger 2.0 `document` (left unchanged); warnings to `reporter`."""
     report = _Reporter(reporter)
     ctx = _context(document, report)
@@ -124,7 +124,7 @@ def convert_swagger2(document: dict[str, Any], reporter: Reporter) -> dict[str, 
         if key not in _TOP_LEVEL_KEYS and not _is_extension(key):
             ctx.warn("unknown-field", f"`{key}` is not a Swagger 2.0 field; dropped", (key,))
 
-    result: dict[str, Any] = {"openapi": OPENAPI_VERSION}
+    result: dict[str, object] = {"openapi": OPENAPI_VERSION}
     if "info" in document:
         if isinstance(document["info"], dict):
             result["info"] = _copy(ctx, document["info"], ("info",))
@@ -154,7 +154,7 @@ def convert_swagger2(document: dict[str, Any], reporter: Reporter) -> dict[str, 
 # --- document-wide facts ---------------------------------------------------------------------------------------
 
 
-def _context(document: dict[str, Any], report: _Reporter) -> _Context:
+def _context(document: dict[str, object], report: _Reporter) -> _Context:
     definitions = _mapping(report, document, "definitions")
     responses = _mapping(report, document, "responses")
     parameters = _mapping(report, document, "parameters")
@@ -187,7 +187,7 @@ def _context(document: dict[str, Any], report: _Reporter) -> _Context:
     )
 
 
-def _mapping(report: _Reporter, document: dict[str, Any], key: str) -> dict[str, Any]:
+def _mapping(report: _Reporter, document: dict[str, object], key: str) -> dict[str, object]:
     value = document.get(key)
     if value is None:
         return {}
@@ -197,7 +197,7 @@ def _mapping(report: _Reporter, document: dict[str, Any], key: str) -> dict[str,
     return value
 
 
-def _parameter_kind(node: Any) -> ParameterKind:
+def _parameter_kind(node: object) -> ParameterKind:
     if not isinstance(node, dict):
         return "invalid"
     location = node.get("in")
@@ -208,7 +208,7 @@ def _parameter_kind(node: Any) -> ParameterKind:
     return "parameter" if location in _PARAMETER_LOCATIONS else "invalid"
 
 
-def _schemes(report: _Reporter, value: Any, location: Location) -> list[str]:
+def _schemes(report: _Reporter, value: object, location: Location) -> list[str]:
     """Schemes, https first, then http, then any other in the order given."""
     if value is None:
         return []
@@ -225,7 +225,7 @@ def _schemes(report: _Reporter, value: Any, location: Location) -> list[str]:
     return sorted(schemes, key=lambda scheme: rank.get(scheme, 2))
 
 
-def _media_types(report: _Reporter, value: Any, location: Location, fallback: tuple[str, ...]) -> tuple[str, ...]:
+def _media_types(report: _Reporter, value: object, location: Location, fallback: tuple[str, ...]) -> tuple[str, ...]:
     """A `consumes` or `produces` list; absent or empty means `fallback`."""
     if value is None:
         return fallback
@@ -242,7 +242,7 @@ def _media_types(report: _Reporter, value: Any, location: Location, fallback: tu
     return tuple(types) or fallback
 
 
-def _servers(ctx: _Context, schemes: tuple[str, ...]) -> list[dict[str, Any]]:
+def _servers(ctx: _Context, schemes: tuple[str, ...]) -> list[dict[str, object]]:
     """Server objects from host, basePath and schemes; a relative URL when there is no host."""
     base_path = ctx.base_path.rstrip("/")
     if ctx.host:
@@ -255,25 +255,25 @@ def _servers(ctx: _Context, schemes: tuple[str, ...]) -> list[dict[str, Any]]:
 # --- generic copying and references ----------------------------------------------------------------------------
 
 
-def _is_extension(key: Any) -> bool:
+def _is_extension(key: object) -> bool:
     return isinstance(key, str) and key.startswith("x-")
 
 
-def _extensions(ctx: _Context, node: dict[str, Any], location: Location) -> dict[str, Any]:
+def _extensions(ctx: _Context, node: dict[str, object], location: Location) -> dict[str, object]:
     """The vendor extensions of a node, copied."""
     return {key: _copy(ctx, value, (*location, key)) for key, value in node.items() if _is_extension(key)}
 
 
-def _warn_unknown_keys(ctx: _Context, node: dict[str, Any], known: frozenset[str], location: Location) -> None:
+def _warn_unknown_keys(ctx: _Context, node: dict[str, object], known: frozenset[str], location: Location) -> None:
     for key in node:
         if key not in known and not _is_extension(key):
             ctx.warn("unknown-field", f"`{key}` is not a Swagger 2.0 field here; dropped", (*location, key))
 
 
-def _copy(ctx: _Context, node: Any, location: Location) -> Any:
+def _copy(ctx: _Context, node: object, location: Location) -> object:
     """A deep copy of arbitrary data, with every `$ref` outside instance data rewritten for OpenAPI 3."""
     if isinstance(node, dict):
-        result: dict[Any, Any] = {}
+        result: dict[str, object] = {}
         for key, value in node.items():
             if key == "$ref" and isinstance(value, str):
                 result[key] = _rewrite_ref(ctx, value, (*location, key))
@@ -330,12 +330,12 @@ def _rewrite_ref(ctx: _Context, ref: str, location: Location) -> str:
 # --- schemas ---------------------------------------------------------------------------------------------------
 
 
-def _schema(ctx: _Context, node: Any, location: Location) -> dict[str, Any]:
+def _schema(ctx: _Context, node: object, location: Location) -> dict[str, object]:
     """A 2.0 Schema Object as an OpenAPI 3.0 one: file -> binary string, x-nullable, discriminator, refs."""
     if not isinstance(node, dict):
         ctx.warn("invalid-schema", f"a schema must be a mapping, found {type(node).__name__}; used `{{}}`", location)
         return {}
-    result: dict[str, Any] = {}
+    result: dict[str, object] = {}
     for key, value in node.items():
         here = (*location, key)
         if key == "$ref" and isinstance(value, str):
@@ -362,7 +362,7 @@ def _schema(ctx: _Context, node: Any, location: Location) -> dict[str, Any]:
     return result
 
 
-def _items_subschema(ctx: _Context, value: Any, location: Location) -> dict[str, Any]:
+def _items_subschema(ctx: _Context, value: object, location: Location) -> dict[str, object]:
     if isinstance(value, list):
         ctx.warn("tuple-items", "a list of `items` schemas has no OpenAPI 3.0 equivalent; merged with anyOf", location)
         schemas = [_schema(ctx, item, (*location, index)) for index, item in enumerate(value)]
@@ -370,9 +370,9 @@ def _items_subschema(ctx: _Context, value: Any, location: Location) -> dict[str,
     return _schema(ctx, value, location)
 
 
-def _simple_schema(ctx: _Context, node: dict[str, Any], location: Location) -> dict[str, Any]:
+def _simple_schema(ctx: _Context, node: dict[str, object], location: Location) -> dict[str, object]:
     """The Schema Object of a 2.0 non-body parameter, Items or Header object: its type keywords, moved."""
-    schema: dict[str, Any] = {}
+    schema: dict[str, object] = {}
     for key in _SIMPLE_SCHEMA_KEYS:
         if key not in node:
             continue
@@ -384,12 +384,12 @@ def _simple_schema(ctx: _Context, node: dict[str, Any], location: Location) -> d
     if node.get("type") == "file":
         schema["type"] = "string"
         schema["format"] = "binary"
-    if isinstance(node.get("x-nullable"), bool):
-        schema["nullable"] = node["x-nullable"]
+    if isinstance(nullable := node.get("x-nullable"), bool):
+        schema["nullable"] = nullable
     return schema
 
 
-def _simple_items(ctx: _Context, value: Any, location: Location) -> dict[str, Any]:
+def _simple_items(ctx: _Context, value: object, location: Location) -> dict[str, object]:
     if not isinstance(value, dict):
         ctx.warn("invalid-field", "`items` must be a mapping; used `{}`", location)
         return {}
@@ -405,7 +405,7 @@ def _simple_items(ctx: _Context, value: Any, location: Location) -> dict[str, An
 # --- parameters ------------------------------------------------------------------------------------------------
 
 
-def _collection_format(ctx: _Context, node: dict[str, Any], location: Location) -> str:
+def _collection_format(ctx: _Context, node: dict[str, object], location: Location) -> str:
     """The effective collectionFormat of an array parameter (csv by default); tsv and unknowns become csv."""
     fmt = node.get("collectionFormat", "csv")
     if fmt == "tsv":
@@ -419,7 +419,7 @@ def _collection_format(ctx: _Context, node: dict[str, Any], location: Location) 
     return str(fmt)
 
 
-def _parameter_style(ctx: _Context, node: dict[str, Any], location: Location) -> dict[str, Any]:
+def _parameter_style(ctx: _Context, node: dict[str, object], location: Location) -> dict[str, object]:
     """`style` and `explode` for an array parameter from its collectionFormat."""
     if node.get("type") != "array":
         return {}
@@ -434,10 +434,10 @@ def _parameter_style(ctx: _Context, node: dict[str, Any], location: Location) ->
     return {"style": "simple"}
 
 
-def _parameter(ctx: _Context, node: dict[str, Any], location: Location) -> dict[str, Any]:
+def _parameter(ctx: _Context, node: dict[str, object], location: Location) -> dict[str, object]:
     """A 2.0 query, header or path parameter as an OpenAPI 3 Parameter Object."""
     _warn_unknown_keys(ctx, node, _PARAMETER_KEYS | frozenset(_SIMPLE_SCHEMA_KEYS), location)
-    result: dict[str, Any] = {}
+    result: dict[str, object] = {}
     for key in ("name", "in", "description", "required"):
         if key in node:
             result[key] = copy.deepcopy(node[key])
@@ -467,7 +467,7 @@ def _parameter(ctx: _Context, node: dict[str, Any], location: Location) -> dict[
     return result
 
 
-def _resolve_parameters(ctx: _Context, value: Any, location: Location) -> list[_Parameter]:
+def _resolve_parameters(ctx: _Context, value: object, location: Location) -> list[_Parameter]:
     """The usable entries of a parameter list, each with its definition; warn about and skip the rest."""
     if value is None:
         return []
@@ -494,7 +494,7 @@ def _resolve_parameters(ctx: _Context, value: Any, location: Location) -> list[_
     return resolved
 
 
-def _resolve_parameter_ref(ctx: _Context, entry: dict[str, Any], ref: str, location: Location) -> _Parameter | None:
+def _resolve_parameter_ref(ctx: _Context, entry: dict[str, object], ref: str, location: Location) -> _Parameter | None:
     if not ref.startswith("#/parameters/") or "/" in ref[len("#/parameters/") :]:
         return _Parameter(entry, location, location, "parameter", ref=_rewrite_ref(ctx, ref, (*location, "$ref")))
     token = ref[len("#/parameters/") :]
@@ -505,14 +505,14 @@ def _resolve_parameter_ref(ctx: _Context, entry: dict[str, Any], ref: str, locat
         ctx.warn("unresolved-ref", message, (*location, "$ref"))
         return None
     kind = ctx.parameter_kinds[name]
-    if kind == "invalid":
-        return None  # already warned about where it is defined
+    if kind == "invalid" or not isinstance(node, dict):
+        return None  # already warned about where it is defined (only a mapping has another kind)
     target = ("parameters", name)
     component = "#/components/requestBodies/" if kind == "body" else "#/components/parameters/"
     return _Parameter(node, target, location, kind, ref=component + token, ref_token=token)
 
 
-def _warn_location(ctx: _Context, node: dict[str, Any], location: Location) -> None:
+def _warn_location(ctx: _Context, node: dict[str, object], location: Location) -> None:
     name = node.get("name")
     if "in" not in node:
         ctx.warn("unknown-parameter-location", f"parameter {name!r} has no `in`; dropped", location)
@@ -521,7 +521,7 @@ def _warn_location(ctx: _Context, node: dict[str, Any], location: Location) -> N
         ctx.warn("unknown-parameter-location", message, (*location, "in"))
 
 
-def _parameter_entry(ctx: _Context, parameter: _Parameter) -> dict[str, Any]:
+def _parameter_entry(ctx: _Context, parameter: _Parameter) -> dict[str, object]:
     if parameter.ref is not None:
         return {"$ref": parameter.ref}
     return _parameter(ctx, parameter.node, parameter.location)
@@ -531,10 +531,10 @@ def _parameter_entry(ctx: _Context, parameter: _Parameter) -> dict[str, Any]:
 
 
 def _request_body(
-    ctx: _Context, node: dict[str, Any], location: Location, media_types: tuple[str, ...]
-) -> dict[str, Any]:
+    ctx: _Context, node: dict[str, object], location: Location, media_types: tuple[str, ...]
+) -> dict[str, object]:
     """A 2.0 body parameter as an OpenAPI 3 Request Body Object, one content entry per media type."""
-    body: dict[str, Any] = {}
+    body: dict[str, object] = {}
     if "description" in node:
         body["description"] = copy.deepcopy(node["description"])
     if "schema" in node:
@@ -555,12 +555,12 @@ def _is_multipart(media_type: str) -> bool:
     return media_type.split(";", 1)[0].strip().lower() == "multipart/form-data"
 
 
-def _form_body(ctx: _Context, fields: list[_Parameter], media_types: tuple[str, ...]) -> dict[str, Any]:
+def _form_body(ctx: _Context, fields: list[_Parameter], media_types: tuple[str, ...]) -> dict[str, object]:
     """formData parameters as one Request Body Object whose schema has a property per field."""
     multipart = any(item.node.get("type") == "file" for item in fields) or any(map(_is_multipart, media_types))
-    properties: dict[str, Any] = {}
+    properties: dict[str, object] = {}
     required: list[str] = []
-    encoding: dict[str, Any] = {}
+    encoding: dict[str, object] = {}
     for field_ in fields:
         node, location = field_.node, field_.location
         name = str(node.get("name", ""))
@@ -584,13 +584,13 @@ def _form_body(ctx: _Context, fields: list[_Parameter], media_types: tuple[str, 
         elif fmt != "multi" and "collectionFormat" in node:
             message = f"`collectionFormat: {fmt}` cannot be described for multipart fields; sent as repeated parts"
             ctx.warn("unsupported-collection-format", message, (*location, "collectionFormat"))
-    schema_object: dict[str, Any] = {"type": "object", "properties": properties}
+    schema_object: dict[str, object] = {"type": "object", "properties": properties}
     if required:
         schema_object["required"] = required
-    media: dict[str, Any] = {"schema": schema_object}
+    media: dict[str, object] = {"schema": schema_object}
     if encoding:
         media["encoding"] = encoding
-    body: dict[str, Any] = {
+    body: dict[str, object] = {
         "content": {"multipart/form-data" if multipart else "application/x-www-form-urlencoded": media}
     }
     if required:
@@ -600,7 +600,7 @@ def _form_body(ctx: _Context, fields: list[_Parameter], media_types: tuple[str, 
 
 def _operation_request_body(
     ctx: _Context, parameters: list[_Parameter], media_types: tuple[str, ...]
-) -> dict[str, Any] | None:
+) -> dict[str, object] | None:
     bodies = [parameter for parameter in parameters if parameter.kind == "body"]
     fields = [parameter for parameter in parameters if parameter.kind == "formData"]
     for extra in bodies[1:]:
@@ -622,9 +622,9 @@ def _operation_request_body(
 # --- responses -------------------------------------------------------------------------------------------------
 
 
-def _header(ctx: _Context, node: dict[str, Any], location: Location) -> dict[str, Any]:
+def _header(ctx: _Context, node: dict[str, object], location: Location) -> dict[str, object]:
     _warn_unknown_keys(ctx, node, _HEADER_KEYS | frozenset(_SIMPLE_SCHEMA_KEYS), location)
-    header: dict[str, Any] = {}
+    header: dict[str, object] = {}
     if "description" in node:
         header["description"] = copy.deepcopy(node["description"])
     if node.get("type") == "array" and _collection_format(ctx, node, location) != "csv":
@@ -635,15 +635,17 @@ def _header(ctx: _Context, node: dict[str, Any], location: Location) -> dict[str
     return header
 
 
-def _response(ctx: _Context, node: dict[str, Any], location: Location, media_types: tuple[str, ...]) -> dict[str, Any]:
+def _response(
+    ctx: _Context, node: dict[str, object], location: Location, media_types: tuple[str, ...]
+) -> dict[str, object]:
     """A 2.0 Response Object: `schema` and `examples` become content per media type, headers get schemas."""
     _warn_unknown_keys(ctx, node, _RESPONSE_KEYS, location)
-    response: dict[str, Any] = {}
+    response: dict[str, object] = {}
     if "description" in node:
         response["description"] = copy.deepcopy(node["description"])
     headers = node.get("headers")
     if isinstance(headers, dict):
-        converted: dict[str, Any] = {}
+        converted: dict[str, object] = {}
         for name, header in headers.items():
             if isinstance(header, dict):
                 converted[name] = _header(ctx, header, (*location, "headers", name))
@@ -653,7 +655,7 @@ def _response(ctx: _Context, node: dict[str, Any], location: Location, media_typ
     elif headers is not None:
         ctx.warn("invalid-field", "`headers` must be a mapping; dropped", (*location, "headers"))
     schema = _schema(ctx, node["schema"], (*location, "schema")) if "schema" in node else None
-    content: dict[str, Any] = {}
+    content: dict[str, dict[str, object]] = {}
     if schema is not None:
         content = {media_type: {"schema": copy.deepcopy(schema)} for media_type in media_types}
     examples = node.get("examples")
@@ -671,25 +673,25 @@ def _response(ctx: _Context, node: dict[str, Any], location: Location, media_typ
     return response
 
 
-def _responses(ctx: _Context, value: Any, location: Location, media_types: tuple[str, ...]) -> dict[str, Any]:
+def _responses(ctx: _Context, value: object, location: Location, media_types: tuple[str, ...]) -> dict[str, object]:
     if not isinstance(value, dict):
         ctx.warn("invalid-field", "`responses` must be a mapping of status code to response; dropped", location)
         return {}
-    responses: dict[str, Any] = {}
+    responses: dict[str, object] = {}
     for code, node in value.items():
         here = (*location, code)
         if _is_extension(code):
             responses[code] = _copy(ctx, node, here)
         elif not isinstance(node, dict):
             ctx.warn("invalid-field", f"response {code!r} must be a mapping; dropped", here)
-        elif isinstance(node.get("$ref"), str):
-            responses[str(code)] = _response_ref(ctx, node["$ref"], here, media_types)
+        elif isinstance(ref := node.get("$ref"), str):
+            responses[str(code)] = _response_ref(ctx, ref, here, media_types)
         else:
             responses[str(code)] = _response(ctx, node, here, media_types)
     return responses
 
 
-def _response_ref(ctx: _Context, ref: str, location: Location, media_types: tuple[str, ...]) -> dict[str, Any]:
+def _response_ref(ctx: _Context, ref: str, location: Location, media_types: tuple[str, ...]) -> dict[str, object]:
     """A reference to a global response; inlined when this operation produces other media types than the document."""
     token = ref[len("#/responses/") :] if ref.startswith("#/responses/") else ""
     target = ctx.responses.get(_unescape_token(token)) if token and "/" not in token else None
@@ -701,14 +703,14 @@ def _response_ref(ctx: _Context, ref: str, location: Location, media_types: tupl
 # --- paths and operations --------------------------------------------------------------------------------------
 
 
-def _paths(ctx: _Context, value: Any) -> dict[str, Any]:
+def _paths(ctx: _Context, value: object) -> dict[str, object]:
     if not isinstance(value, dict):
         message = (
             f"`paths` must be a mapping of path to path item, found {type(value).__name__}; no operations converted"
         )
         ctx.warn("invalid-field", message, ("paths",))
         return {}
-    paths: dict[str, Any] = {}
+    paths: dict[str, object] = {}
     for path, item in value.items():
         here = ("paths", path)
         if _is_extension(path):
@@ -720,12 +722,12 @@ def _paths(ctx: _Context, value: Any) -> dict[str, Any]:
     return paths
 
 
-def _path_item(ctx: _Context, node: dict[str, Any], location: Location) -> dict[str, Any]:
+def _path_item(ctx: _Context, node: dict[str, object], location: Location) -> dict[str, object]:
     """A Path Item: shared non-body parameters stay here; shared body and formData ones move into each operation."""
     _warn_unknown_keys(ctx, node, _PATH_ITEM_KEYS, location)
-    item: dict[str, Any] = {}
-    if isinstance(node.get("$ref"), str):
-        item["$ref"] = _rewrite_ref(ctx, node["$ref"], (*location, "$ref"))
+    item: dict[str, object] = {}
+    if isinstance(ref := node.get("$ref"), str):
+        item["$ref"] = _rewrite_ref(ctx, ref, (*location, "$ref"))
     for key in ("summary", "description"):
         if key in node:
             item[key] = copy.deepcopy(node[key])
@@ -745,9 +747,11 @@ def _path_item(ctx: _Context, node: dict[str, Any], location: Location) -> dict[
     return item
 
 
-def _operation(ctx: _Context, node: dict[str, Any], location: Location, inherited: list[_Parameter]) -> dict[str, Any]:
+def _operation(
+    ctx: _Context, node: dict[str, object], location: Location, inherited: list[_Parameter]
+) -> dict[str, object]:
     _warn_unknown_keys(ctx, node, _OPERATION_KEYS, location)
-    operation: dict[str, Any] = {}
+    operation: dict[str, object] = {}
     for key in ("tags", "summary", "description", "externalDocs", "operationId"):
         if key in node:
             operation[key] = _copy(ctx, node[key], (*location, key))
@@ -778,37 +782,37 @@ def _operation(ctx: _Context, node: dict[str, Any], location: Location, inherite
 # --- components ------------------------------------------------------------------------------------------------
 
 
-def _components(ctx: _Context, document: dict[str, Any]) -> dict[str, Any]:
+def _components(ctx: _Context, document: dict[str, object]) -> dict[str, object]:
     """definitions, parameters, responses and securityDefinitions as OpenAPI 3 components.
 
     Global body parameters become `requestBodies` (with the document's `consumes`); global formData parameters
     have no component of their own and are inlined into the form body of each operation that refers to them.
     """
-    components: dict[str, Any] = {}
+    components: dict[str, object] = {}
     schemas = {
         name: _schema(ctx, node, ("definitions", name))
         for name, node in _mapping(ctx.report, document, "definitions").items()
     }
-    parameters: dict[str, Any] = {}
-    request_bodies: dict[str, Any] = {}
+    parameters: dict[str, object] = {}
+    request_bodies: dict[str, object] = {}
     for name, node in ctx.parameters.items():
         here = ("parameters", name)
         kind = ctx.parameter_kinds[name]
-        if kind == "parameter":
+        if not isinstance(node, dict):  # its kind is "invalid"
+            ctx.warn("invalid-field", f"parameter {name!r} must be a mapping; dropped", here)
+        elif kind == "parameter":
             parameters[name] = _parameter(ctx, node, here)
         elif kind == "body":
             request_bodies[name] = _request_body(ctx, node, here, ctx.consumes)
-        elif kind == "invalid" and isinstance(node, dict):
-            _warn_location(ctx, node, here)
         elif kind == "invalid":
-            ctx.warn("invalid-field", f"parameter {name!r} must be a mapping; dropped", here)
-    responses: dict[str, Any] = {}
+            _warn_location(ctx, node, here)
+    responses: dict[str, object] = {}
     for name, node in ctx.responses.items():
         if isinstance(node, dict):
             responses[name] = _response(ctx, node, ("responses", name), ctx.produces)
         else:
             ctx.warn("invalid-field", f"response {name!r} must be a mapping; dropped", ("responses", name))
-    security_schemes: dict[str, Any] = {}
+    security_schemes: dict[str, object] = {}
     for name, node in _mapping(ctx.report, document, "securityDefinitions").items():
         scheme = _security_scheme(ctx, node, ("securityDefinitions", name))
         if scheme is not None:
@@ -826,13 +830,13 @@ def _components(ctx: _Context, document: dict[str, Any]) -> dict[str, Any]:
     return components
 
 
-def _security_scheme(ctx: _Context, node: Any, location: Location) -> dict[str, Any] | None:
+def _security_scheme(ctx: _Context, node: object, location: Location) -> dict[str, object] | None:
     """basic -> http/basic, apiKey as it is, oauth2 with one flow under its OpenAPI 3 name."""
     if not isinstance(node, dict):
         ctx.warn("invalid-field", "a security scheme must be a mapping; dropped", location)
         return None
     kind = node.get("type")
-    scheme: dict[str, Any]
+    scheme: dict[str, object]
     if kind == "basic":
         scheme = {"type": "http", "scheme": "basic"}
     elif kind == "apiKey":
@@ -844,7 +848,7 @@ def _security_scheme(ctx: _Context, node: Any, location: Location) -> dict[str, 
             message = f"unknown oauth2 flow {flow!r}; the security scheme was dropped"
             ctx.warn("unsupported-security-scheme", message, (*location, "flow"))
             return None
-        flow_object: dict[str, Any] = {}
+        flow_object: dict[str, object] = {}
         for key in ("authorizationUrl", "tokenUrl"):
             if key in node:
                 flow_object[key] = copy.deepcopy(node[key])

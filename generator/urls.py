@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping
 from urllib.parse import urlsplit
 
 from generator.diagnostics import Reporter
-from generator.openapi import json_pointer, operation_methods
+from generator.openapi import json_pointer, member, operation_methods
 
 # What no URL holds as it is (RFC 3986 wants it percent-encoded) and what would let one break out of Markdown,
 # HTML, a string literal or a terminal line: white space, control and bidi characters, quotes, backslash, <, >.
@@ -18,10 +17,11 @@ _SCHEMES = ("http", "https")
 OAUTH_URLS = ("tokenUrl", "refreshUrl", "authorizationUrl", "deviceAuthorizationUrl")
 
 
-def expand_server_url(server: dict[str, Any]) -> str:
-    """Fill `{variables}` of a Server Object with their defaults."""
+def expand_server_url(server: Mapping[str, object]) -> str:
+    """Fill `{variables}` of a Server Object with their defaults (a `variables` that is no mapping fills none)."""
     url = str(server.get("url", ""))
-    for name, variable in (server.get("variables") or {}).items():
+    variables = server.get("variables")
+    for name, variable in variables.items() if isinstance(variables, dict) else ():
         if isinstance(variable, dict) and "default" in variable:
             url = url.replace("{" + name + "}", str(variable["default"]))
     return url.rstrip("/")
@@ -43,7 +43,7 @@ def url_problem(url: str) -> str:
     return ""
 
 
-def _server_holders(document: dict[str, Any]) -> Iterator[tuple[dict[str, Any], str]]:
+def _server_holders(document: dict[str, object]) -> Iterator[tuple[dict[str, object], str]]:
     """The document, each path item and each operation, with their pointers: where `servers` lists may be."""
     yield document, ""
     paths = document.get("paths")
@@ -52,26 +52,28 @@ def _server_holders(document: dict[str, Any]) -> Iterator[tuple[dict[str, Any], 
             continue
         yield item, json_pointer("paths", path)
         for method in operation_methods(item):
-            if isinstance(item.get(method), dict):
-                yield item[method], json_pointer("paths", path, method)
+            operation = item.get(method)
+            if isinstance(operation, dict):
+                yield operation, json_pointer("paths", path, method)
 
 
-def check_server_urls(document: dict[str, Any], report: Reporter) -> None:
+def check_server_urls(document: dict[str, object], report: Reporter) -> None:
     """Mend, in place, server URLs with white space around them, and leave out those that are no usable URL (a
     list left empty goes, so the next level's servers apply); one warning each."""
     for holder, pointer in _server_holders(document):
         servers = holder.get("servers")
         if not isinstance(servers, list):
             continue
-        kept = []
+        kept: list[object] = []
         for index, server in enumerate(servers):
             here = f"{pointer}/servers/{index}"
-            if not isinstance(server, dict) or not isinstance(server.get("url"), str):
+            url = member(server, "url")
+            if not isinstance(server, dict) or not isinstance(url, str):
                 kept.append(server)  # the validator explains it
                 continue
-            if server["url"] != server["url"].strip():
-                server["url"] = server["url"].strip()
-                message = f"white space around server URL {server['url']!r} removed"
+            if url != url.strip():
+                server["url"] = url.strip()
+                message = f"white space around server URL {url.strip()!r} removed"
                 report.warn("invalid-server-url", message, f"{here}/url")
             problem = url_problem(expand_server_url(server))
             if problem:
@@ -86,7 +88,7 @@ def check_server_urls(document: dict[str, Any], report: Reporter) -> None:
                 del holder["servers"]
 
 
-def spec_server_urls(document: dict[str, Any]) -> list[str]:
+def spec_server_urls(document: dict[str, object]) -> list[str]:
     """Every server URL the document names, at any level, variables filled in."""
     urls = []
     for holder, _ in _server_holders(document):
@@ -105,20 +107,19 @@ def host(url: str) -> str:
         return ""
 
 
-def foreign_oauth_hosts(document: dict[str, Any], server_urls: Iterable[str], report: Reporter) -> None:
+def foreign_oauth_hosts(document: dict[str, object], server_urls: Iterable[str], report: Reporter) -> None:
     """A warning for each OAuth endpoint (token, refresh, authorization URL) whose host is none of the servers'
     hosts: the token endpoints receive the client secret and refresh tokens, the authorization URL is where
     people sign in. Relative endpoints are on the API's own host."""
     hosts = sorted({found for url in server_urls if (found := host(url))})
-    components = document.get("components")
-    schemes = components.get("securitySchemes") if isinstance(components, dict) else None
+    schemes = member(document.get("components"), "securitySchemes")
     if not hosts or not isinstance(schemes, dict):
         return
     for name, scheme in schemes.items():
-        flows = scheme.get("flows") if isinstance(scheme, dict) else None
+        flows = member(scheme, "flows")
         for flow, settings in flows.items() if isinstance(flows, dict) else ():
             for key in OAUTH_URLS:
-                url = settings.get(key) if isinstance(settings, dict) else None
+                url = member(settings, key)
                 found = host(url) if isinstance(url, str) else ""
                 if not found or found in hosts:
                     continue
