@@ -109,3 +109,12 @@ def json_pointer(*tokens: str | int) -> str:
 def pointer_tokens(pointer: str) -> list[str]:
     """The keys a JSON pointer names, in order (`""` names the whole document: no keys)."""
     return [unescape_token(token) for token in pointer.split("/")[1:]]
+
+
+def ref_of(value: object) -> str | None:
+    """The `$ref` of a Reference Object (a mapping whose `$ref` is text); None for any other value."""
+    if isinstance(value, dict):
+        ref = value.get("$ref")
+        if isinstance(ref, str):
+            return ref
+    return None
