@@ -59,7 +59,7 @@ def pointer_of(trail: Trail) -> str:
     return (trail or "") + "".join("/" + token for token in reversed(tokens))
 
 
-def resolve_local(document: Mapping[str, object], ref: str) -> Any:  # Any: openapi32.py uses the value unnarrowed
+def resolve_local(document: Mapping[str, object], ref: str) -> Any:  # untyped: openapi32.py uses the value unnarrowed
     """The value a local ref (`#/a/b`) points at, or None when it points at nothing."""
     if not ref.startswith("#"):
         return None

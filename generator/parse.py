@@ -41,7 +41,7 @@ class ParsedSpec:
     """A validated OpenAPI 3.x document as plain data, and the reporter its warnings went to (later stages add
     theirs)."""
 
-    document: dict[str, Any]  # Any: ir_builder.py and pipeline.py read it unnarrowed
+    document: dict[str, Any]  # untyped: ir_builder.py and pipeline.py read it unnarrowed
     openapi_version: str
     source: str
     report: Reporter
