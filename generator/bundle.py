@@ -17,13 +17,13 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 from urllib.parse import unquote, urljoin, urlsplit
 from urllib.request import url2pathname
 
 from generator.diagnostics import Diagnostic, GenerationError
 from generator.load import parse_text, read_text
-from generator.openapi import DATA_KEYS, escape_token
+from generator.openapi import DATA_KEYS, escape_token, ref_of
 
 BUNDLE_KEY = "x-bundled"
 _REMOTE_TIMEOUT_SECONDS = 20
@@ -57,11 +57,11 @@ class Text:
 class Bundled:
     """The document with only local refs, and the warnings found while bundling it."""
 
-    document: dict[str, Any]
+    document: dict[str, object]
     warnings: tuple[Diagnostic, ...] = ()
 
 
-def classify(text: str, path: Path) -> Any:
+def classify(text: str, path: Path) -> object:
     """A file's content: data (a mapping or list) for JSON and YAML, else `Text`. The extension decides when it
     names a kind; otherwise the content does (data only when it reads as a mapping or a list)."""
     suffix = path.suffix.lower()
@@ -82,7 +82,7 @@ class _Bundler:
         self.root_dir = self.root_file.parent
         self.allow_remote = allow_remote
         self.allow_outside = allow_outside
-        self.bundled: dict[str, Any] = {}
+        self.bundled: dict[str, object] = {}
         self.texts: dict[str, Text | None] = {}
         self.errors: list[Diagnostic] = []
         self.warnings: list[Diagnostic] = []
@@ -101,47 +101,57 @@ class _Bundler:
         relative = posixpath.relpath(unquote(there.path), posixpath.dirname(unquote(own.path)) or "/")
         return str((self.root_dir / relative).resolve())
 
-    def rewrite(self, node: Any, base: str, local_prefix: str, source: str, pointer: str) -> Any:
+    def rewrite(self, node: object, base: str, local_prefix: str, source: str, pointer: str) -> object:
         """A copy of `node` whose refs are all local: `#/...` refs of a bundled file gain its prefix."""
         if isinstance(node, list):
-            items = []
-            for index, value in enumerate(node):
-                child = f"{pointer}/{index}"
-                if self.referenced_text(value, base, source, child) is not None:
-                    self.drop_text(value["$ref"], source, child)
-                else:
-                    items.append(self.rewrite(value, base, local_prefix, source, child))
-            return items
-        if not isinstance(node, dict):
-            return node
-        result: dict[str, Any] = {}
+            return self.rewrite_list(node, base, local_prefix, source, pointer)
+        if isinstance(node, dict):
+            return self.rewrite_mapping(node, base, local_prefix, source, pointer)
+        return node
+
+    def rewrite_list(self, node: list[object], base: str, local_prefix: str, source: str, pointer: str) -> list[object]:
+        items = []
+        for index, value in enumerate(node):
+            child = f"{pointer}/{index}"
+            ref = ref_of(value)
+            if ref is not None and self.referenced_text(ref, base, source, child) is not None:
+                self.drop_text(ref, source, child)
+            else:
+                items.append(self.rewrite(value, base, local_prefix, source, child))
+        return items
+
+    def rewrite_mapping(
+        self, node: dict[str, object], base: str, local_prefix: str, source: str, pointer: str
+    ) -> dict[str, object]:
+        result: dict[str, object] = {}
         for key, value in node.items():
             child = f"{pointer}/{escape_token(key)}"
             if key == "$ref" and isinstance(value, str):
                 result[key] = self.local_ref(value, base, local_prefix, source, child)
             elif key in DATA_KEYS:
                 result[key] = self.data(key, value, base, local_prefix, source, child)
-            elif (text := self.referenced_text(value, base, source, child)) is not None:
+            elif (ref := ref_of(value)) is not None and (
+                text := self.referenced_text(ref, base, source, child)
+            ) is not None:
                 if key in PROSE_KEYS:
                     result[key] = text.text.strip()
                 else:
-                    self.drop_text(value["$ref"], source, child)
+                    self.drop_text(ref, source, child)
             else:
                 result[key] = self.rewrite(value, base, local_prefix, source, child)
         return result
 
-    def data(self, key: str, value: Any, base: str, local_prefix: str, source: str, pointer: str) -> Any:
+    def data(self, key: str, value: object, base: str, local_prefix: str, source: str, pointer: str) -> object:
         """Instance data, copied as it is; but a map of examples given as one `$ref` (to a file of them) has that
         ref bundled."""
-        if key != "examples" or not _is_map_ref(value):
+        ref = ref_of(value)
+        if key != "examples" or ref is None or not isinstance(value, dict):
             return value
-        return {**value, "$ref": self.local_ref(value["$ref"], base, local_prefix, source, f"{pointer}/$ref")}
+        return {**value, "$ref": self.local_ref(ref, base, local_prefix, source, f"{pointer}/$ref")}
 
-    def referenced_text(self, value: Any, base: str, source: str, pointer: str) -> Text | None:
+    def referenced_text(self, ref: str, base: str, source: str, pointer: str) -> Text | None:
         """The text file a `{"$ref": ...}` value names, or None when it names data (or nothing readable)."""
-        if not isinstance(value, dict) or not isinstance(value.get("$ref"), str):
-            return None
-        location = value["$ref"].partition("#")[0]
+        location = ref.partition("#")[0]
         if not location or Path(urlsplit(location).path).suffix.lower() in _DATA_SUFFIXES:
             return None
         errors = len(self.errors)
@@ -150,7 +160,8 @@ class _Bundler:
         if target is None or target == str(self.root_file):
             return None
         if target not in self.texts:
-            self.texts[target] = self.load(target, source, f"{pointer}/$ref", text_only=True)
+            loaded = self.load(target, source, f"{pointer}/$ref", text_only=True)
+            self.texts[target] = loaded if isinstance(loaded, Text) else None
         return self.texts[target]
 
     def drop_text(self, ref: str, source: str, pointer: str) -> None:
@@ -218,7 +229,7 @@ class _Bundler:
         self.bundled[key] = self.rewrite(document, target, prefix, target, "")
         return key
 
-    def load(self, target: str, source: str, pointer: str, *, text_only: bool = False) -> Any:
+    def load(self, target: str, source: str, pointer: str, *, text_only: bool = False) -> object:
         """A file's data or `Text`; None (with errors) when it cannot be read. With `text_only`, data files are
         not parsed (None): the caller only asks whether the file is text, and bundles data itself."""
         name = target if "://" in target else Path(target).name
@@ -263,7 +274,7 @@ class _HttpRedirects(urllib.request.HTTPRedirectHandler):
 
     def http_error_302(
         self, req: urllib.request.Request, fp: IO[bytes], code: int, msg: str, headers: http.client.HTTPMessage
-    ) -> Any:
+    ) -> object:
         target = urljoin(req.full_url, headers.get("location") or headers.get("uri") or "")
         old, new = urlsplit(req.full_url).scheme.lower(), urlsplit(target).scheme.lower()
         if new not in ("http", "https") or (old, new) == ("https", "http"):
@@ -328,17 +339,12 @@ def _may_refer_outside(spec_path: Path) -> bool:
         return True
 
 
-def _is_map_ref(value: Any) -> bool:
-    """A `$ref` in place of a map (of examples): a mapping whose `$ref` is text."""
-    return isinstance(value, dict) and isinstance(value.get("$ref"), str)
-
-
-def _has_external_refs(document: Any) -> bool:
+def _has_external_refs(document: object) -> bool:
     """Whether any `$ref` outside instance data (or for a map of examples) points elsewhere than this document (one
     level at a time)."""
     level = [document]
     while level:
-        below: list[Any] = []
+        below: list[object] = []
         for node in level:
             if isinstance(node, dict):
                 examples = node.get("examples")
@@ -353,7 +359,7 @@ def _has_external_refs(document: Any) -> bool:
 
 
 def bundle(
-    document: dict[str, Any],
+    document: dict[str, object],
     spec_path: Path,
     *,
     allow_remote: bool = False,
@@ -369,10 +375,9 @@ def bundle(
     own = document.get("$self")
     if isinstance(own, str) and own:
         bundler.identity = urljoin(bundler.root_file.as_uri(), own.partition("#")[0])
-    result = bundler.rewrite(document, bundler.identity or str(bundler.root_file), "", str(spec_path), "")
+    bundled = bundler.rewrite_mapping(document, bundler.identity or str(bundler.root_file), "", str(spec_path), "")
     if bundler.errors:
         raise GenerationError(bundler.errors)
-    bundled: dict[str, Any] = dict(result)
     if bundler.bundled:
         bundled[BUNDLE_KEY] = {key: bundler.bundled[key] for key in sorted(bundler.bundled)}
     return Bundled(bundled, tuple(bundler.warnings))

@@ -10,10 +10,11 @@ the standard allows elsewhere (schemas, parameters, responses...) are left for t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from generator.diagnostics import Reporter
-from generator.openapi import DATA_KEYS, escape_token, json_pointer, operation_methods, unescape_token
+from generator.openapi import DATA_KEYS, escape_token, json_pointer, operation_methods, ref_of, unescape_token
 
 _COMPONENT_SECTIONS = (
     "schemas", "responses", "parameters", "examples", "requestBodies", "headers", "securitySchemes", "links",
@@ -34,18 +35,18 @@ _TEXT_MAPS = frozenset({"scopes", "mapping"})
 _CALLBACKS = "callbacks"
 """Its entries are maps too (an expression to a path item)."""
 
-Trail = tuple[Any, str] | str | None
+Trail = tuple["Trail", str] | str | None
 """Where a node sits: None for the document, a JSON pointer where a ref led, or (parent trail, key); a pointer
 is built only when a warning needs one."""
 
 
-def is_map_ref(value: Any) -> bool:
+def is_map_ref(value: object) -> bool:
     """Whether a map field's value is a `$ref` standing for the whole map (an entry named `$ref` would be an
     object, never text)."""
-    return isinstance(value, dict) and isinstance(value.get("$ref"), str)
+    return ref_of(value) is not None
 
 
-def _is_extension(key: Any) -> bool:
+def _is_extension(key: object) -> bool:
     return isinstance(key, str) and key.startswith("x-")
 
 
@@ -58,11 +59,11 @@ def pointer_of(trail: Trail) -> str:
     return (trail or "") + "".join("/" + token for token in reversed(tokens))
 
 
-def resolve_local(document: dict[str, Any], ref: str) -> Any:
+def resolve_local(document: Mapping[str, object], ref: str) -> Any:  # untyped: openapi32.py uses the value unnarrowed
     """The value a local ref (`#/a/b`) points at, or None when it points at nothing."""
     if not ref.startswith("#"):
         return None
-    target: Any = document
+    target: object = document
     for raw in ref[1:].split("/")[1:] if ref != "#" else []:
         token = unescape_token(raw)
         if isinstance(target, dict) and token in target:
@@ -75,42 +76,41 @@ def resolve_local(document: dict[str, Any], ref: str) -> Any:
 
 
 class _Dereferencer:
-    def __init__(self, document: dict[str, Any], report: Reporter) -> None:
+    def __init__(self, document: dict[str, object], report: Reporter) -> None:
         self.document = document
         self.warn = report.warn
 
-    def follow(self, node: Any, pointer: str) -> tuple[Any, bool]:
-        """`node` with its `$ref` chain followed, siblings of each ref kept over the target's fields; and whether
-        the chain could be followed (False: dangling or circular, warned)."""
+    def follow(self, node: dict[str, object], pointer: str) -> dict[str, object] | None:
+        """`node` with its `$ref` chain followed, siblings of each ref kept over the target's fields; None when the
+        chain cannot be followed (dangling or circular, warned)."""
         seen: set[str] = set()
-        while isinstance(node, dict) and isinstance(node.get("$ref"), str):
-            ref = node["$ref"]
+        while isinstance(ref := node.get("$ref"), str):
             if ref in seen or len(seen) >= _MAX_CHAIN:
                 self.warn("circular-ref", f"reference {ref!r} comes back to itself; left out", pointer)
-                return None, False
+                return None
             seen.add(ref)
             target = resolve_local(self.document, ref)
             if not isinstance(target, dict):
                 self.warn("dangling-ref", f"reference {ref!r} points at no object; left out", pointer)
-                return None, False
+                return None
             siblings = {key: value for key, value in node.items() if key != "$ref"}
             node = {**target, **siblings} if siblings else target
-        return node, True
+        return node
 
     def swagger2_maps(self) -> None:
         """Swagger 2.0 keeps its component maps at the top level."""
         for section in ("definitions", "parameters", "responses", "securityDefinitions"):
             value = self.document.get(section)
             if isinstance(value, dict) and isinstance(value.get("$ref"), str):
-                resolved, followed = self.follow(value, f"/{section}")
-                self.document[section] = resolved if followed else {}
+                resolved = self.follow(value, f"/{section}")
+                self.document[section] = resolved if resolved is not None else {}
                 message = f"the whole `{section}` map is given as a reference; the map it points at is used"
                 self.warn("component-map-ref", message, f"/{section}")
 
     def components(self) -> None:
         components = self.document.get("components")
         if isinstance(components, dict) and "$ref" in components:
-            components, _ = self.follow(components, "/components")
+            components = self.follow(components, "/components")
             self.document["components"] = components if isinstance(components, dict) else {}
             self.warn("component-map-ref", "`components` given as a reference; its target is used", "/components")
         if not isinstance(components, dict):
@@ -119,8 +119,8 @@ class _Dereferencer:
             value = components.get(section)
             if isinstance(value, dict) and isinstance(value.get("$ref"), str):
                 pointer = json_pointer("components", section)
-                resolved, followed = self.follow(value, pointer)
-                components[section] = resolved if followed else {}
+                resolved = self.follow(value, pointer)
+                components[section] = resolved if resolved is not None else {}
                 message = f"the whole `{section}` map is given as a reference; the map it points at is used"
                 self.warn("component-map-ref", message, pointer)
 
@@ -128,7 +128,7 @@ class _Dereferencer:
         """Path items (and their operations) given as references, in `paths` or (3.1) `webhooks`."""
         items = self.document.get(key)
         if isinstance(items, dict) and "$ref" in items:
-            items, _ = self.follow(items, f"/{key}")
+            items = self.follow(items, f"/{key}")
             self.warn("paths-ref", f"`{key}` given as a reference; its target is used", f"/{key}")
             self.document[key] = items = dict(items) if isinstance(items, dict) else {}
         if not isinstance(items, dict):
@@ -137,21 +137,21 @@ class _Dereferencer:
             item = items[path]
             pointer = json_pointer(key, path)
             if isinstance(item, dict) and "$ref" in item:
-                item, followed = self.follow(item, pointer)
-                if not followed:
+                item = self.follow(item, pointer)
+                if item is None:
                     del items[path]
                     continue
                 items[path] = item = dict(item)  # its own copy: later repairs may change one path, not all
             if isinstance(item, dict):
                 self.operations(item, pointer)
 
-    def operations(self, item: dict[str, Any], pointer: str) -> None:
+    def operations(self, item: dict[str, object], pointer: str) -> None:
         for method in operation_methods(item):
             operation = item.get(method)
             if isinstance(operation, dict) and isinstance(operation.get("$ref"), str):
                 here = f"{pointer}/{method}"
-                resolved, followed = self.follow(operation, here)
-                if followed:
+                resolved = self.follow(operation, here)
+                if resolved is not None:
                     item[method] = resolved
                     self.warn(
                         "operation-ref", "operation given as a reference; the operation it points at is used", here
@@ -170,8 +170,8 @@ class _MapRefs:
         self.document = dereferencer.document
         self.seen: tuple[set[int], set[int]] = (set(), set())
         """The objects, and the maps, visited (by id): shared parts and cycles are walked once."""
-        self.targets: dict[str, Any] = {}
-        self.stack: list[tuple[dict[str, Any], Trail, str]] = []
+        self.targets: dict[str, object] = {}
+        self.stack: list[tuple[dict[str, object], Trail, str]] = []
         """Nodes still to visit: an object (field "") or the map held by that field."""
 
     def run(self) -> None:
@@ -183,23 +183,28 @@ class _MapRefs:
             else:
                 self.visit_object(node, trail)
 
-    def push(self, node: Any, trail: Trail, field: str) -> None:
+    def push(self, node: object, trail: Trail, field: str) -> None:
         seen = self.seen[bool(field)]
         if type(node) is dict and id(node) not in seen:
             seen.add(id(node))
             self.stack.append((node, trail, field))
 
-    def visit_object(self, node: dict[str, Any], trail: Trail) -> None:
+    def visit_object(self, node: dict[str, object], trail: Trail) -> None:
         for key, value in node.items():
             kind = type(value)
             if kind is str:
-                if key == "$ref":
+                if key == "$ref" and isinstance(value, str):
                     self.push(self.target(value), value[1:], "")
                 continue
             if kind is not dict and kind is not list:
                 continue
-            if key in MAP_FIELDS and kind is dict and is_map_ref(value) and not _is_extension(key):
-                value = self.inline(node, key, trail)
+            if (
+                key in MAP_FIELDS
+                and type(value) is dict
+                and (ref := ref_of(value)) is not None
+                and not _is_extension(key)
+            ):
+                value = self.inline(node, key, value, ref, trail)
             if key in DATA_KEYS or _is_extension(key):
                 continue  # instance data; an extension is walked only where a ref leads
             if type(value) is dict:
@@ -208,7 +213,7 @@ class _MapRefs:
                 for index, item in enumerate(value):
                     self.push(item, ((trail, key), str(index)), "")
 
-    def visit_map(self, node: dict[str, Any], trail: Trail, field: str) -> None:
+    def visit_map(self, node: dict[str, object], trail: Trail, field: str) -> None:
         if field in _TEXT_MAPS:
             return
         inner = "callback" if field == _CALLBACKS else ""
@@ -216,31 +221,34 @@ class _MapRefs:
             if type(entry) is dict:
                 self.push(entry, (trail, name), inner)
 
-    def target(self, ref: str) -> Any:
+    def target(self, ref: str) -> object:
         if ref not in self.targets:
             self.targets[ref] = resolve_local(self.document, ref) if ref.startswith("#") else None
         return self.targets[ref]
 
-    def inline(self, holder: dict[str, Any], key: str, trail: Trail) -> Any:
-        """The map a map-ref stands for, put in its place (or the list, for an operation's `parameters`): empty
-        (with the warning `follow` gives) when the ref dangles or comes back to itself."""
+    def inline(
+        self, holder: dict[str, object], key: str, value: dict[str, object], ref: str, trail: Trail
+    ) -> list[object] | dict[str, object]:
+        """The map a map-ref (`value`, whose `$ref` is `ref`) stands for, put in its place (or the list, for an
+        operation's `parameters`): empty (with the warning `follow` gives) when the ref dangles or comes back to
+        itself."""
         here = pointer_of((trail, key))
-        ref = holder[key]["$ref"]
         target = self.target(ref)
-        if isinstance(target, list) and len(holder[key]) == 1:
-            holder[key] = list(target)
+        replaced: list[object] | dict[str, object]
+        if isinstance(target, list) and len(value) == 1:
+            holder[key] = replaced = list(target)
         else:
-            resolved, followed = self.dereferencer.follow(holder[key], here)
-            holder[key] = dict(resolved) if followed else {}
-            if not followed:
-                return holder[key]
-        wanted = "a list" if isinstance(holder[key], list) else "a map"
+            resolved = self.dereferencer.follow(value, here)
+            holder[key] = replaced = dict(resolved) if resolved is not None else {}
+            if resolved is None:
+                return replaced
+        wanted = "a list" if isinstance(replaced, list) else "a map"
         message = f"`{key}` is one reference ({ref!r}) where OpenAPI wants {wanted}; what it points at is used"
         self.dereferencer.warn("map-ref", message, here)
-        return holder[key]
+        return replaced
 
 
-def dereference_structure(document: dict[str, Any], report: Reporter) -> None:
+def dereference_structure(document: dict[str, object], report: Reporter) -> None:
     """Replace, in place, the refs standing for maps, path items and operations (warnings to `report`)."""
     dereferencer = _Dereferencer(document, report)
     if "swagger" in document:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from generator.wording import Wording
@@ -10,7 +10,7 @@ if TYPE_CHECKING:
 FILE_PROPERTIES = ("path", "content_base64", "filename", "content_type")
 
 
-def is_binary(schema: Any) -> bool:
+def is_binary(schema: object) -> bool:
     """A string schema that carries raw bytes (3.0 `format: binary`, 3.1 `contentMediaType` without encoding)."""
     if not isinstance(schema, dict):
         return False
@@ -22,7 +22,7 @@ def is_binary(schema: Any) -> bool:
     return "contentMediaType" in schema and "contentEncoding" not in schema and kind is not None
 
 
-def file_schema(description: str, wording: Wording) -> dict[str, Any]:
+def file_schema(description: str, wording: Wording) -> dict[str, object]:
     """The input schema of one file argument."""
     return {
         "type": "object",
@@ -42,21 +42,25 @@ def file_schema(description: str, wording: Wording) -> dict[str, Any]:
     }
 
 
-def replace_binary_fields(schema: dict[str, Any], wording: Wording) -> tuple[dict[str, Any], list[tuple[str, ...]]]:
+def replace_binary_fields(
+    schema: dict[str, object], wording: Wording
+) -> tuple[dict[str, object], list[tuple[str, ...]]]:
     """Swap every binary field for a file argument; return the new schema and the paths of the file fields."""
     paths: list[tuple[str, ...]] = []
 
-    def walk(node: Any, path: tuple[str, ...]) -> Any:
+    def walk(node: object, path: tuple[str, ...]) -> object:
+        return walk_object(node, path) if isinstance(node, dict) else node
+
+    def walk_object(node: dict[str, object], path: tuple[str, ...]) -> dict[str, object]:
         if is_binary(node):
             paths.append(path)
             return file_schema(str(node.get("description", "")), wording)
-        if not isinstance(node, dict):
-            return node
         changed = dict(node)
-        if isinstance(node.get("properties"), dict):
-            changed["properties"] = {k: walk(v, (*path, k)) for k, v in node["properties"].items()}
-        if isinstance(node.get("items"), dict):
-            changed["items"] = walk(node["items"], (*path, "*"))
+        properties, items = node.get("properties"), node.get("items")
+        if isinstance(properties, dict):
+            changed["properties"] = {k: walk(v, (*path, k)) for k, v in properties.items()}
+        if isinstance(items, dict):
+            changed["items"] = walk(items, (*path, "*"))
         return changed
 
-    return walk(schema, ()), paths
+    return walk_object(schema, ()), paths

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -36,17 +35,26 @@ class _JsonCompatibleLoader(yaml.SafeLoader):
     aliases = 0
     """How many `*alias` uses were read: without any, the data is a tree, cheap to measure."""
 
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
             self.aliases += 1
         return super().compose_node(parent, index)
 
 
-_CLoader: Any = getattr(yaml, "CSafeLoader", None)
+_FastJsonCompatibleLoader: type[yaml.CSafeLoader] | type[yaml.SafeLoader]
+"""The same loader on libyaml when PyYAML has it (about four times faster), for documents that load without error."""
+if yaml.__with_libyaml__:
 
+    class _LibyamlJsonCompatibleLoader(yaml.CSafeLoader):
+        """The JSON-compatible loader on libyaml."""
 
-class _FastJsonCompatibleLoader(_CLoader or yaml.SafeLoader):  # type: ignore[misc]  # libyaml when PyYAML has it
-    """The same loader on libyaml (about four times faster), for documents that load without error."""
+    _FastJsonCompatibleLoader = _LibyamlJsonCompatibleLoader
+else:
+
+    class _PurePythonJsonCompatibleLoader(yaml.SafeLoader):
+        """The JSON-compatible loader in pure Python, without counting aliases."""
+
+    _FastJsonCompatibleLoader = _PurePythonJsonCompatibleLoader
 
 
 # YAML 1.1 turns `2024-01-01` into a date and `on` into a boolean; OpenAPI means the JSON data model.
@@ -61,9 +69,9 @@ _FastJsonCompatibleLoader.yaml_implicit_resolvers = _JSON_RESOLVERS
 _ANCHOR = re.compile(r"(?:^|:|^[ \t]*-|[\[{,])[ \t]*&[^\s\[\]{},]", re.MULTILINE)
 
 
-def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[str, Any]:
+def _construct_mapping(loader: yaml.SafeLoader | yaml.CSafeLoader, node: yaml.MappingNode) -> dict[str, object]:
     loader.flatten_mapping(node)
-    mapping: dict[str, Any] = {}
+    mapping: dict[str, object] = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if isinstance(key, bool):
@@ -80,7 +88,7 @@ def _error(path: Path, kind: str, message: str, line: int | None = None) -> Gene
     return GenerationError([Diagnostic("error", kind, message, str(path), line=line)])
 
 
-def parse_text(text: str, path: Path) -> Any:
+def parse_text(text: str, path: Path) -> object:
     """Parse JSON or YAML (a superset of JSON) from text: JSON for `.json` files, and for files whose extension
     says nothing (`swagger.json.unprocessed`) but whose text starts like JSON; YAML otherwise."""
     data, shared = _parse(text, path)
@@ -91,7 +99,7 @@ def parse_text(text: str, path: Path) -> Any:
 _YAML_SUFFIXES = frozenset({".yaml", ".yml"})
 
 
-def _parse(text: str, path: Path) -> tuple[Any, bool]:
+def _parse(text: str, path: Path) -> tuple[object, bool]:
     """The data, and whether YAML aliases made parts of it shared (so that it is no longer a plain tree)."""
     suffix = path.suffix.lower()
     if suffix == ".json":
@@ -113,12 +121,12 @@ def _parse(text: str, path: Path) -> tuple[Any, bool]:
     return data, sharing == "shared"
 
 
-def _sharing(data: Any) -> str:
+def _sharing(data: object) -> str:
     """`tree`, `shared` (a mapping or list reached twice, through YAML aliases) or `cycle` (one inside itself)."""
     entered: set[int] = set()
     finished: set[int] = set()
     shared = False
-    stack: list[tuple[Any, bool]] = [(data, False)]
+    stack: list[tuple[object, bool]] = [(data, False)]
     while stack:
         node, leaving = stack.pop()
         if leaving:
@@ -131,12 +139,12 @@ def _sharing(data: Any) -> str:
             continue
         entered.add(id(node))
         stack.append((node, True))
-        children = node.values() if isinstance(node, dict) else node
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
         stack.extend((child, False) for child in children if isinstance(child, (dict, list)))
     return "shared" if shared else "tree"
 
 
-def _parse_json(text: str, path: Path) -> Any:
+def _parse_json(text: str, path: Path) -> object:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -148,7 +156,7 @@ def _parse_json(text: str, path: Path) -> Any:
 _TOO_DEEP = f"nested too deeply to read (the limit is {MAX_DEPTH} levels)"
 
 
-def _parse_yaml(text: str, path: Path) -> tuple[Any, bool]:
+def _parse_yaml(text: str, path: Path) -> tuple[object, bool]:
     """YAML with the pure-Python loader: it counts aliases, and its errors name the line."""
     loader: _JsonCompatibleLoader | None = None
     try:
@@ -172,17 +180,17 @@ def _parse_yaml(text: str, path: Path) -> tuple[Any, bool]:
             loader.dispose()
 
 
-def _children(node: dict[str, Any] | list[Any]) -> list[tuple[str | int, Any]]:
+def _children(node: dict[str, object] | list[object]) -> list[tuple[str | int, object]]:
     return list(node.items()) if isinstance(node, dict) else list(enumerate(node))
 
 
-def json_depth(data: Any) -> int:
+def json_depth(data: object) -> int:
     """How deep mappings and lists nest in a tree (a scalar is 0): one level at a time, no recursion, no per-node
     bookkeeping, so a document or schema hundreds of levels deep costs no stack."""
     depth, level = 0, [data] if isinstance(data, (dict, list)) else []
     while level:
         depth += 1
-        below: list[Any] = []
+        below: list[dict[str, object] | list[object]] = []
         for node in level:
             below.extend(
                 [
@@ -195,13 +203,13 @@ def json_depth(data: Any) -> int:
     return depth
 
 
-def _measure(data: Any) -> dict[int, tuple[int, int]]:
+def _measure(data: object) -> dict[int, tuple[int, int]]:
     """Per distinct mapping or list (by id): how many values it holds once aliases are expanded, and its depth.
 
     Iterative and linear in the distinct nodes, so measuring an alias bomb costs nothing.
     """
     measured: dict[int, tuple[int, int]] = {}
-    stack: list[tuple[Any, bool]] = [(data, False)]
+    stack: list[tuple[object, bool]] = [(data, False)]
     while stack:
         node, done = stack.pop()
         if not isinstance(node, (dict, list)) or (not done and id(node) in measured):
@@ -220,12 +228,13 @@ def _measure(data: Any) -> dict[int, tuple[int, int]]:
     return measured
 
 
-def _deepest_pointer(data: Any, measured: dict[int, tuple[int, int]]) -> str:
+def _deepest_pointer(data: object, measured: dict[int, tuple[int, int]]) -> str:
     """The pointer MAX_DEPTH levels down the deepest branch: where the document goes too deep."""
     tokens: list[str | int] = []
     node = data
     for _ in range(MAX_DEPTH):
-        branches = [(measured[id(c)][1], k, c) for k, c in _children(node) if isinstance(c, (dict, list))]
+        children = _children(node) if isinstance(node, (dict, list)) else []
+        branches = [(measured[id(c)][1], k, c) for k, c in children if isinstance(c, (dict, list))]
         if not branches:
             break
         deepest = max(depth for depth, _, _ in branches)
@@ -234,15 +243,15 @@ def _deepest_pointer(data: Any, measured: dict[int, tuple[int, int]]) -> str:
     return json_pointer(*tokens)
 
 
-def _has_surrogate(value: Any) -> bool:
+def _has_surrogate(value: object) -> bool:
     return isinstance(value, str) and not value.isascii() and _SURROGATE.search(value) is not None
 
 
-def _surrogate_pointer(data: Any) -> str | None:
+def _surrogate_pointer(data: object) -> str | None:
     """The pointer of the first key or text (in document order) holding a lone surrogate; None when none does."""
     if _has_surrogate(data):
         return ""
-    stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
+    stack: list[tuple[object, tuple[str | int, ...]]] = [(data, ())]
     while stack:
         node, tokens = stack.pop()
         if not isinstance(node, (dict, list)):
@@ -255,7 +264,7 @@ def _surrogate_pointer(data: Any) -> str | None:
     return None
 
 
-def check_structure(data: Any, path: Path, *, shared: bool = True, escapes: bool = True) -> None:
+def check_structure(data: object, path: Path, *, shared: bool = True, escapes: bool = True) -> None:
     """Refuse data later stages cannot take: too many values once aliases expand, too deep, or not Unicode.
 
     `shared` says parts of the data may be shared (YAML aliases); `escapes` that its text may hold a lone
@@ -297,7 +306,7 @@ def read_text(path: Path) -> str:
         raise _error(path, "unreadable", f"cannot read file: {exc.strerror}") from None
 
 
-def load_mapping(path: Path) -> dict[str, Any]:
+def load_mapping(path: Path) -> dict[str, object]:
     """Load a file whose top level must be a mapping (an OpenAPI document or a config file)."""
     data = parse_text(read_text(path), path)
     if not isinstance(data, dict):

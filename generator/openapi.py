@@ -115,3 +115,12 @@ def member(node: object, key: str) -> object:
     """`node[key]` when `node` is a mapping that holds `key`, else None: one step into JSON of unknown shape (a
     document before validation, where any value may be of any type)."""
     return node.get(key) if isinstance(node, dict) else None
+
+
+def ref_of(value: object) -> str | None:
+    """The `$ref` of a Reference Object (a mapping whose `$ref` is text); None for any other value."""
+    if isinstance(value, dict):
+        ref = value.get("$ref")
+        if isinstance(ref, str):
+            return ref
+    return None

@@ -6,7 +6,7 @@ The result is the normalised document as plain data, validated by openapi-pydant
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -41,7 +41,7 @@ class ParsedSpec:
     """A validated OpenAPI 3.x document as plain data, and the reporter its warnings went to (later stages add
     theirs)."""
 
-    document: dict[str, Any]
+    document: dict[str, Any]  # untyped: ir_builder.py and pipeline.py read it unnarrowed
     openapi_version: str
     source: str
     report: Reporter
@@ -51,7 +51,7 @@ class ParsedSpec:
         return self.report.diagnostics
 
 
-def detect_version(document: dict[str, Any], source: str) -> str:
+def detect_version(document: Mapping[str, object], source: str) -> str:
     """Return `2.0`, `3.0`, `3.1` or `3.2`; anything else is a clear error."""
     if "openapi" in document:
         version = str(document["openapi"])
@@ -73,7 +73,7 @@ def detect_version(document: dict[str, Any], source: str) -> str:
     raise GenerationError([Diagnostic("error", "not-openapi", message, source, "")])
 
 
-def _pointer_for_error(document: Any, location: tuple[int | str, ...]) -> tuple[str, str] | None:
+def _pointer_for_error(document: object, location: tuple[int | str, ...]) -> tuple[str, str] | None:
     """Map a pydantic error location to a JSON pointer, or None when the error is union-branch noise.
 
     openapi-pydantic validates `Reference | Schema`-style unions, so each error names the branch it came
@@ -101,7 +101,7 @@ def _pointer_for_error(document: Any, location: tuple[int | str, ...]) -> tuple[
     return json_pointer(*tokens), missing
 
 
-def validate(document: dict[str, Any], version: str, source: str) -> list[Diagnostic]:
+def validate(document: dict[str, object], version: str, source: str) -> list[Diagnostic]:
     """Validate with openapi-pydantic; return one error per distinct problem, with its JSON pointer.
 
     The models are imported here, not with the module: for large documents this runs in a background process
@@ -120,7 +120,7 @@ def validate(document: dict[str, Any], version: str, source: str) -> list[Diagno
     return _more_operation_errors(document, source)
 
 
-def _diagnostics(exc: ValidationError, node: Any, source: str, prefix: str = "") -> list[Diagnostic]:
+def _diagnostics(exc: ValidationError, node: object, source: str, prefix: str = "") -> list[Diagnostic]:
     """The validator's errors about `node` (at the pointer `prefix`), one per distinct problem and place."""
     seen: set[tuple[str, str]] = set()
     errors: list[Diagnostic] = []
@@ -141,21 +141,24 @@ def _diagnostics(exc: ValidationError, node: Any, source: str, prefix: str = "")
     return errors
 
 
-def _more_operation_errors(document: dict[str, Any], source: str) -> list[Diagnostic]:
+def _more_operation_errors(document: dict[str, object], source: str) -> list[Diagnostic]:
     """The validator's verdict on operations lowered from 3.2 beyond the fixed eight (its path item model keeps
     unknown fields unread)."""
     from openapi_pydantic.v3.v3_1 import Operation
     from pydantic import ValidationError
 
     errors: list[Diagnostic] = []
-    for path, item in (document.get("paths") or {}).items():
-        for method in item.get(MORE_METHODS_KEY) or () if isinstance(item, dict) else ():
-            if not isinstance(item.get(method), dict):
+    paths = document.get("paths")
+    for path, item in paths.items() if isinstance(paths, dict) else ():
+        more = item.get(MORE_METHODS_KEY) if isinstance(item, dict) else None
+        for method in more if isinstance(more, list) else ():
+            operation = item.get(method) if isinstance(method, str) else None
+            if not isinstance(operation, dict):
                 continue
             try:
-                Operation.model_validate(item[method])
+                Operation.model_validate(operation)
             except ValidationError as exc:
-                errors.extend(_diagnostics(exc, item[method], source, json_pointer("paths", path, method)))
+                errors.extend(_diagnostics(exc, operation, source, json_pointer("paths", path, method)))
     return errors
 
 
@@ -179,11 +182,11 @@ def component_of(pointer: str) -> str | None:
     return None
 
 
-def _refs_in(node: Any) -> list[str]:
+def _refs_in(node: object) -> list[str]:
     """The local refs written anywhere in `node` (instance data aside), discriminator mappings and references to
     Example Objects included."""
     found: list[str] = []
-    stack = [node]
+    stack: list[object] = [node]
     while stack:
         item = stack.pop()
         if isinstance(item, list):
@@ -197,10 +200,10 @@ def _refs_in(node: Any) -> list[str]:
     return found
 
 
-def _named_refs(mapping: Any, examples: Any) -> list[str]:
+def _named_refs(mapping: object, examples: object) -> list[str]:
     """Refs held as a discriminator's mapping values, and as the entries of a map of examples (instance data,
     whose entries may be references to components)."""
-    refs = list(mapping.values()) if isinstance(mapping, dict) else []
+    refs: list[object] = list(mapping.values()) if isinstance(mapping, dict) else []
     if isinstance(examples, dict):
         refs += [entry.get("$ref") for entry in examples.values() if isinstance(entry, dict)]
     return [ref for ref in refs if isinstance(ref, str) and ref.startswith("#")]
@@ -210,7 +213,7 @@ class _Uses:
     """Which broken component an operation uses, following refs from component to component (and through
     bundled files); each ref's own refs are read once."""
 
-    def __init__(self, document: dict[str, Any], broken: Iterable[str]) -> None:
+    def __init__(self, document: dict[str, object], broken: Iterable[str]) -> None:
         self.document = document
         self.broken = tuple(broken)
         self.inner: dict[str, list[str]] = {}
@@ -225,7 +228,7 @@ class _Uses:
                 return component
         return None
 
-    def first(self, node: Any) -> str | None:
+    def first(self, node: object) -> str | None:
         """The first broken component `node` reaches through its refs."""
         pending, seen = list(reversed(_refs_in(node))), set()
         while pending:
@@ -241,7 +244,7 @@ class _Uses:
         return None
 
 
-def _operations(document: dict[str, Any]) -> Iterator[tuple[str, str, list[Any]]]:
+def _operations(document: dict[str, object]) -> Iterator[tuple[str, str, list[object]]]:
     """Each operation's path and method, with what it is made of: the operation and its path item's parameters."""
     paths = document.get("paths")
     for path, item in paths.items() if isinstance(paths, dict) else ():
@@ -285,7 +288,7 @@ def _problem(found: list[Diagnostic]) -> str:
     return f"{found[0].message}, at {found[0].pointer}{tail}"
 
 
-def leave_out(document: dict[str, Any], errors: list[Diagnostic]) -> list[Diagnostic]:
+def leave_out(document: dict[str, object], errors: list[Diagnostic]) -> list[Diagnostic]:
     """Take out of `document` every operation (and webhook) the validator refused, every broken component (but a
     security scheme) and every operation that uses one, directly or through other components; a warning each.
     Raise GenerationError when an error lies anywhere else: the document as a whole is not valid."""
@@ -302,19 +305,20 @@ def leave_out(document: dict[str, Any], errors: list[Diagnostic]) -> list[Diagno
 
 
 def _refused_operations(
-    document: dict[str, Any], refused: dict[tuple[str, str], list[Diagnostic]]
+    document: dict[str, object], refused: dict[tuple[str, str], list[Diagnostic]]
 ) -> dict[tuple[str, str], Diagnostic]:
     """The warning for each operation the validator refused (all of a path item's when its shared part is)."""
     gone: dict[tuple[str, str], Diagnostic] = {}
+    paths = document.get("paths")
     for (path, method), found in refused.items():
         reason = "it is not valid OpenAPI" if method else "its path item is not valid OpenAPI"
-        for each in [method] if method else _methods(document["paths"].get(path)):
+        for each in [method] if method else _methods(paths.get(path) if isinstance(paths, dict) else None):
             gone[path, each] = _left_out_warning(path, each, f"{reason} ({_problem(found)})", found[0].file)
     return gone
 
 
 def _users_of_broken(
-    document: dict[str, Any], broken: dict[str, list[Diagnostic]], gone: dict[tuple[str, str], Diagnostic]
+    document: dict[str, object], broken: dict[str, list[Diagnostic]], gone: dict[tuple[str, str], Diagnostic]
 ) -> dict[str, int]:
     """Add to `gone` each other operation that uses a broken component; how many use each."""
     users = dict.fromkeys(broken, 0)
@@ -328,8 +332,10 @@ def _users_of_broken(
     return users
 
 
-def _remove_webhook(document: dict[str, Any], name: str, found: list[Diagnostic]) -> Diagnostic:
-    del document["webhooks"][name]
+def _remove_webhook(document: dict[str, object], name: str, found: list[Diagnostic]) -> Diagnostic:
+    webhooks = document.get("webhooks")
+    if isinstance(webhooks, dict):  # always: the validator's error lies in it
+        del webhooks[name]
     message = f"webhook left out: it is not valid OpenAPI ({_problem(found)})"
     return Diagnostic("warning", "invalid-webhook", message, found[0].file, json_pointer("webhooks", name))
 
@@ -339,31 +345,37 @@ def _left_out_warning(path: str, method: str, reason: str, file: str) -> Diagnos
     return Diagnostic("warning", "invalid-operation", f"operation left out: {reason}", file, pointer)
 
 
-def _methods(item: Any) -> list[str]:
+def _methods(item: object) -> list[str]:
     """The methods of the operations a path item holds."""
     return [m for m in operation_methods(item) if isinstance(item.get(m), dict)] if isinstance(item, dict) else []
 
 
-def _remove_component(document: dict[str, Any], component: str, found: list[Diagnostic], users: int) -> Diagnostic:
+def _remove_component(document: dict[str, object], component: str, found: list[Diagnostic], users: int) -> Diagnostic:
     """Delete a broken component; the warning says why, and how many operations (otherwise valid) it took along."""
     _, section, name = pointer_tokens(component)
-    del document["components"][section][name]
+    components = document.get("components")
+    entries = components.get(section) if isinstance(components, dict) else None
+    if isinstance(entries, dict):  # always: the validator's error lies in it
+        del entries[name]
     used = f"operations that use it left out: {users}" if users else "no operation uses it"
     message = f"component left out: it is not valid OpenAPI ({_problem(found)}); {used}"
     return Diagnostic("warning", "invalid-component", message, found[0].file, component)
 
 
-def _remove_operations(document: dict[str, Any], gone: Iterable[tuple[str, str]], whole: list[str]) -> None:
+def _remove_operations(document: dict[str, object], gone: Iterable[tuple[str, str]], whole: list[str]) -> None:
     """Delete the operations left out, and the path items whose shared part was refused."""
-    paths = document["paths"]
+    paths = document.get("paths")
+    if not isinstance(paths, dict):
+        return  # no operation to take out
     for path, method in gone:
-        if path in paths and method in paths[path]:
-            del paths[path][method]
+        item = paths.get(path)
+        if isinstance(item, dict) and method in item:
+            del item[method]
     for path in whole:
         paths.pop(path, None)
 
 
-def drop_map_extensions(document: dict[str, Any]) -> None:
+def drop_map_extensions(document: dict[str, object]) -> None:
     """Remove `x-` keys of the Paths and Responses maps: legal, meaningless here, and rejected by the validator."""
     paths = document.get("paths")
     if not isinstance(paths, dict):
@@ -379,7 +391,7 @@ def drop_map_extensions(document: dict[str, Any]) -> None:
 
 
 def prepare_document(
-    document: dict[str, Any], source: str, *, strict: bool = False, report: Reporter | None = None
+    document: dict[str, object], source: str, *, strict: bool = False, report: Reporter | None = None
 ) -> ParsedSpec:
     """Parsing up to validation: the version, structural refs, Swagger 2.0 conversion and quirk repairs (warnings
     to `report`, which may hold earlier stages' own; errors when strict). The result is not yet known to be
@@ -407,7 +419,7 @@ def document_errors(spec: ParsedSpec) -> list[Diagnostic]:
     return validate(spec.document, spec.openapi_version, spec.source)
 
 
-def parse_document(document: dict[str, Any], source: str, *, strict: bool = False) -> ParsedSpec:
+def parse_document(document: dict[str, object], source: str, *, strict: bool = False) -> ParsedSpec:
     """Normalise and validate a loaded document; raise GenerationError with every error found."""
     prepared = prepare_document(document, source, strict=strict)
     errors = document_errors(prepared)

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
 
 from generator.bundle import BUNDLE_KEY
 from generator.dereference import resolve_local
 from generator.diagnostics import Reporter
-from generator.openapi import DATA_KEYS, escape_token, json_pointer, operation_methods
+from generator.openapi import DATA_KEYS, escape_token, json_pointer, operation_methods, ref_of
 
 # Keys whose values are instance data, never schemas: repairs must not walk into them.
 # Prose a reader (a model or a person) sees: it must not hide characters or reorder itself.
@@ -39,7 +38,7 @@ _TYPES = ("string", "number", "integer", "boolean", "array", "object")
 _SECURITY_TYPES = ("apiKey", "http", "oauth2", "openIdConnect", "mutualTLS", "basic")
 _REPAIRED_KEYS = frozenset({"required", "default", "enum", "type", "anyOf", "oneOf", *PROSE_KEYS})
 
-Trail = tuple[Any, str | int] | None
+Trail = tuple["Trail", str | int] | None
 """Where a node sits, as a linked list (parent trail, key): a pointer is built only when one is needed."""
 
 
@@ -51,17 +50,18 @@ def pointer_of(trail: Trail) -> str:
     return json_pointer(*reversed(tokens))
 
 
-def walk_mappings(document: Any) -> Iterator[tuple[dict[str, Any], Trail]]:
+def walk_mappings(document: dict[str, object]) -> Iterator[tuple[dict[str, object], Trail]]:
     """Every mapping outside instance data and vendor extensions (bundled files excepted), once each (shared parts
     too), in document order, with its trail. The caller may change a mapping before its children are visited.
     Iterative: large specs have 10^6 of them."""
     seen: set[int] = set()
-    stack: list[tuple[Any, Trail]] = [(document, None)]
+    stack: list[tuple[dict[str, object] | list[object], Trail]] = [(document, None)]
     while stack:
         node, trail = stack.pop()
         if id(node) in seen:
             continue
         seen.add(id(node))
+        children: list[tuple[dict[str, object] | list[object], Trail]]
         if isinstance(node, dict):
             yield node, trail
             children = [
@@ -75,7 +75,7 @@ def walk_mappings(document: Any) -> Iterator[tuple[dict[str, Any], Trail]]:
 
 
 class _Repairs:
-    def __init__(self, document: dict[str, Any], report: Reporter, version: str) -> None:
+    def __init__(self, document: dict[str, object], report: Reporter, version: str) -> None:
         self.document = document
         self.version = version
         self.warn = report.warn
@@ -123,7 +123,7 @@ class _Repairs:
             if isinstance(item, dict) and not str(path).startswith("x-"):
                 self.path_item(item, json_pointer("paths", path))
 
-    def add_slash(self, paths: dict[str, Any], path: str, here: str) -> None:
+    def add_slash(self, paths: dict[str, object], path: str, here: str) -> None:
         fixed = "/" + path
         item = paths.pop(path)
         if fixed in paths:
@@ -132,7 +132,7 @@ class _Repairs:
         paths[fixed] = item
         self.warn("path-without-slash", f"path {path!r} lacks its leading `/`; read as {fixed!r}", here)
 
-    def path_item(self, item: dict[str, Any], here: str) -> None:
+    def path_item(self, item: dict[str, object], here: str) -> None:
         self.parameter_list(item, here)
         for method in operation_methods(item):
             if method not in item:
@@ -145,7 +145,7 @@ class _Repairs:
                 continue
             self.operation(operation, f"{here}/{method}")
 
-    def operation(self, operation: dict[str, Any], here: str) -> None:
+    def operation(self, operation: dict[str, object], here: str) -> None:
         self.parameter_list(operation, here)
         responses = operation.get("responses")
         if not isinstance(responses, dict):
@@ -157,7 +157,7 @@ class _Repairs:
         if "security" in operation:
             self.security(operation, f"{here}/security")
 
-    def response_codes(self, responses: dict[str, Any], here: str) -> None:
+    def response_codes(self, responses: dict[str, object], here: str) -> None:
         for code in list(responses):
             if str(code).startswith("x-"):
                 continue
@@ -171,7 +171,7 @@ class _Repairs:
                     "invalid-response", f"response {code!r} is not a mapping; left out", f"{here}/{escape_token(code)}"
                 )
 
-    def parameter_list(self, holder: dict[str, Any], here: str) -> None:
+    def parameter_list(self, holder: dict[str, object], here: str) -> None:
         """Parameters that are not mappings go; of two with the same name and location, the last one counts."""
         parameters = holder.get("parameters")
         if parameters is None:
@@ -183,7 +183,8 @@ class _Repairs:
         last: dict[tuple[str, str], int] = {}
         keep: list[bool] = []
         for index, entry in enumerate(parameters):
-            resolved = resolve_local(self.document, entry["$ref"]) if _is_ref(entry) else entry
+            ref = ref_of(entry)
+            resolved = resolve_local(self.document, ref) if ref is not None else entry
             keep.append(isinstance(entry, dict))
             if not isinstance(entry, dict):
                 self.warn("invalid-parameter", "parameter is not a mapping; left out", f"{here}/parameters/{index}")
@@ -197,7 +198,7 @@ class _Repairs:
         if not all(keep):
             holder["parameters"] = [entry for entry, kept in zip(parameters, keep, strict=True) if kept]
 
-    def security(self, holder: dict[str, Any], here: str) -> None:
+    def security(self, holder: dict[str, object], here: str) -> None:
         """Each security requirement maps a scheme to a list of scopes."""
         requirements = holder.get("security")
         if not isinstance(requirements, list):
@@ -229,7 +230,7 @@ class _Repairs:
                 self.schema_keywords(node, trail)
                 self.prose(node, trail)
 
-    def schema_keywords(self, node: dict[str, Any], trail: Trail) -> None:
+    def schema_keywords(self, node: dict[str, object], trail: Trail) -> None:
         if node.get("required") == []:
             del node["required"]
             message = "empty `required` list removed (OpenAPI 3.0 requires at least one name)"
@@ -238,8 +239,9 @@ class _Repairs:
             del node["default"]
             message = "`default: null` on a non-nullable schema removed"
             self.warn("null-default", message, pointer_of(trail) + "/default")
-        if isinstance(node.get("examples"), dict) and "schema" not in node and "content" not in node:
-            node["examples"] = [_example_value(example) for example in node["examples"].values()]
+        examples = node.get("examples")
+        if isinstance(examples, dict) and "schema" not in node and "content" not in node:
+            node["examples"] = [_example_value(example) for example in examples.values()]
             message = "`examples` of a schema is a map (as in a media type), not a list; its values are used"
             self.warn("examples-map", message, pointer_of(trail) + "/examples")
         if node.get("enum") == []:  # `enum: null` is read as absent, by the validator and the compiler alike
@@ -249,7 +251,7 @@ class _Repairs:
             self.null_branches(node, trail)
             self.type_keyword(node, trail)
 
-    def null_branches(self, node: dict[str, Any], trail: Trail) -> None:
+    def null_branches(self, node: dict[str, object], trail: Trail) -> None:
         """`anyOf`/`oneOf` branches of `type: null` (OpenAPI 3.1 style) become `nullable: true` in 3.0."""
         for keyword in ("anyOf", "oneOf"):
             branches = node.get(keyword)
@@ -263,7 +265,7 @@ class _Repairs:
             message = f"`type: null` branch of `{keyword}` read as `nullable: true` (OpenAPI 3.0 has no null type)"
             self.warn("null-type", message, f"{pointer_of(trail)}/{keyword}")
 
-    def type_keyword(self, node: dict[str, Any], trail: Trail) -> None:
+    def type_keyword(self, node: dict[str, object], trail: Trail) -> None:
         """A 3.0 `type` must be one name: a list becomes `anyOf` (null: `nullable`), unknown names any value."""
         kind = node.get("type")
         if not isinstance(kind, (str, list)) or kind in _TYPES or kind in _SECURITY_TYPES:
@@ -281,7 +283,8 @@ class _Repairs:
         elif known:
             branches = [{"type": name} for name in known]
             if "anyOf" in node:
-                node["allOf"] = [*node.get("allOf", []), {"anyOf": branches}]
+                all_of = node.get("allOf", [])
+                node["allOf"] = [*(all_of if isinstance(all_of, list) else [all_of]), {"anyOf": branches}]
             else:
                 node["anyOf"] = branches
         if nullable:
@@ -299,7 +302,7 @@ class _Repairs:
         else:
             self.warn("null-type", "`type: null` read as `nullable: true` (OpenAPI 3.0 has no null type)", here)
 
-    def prose(self, node: dict[str, Any], trail: Trail) -> None:
+    def prose(self, node: dict[str, object], trail: Trail) -> None:
         for key in PROSE_KEYS:
             if key not in node:
                 continue
@@ -317,7 +320,7 @@ class _Repairs:
             message = f"control characters ({found}) removed from `{key}`"
             self.warn("control-character", message, f"{pointer_of(trail)}/{key}")
 
-    def non_string(self, node: dict[str, Any], key: str, trail: Trail) -> None:
+    def non_string(self, node: dict[str, object], key: str, trail: Trail) -> None:
         """A number or list of lines where text belongs becomes text; anything else is left out."""
         value = node[key]
         if isinstance(value, dict):
@@ -335,7 +338,7 @@ class _Repairs:
         self.warn("non-string-text", f"`{key}` is {found}, not text; {outcome}", f"{pointer_of(trail)}/{key}")
 
 
-def _example_value(example: Any) -> Any:
+def _example_value(example: object) -> object:
     """The value of an Example Object (`{summary, value}`), or the entry itself when it is a plain value."""
     if isinstance(example, dict) and "value" in example and set(example) <= _EXAMPLE_KEYS:
         return example["value"]
@@ -345,11 +348,7 @@ def _example_value(example: Any) -> Any:
 _EXAMPLE_KEYS = frozenset({"summary", "description", "value", "externalValue"})
 
 
-def _is_ref(entry: Any) -> bool:
-    return isinstance(entry, dict) and isinstance(entry.get("$ref"), str)
-
-
-def repair_quirks(document: dict[str, Any], report: Reporter, version: str = "3.0") -> None:
+def repair_quirks(document: dict[str, object], report: Reporter, version: str = "3.0") -> None:
     """Mend, in place, what real specs get wrong but mean clearly; one warning per repair (to `report`)."""
     repairs = _Repairs(document, report, version)
     repairs.info()

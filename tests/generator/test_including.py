@@ -134,3 +134,22 @@ def test_warnings_about_included_operations_name_the_included_file(tmp_path: Pat
     _, diagnostics = build_model(spec, config)
     [warning] = [d for d in diagnostics if d.kind == "empty-required"]
     assert warning.file == str(tmp_path / "more.yaml")
+
+
+def test_sections_of_an_included_spec_that_are_not_mappings_are_errors_not_crashes(tmp_path: Path) -> None:
+    included = minimal_spec(**{"/widgets": {"get": _operation("listWidgets")}})
+    included["webhooks"] = ["not", "a", "map"]
+    included["components"] = {"schemas": 7}
+    included["tags"] = {"name": "Widgets"}
+    errors = _errors(tmp_path, included)
+    assert len(errors) == 3
+    assert "`webhooks` in this included spec is not a mapping, so it cannot be merged" in errors[0]
+    assert "`components/schemas` in this included spec is not a mapping" in errors[1]
+    assert "`tags` in this included spec is not a list" in errors[2]
+
+
+def test_a_main_spec_with_empty_paths_takes_the_included_operations(tmp_path: Path) -> None:
+    main = {**minimal_spec(), "paths": None, "tags": None}
+    spec, config = _setup(tmp_path, minimal_spec(**{"/widgets": {"get": _operation("listWidgets")}}), main)
+    tools = {tool.operation_id for tool in build_model(spec, config)[0].tools}
+    assert tools == {"listWidgets"}

@@ -71,3 +71,9 @@ def test_directory_and_binary(tmp_path: Path) -> None:
     path = tmp_path / "binary.yaml"
     path.write_bytes(b"\xff\xfe\x00garbage")
     assert "not UTF-8" in _error_line(path)
+
+
+def test_a_scalar_document_with_an_anchor_is_refused_as_not_a_mapping(tmp_path: Path) -> None:
+    path = tmp_path / "spec.yaml"
+    path.write_text("&anchor 5\n")
+    assert "expected a mapping at the top level, found a int" in _error_line(path)

@@ -112,3 +112,10 @@ def test_extensions_in_paths_and_responses_are_accepted() -> None:
     document["paths"]["x-internal"] = {"note": True}
     document["paths"]["/things"]["get"]["responses"]["x-note"] = "fine"
     assert parse_document(document, "spec.yaml").diagnostics == ()
+
+
+def test_paths_that_are_not_a_mapping_in_31_are_an_error_not_a_crash() -> None:
+    document = {**minimal_spec(), "openapi": "3.1.0", "paths": [1]}
+    with pytest.raises(GenerationError) as caught:
+        parse_document(document, "spec.yaml")
+    assert [d.pointer for d in caught.value.diagnostics] == ["/paths"]
