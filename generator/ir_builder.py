@@ -6,7 +6,6 @@ import dataclasses
 import functools
 import hashlib
 from dataclasses import dataclass
-from typing import Any
 
 from generator import __version__, paging
 from generator.budget import Memo, reduce_tool, within_depth
@@ -28,10 +27,10 @@ from generator.document_facts import (
 from generator.effects import method_hints
 from generator.files import is_binary, replace_binary_fields
 from generator.halves import build_tools
-from generator.ir import Api, Argument, HttpBinding, Shape, Tool, ToolAnnotations
+from generator.ir import Api, Argument, HttpBinding, JsonSchema, Shape, Tool, ToolAnnotations
 from generator.linking import Linking, attach_defs
 from generator.name_sources import NameSource, plain_text, title_from
-from generator.openapi import IDEMPOTENT_METHODS
+from generator.openapi import IDEMPOTENT_METHODS, json_list, json_object
 from generator.operations import Operation, ParsedOperation, RequestBody, iter_operations, server_url
 from generator.parse import ParsedSpec
 from generator.schema import SchemaCompiler
@@ -96,15 +95,15 @@ class _ToolBuilder:
 
     # -- parameters and body -------------------------------------------------------------------------
 
-    def parameter_part(self, parameter: dict[str, Any], pointer: str, state: Linking) -> Part:
+    def parameter_part(self, parameter: dict[str, object], pointer: str, state: Linking) -> Part:
         """A parameter's schema, compiled (from `schema`, else from its one `content` entry) and added to `state`."""
         if "schema" in parameter:
             return self.compiler.compile_part(parameter["schema"], pointer + "/schema", state)
-        content = parameter.get("content") or {}
-        media: Any = next(iter(content.values()), {}) if isinstance(content, dict) else {}
+        content = parameter.get("content")
+        media = json_object(next(iter(content.values()), {}) if isinstance(content, dict) else {})
         return self.compiler.compile_part(media.get("schema", {}), pointer + "/content", state)
 
-    def parameter_schema(self, parameter: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    def parameter_schema(self, parameter: dict[str, object], schema: dict[str, object]) -> dict[str, object]:
         """The linked schema of a parameter, with the parameter's own description and deprecation."""
         description = self.clean(str(parameter.get("description", "")))
         if description:
@@ -122,13 +121,13 @@ class _ToolBuilder:
         """A token revocation endpoint (RFC 7009 names its path `revoke`) that sends a token from the store."""
         return op.path.rstrip("/").rsplit("/", 1)[-1] == "revoke" and any(a.bind_token for a in arguments)
 
-    def with_shape_inputs(self, schema: dict[str, Any], shape: Shape) -> dict[str, Any]:
+    def with_shape_inputs(self, schema: dict[str, object], shape: Shape) -> dict[str, object]:
         """The inputs that shape the answer: `fields` (project it), `max_items` (follow the pages), and the page
         size's default where the server asks for one."""
-        properties = dict(schema.get("properties", {}))
+        properties = dict(json_object(schema.get("properties")))
         rule = shape.paging
         if rule is not None and rule.fill is not None and rule.size in properties:
-            size = dict(properties[rule.size])
+            size = dict(json_object(properties[rule.size]))
             told = str(self.wording.page_size_fill(rule.fill))
             size["description"] = f"{size['description']} {told}".strip() if size.get("description") else told
             properties[rule.size] = size
@@ -147,9 +146,9 @@ class _ToolBuilder:
             }
         return {**schema, "properties": properties}
 
-    def with_pagination(self, schema: dict[str, Any]) -> dict[str, Any]:
+    def with_pagination(self, schema: dict[str, object]) -> dict[str, object]:
         """Add the optional `pagination` object the server fills from the response headers."""
-        properties = schema.get("properties", {})
+        properties = json_object(schema.get("properties"))
         if "pagination" in properties:
             return schema
         pagination = {
@@ -170,7 +169,7 @@ class _ToolBuilder:
 
     def request_body(
         self, found: RequestBody | None, part: Part | None, state: Linking
-    ) -> tuple[str | None, dict[str, Any] | None, bool, list[tuple[str, ...]]]:
+    ) -> tuple[str | None, dict[str, object] | None, bool, list[tuple[str, ...]]]:
         """The chosen media type, its linked schema, whether the body is required, and its file fields."""
         if found is None or part is None:
             return None, None, False, []
@@ -218,7 +217,7 @@ class _ToolBuilder:
             inputs.idempotency_header,
         )
 
-    def build_output(self, parsed: ParsedOperation) -> tuple[dict[str, Any] | None, bool, Part | None]:
+    def build_output(self, parsed: ParsedOperation) -> tuple[dict[str, object] | None, bool, Part | None]:
         """The outputSchema from the first 2xx JSON response (non-objects are wrapped as `{"result": ...}`), and
         the compiled response schema. Unless tools/list carries it in full, the schema is only its first levels,
         which is all an outline and the description need; output_schemas.json gets the whole (`link_outputs`)."""
@@ -235,8 +234,8 @@ class _ToolBuilder:
         return attach_defs(shaped, linking.definitions()), wrapped, part
 
     def within_budget(
-        self, op: Operation, name: str, description: str, schema: dict[str, Any]
-    ) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        self, op: Operation, name: str, description: str, schema: dict[str, object]
+    ) -> tuple[dict[str, object], dict[str, object] | None]:
         """The input schema tools/list carries, and the whole one when that had to be reduced (with a warning)."""
         note = str(self.wording.open_shape())
         reduction = reduce_tool(name, description, schema, self.config.tool_budget, note, self.reductions)
@@ -252,7 +251,7 @@ class _ToolBuilder:
         self.warn("tool-reduced" if reduction.after <= budget else "tool-over-budget", message, op.pointer)
         return reduction.schema, reduction.whole
 
-    def link_outputs(self, built: tuple[Built, ...]) -> tuple[tuple[Tool, ...], dict[str, Any]]:
+    def link_outputs(self, built: tuple[Built, ...]) -> tuple[tuple[Tool, ...], dict[str, JsonSchema]]:
         """The whole response schemas for output_schemas.json, linked together: a referenced schema that several
         of them use is kept once in the shared definitions returned. Tools get theirs as `full_output_schema`."""
         linking = self.compiler.begin("output")
@@ -271,7 +270,8 @@ class _ToolBuilder:
                 schema = self.with_pagination(schema)
             full = schema if schema != tool.output_schema else None
             linked.append(dataclasses.replace(tool, full_output_schema=full))
-        return tuple(linked), linking.definitions()
+        definitions: dict[str, JsonSchema] = dict(linking.definitions())
+        return tuple(linked), definitions
 
     def annotations(self, op: Operation, override: Override | None, name: str) -> ToolAnnotations:
         """Hints from the method and the name (`generator.effects`), then the config's per-operation overrides."""
@@ -288,7 +288,7 @@ class _ToolBuilder:
     def security(self, op: Operation) -> tuple[str, ...]:
         requirements = op.operation.get("security", self.document.get("security", []))
         names: list[str] = []
-        for requirement in requirements or []:
+        for requirement in json_list(requirements):
             if isinstance(requirement, dict):
                 names.extend(name for name in requirement if name not in names)
         deprecated = self.deprecated_schemes
@@ -374,8 +374,8 @@ class _ToolBuilder:
         return title_from(source, list(source.words), op.summary)
 
     def shaped(
-        self, op: Operation, inputs: Inputs, output_schema: dict[str, Any] | None, wrapped: bool
-    ) -> tuple[HttpBinding, dict[str, Any], dict[str, Any] | None]:
+        self, op: Operation, inputs: Inputs, output_schema: dict[str, object] | None, wrapped: bool
+    ) -> tuple[HttpBinding, dict[str, object], dict[str, object] | None]:
         """The call's binding with what its answer offers (records, `fields`, paging), the input schema with the
         inputs that shape the answer, and the output schema with `pagination` when the headers tell of pages."""
         binding = self.http_binding(op, inputs)
@@ -391,7 +391,9 @@ class _ToolBuilder:
             output_schema = self.with_pagination(output_schema)
         return binding, input_schema, output_schema
 
-    def listed_output(self, schema: dict[str, Any] | None) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    def listed_output(
+        self, schema: dict[str, object] | None
+    ) -> tuple[dict[str, object] | None, dict[str, object] | None]:
         """The output schema tools/list carries (trimmed as the config says, and no deeper than two levels), and
         the trimmed one when the depth cut it."""
         if schema is not None and self.config.output_schema != "full":
@@ -406,14 +408,14 @@ _OUTLINE_DEPTH = 5
 """How many levels of a response schema an outline or a description reads: fields, a list's items, their fields."""
 
 
-def _shaped_output(schema: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+def _shaped_output(schema: dict[str, object]) -> tuple[dict[str, object], bool]:
     """An object schema as it is (typed `object`); anything else wrapped as `{"result": ...}` (True)."""
     if _is_object_schema(schema):
         return {"type": "object", **{k: v for k, v in schema.items() if k != "type"}}, False
     return {"type": "object", "properties": {"result": schema}, "required": ["result"]}, True
 
 
-def _is_object_schema(schema: dict[str, Any]) -> bool:
+def _is_object_schema(schema: dict[str, object]) -> bool:
     kind = schema.get("type")
     if kind == "object":
         return True

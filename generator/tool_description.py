@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Required, TypedDict
 
 from generator.ir import ToolAnnotations
 from generator.naming import sentence_case
+from generator.openapi import json_list, json_object
 from generator.operations import Operation
 from generator.outline import outline
 from generator.text import as_sentence, clean_prose, first_sentence, gist
@@ -17,9 +18,9 @@ NEEDS_LIMIT = 6
 """The most required arguments a description's "Needs" line names; past it, the schema's `required` says it."""
 
 
-def needed(schema: dict[str, Any]) -> list[str]:
+def needed(schema: Mapping[str, object]) -> list[str]:
     """The required arguments a description names: all of them, or none when there are more than NEEDS_LIMIT."""
-    required = [str(name) for name in schema.get("required") or []]
+    required = [str(name) for name in json_list(schema.get("required"))]
     return required if len(required) <= NEEDS_LIMIT else []
 
 
@@ -41,35 +42,51 @@ def _focused(fields: list[str], focus: tuple[str, ...]) -> list[str]:
     return [*spoken, *(f for f in fields if f not in spoken)]
 
 
-def _value(schema: dict[str, Any]) -> dict[str, str]:
+class Returns(TypedDict, total=False):
+    """What comes back, for the description template: `kind` (none, list, data, object or value), the fields
+    to name, what the spec says of it (`about`); for a single value its `type` and its items' type (`items`)."""
+
+    kind: Required[str]
+    fields: Required[list[str]]
+    type: str
+    items: str
+    about: object
+
+
+def _value(schema: Mapping[str, object]) -> Returns:
     """What a value that is no object with fields is, for the description template to say in words: its type,
     its items' type when it is a list, and the first sentence of what the spec says of it (or of its items)."""
     about = first_sentence(str(schema.get("description", ""))).strip().rstrip(".")
-    items = schema.get("items") if schema.get("type") == "array" and isinstance(schema.get("items"), dict) else {}
-    assert isinstance(items, dict)
+    items = json_object(schema.get("items")) if schema.get("type") == "array" else {}
     about = about or first_sentence(str(items.get("description", ""))).strip().rstrip(".")
-    return {"type": str(schema.get("type", "")), "items": str(items.get("type", "")), "about": about}
+    kind, item_kind = str(schema.get("type", "")), str(items.get("type", ""))
+    return {"kind": "value", "fields": [], "type": kind, "items": item_kind, "about": about}
 
 
-def returns(schema: dict[str, Any] | None, wrapped: bool, focus: tuple[str, ...] = ()) -> dict[str, Any]:
+def returns(schema: Mapping[str, object] | None, wrapped: bool, focus: tuple[str, ...] = ()) -> Returns:
     """What the description says comes back: an object's fields, or a list and its items' fields (those the tool's
     name or summary speaks of first), or what a single value is."""
     if schema is None:
         return {"kind": "none", "fields": []}
     if wrapped:
-        result = schema["properties"]["result"]
+        result = json_object(json_object(schema.get("properties")).get("result"))
         items = result.get("items") if result.get("type") == "array" else None
         if isinstance(items, dict) and items.get("properties"):
-            fields = _focused(list(items.get("properties", {})), focus)
+            fields = _focused(_names(items.get("properties")), focus)
             return {"kind": "list", "fields": fields, "about": items.get("description", "")}
-        return {"kind": "value", "fields": [], **_value(result)}
-    properties = schema.get("properties", {})
+        return _value(result)
+    properties = json_object(schema.get("properties"))
     data = properties.get("data")
     if list(properties) == ["data"] and isinstance(data, dict) and data.get("type") == "array":
-        items = data.get("items", {})
-        fields = _focused(list(items.get("properties", {})), focus)
+        items = json_object(data.get("items", {}))
+        fields = _focused(_names(items.get("properties")), focus)
         return {"kind": "data", "fields": fields, "about": items.get("description", "")}
     return {"kind": "object", "fields": _focused(list(properties), focus), "about": schema.get("description", "")}
+
+
+def _names(properties: object) -> list[str]:
+    """The names a schema's `properties` gives, in order."""
+    return list(json_object(properties))
 
 
 @dataclass(frozen=True)
@@ -79,9 +96,9 @@ class ToolFacts:
     name: str
     summary: str
     annotations: ToolAnnotations
-    output: tuple[dict[str, Any] | None, bool]
+    output: tuple[dict[str, object] | None, bool]
     """The whole response schema (None without one), and whether it is wrapped as `{"result": ...}`."""
-    input_schema: dict[str, Any]
+    input_schema: dict[str, object]
     addendum: str
     related: list[tuple[str, str]]
 
@@ -111,7 +128,7 @@ class ToolDescriber:
             annotations=facts.annotations,
             returns=told,
             deprecated=op.operation.get("deprecated") is True,
-            paginated="page" in schema.get("properties", {}),
+            paginated="page" in json_object(schema.get("properties")),
             # Every argument the model must give (settings and the token store fill bound ones), or none: a
             # long list would only repeat the schema's `required`.
             context=needed(schema),
@@ -119,12 +136,12 @@ class ToolDescriber:
         )
         return "\n\n".join(p.strip() for p in text.strip().split("\n\n") if p.strip())
 
-    def opening(self, op: Operation, facts: ToolFacts, told: dict[str, Any], details: str) -> tuple[str, str]:
+    def opening(self, op: Operation, facts: ToolFacts, told: Returns, details: str) -> tuple[str, str]:
         """The opening sentence and the details, neither saying again what the other (or the name) says."""
         summary, name = facts.summary, facts.name
         opening = as_sentence(sentence_case(summary)) if summary else ""
         if not op.description.strip() and not op.summary.strip():
-            listing = {"list": True, "data": True, "object": False, "value": False}.get(str(told.get("kind")))
+            listing = {"list": True, "data": True, "object": False, "value": False}.get(told["kind"])
             opening = self.wording.outline(outline(op.method, op.path, listing), self.spell) or opening
         if gist(details) == gist(opening):
             details = ""

@@ -1,12 +1,12 @@
-"""One tool's input schema put together: parameters, bracketed query groups and the body as properties, each
-with where it goes in the request."""
+"""One tool's input schema put together: parameters, bracketed query groups and body fields, and where each goes."""
 
 from __future__ import annotations
 
 import dataclasses
 import re
-from dataclasses import dataclass
-from typing import Any, Protocol
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
 
 from generator import paging
 from generator.config import GeneratorConfig
@@ -14,7 +14,7 @@ from generator.describing import Describer
 from generator.ir import Argument, Location
 from generator.linking import attach_defs
 from generator.naming import snake_case
-from generator.openapi import TYPING_KEYWORDS
+from generator.openapi import TYPING_KEYWORDS, json_list, json_object
 from generator.operations import Operation, is_json
 from generator.text import clean_prose
 from generator.wording import Wording
@@ -23,6 +23,7 @@ _BRACKETED = re.compile(r"^([A-Za-z0-9_.-]+)\[([^\[\]]+)\](\[\])?$")
 _PROPERTY_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 IDEMPOTENCY_HEADERS = frozenset({"idempotencykey", "xidempotencykey"})
 """Header parameters (squashed names) that carry an idempotency key."""
+_PARAMETER_LOCATIONS: tuple[Location, ...] = ("path", "query", "header", "cookie")
 
 
 class Builder(Protocol):
@@ -36,11 +37,19 @@ class Builder(Protocol):
     def warn(self, kind: str, message: str, pointer: str) -> None: ...
 
 
+@dataclass
+class _Group:
+    """Query parameters written `group[member]`: each member's wire name and schema, and the required members."""
+
+    members: dict[str, tuple[str, dict[str, object]]] = field(default_factory=dict)
+    required: list[str] = field(default_factory=list)
+
+
 @dataclass(frozen=True)
 class Inputs:
     """What a tool takes: its input schema, where each argument goes, and how the body travels."""
 
-    schema: dict[str, Any]
+    schema: dict[str, object]
     arguments: list[Argument]
     media_type: str | None
     body_is_whole: bool
@@ -58,11 +67,11 @@ class InputAssembly:
     def __init__(self, builder: Builder, op: Operation) -> None:
         self.builder = builder
         self.op = op
-        self.properties: dict[str, Any] = {}
+        self.properties: dict[str, dict[str, object]] = {}
         self.required: list[str] = []
         self.arguments: list[Argument] = []
         self.dependent_required: dict[str, list[str]] = {}
-        self.groups: dict[str, dict[str, Any]] = {}
+        self.groups: dict[str, _Group] = {}
         """Query parameters written `group[member]`, by group: they become one object property each."""
         self.renamed: dict[str, tuple[str, str]] = {}
         self.taken: set[str] = set()
@@ -85,14 +94,14 @@ class InputAssembly:
         self.taken.add(candidate)
         return candidate
 
-    def add(self, schema: dict[str, Any], argument: Argument) -> None:
+    def add(self, schema: dict[str, object], argument: Argument) -> None:
         self.properties[argument.property_name] = schema
         if argument.required:
             self.required.append(argument.property_name)
         self.arguments.append(argument)
 
-    def parameter(self, parameter: dict[str, Any], pointer: str, schema: dict[str, Any]) -> None:
-        location: Location = parameter["in"]
+    def parameter(self, parameter: Mapping[str, object], pointer: str, schema: dict[str, object]) -> None:
+        location = _location(parameter["in"])
         wire = str(parameter["name"])
         is_required = bool(parameter.get("required")) or location == "path"
         if location == "path":
@@ -115,17 +124,17 @@ class InputAssembly:
         self.add(schema, Argument(name, location, wire, is_required, style=style, explode=explode))
 
     def group_member(
-        self, parameter: dict[str, Any], bracketed: re.Match[str], schema: dict[str, Any], is_required: bool
+        self, parameter: Mapping[str, object], bracketed: re.Match[str], schema: dict[str, object], is_required: bool
     ) -> None:
-        group = self.groups.setdefault(bracketed.group(1), {"members": {}, "required": []})
+        group = self.groups.setdefault(bracketed.group(1), _Group())
         member = bracketed.group(2)
         if bracketed.group(3) and schema.get("type") != "array":
             schema = {"type": "array", "items": {k: v for k, v in schema.items() if k != "description"}}
             if "description" in parameter:
                 schema["description"] = clean_prose(str(parameter["description"]), self.builder.docs_base)
-        group["members"][member] = (str(parameter["name"]), schema)
+        group.members[member] = (str(parameter["name"]), schema)
         if is_required:
-            group["required"].append(member)
+            group.required.append(member)
 
     def undeclared_path_parameters(self) -> None:
         for missing in sorted(set(re.findall(r"\{([^{}]+)\}", self.op.path)) - self.path_params):
@@ -133,28 +142,31 @@ class InputAssembly:
                 "undeclared-path-parameter", f"path parameter `{missing}` is not declared", self.op.pointer
             )
             name = self.take(missing, "path")
-            schema = {"type": "string", "description": self.builder.wording.parameter_fallback(missing, "path")}
+            schema: dict[str, object] = {
+                "type": "string",
+                "description": self.builder.wording.parameter_fallback(missing, "path"),
+            }
             self.add(schema, Argument(name, "path", missing, True))
 
     def bracketed_groups(self) -> None:
         for group_name, group in self.groups.items():
             name = self.take(group_name, "query")
-            members = {member: schema for member, (_, schema) in group["members"].items()}
-            group_schema: dict[str, Any] = {
+            members = {member: schema for member, (_, schema) in group.members.items()}
+            group_schema: dict[str, object] = {
                 "type": "object",
                 "description": self.builder.wording.bracket_group(group_name),
                 "properties": members,
                 "additionalProperties": False,
             }
-            if group["required"]:
-                group_schema["required"] = group["required"]
-            wires = tuple((member, wire) for member, (wire, _) in group["members"].items())
+            if group.required:
+                group_schema["required"] = group.required
+            wires = tuple((member, wire) for member, (wire, _) in group.members.items())
             style = "brackets" if self.builder.config.nesting == "brackets" else ""
-            argument = Argument(name, "query", group_name, bool(group["required"]), members=wires, style=style)
+            argument = Argument(name, "query", group_name, bool(group.required), members=wires, style=style)
             self.add(group_schema, argument)
 
     def body(
-        self, media_type: str | None, schema: dict[str, Any] | None, required: bool, files: list[tuple[str, ...]]
+        self, media_type: str | None, schema: dict[str, object] | None, required: bool, files: list[tuple[str, ...]]
     ) -> bool:
         """Add the body: its fields as properties when it is an object with some, else one property for all of it.
         Whether it is sent whole."""
@@ -173,17 +185,17 @@ class InputAssembly:
         self.add(schema, Argument(name, "body", "", required))
         return True
 
-    def body_fields(self, schema: dict[str, Any], fields: dict[str, Any], body_required: bool) -> None:
-        listed = [str(n) for n in schema.get("required", [])]
+    def body_fields(self, schema: dict[str, object], fields: dict[str, object], body_required: bool) -> None:
+        listed = [str(n) for n in json_list(schema.get("required", []))]
         declared = dict(fields)
         for missing in [n for n in listed if n not in declared]:
             message = f"the body requires `{missing}` but does not describe it; it is accepted as any value"
             self.builder.warn("undeclared-required-property", message, self.op.pointer + "/requestBody")
             declared[missing] = {"description": self.builder.wording.undescribed(missing)}
         names: dict[str, str] = {}
-        for wire, field in declared.items():
+        for wire, declared_field in declared.items():
             name = names[wire] = self.take(wire, "body")
-            self.add(dict(field), Argument(name, "body", wire, body_required and wire in listed))
+            self.add(dict(json_object(declared_field)), Argument(name, "body", wire, body_required and wire in listed))
         if not body_required and listed:
             # An optional body still needs its required fields once any field of it is sent.
             needed = [names[n] for n in listed]
@@ -192,7 +204,9 @@ class InputAssembly:
             )
             self.dependent_required.update({n: [m for m in needed if m != n] for n in needed if len(needed) > 1})
 
-    def bind(self, arguments: list[Argument], properties: dict[str, Any], required: list[str]) -> list[Argument]:
+    def bind(
+        self, arguments: list[Argument], properties: dict[str, dict[str, object]], required: list[str]
+    ) -> list[Argument]:
         """Apply the config's bindings: hidden arguments leave the schema; visible ones become optional."""
         bound: list[Argument] = []
         for argument in arguments:
@@ -216,7 +230,7 @@ class InputAssembly:
             )
         return bound
 
-    def schema(self, definitions: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    def schema(self, definitions: dict[str, dict[str, object]]) -> dict[str, object]:
         """The input schema: every property described, the config's bindings applied, shared parts in `$defs`."""
         builder, properties = self.builder, self.properties
         for name, (wire, location) in self.renamed.items():
@@ -227,22 +241,31 @@ class InputAssembly:
         for name, schema in properties.items():
             properties[name] = builder.describer.property(name, schema, locations.get(name, "body"), "")
         self.arguments = self.bind(self.arguments, properties, self.required)
-        input_schema: dict[str, Any] = {"type": "object", "properties": properties}
+        input_schema: dict[str, object] = {"type": "object", "properties": properties}
         if self.required:
             input_schema["required"] = self.required
         if self.dependent_required:
             input_schema["dependentRequired"] = {k: v for k, v in self.dependent_required.items() if v}
         input_schema["additionalProperties"] = False
         input_schema = attach_defs(input_schema, definitions)
-        for def_name, definition in input_schema.get("$defs", {}).items():
-            input_schema["$defs"][def_name] = builder.describer.members(definition, "body", def_name)
+        defs = json_object(input_schema.get("$defs"))
+        for def_name, definition in defs.items():
+            defs[def_name] = builder.describer.members(json_object(definition), "body", def_name)
         return input_schema
 
 
 _DEFAULT_STYLE = {"query": "form", "cookie": "form", "path": "simple", "header": "simple"}
 
 
-def _serialization(parameter: dict[str, Any], location: str) -> tuple[str, bool | None]:
+def _location(value: object) -> Location:
+    """A parameter's `in`: path, query, header or cookie (the validator refuses any other)."""
+    for location in _PARAMETER_LOCATIONS:
+        if value == location:
+            return location
+    raise ValueError(f"parameter location {value!r}")
+
+
+def _serialization(parameter: Mapping[str, object], location: str) -> tuple[str, bool | None]:
     """The parameter's style and explode, each left empty when it is the default for its location."""
     default_style = _DEFAULT_STYLE.get(location, "")
     style = str(parameter.get("style", default_style))
@@ -254,10 +277,17 @@ def _serialization(parameter: dict[str, Any], location: str) -> tuple[str, bool 
     )
 
 
-_JSON_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean", int: "number", float: "number"}
+_JSON_TYPES: dict[type, str] = {
+    dict: "object",
+    list: "array",
+    str: "string",
+    bool: "boolean",
+    int: "number",
+    float: "number",
+}
 
 
-def _body_type(schema: dict[str, Any], media_type: str | None) -> str | list[str]:
+def _body_type(schema: Mapping[str, object], media_type: str | None) -> str | list[str]:
     """A type for a whole body the spec leaves untyped: its example's, else an object or list for JSON, else text."""
     examples = schema.get("examples")
     listed = examples[:1] if isinstance(examples, list) else []
@@ -267,7 +297,7 @@ def _body_type(schema: dict[str, Any], media_type: str | None) -> str | list[str
     return ["object", "array"] if media_type is None or is_json(media_type) else "string"
 
 
-def _is_nested(schema: dict[str, Any]) -> bool:
+def _is_nested(schema: Mapping[str, object]) -> bool:
     """An object, or an array of objects: values that need a nesting convention in a query string."""
     kinds = schema.get("type")
     if kinds == "object" or "properties" in schema:
