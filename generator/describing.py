@@ -9,7 +9,7 @@ merged into its parent, so the description sits on the property itself rather th
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable, Mapping
 
 # Keywords of X that `anyOf: [X, {type: null}]` cannot be folded past: they would apply to the null too.
 _UNFOLDABLE = frozenset({"$ref", "anyOf", "oneOf", "allOf", "not", "const", "if", "then", "else"})
@@ -33,13 +33,13 @@ def is_weak(description: str, name: str) -> bool:
     )
 
 
-def _is_null(schema: Any) -> bool:
+def _is_null(schema: object) -> bool:
     return (
         isinstance(schema, dict) and schema.get("type") in ("null", ["null"]) and set(schema) <= {"type", "description"}
     )
 
 
-def simplified(schema: dict[str, Any]) -> dict[str, Any]:
+def simplified(schema: Mapping[str, object]) -> dict[str, object]:
     """`anyOf: [X, {type: null}]` as X with null among its types (and its enum), where that means the same; a
     single allOf part merged into its parent when their keywords do not overlap. Otherwise a nullable union keeps
     its branches, and gains the non-null branch's description when it has none."""
@@ -54,8 +54,9 @@ def simplified(schema: dict[str, Any]) -> dict[str, Any]:
         rest = {k: v for k, v in result.items() if k != keyword}
         if "type" in other and _UNFOLDABLE.isdisjoint(other) and not (set(other) & set(rest)) - _ANNOTATIONS:
             result = {**other, **rest, "type": _with_null(other["type"])}
-            if isinstance(result.get("enum"), list) and None not in result["enum"]:
-                result["enum"] = [*result["enum"], None]
+            enum = result.get("enum")
+            if isinstance(enum, list) and None not in enum:
+                result["enum"] = [*enum, None]
         elif "description" not in result and isinstance(other.get("description"), str):
             result = {"description": other["description"], **result}
         break
@@ -67,38 +68,44 @@ def simplified(schema: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _with_null(kind: Any) -> Any:
+def _with_null(kind: object) -> object:
     if isinstance(kind, list):
         return kind if "null" in kind else [*kind, "null"]
     return kind if kind == "null" else [kind, "null"]
 
 
+Fallback = Callable[[str, str, str, str], str]
+"""Writes a description for an undescribed property: `fallback(name, location, parent, kind)`."""
+
+
 class Describer:
     """Gives undescribed properties a description; `fallback(name, location, parent, kind)` writes one."""
 
-    def __init__(self, fallback: Any) -> None:
+    def __init__(self, fallback: Fallback) -> None:
         self.fallback = fallback
 
-    def property(self, name: str, schema: dict[str, Any], location: str, parent: str) -> dict[str, Any]:
+    def property(self, name: str, schema: Mapping[str, object], location: str, parent: str) -> dict[str, object]:
         """The property with a useful description, and everything inside it described too."""
         result = simplified(schema)
         if is_weak(str(result.get("description", "")), name):
             kind = result.get("type")
             kind = next((k for k in kind if k != "null"), "") if isinstance(kind, list) else kind or ""
-            result["description"] = str(self.fallback(name, location, parent, kind))
+            result["description"] = str(self.fallback(name, location, parent, str(kind)))
         return self.members(result, location, name)
 
-    def members(self, schema: dict[str, Any], location: str, owner: str) -> dict[str, Any]:
+    def members(self, schema: Mapping[str, object], location: str, owner: str) -> dict[str, object]:
         """A schema whose properties (and those of its items, map values and branches) are described; `owner` is
         the property they belong to, named in fallbacks. A `title` that is only an identifier (`address_param`)
         tells a model nothing and goes."""
         result = dict(schema)
-        if isinstance(result.get("title"), str) and _IDENTIFIER.fullmatch(result["title"]):
+        title = result.get("title")
+        if isinstance(title, str) and _IDENTIFIER.fullmatch(title):
             del result["title"]
-        if isinstance(result.get("properties"), dict):
+        properties = result.get("properties")
+        if isinstance(properties, dict):
             result["properties"] = {
                 child: self.property(child, sub, location, owner) if isinstance(sub, dict) else sub
-                for child, sub in result["properties"].items()
+                for child, sub in properties.items()
             }
         items = result.get("items")
         if isinstance(items, dict):

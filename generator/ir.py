@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 from generator.config import GeneratorConfig
 from generator.including import IncludedSpec
 from generator.overlay import AppliedOverlay
 
 Location = Literal["path", "query", "header", "cookie", "body"]
-JsonSchema = Mapping[str, Any]
+JsonSchema = Mapping[str, object]
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,7 @@ schemas, the schema keyword tables, the subschema walk and JSON pointer tokens. 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterator, Mapping
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 """The operations a path item of OpenAPI 3.0 and 3.1 may hold, in the order OpenAPI lists them."""
@@ -45,7 +44,7 @@ def is_sequential(media_type: str) -> bool:
     return media_type.split(";")[0].strip().lower() in SEQUENTIAL_MEDIA_TYPES
 
 
-def operation_methods(path_item: dict[str, Any]) -> tuple[str, ...]:
+def operation_methods(path_item: Mapping[str, object]) -> tuple[str, ...]:
     """The methods whose operations a path item may hold: the fixed eight, then those a 3.2 document adds."""
     more = path_item.get(MORE_METHODS_KEY)
     if isinstance(more, list):
@@ -79,7 +78,7 @@ SWAGGER_SCHEMA_LIST_KEYWORDS = ("allOf", "anyOf", "oneOf")
 SWAGGER_SCHEMA_MAP_KEYWORDS = ("properties",)
 
 
-def subschemas(node: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+def subschemas(node: Mapping[str, object]) -> Iterator[tuple[str, object]]:
     """A schema's direct subschemas, in keyword order, each with the keyword that holds it
     (`additionalProperties` when it is a schema too)."""
     for keyword, value in node.items():
@@ -124,3 +123,13 @@ def ref_of(value: object) -> str | None:
         if isinstance(ref, str):
             return ref
     return None
+
+
+def json_object(value: object) -> dict[str, object]:
+    """The value when it is a JSON object (a dict, the same one), else an empty dict: JSON read where it is used."""
+    return value if isinstance(value, dict) else {}
+
+
+def json_list(value: object) -> list[object]:
+    """The value when it is a JSON array (a list, the same one), else an empty list."""
+    return value if isinstance(value, list) else []

@@ -5,15 +5,14 @@ each worked out once (on first use, so warnings come in the order the IR stage a
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
 
-from generator.openapi import escape_token, is_sequential, json_pointer, operation_methods
+from generator.openapi import escape_token, is_sequential, json_list, json_object, json_pointer, operation_methods
 from generator.urls import expand_server_url
 
-Resolve = Callable[[Any, str], tuple[Any, str]]
+Resolve = Callable[[object, str], tuple[object, str]]
 """Follows an object's `$ref` (warning when it dangles): the object and its pointer."""
 
 BODY_MEDIA_PREFERENCE = (
@@ -33,8 +32,8 @@ class Operation:
     method: str
     path: str
     pointer: str
-    operation: dict[str, Any]
-    path_item: dict[str, Any]
+    operation: dict[str, object]
+    path_item: dict[str, object]
 
     @property
     def operation_id(self) -> str:
@@ -50,14 +49,14 @@ class Operation:
 
     @property
     def tags(self) -> tuple[str, ...]:
-        return tuple(str(t) for t in self.operation.get("tags", []) if isinstance(t, str))
+        return tuple(t for t in json_list(self.operation.get("tags", [])) if isinstance(t, str))
 
 
 @dataclass(frozen=True)
 class Parameter:
     """A parameter as the operation takes it (path-level ones merged in), resolved, with its pointer."""
 
-    parameter: dict[str, Any]
+    parameter: dict[str, object]
     pointer: str
 
     @property
@@ -74,8 +73,8 @@ class RequestBody:
     """The request body the tool sends: the media type chosen, the Request Body Object and its schema's place."""
 
     media_type: str
-    body: dict[str, Any]
-    schema: Any
+    body: dict[str, object]
+    schema: object
     schema_pointer: str
     bracketed: tuple[str, ...]
     """Fields the media type's `encoding` gives `style: deepObject`."""
@@ -85,7 +84,7 @@ class RequestBody:
 class Response:
     """The first success response that has content: its JSON schema and where it is, when it has one."""
 
-    schema: Any
+    schema: object
     schema_pointer: str
 
 
@@ -102,7 +101,7 @@ class ParsedOperation:
         op = self.op
         merged: dict[tuple[str, str], Parameter] = {}
         for holder, base in ((op.path_item, json_pointer("paths", op.path)), (op.operation, op.pointer)):
-            for index, raw in enumerate(holder.get("parameters") or []):
+            for index, raw in enumerate(json_list(holder.get("parameters"))):
                 parameter, pointer = self._resolve(raw, f"{base}/parameters/{index}")
                 if isinstance(parameter, dict) and "name" in parameter and "in" in parameter:
                     merged[(str(parameter["in"]), str(parameter["name"]))] = Parameter(parameter, pointer)
@@ -114,8 +113,9 @@ class ParsedOperation:
         raw = self.op.operation.get("requestBody")
         if raw is None:
             return None
-        body, pointer = self._resolve(raw, self.op.pointer + "/requestBody")
-        content = body.get("content") if isinstance(body, dict) else None
+        resolved, pointer = self._resolve(raw, self.op.pointer + "/requestBody")
+        body = json_object(resolved)
+        content = body.get("content")
         if not isinstance(content, dict) or not content:
             return None
         media_type = pick_media_type(list(content))
@@ -133,7 +133,7 @@ class ParsedOperation:
         """The JSON schema of the first success response with content (2XX ranges after the exact codes); None
         when that response is not JSON with a schema: what comes back is then no promise of JSON."""
         op = self.op
-        responses = op.operation.get("responses") or {}
+        responses = json_object(op.operation.get("responses"))
         for status in sorted((s for s in responses if str(s).startswith("2")), key=lambda s: str(s).replace("X", "9")):
             response, pointer = self._resolve(responses[status], f"{op.pointer}/responses/{status}")
             content = response.get("content") if isinstance(response, dict) else None
@@ -146,9 +146,9 @@ class ParsedOperation:
         return None
 
 
-def iter_operations(document: dict[str, Any]) -> Iterator[Operation]:
+def iter_operations(document: Mapping[str, object]) -> Iterator[Operation]:
     """Operations in document order: paths as written, methods in a fixed order."""
-    for path, path_item in (document.get("paths") or {}).items():
+    for path, path_item in json_object(document.get("paths")).items():
         if not isinstance(path_item, dict):
             continue
         for method in operation_methods(path_item):
@@ -157,7 +157,7 @@ def iter_operations(document: dict[str, Any]) -> Iterator[Operation]:
                 yield Operation(method, path, json_pointer("paths", path, method), operation, path_item)
 
 
-def server_url(document: dict[str, Any], op: Operation) -> str:
+def server_url(document: Mapping[str, object], op: Operation) -> str:
     """The operation's host: operation `servers`, then path `servers`, then the document's; variables filled in."""
     for holder in (op.operation, op.path_item, document):
         servers = holder.get("servers")
@@ -166,10 +166,10 @@ def server_url(document: dict[str, Any], op: Operation) -> str:
     return ""
 
 
-def all_server_urls(document: dict[str, Any]) -> list[str]:
+def all_server_urls(document: Mapping[str, object]) -> list[str]:
     """Every distinct host the operations use, the document's own first."""
     urls: list[str] = []
-    for server in document.get("servers") or []:
+    for server in json_list(document.get("servers")):
         if isinstance(server, dict):
             urls.append(expand_server_url(server))
             break

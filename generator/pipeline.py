@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import ParamSpec
 
 import jinja2
 
@@ -117,12 +117,13 @@ def _left_out(errors: list[Diagnostic], parsed: ParsedSpec, strict: bool) -> lis
 
 
 Built = tuple[Api, list[Diagnostic]]
+_P = ParamSpec("_P")
 
 
-def _attempt(build: Callable[..., Built], *args: Any) -> Built | Exception:
+def _attempt(build: Callable[_P, Built], *args: _P.args, **kwargs: _P.kwargs) -> Built | Exception:
     """A build's result, or the exception it raised: the document's own errors, once known, may explain it."""
     try:
-        return build(*args)
+        return build(*args, **kwargs)
     except Exception as exc:
         return exc
 

@@ -7,7 +7,6 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from generator.budget import DEPTH_LIMIT, prompt_size
 from generator.effects import computes_only, replaces
@@ -15,7 +14,7 @@ from generator.ir import Api, Tool
 from generator.load import json_depth
 from generator.name_sources import ARTICLES, CLAUSE_WORDS, NAME_AIM, SENTENCE_OPENERS
 from generator.naming import MAX_NAME_LENGTH, title_case
-from generator.openapi import TYPING_KEYWORDS
+from generator.openapi import TYPING_KEYWORDS, json_list, json_object
 from generator.render import tool_definition
 from generator.text import drop_doubled_words, gist, is_link_residue
 
@@ -37,12 +36,12 @@ class Violation:
     detail: str
 
 
-def schema_properties(schema: Any, path: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+def schema_properties(schema: object, path: str = "") -> Iterator[tuple[str, dict[str, object]]]:
     """Every named property of a schema at every depth, with a dotted path: inside objects, list items, maps
     (additionalProperties), each anyOf/oneOf/allOf branch, and `$defs` (named after the definition)."""
     if not isinstance(schema, dict):
         return
-    for name, sub in (schema.get("properties") or {}).items():
+    for name, sub in json_object(schema.get("properties")).items():
         if isinstance(sub, dict):
             yield f"{path}{name}", sub
             yield from schema_properties(sub, f"{path}{name}.")
@@ -50,19 +49,19 @@ def schema_properties(schema: Any, path: str = "") -> Iterator[tuple[str, dict[s
     extra = schema.get("additionalProperties")
     yield from schema_properties(extra, f"{path}*." if path else "*.")
     for keyword in ("anyOf", "oneOf", "allOf", "prefixItems"):
-        for index, branch in enumerate(schema.get(keyword) or []):
+        for index, branch in enumerate(json_list(schema.get(keyword))):
             yield from schema_properties(branch, f"{path}{keyword}[{index}].")
-    for name, defined in (schema.get("$defs") or {}).items():
+    for name, defined in json_object(schema.get("$defs")).items():
         yield from schema_properties(defined, f"$defs.{name}.")
 
 
-def is_described(schema: dict[str, Any], root: Mapping[str, Any]) -> bool:
+def is_described(schema: Mapping[str, object], root: Mapping[str, object]) -> bool:
     """A description of its own, or (a bare `$ref`) one on the definition it names."""
     if str(schema.get("description", "")).strip():
         return True
     ref = schema.get("$ref")
     if isinstance(ref, str) and ref.startswith("#/$defs/"):
-        target = (root.get("$defs") or {}).get(ref[len("#/$defs/") :], {})
+        target = json_object(root.get("$defs")).get(ref[len("#/$defs/") :], {})
         return isinstance(target, dict) and bool(str(target.get("description", "")).strip())
     return False
 
@@ -165,13 +164,13 @@ def check_parameters(tool: Tool) -> Iterator[str]:
             yield f"`{path}` description only repeats its name"
 
 
-def _described_in_whole(tool: Tool, name: str, schema: dict[str, Any]) -> bool:
+def _described_in_whole(tool: Tool, name: str, schema: dict[str, object]) -> bool:
     """A top-level property whose description the budget left out of tools/list (the tool says so) and the whole
     input schema, which `describe_operation` shows, has."""
     whole = tool.full_input_schema
-    if whole is None or (tool.input_schema.get("properties") or {}).get(name) is not schema:
+    if whole is None or json_object(tool.input_schema.get("properties")).get(name) is not schema:
         return False
-    found = (whole.get("properties") or {}).get(name)
+    found = json_object(whole.get("properties")).get(name)
     return isinstance(found, dict) and is_described(found, whole)
 
 
@@ -228,7 +227,7 @@ def check_needs(tool: Tool) -> Iterator[str]:
     if found is None:
         return
     named = set(re.findall(r"`([^`]+)`", found.group(1)))
-    required = set(tool.input_schema.get("required") or [])
+    required = {str(name) for name in json_list(tool.input_schema.get("required"))}
     if named != required:
         yield f"Needs names {sorted(named)} but the schema requires {sorted(required)}"
 
@@ -246,12 +245,12 @@ def check_effects(tool: Tool) -> Iterator[str]:
 def check_requirements(tool: Tool) -> Iterator[str]:
     """What the API requires (a header such as If-Match, a file part) is required in the input schema too, and a
     whole body has a type."""
-    required = set(tool.input_schema.get("required") or [])
+    required = set(json_list(tool.input_schema.get("required")))
     for argument in tool.binding.arguments:
         filled = argument.bind_env or argument.bind_token or argument.hidden
         if argument.required and not filled and argument.property_name not in required:
             yield f"`{argument.property_name}` ({argument.location}) is required by the API but not by the tool"
-    body = (tool.input_schema.get("properties") or {}).get("body")
+    body = json_object(tool.input_schema.get("properties")).get("body")
     if tool.binding.body_is_whole and isinstance(body, dict) and body.keys().isdisjoint(TYPING_KEYWORDS):
         yield "the whole `body` has no type"
 

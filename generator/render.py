@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING
 
 import jinja2
 
@@ -23,16 +23,23 @@ PACKAGE_PLACEHOLDER = "__package__"
 
 def tool_definition(tool: Tool) -> contract.Definition:
     """The MCP Tool object exactly as tools/list returns it."""
-    fields: dict[str, Any] = {
+    hints = annotation_hints(tool)  # last, as clients have always seen it
+    if tool.output_schema is None:
+        return {
+            "name": tool.name,
+            "title": tool.title,
+            "description": tool.description,
+            "inputSchema": dict(tool.input_schema),
+            "annotations": hints,
+        }
+    return {
         "name": tool.name,
         "title": tool.title,
         "description": tool.description,
-        "inputSchema": tool.input_schema,
+        "inputSchema": dict(tool.input_schema),
+        "outputSchema": dict(tool.output_schema),
+        "annotations": hints,
     }
-    if tool.output_schema is not None:
-        fields["outputSchema"] = tool.output_schema
-    fields["annotations"] = annotation_hints(tool)  # last, as clients have always seen it
-    return cast("contract.Definition", fields)
 
 
 def annotation_hints(tool: Tool) -> contract.Annotations:

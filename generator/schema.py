@@ -12,8 +12,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import re
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
 
 from generator.dereference import resolve_local
 from generator.diagnostics import Diagnostic, Reporter
@@ -25,6 +24,8 @@ from generator.openapi import (
     SCHEMA_MAP_KEYWORDS,
     VALUE_KEYWORDS,
     escape_token,
+    json_list,
+    json_object,
     subschemas,
     unescape_token,
 )
@@ -80,7 +81,7 @@ KNOWN_FORMATS = frozenset(
 _FORMAT_SPELLINGS = {"datetime": "date-time", "date_time": "date-time", "dateTime": "date-time"}
 
 
-def _json_type(value: Any) -> str:
+def _json_type(value: object) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -106,7 +107,7 @@ class SchemaCompiler:
 
     def __init__(
         self,
-        document: dict[str, Any],
+        document: dict[str, object],
         report: Reporter,
         openapi_version: str,
         clean: Callable[[str], str] | None = None,
@@ -119,10 +120,10 @@ class SchemaCompiler:
         self.report = report
         self.openapi_version = openapi_version
         self._depth = 0
-        self._bodies: dict[tuple[str, Direction], Any] = {}
+        self._bodies: dict[tuple[str, Direction], object] = {}
         self._body_refs: dict[tuple[str, Direction], tuple[Ref, ...]] = {}
         self._compiling: set[tuple[str, Direction]] = set()
-        self._targets: dict[str, tuple[Any, str] | None] = {}
+        self._targets: dict[str, tuple[object, str] | None] = {}
         self._def_names: dict[str, str] = {}
         self._taken_names: set[str] = set()
         self._binary: dict[tuple[str, Direction], bool] = {}
@@ -136,7 +137,7 @@ class SchemaCompiler:
         """Every warning about the document so far, this compiler's among them."""
         return self.report.diagnostics
 
-    def resolve(self, ref: str, pointer: str) -> tuple[Any, str] | None:
+    def resolve(self, ref: str, pointer: str) -> tuple[object, str] | None:
         """Follow a local `$ref`; return the target and its pointer, or None (with a warning) when it dangles."""
         if ref not in self._targets:
             self._targets[ref] = self._lookup(ref)
@@ -149,11 +150,11 @@ class SchemaCompiler:
                 self.warn("unsupported-ref", message, pointer)
         return found
 
-    def _lookup(self, ref: str) -> tuple[Any, str] | None:
-        target = resolve_local(self.document, ref)
+    def _lookup(self, ref: str) -> tuple[object, str] | None:
+        target: object = resolve_local(self.document, ref)
         return None if target is None else (target, ref[1:])
 
-    def resolve_object(self, node: Any, pointer: str) -> tuple[Any, str]:
+    def resolve_object(self, node: object, pointer: str) -> tuple[object, str]:
         """Follow `$ref` chains on a non-schema object (parameter, request body, response)."""
         seen: set[str] = set()
         while isinstance(node, dict) and isinstance(node.get("$ref"), str):
@@ -170,7 +171,7 @@ class SchemaCompiler:
 
     # -- the public entry points ------------------------------------------------------------------------------
 
-    def compile(self, schema: Any, direction: Direction, pointer: str) -> dict[str, Any]:
+    def compile(self, schema: object, direction: Direction, pointer: str) -> dict[str, object]:
         """Compile a schema into a self-contained JSON Schema (with `$defs` for shared and recursive parts)."""
         linking = self.begin(direction)
         part = self.compile_part(schema, pointer, linking)
@@ -181,18 +182,18 @@ class SchemaCompiler:
         """Start a root schema made of several compiled parts (a tool's parameters and body) sharing `$defs`."""
         return Linking(self, direction)
 
-    def part(self, schema: Any, pointer: str, direction: Direction) -> Part:
+    def part(self, schema: object, pointer: str, direction: Direction) -> Part:
         """Compile one schema, its references left as placeholders; any number of linkings can use it."""
         tree = self._compile(schema, pointer, direction, False)
         return Part(tree, direction, _placeholders(tree), pointer)
 
-    def compile_part(self, schema: Any, pointer: str, linking: Linking) -> Part:
+    def compile_part(self, schema: object, pointer: str, linking: Linking) -> Part:
         """Compile one part of a root schema and add it to `linking`; link it once every part is added."""
         part = self.part(schema, pointer, linking.direction)
         linking.add(part)
         return part
 
-    def shallow(self, part: Part, depth: int) -> dict[str, Any]:
+    def shallow(self, part: Part, depth: int) -> dict[str, object]:
         """The part's first `depth` levels with every reference inlined, and any value below: enough to outline a
         response (its fields and their types), at a cost that does not depend on what lies deeper."""
         result = Linking(self, part.direction, max_depth=depth).link(part)
@@ -200,7 +201,7 @@ class SchemaCompiler:
 
     # -- bodies of referenced schemas -------------------------------------------------------------------------
 
-    def body(self, ref: str, direction: Direction) -> Any:
+    def body(self, ref: str, direction: Direction) -> object:
         """The compiled target of `ref` (placeholders for its own references), compiled on first use."""
         key = (ref, direction)
         if key not in self._bodies:
@@ -272,7 +273,7 @@ class SchemaCompiler:
 
     # -- compiling one schema ------------------------------------------------------------------------------------
 
-    def _compile(self, schema: Any, pointer: str, direction: Direction, descended: bool) -> Any:
+    def _compile(self, schema: object, pointer: str, direction: Direction, descended: bool) -> object:
         """Compile one schema; past MAX_SCHEMA_DEPTH nested schemas, any value, with a warning."""
         if self._depth >= MAX_SCHEMA_DEPTH:
             self.warn("too-deep", TOO_DEEP, pointer)
@@ -283,7 +284,7 @@ class SchemaCompiler:
         finally:
             self._depth -= 1
 
-    def _compile_schema(self, schema: Any, pointer: str, direction: Direction, descended: bool) -> Any:
+    def _compile_schema(self, schema: object, pointer: str, direction: Direction, descended: bool) -> object:
         if isinstance(schema, bool):
             return {} if schema else {"not": {}}
         if not isinstance(schema, dict):
@@ -318,9 +319,9 @@ class SchemaCompiler:
             out["additionalProperties"] = self._compile(extra, f"{pointer}/additionalProperties", direction, True)
         return self._finish_schema(schema, out, pointer, direction)
 
-    def _value_keywords(self, schema: dict[str, Any], known: list[str]) -> dict[str, Any]:
+    def _value_keywords(self, schema: Mapping[str, object], known: list[str]) -> dict[str, object]:
         """The keywords holding plain data, copied, with OpenAPI's spellings mapped to JSON Schema's."""
-        out: dict[str, Any] = {}
+        out: dict[str, object] = {}
         for keyword in known:
             if keyword not in _VALUE_ORDER:
                 break
@@ -329,19 +330,22 @@ class SchemaCompiler:
             value = schema[keyword]
             if value is not None or keyword in ("default", "const"):
                 out[keyword] = _copy_data(value)
-        if self.clean is not None and isinstance(out.get("description"), str):
-            out["description"] = self.clean(out["description"])
+        description = out.get("description")
+        if self.clean is not None and isinstance(description, str):
+            out["description"] = self.clean(description)
             if not out["description"]:
                 del out["description"]
         if "example" in schema and "examples" not in out:
             out["examples"] = [copy.deepcopy(schema["example"])]
-        elif isinstance(out.get("examples"), dict):  # an OpenAPI Example map slipped into a schema
-            out["examples"] = list(out["examples"].values())
+        elif isinstance(examples := out.get("examples"), dict):  # an OpenAPI Example map slipped into a schema
+            out["examples"] = list(examples.values())
         if "exclusiveMaximum" in out or "exclusiveMinimum" in out:
             self._map_bounds(schema, out)
         return out
 
-    def _finish_schema(self, schema: dict[str, Any], out: dict[str, Any], pointer: str, direction: Direction) -> Any:
+    def _finish_schema(
+        self, schema: Mapping[str, object], out: dict[str, object], pointer: str, direction: Direction
+    ) -> dict[str, object]:
         """What depends on the compiled subschemas: nullability, discriminators, merged allOf, one-way fields."""
         if "enum" in out or "format" in out:
             self._check_enum_and_format(out, pointer)
@@ -364,25 +368,27 @@ class SchemaCompiler:
             # both strings): exactly-one would refuse every value. anyOf keeps every branch and accepts them.
             branches = out.pop("oneOf")
             if "anyOf" in out:
-                out["allOf"] = [*out.get("allOf", []), {"anyOf": branches}]
+                out["allOf"] = [*json_list(out.get("allOf", [])), {"anyOf": branches}]
             else:
                 out["anyOf"] = branches
         if "allOf" in out:
-            out = _merge_all_of(out, [self._merge_view(part, direction) for part in out["allOf"]])
-        if isinstance(out.get("required"), list) and any(isinstance(schema.get(k), list) for k in _COMBINATORS):
+            out = _merge_all_of(out, [self._merge_view(part, direction) for part in json_list(out["allOf"])])
+        required = out.get("required")
+        if isinstance(required, list) and any(isinstance(schema.get(k), list) for k in _COMBINATORS):
             # Required names whose properties (in a part or branch) travel only the other way do not apply here.
             one_way = self._one_way_names(schema, "readOnly" if direction == "input" else "writeOnly")
-            out["required"] = [name for name in out["required"] if name not in one_way]
+            out["required"] = [name for name in required if name not in one_way]
             if not out["required"]:
                 del out["required"]
         if "properties" in out:
             self._drop_one_way_properties(out, direction)
             if direction == "output":
                 # APIs send null for fields they leave empty, documented or not: accept it in responses.
-                out["properties"] = {name: _nullable_copy(sub) for name, sub in out["properties"].items()}
+                properties = json_object(out["properties"])
+                out["properties"] = {name: _nullable_copy(sub) for name, sub in properties.items()}
         return out
 
-    def _placeholder(self, schema: dict[str, Any], ref: str, pointer: str, descended: bool) -> Any:
+    def _placeholder(self, schema: Mapping[str, object], ref: str, pointer: str, descended: bool) -> object:
         """A `$ref` becomes a placeholder; one that points at nothing becomes any value (with a warning)."""
         if self.resolve(ref, pointer) is None:
             return {}
@@ -396,10 +402,10 @@ class SchemaCompiler:
                 annotations.append((keyword, value))
         return Ref(ref, pointer, descended, tuple(annotations), schema.get("nullable") is True)
 
-    def _merge_view(self, part: Any, direction: Direction) -> Any:
+    def _merge_view(self, part: object, direction: Direction) -> object:
         """An allOf part as merging sees it: a placeholder's body (with its annotations), when it can be had."""
         seen: set[str] = set()
-        annotations: dict[str, Any] = {}
+        annotations: dict[str, object] = {}
         while isinstance(part, Ref):
             if part.ref in seen or (part.ref, direction) in self._compiling or part.nullable:
                 return None  # a cycle, or a body still being compiled: the part is kept as it is
@@ -408,7 +414,7 @@ class SchemaCompiler:
             part = self.body(part.ref, direction)
         return {**part, **annotations} if isinstance(part, dict) and annotations else part
 
-    def _flag(self, schema: Any, keyword: str, depth: int = 0) -> bool:
+    def _flag(self, schema: object, keyword: str, depth: int = 0) -> bool:
         """Whether a property (compiled or raw) is marked readOnly or writeOnly, looking through references."""
         seen: set[str] = set()
         while True:
@@ -435,11 +441,11 @@ class SchemaCompiler:
             return True
         return isinstance(parts, list) and depth < 16 and any(self._flag(p, keyword, depth + 1) for p in parts)
 
-    def _one_way_names(self, schema: dict[str, Any], keyword: str) -> set[str]:
+    def _one_way_names(self, schema: Mapping[str, object], keyword: str) -> set[str]:
         """The properties a raw schema (with its allOf parts and anyOf/oneOf branches, references followed) marks
         `keyword` (readOnly or writeOnly): a required list that names them does not apply in that direction."""
         names: set[str] = set()
-        pending: list[Any] = [schema]
+        pending: list[object] = [schema]
         seen = 0
         while pending and seen < 256:
             node, seen, hops = pending.pop(), seen + 1, 0
@@ -453,10 +459,10 @@ class SchemaCompiler:
                 if self._flag(sub, keyword):
                     names.add(name)
             for combinator in _COMBINATORS:
-                pending.extend(part for part in node.get(combinator) or [] if isinstance(part, dict))
+                pending.extend(part for part in json_list(node.get(combinator)) if isinstance(part, dict))
         return names
 
-    def _check_enum_and_format(self, out: dict[str, Any], pointer: str) -> None:
+    def _check_enum_and_format(self, out: dict[str, object], pointer: str) -> None:
         """Enum values of another type than declared widen the type; unknown formats are only noted."""
         enum, kind = out.get("enum"), out.get("type")
         if isinstance(enum, list) and isinstance(kind, (str, list)):
@@ -473,12 +479,12 @@ class SchemaCompiler:
                 out["type"] = sorted(declared | set(missing))
         form = out.get("format")
         if isinstance(form, str) and form in _FORMAT_SPELLINGS:
-            out["format"] = _FORMAT_SPELLINGS[form]
-            self.warn("format-spelling", f"format {form!r} read as {out['format']!r}", pointer)
+            out["format"] = spelled = _FORMAT_SPELLINGS[form]
+            self.warn("format-spelling", f"format {form!r} read as {spelled!r}", pointer)
         elif isinstance(form, str) and form not in KNOWN_FORMATS:
             self.warn("unknown-format", f"format {form!r} is not a standard one; kept as a hint", pointer)
 
-    def _check_pattern(self, out: dict[str, Any], pointer: str) -> None:
+    def _check_pattern(self, out: dict[str, object], pointer: str) -> None:
         """A pattern the server's validator (Python's `re`) can read (ECMAScript's `(?<name>` is spelled `(?P<name>`)
         and match in linear time; any other is dropped, with a warning, rather than failing or freezing calls."""
         pattern = out["pattern"]
@@ -488,15 +494,16 @@ class SchemaCompiler:
         else:
             out["pattern"] = usable
 
-    def _check_pattern_keys(self, out: dict[str, Any], pointer: str) -> None:
+    def _check_pattern_keys(self, out: dict[str, object], pointer: str) -> None:
         """`patternProperties` whose regular expression is unusable go, and with them `additionalProperties`,
         which would otherwise refuse the properties they named."""
-        kept: dict[str, Any] = {}
-        for key, sub in out["patternProperties"].items():
+        patterns = json_object(out["patternProperties"])
+        kept: dict[str, object] = {}
+        for key, sub in patterns.items():
             usable = self._usable_pattern(key, f"{pointer}/patternProperties/{escape_token(key)}")
             if usable is not None:
                 kept[usable] = sub
-        if len(kept) < len(out["patternProperties"]):
+        if len(kept) < len(patterns):
             out.pop("additionalProperties", None)
         out["patternProperties"] = kept
         if not kept:
@@ -517,7 +524,7 @@ class SchemaCompiler:
             return None
         return readable
 
-    def _map_bounds(self, schema: dict[str, Any], out: dict[str, Any]) -> None:
+    def _map_bounds(self, schema: Mapping[str, object], out: dict[str, object]) -> None:
         """OpenAPI 3.0 boolean `exclusiveMaximum`/`exclusiveMinimum` become 2020-12 numeric bounds."""
         for exclusive, bound in (("exclusiveMaximum", "maximum"), ("exclusiveMinimum", "minimum")):
             value = schema.get(exclusive)
@@ -526,15 +533,17 @@ class SchemaCompiler:
                 if value and bound in out:
                     out[exclusive] = out.pop(bound)
 
-    def _drop_one_way_properties(self, out: dict[str, Any], direction: Direction) -> None:
+    def _drop_one_way_properties(self, out: dict[str, object], direction: Direction) -> None:
         """Leave out readOnly properties of request schemas and writeOnly ones of response schemas."""
         hidden = "readOnly" if direction == "input" else "writeOnly"
-        dropped = [name for name, sub in out["properties"].items() if self._flag(sub, hidden)]
+        properties = json_object(out["properties"])
+        dropped = [name for name, sub in properties.items() if self._flag(sub, hidden)]
         if not dropped:
             return
-        out["properties"] = {k: v for k, v in out["properties"].items() if k not in dropped}
-        if isinstance(out.get("required"), list):
-            out["required"] = [name for name in out["required"] if name not in dropped]
+        out["properties"] = {k: v for k, v in properties.items() if k not in dropped}
+        required = out.get("required")
+        if isinstance(required, list):
+            out["required"] = [name for name in required if name not in dropped]
             if not out["required"]:
                 del out["required"]
 
@@ -543,7 +552,7 @@ _COMBINATORS = ("allOf", "anyOf", "oneOf")
 _REF_SIBLINGS = ("description", "title", "default", "deprecated", "readOnly", "writeOnly", "examples")
 
 
-def _placeholders(tree: Any) -> tuple[Ref, ...]:
+def _placeholders(tree: object) -> tuple[Ref, ...]:
     """The placeholders of a compiled tree, in document order (schema positions only, never instance data)."""
     found: list[Ref] = []
     stack = [tree]
@@ -556,7 +565,7 @@ def _placeholders(tree: Any) -> tuple[Ref, ...]:
     return tuple(found)
 
 
-def _holds_binary(tree: Any) -> bool:
+def _holds_binary(tree: object) -> bool:
     stack = [tree]
     while stack:
         node = stack.pop()
@@ -567,14 +576,14 @@ def _holds_binary(tree: Any) -> bool:
     return False
 
 
-def _copy_data(value: Any) -> Any:
+def _copy_data(value: object) -> object:
     """A copy of instance data (enum lists, defaults...): flat lists of plain values cheaply, the rest deeply."""
     if isinstance(value, list) and all(item is None or isinstance(item, (str, int, float)) for item in value):
         return list(value)
     return copy.deepcopy(value) if isinstance(value, (dict, list)) else value
 
 
-def _nullable_copy(schema: Any) -> Any:
+def _nullable_copy(schema: object) -> object:
     if isinstance(schema, Ref):
         return dataclasses.replace(schema, nullable=True)
     if not isinstance(schema, dict) or not schema:
@@ -587,27 +596,28 @@ def _nullable_copy(schema: Any) -> Any:
 _MERGEABLE = frozenset({"type", "properties", "required", "description", "title", "additionalProperties"})
 
 
-def _merge_all_of(out: dict[str, Any], parts: list[Any]) -> dict[str, Any]:
+def _merge_all_of(out: dict[str, object], parts: list[object]) -> dict[str, object]:
     """Merge `allOf` parts that are plain object schemas into one object; keep `allOf` otherwise. `parts` are the
     parts as merging sees them (a referenced part's body)."""
-    if not all(isinstance(p, dict) and set(p) <= _MERGEABLE and p.get("type", "object") == "object" for p in parts):
+    plain = [p for p in parts if isinstance(p, dict) and set(p) <= _MERGEABLE and p.get("type", "object") == "object"]
+    if len(plain) < len(parts):
         return out
-    merged: dict[str, Any] = {k: v for k, v in out.items() if k != "allOf"}
+    merged: dict[str, object] = {k: v for k, v in out.items() if k != "allOf"}
     if merged.get("type", "object") != "object":
         return out
-    properties: dict[str, Any] = {}
-    required: list[str] = []
-    for part in parts:
-        properties.update(part.get("properties", {}))
-        required.extend(name for name in part.get("required", []) if name not in required)
+    properties: dict[str, object] = {}
+    required: list[object] = []
+    for part in plain:
+        properties.update(json_object(part.get("properties", {})))
+        required.extend(name for name in json_list(part.get("required", [])) if name not in required)
         for keyword in ("description", "title"):
             if keyword in part and keyword not in merged:
                 merged[keyword] = part[keyword]
         if part.get("additionalProperties") is False:
             merged["additionalProperties"] = False
     merged["type"] = "object"
-    merged["properties"] = {**properties, **merged.get("properties", {})}
-    extra_required = [name for name in merged.get("required", []) if name not in required]
+    merged["properties"] = {**properties, **json_object(merged.get("properties", {}))}
+    extra_required = [name for name in json_list(merged.get("required", [])) if name not in required]
     if required or extra_required:
         merged["required"] = required + extra_required
     return merged

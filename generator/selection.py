@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from typing import Any
 
 from generator.diagnostics import Diagnostic, GenerationError
-from generator.openapi import escape_token
+from generator.openapi import escape_token, json_list
 
 _RULE_KEYS = {"tags", "paths", "methods", "operation_ids"}
 _OVERRIDE_KEYS = {"name", "title", "description_addendum", "annotations"}
@@ -59,14 +58,15 @@ class Selection:
         return next((override for key, override in self.overrides if key in keys), None)
 
 
-def _strings(value: Any, where: str, source: str) -> tuple[str, ...]:
-    items = [value] if isinstance(value, str) else value
-    if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
+def _strings(value: object, where: str, source: str) -> tuple[str, ...]:
+    items = json_list([value] if isinstance(value, str) else value)
+    strings = tuple(v for v in items if isinstance(v, str))
+    if not isinstance(value, (str, list)) or len(strings) != len(items):
         raise GenerationError([Diagnostic("error", "config", "expected a string or a list of strings", source, where)])
-    return tuple(items)
+    return strings
 
 
-def parse_rules(raw: Any, where: str, source: str) -> tuple[Rule, ...]:
+def parse_rules(raw: object, where: str, source: str) -> tuple[Rule, ...]:
     if raw is None:
         return ()
     if not isinstance(raw, list):
@@ -85,7 +85,7 @@ def parse_rules(raw: Any, where: str, source: str) -> tuple[Rule, ...]:
     return tuple(rules)
 
 
-def _override(key: str, raw: Any, source: str) -> Override:
+def _override(key: str, raw: object, source: str) -> Override:
     pointer = f"/operations/overrides/{escape_token(key)}"
     if not isinstance(raw, dict) or set(raw) - _OVERRIDE_KEYS:
         message = f"an override may set {', '.join(sorted(_OVERRIDE_KEYS))}"
@@ -113,7 +113,7 @@ def _override(key: str, raw: Any, source: str) -> Override:
     )
 
 
-def parse_selection(raw: Any, source: str) -> Selection:
+def parse_selection(raw: object, source: str) -> Selection:
     """The `operations` section: `include` and `exclude` rule lists and `overrides` by operationId or `METHOD /path`."""
     if raw is None:
         return Selection()

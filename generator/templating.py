@@ -12,7 +12,6 @@ import json
 import re
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import jinja2
 
@@ -31,7 +30,7 @@ def builtin_templates_dir() -> Path:
     raise FileNotFoundError("the generator's templates/ folder is missing from this installation")
 
 
-def to_json(value: Any, indent: int | None = None) -> str:
+def to_json(value: object, indent: int | None = None) -> str:
     """The one way JSON enters a template: ASCII-only, so the text is also a valid Python and TOML literal."""
     separators = (",", ": ") if indent is not None else (", ", ": ")
     return json.dumps(value, indent=indent, ensure_ascii=True, separators=separators)

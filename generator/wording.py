@@ -4,7 +4,6 @@ description template, read from one Jinja environment (a user's template folder 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import jinja2
 
@@ -18,47 +17,54 @@ class Wording:
     """The phrases, as methods that return text; made once per run by the pipeline and handed to the stages."""
 
     def __init__(self, environment: jinja2.Environment) -> None:
-        self._phrases: Any = environment.get_template(PHRASES).module  # a macro module: made when it runs
+        self._phrases = environment.get_template(PHRASES).module  # a macro module: made when it runs
         self.description = environment.get_template(DESCRIPTION)
+
+    def _say(self, macro: str, *arguments: object) -> str:
+        """What the phrases template's macro `macro` says of `arguments`."""
+        found: object = getattr(self._phrases, macro)
+        if not callable(found):
+            raise TypeError(f"{PHRASES} has no macro {macro!r}")
+        return str(found(*arguments))
 
     def parameter_fallback(self, name: str, location: str, parent: str = "", kind: str = "") -> str:
         """For a property the spec leaves undescribed, or describes with its own name only."""
-        return str(self._phrases.parameter_fallback(name, location, parent, kind))
+        return self._say("parameter_fallback", name, location, parent, kind)
 
     def bracket_group(self, name: str) -> str:
-        return str(self._phrases.bracket_group(name))
+        return self._say("bracket_group", name)
 
     def whole_body(self, media_type: str | None) -> str:
-        return str(self._phrases.whole_body(media_type))
+        return self._say("whole_body", media_type)
 
     def undescribed(self, name: str) -> str:
-        return str(self._phrases.undescribed(name))
+        return self._say("undescribed", name)
 
     def renamed(self, wire: str, location: str) -> str:
-        return str(self._phrases.renamed(wire, location))
+        return self._say("renamed", wire, location)
 
     def bound_default(self, variable: str) -> str:
-        return str(self._phrases.bound_default(variable))
+        return self._say("bound_default", variable)
 
     def pagination(self) -> str:
-        return str(self._phrases.pagination())
+        return self._say("pagination")
 
     def pagination_field(self, key: str) -> str:
-        return str(self._phrases.pagination_field(key))
+        return self._say("pagination_field", key)
 
     def fields_input(self, listing: bool) -> str:
         """The `fields` input: for each record of a list (`listing`), or of one object."""
-        return str(self._phrases.fields_input(listing))
+        return self._say("fields_input", listing)
 
     def max_items_input(self) -> str:
-        return str(self._phrases.max_items_input())
+        return self._say("max_items_input")
 
     def page_size_fill(self, size: int) -> str:
         """Said of a page-size input the server fills when the caller leaves it out."""
-        return str(self._phrases.page_size_fill(size))
+        return self._say("page_size_fill", size)
 
     def discriminator(self, property_name: str, default: str = "") -> str:
-        return str(self._phrases.discriminator(property_name, default))
+        return self._say("discriminator", property_name, default)
 
     def outline(self, outline: Outline, spell: Callable[[str], str] = str) -> str:
         """The opening sentence of an undescribed operation, from what its method and path say (empty when the
@@ -66,38 +72,37 @@ class Wording:
         if outline.resource is None:
             return ""
 
-        def segment(part: Segment) -> dict[str, Any]:
+        def segment(part: Segment) -> dict[str, object]:
             return {
                 "words": [spell(w) for w in part.words],
                 "one": [spell(w) for w in part.singular],
                 "single": part.one,
             }
 
-        return str(
-            self._phrases.outline(
-                outline.action,
-                segment(outline.resource),
-                [segment(parent) for parent in outline.parents],
-                outline.verb,
-                [spell(w) for w in outline.extra],
-                outline.bulk,
-            )
+        return self._say(
+            "outline",
+            outline.action,
+            segment(outline.resource),
+            [segment(parent) for parent in outline.parents],
+            outline.verb,
+            [spell(w) for w in outline.extra],
+            outline.bulk,
         )
 
     def open_shape(self) -> str:
-        return str(self._phrases.open_shape())
+        return self._say("open_shape")
 
     def file_guidance(self) -> str:
-        return str(self._phrases.file_guidance())
+        return self._say("file_guidance")
 
     def file_path(self) -> str:
-        return str(self._phrases.file_path())
+        return self._say("file_path")
 
     def file_content(self) -> str:
-        return str(self._phrases.file_content())
+        return self._say("file_content")
 
     def file_name(self) -> str:
-        return str(self._phrases.file_name())
+        return self._say("file_name")
 
     def file_type(self) -> str:
-        return str(self._phrases.file_type())
+        return self._say("file_type")

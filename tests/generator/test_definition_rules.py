@@ -12,10 +12,10 @@ import pytest
 
 from generator.effects import computes_only, method_hints, replaces
 from generator.ir import Api, Tool
-from generator.ir_builder import _needed, _returns
 from generator.pipeline import generate
 from generator.quality import lint_api
 from generator.text import clean_prose
+from generator.tool_description import needed, returns
 from tests.conftest import minimal_spec, write_spec
 
 
@@ -68,8 +68,8 @@ def test_effects_follow_the_method_and_the_name(
 def test_the_return_line_names_what_the_call_is_about_first() -> None:
     fields = {f"field_{n}": {"type": "string"} for n in range(9)} | {"embedding": {"type": "array"}}
     schema = {"type": "object", "properties": {"result": {"type": "array", "items": {"properties": fields}}}}
-    returns = _returns(schema, True, focus=("embeddings",))
-    assert returns["fields"][0] == "embedding"
+    told = returns(schema, True, focus=("embeddings",))
+    assert told["fields"][0] == "embedding"
 
 
 def test_a_single_value_is_said_in_words(tmp_path: Path) -> None:
@@ -92,8 +92,8 @@ def _answer(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_the_needs_line_names_every_required_argument_or_goes() -> None:
-    assert _needed({"required": ["a", "b"]}) == ["a", "b"]
-    assert _needed({"required": [f"p{n}" for n in range(7)]}) == []
+    assert needed({"required": ["a", "b"]}) == ["a", "b"]
+    assert needed({"required": [f"p{n}" for n in range(7)]}) == []
 
 
 def _api(tmp_path: Path, **paths: Any) -> Api:
