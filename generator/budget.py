@@ -129,10 +129,11 @@ class Memo:
             if all(type(item) is str for item in value):  # enums, required names
                 return value, (kind, *value)
             entries = [self._entry(item) for item in value]
-            same = all(new is old for (new, _), old in zip(entries, value, strict=True))
-            news = (new for new, _ in entries)
-            rebuilt = value if same else list(news) if kind is list else tuple(news)
-            return rebuilt, (kind, *(found for _, found in entries))
+            identity = (kind, *(found for _, found in entries))
+            if all(new is old for (new, _), old in zip(entries, value, strict=True)):
+                return value, identity
+            news = [new for new, _ in entries]
+            return (news if kind is list else tuple(news)), identity
         return value, (kind, repr(value) if kind is float else value)
 
     def rebuilt(self, node: Schema, change: Change) -> Schema:

@@ -192,8 +192,8 @@ def _refs_in(node: object) -> set[str]:
 
 
 def attach_defs(schema: dict[str, object], defs: Mapping[str, object]) -> dict[str, Any]:
-    """Put the definitions a root schema still refers to (directly or through each other) under `$defs`. (Typed
-    `Any` for callers that still write into the `$defs` of what it returns.)"""
+    """Put the definitions a root schema still refers to (directly or through each other) under `$defs`. The
+    result is loosely typed: the IR builder writes into the `$defs` it returns."""
     if not defs:
         return schema
     used: set[str] = set()
