@@ -6,9 +6,11 @@ import multiprocessing
 import sys
 from collections.abc import Callable
 from multiprocessing.connection import Connection
-from typing import Any, Generic, TypeVar
+from multiprocessing.process import BaseProcess
+from typing import Generic, TypeVar, TypeVarTuple
 
 T = TypeVar("T")
+Args = TypeVarTuple("Args")
 
 LARGE_DOCUMENT = 300
 """Selected operations from which a document is large: openapi-pydantic checks it in a forked process while the
@@ -26,10 +28,10 @@ def can_fork() -> bool:
     return sys.platform != "darwin" and "fork" in multiprocessing.get_all_start_methods()
 
 
-def _run_and_send(sender: Connection, function: Callable[..., Any], args: tuple[Any, ...]) -> None:
+def _run_and_send(sender: Connection[T, object], call: Callable[[], T]) -> None:
     with sender:
         try:
-            sender.send(function(*args))
+            sender.send(call())
         except BaseException:  # the caller runs the function again and meets the error first-hand
             return
 
@@ -42,14 +44,17 @@ class Pending(Generic[T]):
     be sent back) the function runs again in the caller, so its error surfaces as if it had been called there.
     """
 
-    def __init__(self, function: Callable[..., T], *args: Any, background: bool = True) -> None:
-        self._function, self._args = function, args
-        self._process: Any = None
+    def __init__(self, function: Callable[[*Args], T], *args: *Args, background: bool = True) -> None:
+        self._call: Callable[[], T] = lambda: function(*args)
+        self._process: BaseProcess | None = None
         self._value: tuple[T] | None = None
         if background and can_fork():
             context = multiprocessing.get_context("fork")
-            self._receiver, sender = context.Pipe(duplex=False)
-            self._process = context.Process(target=_run_and_send, args=(sender, function, args), daemon=True)
+            receiver: Connection[object, T]
+            sender: Connection[T, object]
+            receiver, sender = context.Pipe(duplex=False)
+            self._receiver = receiver
+            self._process = context.Process(target=_run_and_send, args=(sender, self._call), daemon=True)
             self._process.start()
             sender.close()
 
@@ -66,12 +71,12 @@ class Pending(Generic[T]):
 
     def _collect(self) -> T:
         if self._process is None:
-            return self._function(*self._args)
+            return self._call()
         process, self._process = self._process, None
         try:
-            value: T = self._receiver.recv()
+            value = self._receiver.recv()
         except (EOFError, OSError):
-            value = self._function(*self._args)
+            value = self._call()
         finally:
             self._receiver.close()
             process.join()

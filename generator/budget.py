@@ -25,7 +25,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeVar
 
 from generator.load import json_depth
 from generator.openapi import SCHEMA_KEYWORDS, SCHEMA_LIST_KEYWORDS, SCHEMA_MAP_KEYWORDS
@@ -41,22 +41,28 @@ _SHARED_MIN_BYTES = 200
 """Smaller repeats are left written out: a `$ref` and a definition would save next to nothing."""
 _DEFS = "#/$defs/"
 
-Change = Callable[[str, str | int | None, dict[str, Any]], Any]
+Schema = dict[str, object]
+"""A JSON Schema object as the compiler makes it: its values are schemas, lists of them or plain JSON."""
+Change = Callable[[str, str | int | None, Schema], object]
+"""What replaces a subschema: called with the keyword holding it, its key or index (None for a single one), and
+the subschema."""
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
 class Reduction:
     """A tool's input schema after the budget and depth rules, with what was done and the sizes."""
 
-    schema: dict[str, Any]
+    schema: Schema
     steps: tuple[str, ...]
     before: int
     after: int
-    whole: dict[str, Any]
+    whole: Schema
     """The input schema as it came (kept in the run's `Memo` once reduced: tools that send one body share it)."""
 
 
-def prompt_size(name: str, description: str, schema: Mapping[str, Any]) -> int:
+def prompt_size(name: str, description: str, schema: Mapping[str, object]) -> int:
     """What a model reads of a tool, in bytes: name, description and inputSchema as compact JSON, text as sent.
     The one measure: the budget reduces by it, the quality gate checks by it, the benchmark reports it."""
     shown = {"name": name, "description": description, "inputSchema": schema}
@@ -69,29 +75,35 @@ class Memo:
     reduced once. Kept schemas are shared between tools and must never be changed."""
 
     def __init__(self) -> None:
-        self._table: dict[tuple[Any, ...], dict[str, Any]] = {}
+        self._table: dict[tuple[object, ...], Schema] = {}
         self._kept: set[int] = set()
         self._sizes: dict[int, int] = {}
         self._strings: dict[str, int] = {}
         self._texts: dict[int, str] = {}
-        self._loaded: dict[str, dict[str, Any]] = {}
-        self.done: dict[tuple[Any, ...], Any] = {}
+        self._loaded: dict[str, Schema] = {}
+        self.done: dict[tuple[object, ...], Schema] = {}
         """What a step made of a kept schema, by (step, id of the schema, what else the step depends on)."""
+        self.below: dict[int, dict[str, tuple[int, str | None]]] = {}
+        """The repeatable subschemas under a kept schema, by its id (`_below`)."""
+        self.levels: dict[int, frozenset[int]] = {}
+        """How far below a kept schema optional parts with insides are, by its id (`_levels`)."""
+        self.refs: dict[int, frozenset[str]] = {}
+        """The `$defs` entries a kept schema refers to, by its id (`_refs`)."""
 
     def __len__(self) -> int:
         """How many distinct schemas are kept."""
         return len(self._table)
 
-    def one(self, node: dict[str, Any]) -> dict[str, Any]:
+    def one(self, node: Schema) -> Schema:
         """The kept schema equal to `node` (its parts kept too)."""
         if id(node) in self._kept:
             return node
-        values: list[Any] = []
-        identity: list[Any] = []
+        values: list[object] = []
+        identity: list[object] = []
         for key, value in node.items():
             if type(value) is str:  # most values: no call
                 values.append(value)
-                found: Any = value
+                found: object = value
             else:
                 value, found = self._entry(value)
                 values.append(value)
@@ -105,7 +117,7 @@ class Memo:
             self._kept.add(id(kept))
         return kept
 
-    def _entry(self, value: Any) -> tuple[Any, Any]:
+    def _entry(self, value: object) -> tuple[object, object]:
         """A value with its mappings kept, and what tells it apart (types too: `true` is not `1`)."""
         kind = type(value)
         if kind is str:
@@ -113,28 +125,33 @@ class Memo:
         if isinstance(value, dict):
             kept = self.one(value)
             return kept, id(kept)
-        if kind is list or kind is tuple:
+        if type(value) is list or type(value) is tuple:
             if all(type(item) is str for item in value):  # enums, required names
                 return value, (kind, *value)
             entries = [self._entry(item) for item in value]
-            same = all(new is old for (new, _), old in zip(entries, value, strict=True))
-            return (value if same else kind(new for new, _ in entries)), (kind, *(found for _, found in entries))
+            identity = (kind, *(found for _, found in entries))
+            if all(new is old for (new, _), old in zip(entries, value, strict=True)):
+                return value, identity
+            news = [new for new, _ in entries]
+            return (news if kind is list else tuple(news)), identity
         return value, (kind, repr(value) if kind is float else value)
 
-    def rebuilt(self, node: dict[str, Any], change: Change) -> dict[str, Any]:
+    def rebuilt(self, node: Schema, change: Change) -> Schema:
         """`_rebuilt`, kept."""
         return self.one(_rebuilt(node, change))
 
-    def loaded(self, text: str) -> dict[str, Any]:
-        """The kept schema a JSON text holds."""
+    def loaded(self, text: str) -> Schema:
+        """The kept schema a JSON text (a schema's `text`) holds."""
         if text not in self._loaded:
-            self._loaded[text] = self.one(json.loads(text))
+            schema: object = json.loads(text)
+            if not isinstance(schema, dict):
+                raise ValueError("not the text of a schema object")
+            self._loaded[text] = self.one(schema)
         return self._loaded[text]
 
-    def size(self, value: Any) -> int:
+    def size(self, value: object) -> int:
         """Bytes of a value as compact JSON, text as sent (a kept schema's size is worked out once)."""
-        kind = type(value)
-        if kind is str:
+        if type(value) is str:
             found = self._strings.get(value)
             if found is None:
                 found = self._strings[value] = len(json.dumps(value, ensure_ascii=False).encode())
@@ -147,16 +164,16 @@ class Memo:
                 if id(value) in self._kept:
                     self._sizes[id(value)] = found
             return found
-        if kind is list or kind is tuple:
+        if type(value) is list or type(value) is tuple:
             return 2 + sum(self.size(item) for item in value) + max(len(value) - 1, 0)
         return len(json.dumps(value, ensure_ascii=False).encode())
 
-    def _key_size(self, key: Any) -> int:
+    def _key_size(self, key: object) -> int:
         if type(key) is str:
             return self.size(key)
         return len(json.dumps({key: 0}, separators=(",", ":"), ensure_ascii=False).encode()) - len("{:0}")
 
-    def text(self, node: dict[str, Any]) -> str:
+    def text(self, node: Schema) -> str:
         """A kept schema as compact JSON with sorted keys: equal texts, equal schemas (key order aside)."""
         found = self._texts.get(id(node))
         if found is None:
@@ -165,19 +182,17 @@ class Memo:
         return found
 
 
-_MISSING = object()
-
-
-def _cached(memo: Memo, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
-    found = memo.done.get(key, _MISSING)
-    if found is _MISSING:
-        found = memo.done[key] = compute()
+def _cached(table: dict[K, V], key: K, compute: Callable[[], V]) -> V:
+    """`table[key]`, computed the first time (what is computed is never None)."""
+    found = table.get(key)
+    if found is None:
+        found = table[key] = compute()
     return found
 
 
-def _children(node: dict[str, Any]) -> list[tuple[str, str | int | None, Any]]:
+def _children(node: Schema) -> list[tuple[str, str | int | None, Schema]]:
     """A schema's direct subschemas as (keyword, key or index, subschema)."""
-    found: list[tuple[str, str | int | None, Any]] = []
+    found: list[tuple[str, str | int | None, Schema]] = []
     for keyword, value in node.items():
         if keyword in _SINGLE and isinstance(value, dict):
             found.append((keyword, None, value))
@@ -188,7 +203,7 @@ def _children(node: dict[str, Any]) -> list[tuple[str, str | int | None, Any]]:
     return found
 
 
-def _rebuilt(node: dict[str, Any], change: Change) -> dict[str, Any]:
+def _rebuilt(node: Schema, change: Change) -> Schema:
     """A copy of `node` whose subschemas are replaced by `change(keyword, key, subschema)`."""
     result = dict(node)
     for keyword, value in node.items():
@@ -201,14 +216,15 @@ def _rebuilt(node: dict[str, Any], change: Change) -> dict[str, Any]:
     return result
 
 
-def _required(node: dict[str, Any]) -> set[Any]:
-    return set(node["required"]) if isinstance(node.get("required"), list) else set()
+def _required(node: Schema) -> set[object]:
+    required = node.get("required")
+    return set(required) if isinstance(required, list) else set()
 
 
 # -- 1. shared subschemas --------------------------------------------------------------------------------------
 
 
-def share_repeated(schema: dict[str, Any], excess: int, memo: Memo | None = None) -> dict[str, Any]:
+def share_repeated(schema: Schema, excess: int, memo: Memo | None = None) -> Schema:
     """Subschemas written out more than once become one `$defs` entry each, the largest saving first, until the
     estimated saving covers `excess` bytes. The repeats under a part are counted once, however many tools hold
     it."""
@@ -218,7 +234,8 @@ def share_repeated(schema: dict[str, Any], excess: int, memo: Memo | None = None
     names: dict[str, str] = {}
     for keyword, key, node in _children(schema):
         _tally(memo, counts, names, keyword, key, node)
-    defs = dict(schema.get("$defs", {}))
+    existing = schema.get("$defs", {})
+    defs: dict[str, object] = dict(existing) if isinstance(existing, dict) else {}
     chosen: dict[str, str] = {}
     saved = 0
     for text in sorted((t for t, n in counts.items() if n > 1), key=lambda t: -(len(t) * (counts[t] - 1))):
@@ -235,12 +252,13 @@ def share_repeated(schema: dict[str, Any], excess: int, memo: Memo | None = None
     result = memo.rebuilt(schema, lambda keyword, key, node: _swapped(memo, keyword, node, chosen))
     for text, name in chosen.items():
         defs[name] = memo.loaded(text)
-    if isinstance(result.get("properties"), dict):  # a top-level property stays typed and described where it is
-        result = {**result, "properties": {key: _annotated(sub, defs) for key, sub in result["properties"].items()}}
+    properties = result.get("properties")
+    if isinstance(properties, dict):  # a top-level property stays typed and described where it is
+        result = {**result, "properties": {key: _annotated(sub, defs) for key, sub in properties.items()}}
     return memo.one({**result, "$defs": dict(sorted(defs.items()))})
 
 
-def _repeatable(memo: Memo, node: dict[str, Any]) -> str | None:
+def _repeatable(memo: Memo, node: Schema) -> str | None:
     """The sorted text of a subschema large enough to share (None for a smaller one, or a reference)."""
     if "$ref" in node or memo.size(node) < _SHARED_MIN_BYTES:  # bytes: never fewer than characters
         return None
@@ -249,7 +267,7 @@ def _repeatable(memo: Memo, node: dict[str, Any]) -> str | None:
 
 
 def _tally(
-    memo: Memo, counts: dict[str, int], names: dict[str, str], keyword: str, key: str | int | None, node: Any
+    memo: Memo, counts: dict[str, int], names: dict[str, str], keyword: str, key: str | int | None, node: Schema
 ) -> None:
     """Count `node` and the repeatable subschemas below it, in document order; a repeat is named after the
     first property that holds it."""
@@ -264,7 +282,7 @@ def _tally(
             names.setdefault(inner, name)
 
 
-def _below(memo: Memo, node: dict[str, Any]) -> dict[str, tuple[int, str | None]]:
+def _below(memo: Memo, node: Schema) -> dict[str, tuple[int, str | None]]:
     """The repeatable subschemas under `node` (not itself): how often each is there, and the first name it has."""
 
     def count() -> dict[str, tuple[int, str | None]]:
@@ -274,11 +292,10 @@ def _below(memo: Memo, node: dict[str, Any]) -> dict[str, tuple[int, str | None]
             _tally(memo, counts, names, keyword, key, sub)
         return {text: (number, names.get(text)) for text, number in counts.items()}
 
-    found: dict[str, tuple[int, str | None]] = _cached(memo, ("below", id(node)), count)
-    return found
+    return _cached(memo.below, id(node), count)
 
 
-def _swapped(memo: Memo, keyword: str, node: dict[str, Any], chosen: dict[str, str]) -> dict[str, Any]:
+def _swapped(memo: Memo, keyword: str, node: Schema, chosen: dict[str, str]) -> Schema:
     """`node` with every chosen repeat in it (itself too, unless it is a definition) a `$ref` to its entry."""
     text = _repeatable(memo, node) if keyword != "$defs" else None
     if text is not None and text in chosen:
@@ -287,35 +304,38 @@ def _swapped(memo: Memo, keyword: str, node: dict[str, Any], chosen: dict[str, s
     if not inside:
         return node
     change: Change = lambda keyword, key, sub: _swapped(memo, keyword, sub, chosen)  # noqa: E731
-    found: dict[str, Any] = _cached(memo, ("swapped", id(node), inside), lambda: memo.rebuilt(node, change))
-    return found
+    return _cached(memo.done, ("swapped", id(node), inside), lambda: memo.rebuilt(node, change))
 
 
-def _annotated(schema: Any, defs: dict[str, Any]) -> Any:
-    ref = schema.get("$ref") if isinstance(schema, dict) else None
+def _annotated(schema: object, defs: dict[str, object]) -> object:
+    """A top-level property that became a bare `$ref`, with its definition's type and description beside it."""
+    if not isinstance(schema, dict):
+        return schema
+    ref = schema.get("$ref")
     if not (isinstance(ref, str) and ref.startswith(_DEFS) and set(schema) == {"$ref"}):
         return schema
-    target = defs.get(ref[len(_DEFS) :], {})
+    target = defs.get(ref[len(_DEFS) :])
+    if not isinstance(target, dict):
+        target = {}
     return {**{k: target[k] for k in ("type", "description") if k in target}, **schema}
 
 
 # -- 2 and 3. examples and nested descriptions -----------------------------------------------------------------
 
 
-def without_examples(memo: Memo, node: dict[str, Any]) -> dict[str, Any]:
-    def compute() -> dict[str, Any]:
+def without_examples(memo: Memo, node: Schema) -> Schema:
+    def compute() -> Schema:
         result = {k: v for k, v in node.items() if k not in ("examples", "example")}
         return memo.rebuilt(result, lambda keyword, key, sub: without_examples(memo, sub))
 
-    found: dict[str, Any] = _cached(memo, ("examples", id(node)), compute)
-    return found
+    return _cached(memo.done, ("examples", id(node)), compute)
 
 
-def short_descriptions(memo: Memo, schema: dict[str, Any], note: str) -> dict[str, Any]:
+def short_descriptions(memo: Memo, schema: Schema, note: str) -> Schema:
     """Every description cut to its first sentence, the top-level properties' too; an opened part keeps its
     `note`."""
 
-    def compute() -> dict[str, Any]:
+    def compute() -> Schema:
         result = dict(schema)
         text = result.get("description")
         if isinstance(text, str):
@@ -325,37 +345,35 @@ def short_descriptions(memo: Memo, schema: dict[str, Any], note: str) -> dict[st
             )
         return memo.rebuilt(result, lambda keyword, key, sub: short_descriptions(memo, sub, note))
 
-    found: dict[str, Any] = _cached(memo, ("short", id(schema), note), compute)
-    return found
+    return _cached(memo.done, ("short", id(schema), note), compute)
 
 
-def short_nested_descriptions(memo: Memo, schema: dict[str, Any]) -> dict[str, Any]:
+def short_nested_descriptions(memo: Memo, schema: Schema) -> Schema:
     """Descriptions below the top-level properties cut to their first sentence."""
 
-    def inside(sub: dict[str, Any]) -> dict[str, Any]:
-        found: dict[str, Any] = _cached(
-            memo, ("cut inside", id(sub)), lambda: memo.rebuilt(sub, lambda k, kk, inner: _cut(memo, inner))
+    def inside(sub: Schema) -> Schema:
+        return _cached(
+            memo.done, ("cut inside", id(sub)), lambda: memo.rebuilt(sub, lambda k, kk, inner: _cut(memo, inner))
         )
-        return found
 
     return memo.rebuilt(schema, lambda keyword, key, sub: inside(sub) if keyword == "properties" else _cut(memo, sub))
 
 
-def _cut(memo: Memo, node: dict[str, Any]) -> dict[str, Any]:
-    def compute() -> dict[str, Any]:
+def _cut(memo: Memo, node: Schema) -> Schema:
+    def compute() -> Schema:
         result = dict(node)
-        if isinstance(result.get("description"), str):
-            result["description"] = first_sentence(result["description"])
+        description = result.get("description")
+        if isinstance(description, str):
+            result["description"] = first_sentence(description)
         return memo.rebuilt(result, lambda keyword, key, sub: _cut(memo, sub))
 
-    found: dict[str, Any] = _cached(memo, ("cut", id(node)), compute)
-    return found
+    return _cached(memo.done, ("cut", id(node)), compute)
 
 
 # -- 4. open subtrees ------------------------------------------------------------------------------------------
 
 
-def opened(node: dict[str, Any], note: str) -> dict[str, Any]:
+def opened(node: Schema, note: str) -> Schema:
     """A schema's own annotations and type, without its insides: any value of that type is accepted here."""
     kept = {k: node[k] for k in _KEPT_WHEN_OPEN if k in node} | _implied_type(node)
     description = str(kept.get("description", "")).strip()
@@ -363,7 +381,7 @@ def opened(node: dict[str, Any], note: str) -> dict[str, Any]:
     return kept
 
 
-def _implied_type(node: dict[str, Any]) -> dict[str, str]:
+def _implied_type(node: Schema) -> dict[str, str]:
     """The type a schema without `type`, `enum` or `const` shows by its other keywords (none when unclear)."""
     if any(k in node for k in ("type", "enum", "const")):
         return {}
@@ -371,13 +389,11 @@ def _implied_type(node: dict[str, Any]) -> dict[str, str]:
         return {"type": "object"}
     if "items" in node:
         return {"type": "array"}
-    kinds = [s.get("type") for _, _, s in _children(node) if isinstance(s.get("type"), str)]
+    kinds = [kind for _, _, s in _children(node) if isinstance(kind := s.get("type"), str)]
     return {"type": kinds[0]} if kinds and len(set(kinds)) == 1 else {}
 
 
-def open_deepest(
-    memo: Memo, schema: dict[str, Any], note: str, fits: Callable[[dict[str, Any]], bool]
-) -> dict[str, Any]:
+def open_deepest(memo: Memo, schema: Schema, note: str, fits: Callable[[Schema], bool]) -> Schema:
     """Open the deepest optional subtrees, one level at a time, until the schema fits; then the insides of the
     top-level properties (required ones too, which stay typed and described)."""
     result = schema
@@ -391,12 +407,12 @@ def open_deepest(
     return result
 
 
-def _openable_levels(memo: Memo, schema: dict[str, Any]) -> set[int]:
+def _openable_levels(memo: Memo, schema: Schema) -> set[int]:
     """The levels (below the top-level properties) holding an optional subtree that has insides to leave out."""
     return {1 + level for _, _, sub in _children(schema) for level in _levels(memo, sub)}
 
 
-def _levels(memo: Memo, node: dict[str, Any]) -> frozenset[int]:
+def _levels(memo: Memo, node: Schema) -> frozenset[int]:
     """How far below `node` an optional property with insides is found (1: among its own properties)."""
 
     def compute() -> frozenset[int]:
@@ -408,34 +424,31 @@ def _levels(memo: Memo, node: dict[str, Any]) -> frozenset[int]:
             found.update(1 + level for level in _levels(memo, sub))
         return frozenset(found)
 
-    levels: frozenset[int] = _cached(memo, ("levels", id(node)), compute)
-    return levels
+    return _cached(memo.levels, id(node), compute)
 
 
-def _open_at(memo: Memo, node: dict[str, Any], below: int, note: str, *, optional_only: bool) -> dict[str, Any]:
+def _open_at(memo: Memo, node: Schema, below: int, note: str, *, optional_only: bool) -> Schema:
     """Open every subtree `below` levels under `node` (the root's are at level 1) that has insides; with
     `optional_only`, only those not required by their parent object."""
     if below < 1:
         return node
 
-    def compute() -> dict[str, Any]:
+    def compute() -> Schema:
         required = _required(node)
 
-        def change(keyword: str, key: str | int | None, sub: dict[str, Any]) -> Any:
+        def change(keyword: str, key: str | int | None, sub: Schema) -> Schema:
             if below == 1 and _children(sub):
                 if optional_only and (keyword != "properties" or key in required):
                     return sub
-                found: dict[str, Any] = _cached(memo, ("opened", id(sub), note), lambda: memo.one(opened(sub, note)))
-                return found
+                return _cached(memo.done, ("opened", id(sub), note), lambda: memo.one(opened(sub, note)))
             return _open_at(memo, sub, below - 1, note, optional_only=optional_only) if below > 1 else sub
 
         return memo.rebuilt(node, change)
 
-    result: dict[str, Any] = _cached(memo, ("open at", id(node), below, note, optional_only), compute)
-    return result
+    return _cached(memo.done, ("open at", id(node), below, note, optional_only), compute)
 
 
-def pruned(memo: Memo, schema: dict[str, Any]) -> dict[str, Any]:
+def pruned(memo: Memo, schema: Schema) -> Schema:
     """The schema without the `$defs` entries nothing refers to any more (opened parts held their references)."""
     defs = schema.get("$defs")
     if not isinstance(defs, dict):
@@ -454,12 +467,12 @@ def pruned(memo: Memo, schema: dict[str, Any]) -> dict[str, Any]:
     return memo.one({**rest, "$defs": kept} if kept else rest)
 
 
-def _own_ref(node: dict[str, Any]) -> tuple[str, ...]:
+def _own_ref(node: Schema) -> tuple[str, ...]:
     ref = node.get("$ref")
     return (ref[len(_DEFS) :],) if isinstance(ref, str) and ref.startswith(_DEFS) else ()
 
 
-def _refs(memo: Memo, value: Any) -> frozenset[str]:
+def _refs(memo: Memo, value: object) -> frozenset[str]:
     """The `$defs` entries a value refers to, at any depth (examples and other data too)."""
     if isinstance(value, list | tuple):
         return frozenset().union(*(_refs(memo, item) for item in value))
@@ -469,20 +482,19 @@ def _refs(memo: Memo, value: Any) -> frozenset[str]:
     def compute() -> frozenset[str]:
         return frozenset(_own_ref(value)).union(*(_refs(memo, v) for v in value.values()))
 
-    found: frozenset[str] = _cached(memo, ("refs", id(memo.one(value))), compute)
-    return found
+    return _cached(memo.refs, id(memo.one(value)), compute)
 
 
 # -- 6 and 7. many flat top-level properties ----------------------------------------------------------------
 
 
-def without_long_descriptions(memo: Memo, schema: dict[str, Any], note: str, room: int) -> dict[str, Any]:
+def without_long_descriptions(memo: Memo, schema: Schema, note: str, room: int) -> Schema:
     """The optional top-level properties' descriptions dropped, the longest first, until the schema fits in `room`
     bytes: the ones left are the short ones. The schema's own description says where the others are."""
     return _leaner(memo, schema, note, room, _undescribed)
 
 
-def typed_only(memo: Memo, schema: dict[str, Any], note: str, room: int) -> dict[str, Any]:
+def typed_only(memo: Memo, schema: Schema, note: str, room: int) -> Schema:
     """Optional top-level properties reduced to their type (no description, format or allowed values), the
     largest first, until the schema fits in `room` bytes."""
     return _leaner(memo, schema, note, room, _typed)
@@ -490,11 +502,11 @@ def typed_only(memo: Memo, schema: dict[str, Any], note: str, room: int) -> dict
 
 def _leaner(
     memo: Memo,
-    schema: dict[str, Any],
+    schema: Schema,
     note: str,
     room: int,
-    lean: Callable[[Memo, dict[str, Any]], dict[str, Any]],
-) -> dict[str, Any]:
+    lean: Callable[[Memo, Schema], Schema],
+) -> Schema:
     """`lean` applied to the optional top-level properties that save the most (of two that save as much, the later
     one), one at a time, until the schema (its description saying where the rest is) fits; required ones stay
     as they are."""
@@ -520,7 +532,7 @@ def _leaner(
     return result if memo.size(result) < memo.size(schema) else schema  # the note may cost more than it saves
 
 
-def _noted(schema: dict[str, Any], note: str) -> dict[str, Any]:
+def _noted(schema: Schema, note: str) -> Schema:
     """The schema with its description (first, when it had none) saying where the full shape is."""
     description = schema.get("description")
     if not isinstance(description, str):
@@ -528,42 +540,40 @@ def _noted(schema: dict[str, Any], note: str) -> dict[str, Any]:
     return schema if note in description else {**schema, "description": f"{description} {note}".strip()}
 
 
-def _undescribed(memo: Memo, node: dict[str, Any]) -> dict[str, Any]:
-    found: dict[str, Any] = _cached(
-        memo, ("undescribed", id(node)), lambda: memo.one({k: v for k, v in node.items() if k != "description"})
+def _undescribed(memo: Memo, node: Schema) -> Schema:
+    return _cached(
+        memo.done, ("undescribed", id(node)), lambda: memo.one({k: v for k, v in node.items() if k != "description"})
     )
-    return found
 
 
-def _typed(memo: Memo, node: dict[str, Any]) -> dict[str, Any]:
+def _typed(memo: Memo, node: Schema) -> Schema:
     """A property's type alone (its allowed values when it has no type), and whether it may be null."""
 
-    def compute() -> dict[str, Any]:
-        kept: dict[str, Any] = {k: node[k] for k in ("type", "const", "nullable") if k in node}
+    def compute() -> Schema:
+        kept: Schema = {k: node[k] for k in ("type", "const", "nullable") if k in node}
         if "type" not in node and "const" not in node and "enum" in node:
             kept["enum"] = node["enum"]
         return memo.one(kept | _implied_type(node))
 
-    found: dict[str, Any] = _cached(memo, ("typed", id(node)), compute)
-    return found
+    return _cached(memo.done, ("typed", id(node)), compute)
 
 
 # -- the JSON depth bound ----------------------------------------------------------------------------------------
 
 
-def within_depth(schema: dict[str, Any], start: int, note: str, limit: int = DEPTH_LIMIT) -> dict[str, Any]:
+def within_depth(schema: Schema, start: int, note: str, limit: int = DEPTH_LIMIT) -> Schema:
     """The schema with every subtree that would nest past `limit` (counting from `start`, the JSON depth the
     schema itself sits at) opened; unchanged when it already fits."""
     if start - 1 + json_depth(schema) <= limit:
         return schema
 
-    def walk(node: dict[str, Any], depth: int) -> dict[str, Any]:
+    def walk(node: Schema, depth: int) -> Schema:
         if depth - 1 + json_depth(node) <= limit:
             return node
         if depth + 3 > limit:  # its subschemas would sit too deep: this one is kept open
             return opened(node, note)
 
-        def change(keyword: str, key: str | int | None, sub: dict[str, Any]) -> Any:
+        def change(keyword: str, key: str | int | None, sub: Schema) -> Schema:
             return walk(sub, depth + (1 if keyword in _SINGLE else 2))
 
         return _rebuilt(node, change)
@@ -574,13 +584,13 @@ def within_depth(schema: dict[str, Any], start: int, note: str, limit: int = DEP
 # -- all of it -------------------------------------------------------------------------------------------------
 
 
-Step = Callable[[dict[str, Any]], dict[str, Any]]
+Step = Callable[[Schema], Schema]
 
 
 def _steps(memo: Memo, note: str, room: int) -> list[tuple[str, Step]]:
     """The reductions in their order, for an inputSchema that may take `room` bytes."""
 
-    def fits(candidate: dict[str, Any]) -> bool:
+    def fits(candidate: Schema) -> bool:
         return memo.size(candidate) <= room
 
     return [
@@ -595,7 +605,7 @@ def _steps(memo: Memo, note: str, room: int) -> list[tuple[str, Step]]:
 
 
 def reduce_tool(
-    name: str, description: str, schema: dict[str, Any], budget: int, note: str, memo: Memo | None = None
+    name: str, description: str, schema: Schema, budget: int, note: str, memo: Memo | None = None
 ) -> Reduction:
     """The input schema within budget (in the order above) and within the depth bound (the tool definition puts
     the inputSchema at JSON depth 2). `memo`: the run's, shared by its tools (a fresh one without)."""
@@ -613,7 +623,7 @@ def reduce_tool(
     # `prompt_size` is the name and description's share plus the inputSchema's size: what the schema may take
     room = budget - (prompt_size(name, description, {}) - memo.size({}))
 
-    def fits(candidate: dict[str, Any]) -> bool:
+    def fits(candidate: Schema) -> bool:
         return memo.size(candidate) <= room
 
     if not fits(result):

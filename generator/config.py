@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin, get_type_hints
+from typing import Any, Literal, NotRequired, TypedDict, get_args, get_origin, get_type_hints
 
 from generator.diagnostics import Diagnostic, GenerationError
 from generator.load import load_mapping
@@ -41,6 +42,14 @@ DEFAULT_SYNONYMS = (("photo", "image"), ("picture", "image"))
 """Everyday words for what APIs commonly name otherwise; a config's `search_synonyms` adds to them."""
 
 
+class ErrorHintData(TypedDict):
+    """An error hint as the generated server reads it (`api.json`'s `errorHints`)."""
+
+    status: list[int]
+    hint: str
+    when: NotRequired[list[str]]
+
+
 @dataclass(frozen=True)
 class ErrorHint:
     """What an error of the API means and what to do, in the API's own terms: told when the status matches and
@@ -51,9 +60,9 @@ class ErrorHint:
     when: tuple[str, ...] = ()
 
     @property
-    def data(self) -> dict[str, Any]:
+    def data(self) -> ErrorHintData:
         """As the generated server reads it (`api.json`)."""
-        found: dict[str, Any] = {"status": list(self.status), "hint": self.hint}
+        found: ErrorHintData = {"status": list(self.status), "hint": self.hint}
         if self.when:
             found["when"] = list(self.when)
         return found
@@ -196,7 +205,17 @@ def slug_words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", text.lower())
 
 
-def defaults_from_title(title: str) -> dict[str, Any]:
+class TitleDefaults(TypedDict):
+    """The names a config need not set: derived from the spec's `info.title`."""
+
+    distribution_name: str
+    package_name: str
+    server_name: str
+    display_name: str
+    env_prefix: str
+
+
+def defaults_from_title(title: str) -> TitleDefaults:
     """Names derived from `info.title` when the config does not set them."""
     words = [w for w in slug_words(title) if w not in {"api", "rest", "openapi", "the"}] or ["api"]
     if words[0][0].isdigit():
@@ -211,7 +230,7 @@ def defaults_from_title(title: str) -> dict[str, Any]:
     }
 
 
-def _check(raw: dict[str, Any], source: str) -> list[Diagnostic]:
+def _check(raw: Mapping[str, object], source: str) -> list[Diagnostic]:
     problems: list[Diagnostic] = []
     for key, value in raw.items():
         expected = _KNOWN_KEYS.get(key)
@@ -254,11 +273,10 @@ def _check(raw: dict[str, Any], source: str) -> list[Diagnostic]:
     return problems
 
 
-def _server_settings(raw: dict[str, Any], spec_urls: list[str], source: str) -> tuple[ServerSetting, ...]:
+def _server_settings(raw: Mapping[str, object], spec_urls: list[str], source: str) -> tuple[ServerSetting, ...]:
     """One setting per host: configured ones first, then the spec's, with derived variable names."""
-    configured = raw.get("servers", {})
     settings: dict[str, ServerSetting] = {}
-    for url, entry in configured.items():
+    for url, entry in _mapping(raw, "servers").items():
         env = entry.get("env") if isinstance(entry, dict) else None
         if not isinstance(env, str) or not re.fullmatch(r"[A-Z][A-Z0-9_]*", env):
             message = f"server {url!r} needs `env`, an upper-case variable suffix such as BASE_URL"
@@ -280,42 +298,57 @@ def _server_settings(raw: dict[str, Any], spec_urls: list[str], source: str) -> 
     return tuple(settings.values())
 
 
-def build_config(raw: dict[str, Any], title: str, spec_urls: list[str], source: str) -> GeneratorConfig:
+def _mapping(raw: Mapping[str, object], key: str) -> dict[str, object]:
+    """A setting written as a mapping (checked by `_check`; the loader makes every key text); empty when unset."""
+    value = raw.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _list(raw: Mapping[str, object], key: str) -> list[object]:
+    """A setting written as a list (checked by `_check`); empty when it is not set."""
+    value = raw.get(key)
+    return value if isinstance(value, list) else []
+
+
+def build_config(raw: Mapping[str, object], title: str, spec_urls: list[str], source: str) -> GeneratorConfig:
     """Merge a raw config mapping over defaults derived from the spec; raise on any bad setting."""
     problems = _check(raw, source)
     if problems:
         raise GenerationError(problems)
-    values = defaults_from_title(title) | {k: v for k, v in raw.items() if k not in _RAW_FORMS}
+    # each a field of `GeneratorConfig` written as a plain value, its type checked against the field's by `_check`
+    values: dict[str, Any] = {**defaults_from_title(title), **{k: v for k, v in raw.items() if k not in _RAW_FORMS}}
     servers = _server_settings(raw, spec_urls, source)
     return GeneratorConfig(
         **values,
         servers=servers,
-        team_identity=_team_identity(raw.get("team_identity") or {}, servers, source),
+        team_identity=_team_identity(_mapping(raw, "team_identity"), servers, source),
         operations=parse_selection(raw.get("operations"), source),
-        bindings=_bindings(raw.get("bindings") or {}, values["env_prefix"], source),
+        bindings=_bindings(_mapping(raw, "bindings"), str(values["env_prefix"]), source),
         hybrid_static=parse_rules(raw.get("hybrid_static"), "/hybrid_static", source),
-        search_synonyms=_synonyms(raw.get("search_synonyms") or {}, source),
-        related_scopes=_related_scopes(raw.get("related_scopes") or {}, source),
-        search_examples=_search_examples(raw.get("search_examples") or [], source),
-        error_hints=_error_hints(raw.get("error_hints") or [], source),
+        search_synonyms=_synonyms(_mapping(raw, "search_synonyms"), source),
+        related_scopes=_related_scopes(_mapping(raw, "related_scopes"), source),
+        search_examples=_search_examples(_list(raw, "search_examples"), source),
+        error_hints=_error_hints(_list(raw, "error_hints"), source),
         overlays=_files(raw.get("overlays"), source, "overlays", "an overlay file"),
         include_specs=_files(raw.get("include_specs"), source, "include_specs", "an OpenAPI file"),
-        prompts=_prompts(raw.get("prompts") or [], source),
+        prompts=_prompts(_list(raw, "prompts"), source),
     )
 
 
-def _files(raw: Any, source: str, key: str, kind: str) -> tuple[Path, ...]:
+def _files(raw: object, source: str, key: str, kind: str) -> tuple[Path, ...]:
     """`overlays` or `include_specs`: file paths, relative to the config file's folder (or absolute)."""
     if raw is None:
         return ()
     problems = _check({key: raw}, source)
-    if problems:
+    if problems or not isinstance(raw, list):  # `_check` finds a problem whenever it is not a list
         raise GenerationError(problems)
+    paths: list[str] = []
     for index, entry in enumerate(raw):
         if not isinstance(entry, str) or not entry.strip():
             message = f"each of `{key}` is the path of {kind}, relative to the config file"
             raise GenerationError([Diagnostic("error", "config", message, source, f"/{key}/{index}")])
-    return tuple(Path(source).parent / entry for entry in raw)
+        paths.append(entry)
+    return tuple(Path(source).parent / entry for entry in paths)
 
 
 _PROMPT_FIELDS = {"name", "title", "description", "arguments", "tools", "template"}
@@ -323,7 +356,7 @@ _PROMPT_REQUIRED = ("name", "title", "description", "tools", "template")
 _ARGUMENT_FIELDS = {"name", "description", "required"}
 
 
-def _prompts(raw: list[Any], source: str) -> tuple[Prompt, ...]:
+def _prompts(raw: list[object], source: str) -> tuple[Prompt, ...]:
     """`prompts`: each a snake_case `name` (unique), a `title`, a `description`, optional `arguments` (each a
     `name`, a `description` and `required`, false by default), the `tools` it uses (at least one) and its
     `template`, whose `{argument}` placeholders are its arguments, every one used (`{{` and `}}` for braces).
@@ -337,28 +370,40 @@ def _prompts(raw: list[Any], source: str) -> tuple[Prompt, ...]:
         label = f"prompt `{name}`" if isinstance(name, str) and name else f"prompt {index}"
         errors = _prompt_problems(entry, seen)
         problems.extend(Diagnostic("error", "config", f"{label}: {error}", source, pointer) for error in errors)
-        if not errors:
-            seen.add(entry["name"])
-            found.append(_prompt(entry))
+        if not errors and isinstance(entry, dict):  # an entry without problems is a mapping
+            prompt = _prompt(entry)
+            seen.add(prompt.name)
+            found.append(prompt)
     if problems:
         raise GenerationError(problems)
     return tuple(found)
 
 
-def _prompt(entry: dict[str, Any]) -> Prompt:
+def _prompt(entry: Mapping[str, object]) -> Prompt:
     """A prompt whose entry `_prompt_problems` found sound."""
     arguments = tuple(
-        PromptArgument(arg["name"], " ".join(arg["description"].split()), bool(arg.get("required", False)))
-        for arg in entry.get("arguments") or []
+        PromptArgument(
+            _text(arg, "name"), " ".join(_text(arg, "description").split()), bool(arg.get("required", False))
+        )
+        for arg in _list(entry, "arguments")
+        if isinstance(arg, dict)  # every argument of a sound entry is
     )
     return Prompt(
-        name=entry["name"],
-        title=" ".join(entry["title"].split()),
-        description=" ".join(entry["description"].split()),
-        tools=tuple(entry["tools"]),
-        template=entry["template"].strip(),
+        name=_text(entry, "name"),
+        title=" ".join(_text(entry, "title").split()),
+        description=" ".join(_text(entry, "description").split()),
+        tools=tuple(str(tool) for tool in _list(entry, "tools")),
+        template=_text(entry, "template").strip(),
         arguments=arguments,
     )
+
+
+def _text(entry: Mapping[str, object], key: str) -> str:
+    """A field `_prompt_problems` found to be text."""
+    value = entry[key]
+    if not isinstance(value, str):
+        raise TypeError(f"`{key}` is not text")
+    return value
 
 
 def _unprintable(text: str, newlines: bool = False) -> bool:
@@ -371,14 +416,14 @@ def _unprintable(text: str, newlines: bool = False) -> bool:
     )  # fmt: skip
 
 
-def _unknown_fields(entry: dict[Any, Any], known: set[str]) -> list[str]:
+def _unknown_fields(entry: Iterable[object], known: set[str]) -> list[str]:
     unknown = sorted(str(key) for key in entry if key not in known)
     if not unknown:
         return []
     return [f"unknown field {', '.join(f'`{key}`' for key in unknown)} (known: {', '.join(sorted(known))})"]
 
 
-def _prompt_problems(entry: Any, seen: set[str]) -> list[str]:
+def _prompt_problems(entry: object, seen: set[str]) -> list[str]:
     """What is wrong with one entry of `prompts`, in words."""
     if not isinstance(entry, dict):
         return ["each of `prompts` is a mapping with `name`, `title`, `description`, `tools` and `template`"]
@@ -415,7 +460,7 @@ def _prompt_problems(entry: Any, seen: set[str]) -> list[str]:
     return problems
 
 
-def _prompt_arguments(raw: Any) -> tuple[dict[str, bool], list[str]]:
+def _prompt_arguments(raw: object) -> tuple[dict[str, bool], list[str]]:
     """A prompt's `arguments` (name -> required), and what is wrong with them."""
     if raw is None:
         return {}, []
@@ -471,7 +516,7 @@ def _template_problems(template: str, arguments: dict[str, bool]) -> list[str]:
     return problems
 
 
-def _error_hints(raw: list[Any], source: str) -> tuple[ErrorHint, ...]:
+def _error_hints(raw: list[object], source: str) -> tuple[ErrorHint, ...]:
     """`error_hints`: each a `status` (or list of them, 400 to 599), a `hint`, and optional `when` words."""
     found = []
     for index, entry in enumerate(raw):
@@ -481,7 +526,8 @@ def _error_hints(raw: list[Any], source: str) -> tuple[ErrorHint, ...]:
         words = when if isinstance(when, list) else [when]
         hint = entry.get("hint") if isinstance(entry, dict) else None
         valid = (
-            all(isinstance(s, int) and not isinstance(s, bool) and 400 <= s <= 599 for s in statuses)
+            isinstance(entry, dict)
+            and all(isinstance(s, int) and not isinstance(s, bool) and 400 <= s <= 599 for s in statuses)
             and all(isinstance(w, str) and w.strip() for w in words)
             and isinstance(hint, str)
             and 0 < len(hint.strip()) <= 600
@@ -495,15 +541,16 @@ def _error_hints(raw: list[Any], source: str) -> tuple[ErrorHint, ...]:
     return tuple(found)
 
 
-def _search_examples(raw: list[Any], source: str) -> tuple[str, ...]:
+def _search_examples(raw: list[object], source: str) -> tuple[str, ...]:
     """`search_examples`: a few short words or phrases."""
-    if not all(isinstance(word, str) and 0 < len(word.strip()) <= 40 for word in raw):
+    words = [word for word in raw if isinstance(word, str) and 0 < len(word.strip()) <= 40]
+    if len(words) != len(raw):
         message = "`search_examples` is a list of short words or phrases (`rfi`, `daily log`)"
         raise GenerationError([Diagnostic("error", "config", message, source, "/search_examples")])
-    return tuple(word.strip() for word in raw)
+    return tuple(word.strip() for word in words)
 
 
-def _related_scopes(raw: dict[str, Any], source: str) -> tuple[tuple[str, str], ...]:
+def _related_scopes(raw: Mapping[str, object], source: str) -> tuple[tuple[str, str], ...]:
     """`related_scopes`: path segment -> the word for that scope, both plain words."""
     for segment, word in raw.items():
         if not re.fullmatch(r"[A-Za-z0-9_-]+", str(segment)) or not isinstance(word, str) or not word.strip():
@@ -512,7 +559,9 @@ def _related_scopes(raw: dict[str, Any], source: str) -> tuple[tuple[str, str], 
     return tuple((str(segment), str(word).strip()) for segment, word in raw.items())
 
 
-def _team_identity(raw: dict[str, Any], servers: tuple[ServerSetting, ...], source: str) -> tuple[tuple[str, str], ...]:
+def _team_identity(
+    raw: Mapping[str, object], servers: tuple[ServerSetting, ...], source: str
+) -> tuple[tuple[str, str], ...]:
     """`team_identity`: `path` of the call answering who is signed in, the answer's `field` naming them (`id`),
     and the `server` it is on (one of `servers`; the first by default)."""
     if not raw:
@@ -535,25 +584,25 @@ def _team_identity(raw: dict[str, Any], servers: tuple[ServerSetting, ...], sour
 _PHRASE = re.compile(r"[A-Za-z0-9][A-Za-z0-9&' -]*")
 
 
-def _synonyms(raw: dict[str, Any], source: str) -> tuple[tuple[str, str | tuple[str, ...]], ...]:
+def _synonyms(raw: Mapping[str, object], source: str) -> tuple[tuple[str, str | tuple[str, ...]], ...]:
     """`search_synonyms`: a word or phrase an agent may use -> how the API says it: one word (either will do), a
     phrase (read in its place), or a list of words or phrases (any will do). Added to the defaults."""
     merged: dict[str, str | tuple[str, ...]] = dict(DEFAULT_SYNONYMS)
     for key, meaning in raw.items():
         options = meaning if isinstance(meaning, list) else [meaning]
-        texts = [key, *options]
-        if not options or not all(isinstance(text, str) and _PHRASE.fullmatch(text) for text in texts):
+        words = [text for text in options if isinstance(text, str) and _PHRASE.fullmatch(text)]
+        if not (isinstance(key, str) and _PHRASE.fullmatch(key)) or not options or len(words) != len(options):
             message = (
                 "a search synonym maps a word or phrase (letters, digits, spaces, & and ') to another, or to a list"
             )
             raise GenerationError(
                 [Diagnostic("error", "config", message, source, json_pointer("search_synonyms", str(key)))]
             )
-        merged[key.lower()] = meaning.lower() if isinstance(meaning, str) else tuple(o.lower() for o in options)
+        merged[key.lower()] = meaning.lower() if isinstance(meaning, str) else tuple(o.lower() for o in words)
     return tuple(sorted(merged.items()))
 
 
-def _bindings(raw: dict[str, Any], prefix: str, source: str) -> tuple[tuple[str, Binding], ...]:
+def _bindings(raw: Mapping[str, object], prefix: str, source: str) -> tuple[tuple[str, Binding], ...]:
     """`bindings`: wire name -> {env: SUFFIX | token: access_token|refresh_token, hidden: bool}."""
     result: list[tuple[str, Binding]] = []
     for name, entry in raw.items():
@@ -583,7 +632,7 @@ def _bindings(raw: dict[str, Any], prefix: str, source: str) -> tuple[tuple[str,
 class ConfigFile:
     """A config file's settings as written, read once per run: empty (from `<defaults>`) without a file."""
 
-    raw: dict[str, Any]
+    raw: dict[str, object]
     source: str
 
     @property

@@ -3,7 +3,7 @@ used once is inlined, one used more often or in a cycle is kept once), and `$def
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from generator.openapi import SCHEMA_KEYWORDS, SCHEMA_LIST_KEYWORDS, SCHEMA_MAP_KEYWORDS
@@ -35,14 +35,14 @@ class Linking:
         self.path: list[str] = []
         """The referenced schemas being inlined, outermost first: a use of one of them closes a cycle."""
         self.wanted: dict[str, None] = {}
-        self.linked_defs: dict[str, dict[str, Any]] = {}
+        self.linked_defs: dict[str, dict[str, object]] = {}
 
     def add(self, part: Part) -> None:
         if self.planned:
             raise RuntimeError("every part of a linking must be added before the first one is linked")
         self.parts.append(part)
 
-    def link(self, part: Part) -> dict[str, Any]:
+    def link(self, part: Part) -> dict[str, object]:
         """The part as JSON Schema; its `$ref`s point into `definitions()`."""
         if self.max_depth is None and not self.planned:
             self._plan()
@@ -50,7 +50,7 @@ class Linking:
         linked = self._link_ref(tree, 0, inline=True) if isinstance(tree, Ref) else self._link(tree, 0, part.pointer)
         return linked if isinstance(linked, dict) else {}
 
-    def definitions(self) -> dict[str, dict[str, Any]]:
+    def definitions(self) -> dict[str, dict[str, object]]:
         """The definitions the linked parts refer to (directly or through each other), sorted by name."""
         done: set[str] = set()
         while len(done) < len(self.wanted):
@@ -65,7 +65,7 @@ class Linking:
                     )
                 finally:
                     self.path.pop()
-                self.linked_defs[self.compiler.def_name(ref)] = linked
+                self.linked_defs[self.compiler.def_name(ref)] = linked if isinstance(linked, dict) else {}
         return {name: self.linked_defs[name] for name in sorted(self.linked_defs)}
 
     # -- planning ---------------------------------------------------------------------------------------------
@@ -119,7 +119,7 @@ class Linking:
 
     # -- linking ----------------------------------------------------------------------------------------------
 
-    def _link(self, node: Any, depth: int, where: str) -> Any:
+    def _link(self, node: object, depth: int, where: str) -> object:
         """A compiled schema as JSON Schema; `where` is the pointer of the schema (a part, or a referenced one) it
         belongs to, for warnings."""
         if isinstance(node, Ref):
@@ -131,7 +131,7 @@ class Linking:
         if depth >= MAX_SCHEMA_DEPTH:
             self.compiler.warn("too-deep", TOO_DEEP, where)
             return {}
-        out: dict[str, Any] = {}
+        out: dict[str, object] = {}
         deeper = depth + 1
         for keyword, value in node.items():
             if self.max_depth is not None and keyword in _CONDITIONAL_KEYWORDS:
@@ -146,7 +146,7 @@ class Linking:
                 out[keyword] = value
         return out
 
-    def _link_ref(self, node: Ref, depth: int, *, inline: bool = False) -> Any:
+    def _link_ref(self, node: Ref, depth: int, *, inline: bool = False) -> object:
         if id(node) in self.cut:
             message = f"reference {node.ref!r} comes back to itself without describing any value; treated as any value"
             self.compiler.warn("circular-ref", message, node.pointer)
@@ -178,9 +178,10 @@ class Linking:
         return {**reference, **annotations}
 
 
-def _refs_in(node: Any) -> set[str]:
+def _refs_in(node: object) -> set[str]:
     if isinstance(node, dict):
-        found = {node["$ref"].rsplit("/", 1)[-1]} if isinstance(node.get("$ref"), str) else set()
+        ref = node.get("$ref")
+        found = {ref.rsplit("/", 1)[-1]} if isinstance(ref, str) else set()
         for key, value in node.items():
             if key != "$defs":
                 found |= _refs_in(value)
@@ -190,8 +191,9 @@ def _refs_in(node: Any) -> set[str]:
     return set()
 
 
-def attach_defs(schema: dict[str, Any], defs: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """Put the definitions a root schema still refers to (directly or through each other) under `$defs`."""
+def attach_defs(schema: dict[str, object], defs: Mapping[str, object]) -> dict[str, Any]:
+    """Put the definitions a root schema still refers to (directly or through each other) under `$defs`. The
+    result is loosely typed: the IR builder writes into the `$defs` it returns."""
     if not defs:
         return schema
     used: set[str] = set()

@@ -4,7 +4,7 @@ and the placeholders their references leave."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 Direction = Literal["input", "output"]
 
@@ -27,7 +27,7 @@ class Ref:
     descends: bool
     """Whether the path from the enclosing body's root to here passes into a part of the value (an item, a
     property): a cycle with no such step would send a validator round in circles."""
-    annotations: tuple[tuple[str, Any], ...] = ()
+    annotations: tuple[tuple[str, object], ...] = ()
     """Siblings of the `$ref` that refine the target (description, title, default...)."""
     nullable: bool = False
 
@@ -36,14 +36,15 @@ class Ref:
 class Part:
     """A compiled schema whose references are still placeholders; a `Linking` turns it into JSON Schema."""
 
-    tree: Any
+    tree: object
+    """The compiled schema: a mapping, a placeholder, or a boolean schema as written."""
     direction: Direction
     refs: tuple[Ref, ...]
     """Its placeholders, in document order."""
     pointer: str = ""
 
 
-def make_nullable(out: dict[str, Any]) -> None:
+def make_nullable(out: dict[str, object]) -> None:
     """Allow null in a compiled schema (OpenAPI 3.0 `nullable: true`)."""
     kind = out.get("type")
     if kind == "null":
@@ -57,5 +58,6 @@ def make_nullable(out: dict[str, Any]) -> None:
         inner = dict(out)
         out.clear()
         out["anyOf"] = [inner, {"type": "null"}]
-    if isinstance(out.get("enum"), list) and None not in out["enum"]:
-        out["enum"] = [*out["enum"], None]
+    enum = out.get("enum")
+    if isinstance(enum, list) and None not in enum:
+        out["enum"] = [*enum, None]

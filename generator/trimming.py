@@ -3,12 +3,13 @@ every response the whole schema accepts."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from generator.schema_parts import MAX_SCHEMA_DEPTH
 
+_NESTED = ("properties", "items", "$defs", "$ref", "anyOf", "oneOf", "allOf")
+"""What a field keeps none of when trimmed to `shallow`."""
 
-def trim_output(schema: dict[str, Any], level: str) -> dict[str, Any] | None:
+
+def trim_output(schema: dict[str, object], level: str) -> dict[str, object] | None:
     """Less of a response schema for tools/list. `outline` names the top-level fields (and a wrapped list's item
     fields) and nothing more; `shallow` keeps those fields with their types, descriptions and other keywords but
     without nested fields; `none` keeps nothing. Either way the schema still accepts every response the full one
@@ -16,44 +17,47 @@ def trim_output(schema: dict[str, Any], level: str) -> dict[str, Any] | None:
     if level == "none":
         return None
     outline = level == "outline"
+    defs = schema.get("$defs", {})
 
-    def flat(node: Any) -> Any:
-        if not isinstance(node, dict):
-            return node
+    def flat_schema(node: dict[str, object]) -> dict[str, object]:
         if outline:
             return {}
-        kept = {
-            k: v
-            for k, v in node.items()
-            if k not in ("properties", "items", "$defs", "$ref", "anyOf", "oneOf", "allOf")
-        }
+        kept = {k: v for k, v in node.items() if k not in _NESTED}
         if ("anyOf" in node or "oneOf" in node) and "type" not in kept:  # keep the types its branches allow
-            kinds = _types_of(node, schema.get("$defs", {}))
+            kinds = _types_of(node, defs if isinstance(defs, dict) else None)
             if kinds is not None:
                 kept["type"] = kinds
         return kept
 
-    def level_one(node: dict[str, Any]) -> dict[str, Any]:
-        result: dict[str, Any]
+    def flat(node: object) -> object:
+        return flat_schema(node) if isinstance(node, dict) else node
+
+    def level_one(node: dict[str, object]) -> dict[str, object]:
+        result: dict[str, object]
         if outline:
             result = {"type": node["type"]} if "type" in node else {}
         else:
             result = {k: v for k, v in node.items() if k != "$defs"}
-        if isinstance(node.get("properties"), dict):
-            result["properties"] = {name: flat(sub) for name, sub in node["properties"].items()}
+        properties = node.get("properties")
+        if isinstance(properties, dict):
+            result["properties"] = {name: flat(sub) for name, sub in properties.items()}
         return result
 
     trimmed = level_one(schema)
+    properties, fields = schema.get("properties"), trimmed.get("properties")
+    if not (isinstance(properties, dict) and isinstance(fields, dict)):
+        return trimmed
     for name in ("result", "data"):
-        inner = schema.get("properties", {}).get(name)
-        if isinstance(inner, dict) and isinstance(inner.get("items"), dict):
+        inner = properties.get(name)
+        items = inner.get("items") if isinstance(inner, dict) else None
+        if isinstance(inner, dict) and isinstance(items, dict):
             kinds = _types_of(inner)
-            kept = ({"type": kinds} if kinds else {}) if outline else flat(inner)
-            trimmed["properties"][name] = {**kept, "items": level_one(inner["items"])}
+            kept = ({"type": kinds} if kinds else {}) if outline else flat_schema(inner)
+            fields[name] = {**kept, "items": level_one(items)}
     return trimmed
 
 
-def _types_of(node: dict[str, Any], defs: dict[str, Any] | None = None, depth: int = 0) -> str | list[str] | None:
+def _types_of(node: dict[str, object], defs: dict[str, object] | None = None, depth: int = 0) -> str | list[str] | None:
     """The JSON types a compiled schema allows, read from `type`, from the branches of `anyOf`/`oneOf`, or from
     the `$defs` entry a `$ref` names; None when some branch allows any type."""
     kinds = node.get("type")
