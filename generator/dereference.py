@@ -11,7 +11,6 @@ the standard allows elsewhere (schemas, parameters, responses...) are left for t
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from generator.diagnostics import Reporter
 from generator.openapi import DATA_KEYS, escape_token, json_pointer, operation_methods, ref_of, unescape_token
@@ -59,7 +58,7 @@ def pointer_of(trail: Trail) -> str:
     return (trail or "") + "".join("/" + token for token in reversed(tokens))
 
 
-def resolve_local(document: Mapping[str, object], ref: str) -> Any:  # untyped: openapi32.py uses the value unnarrowed
+def resolve_local(document: Mapping[str, object], ref: str) -> object:
     """The value a local ref (`#/a/b`) points at, or None when it points at nothing."""
     if not ref.startswith("#"):
         return None

@@ -449,7 +449,7 @@ def build_api(
         (op, name, related.get(name, []), source) for op, name, source in zip(operations, names, sources, strict=True)
     ]
     tools, output_definitions = builder.link_outputs(build_tools(builder, jobs, parallel))
-    info = spec.document.get("info") or {}
+    info = json_object(spec.document.get("info"))
     api = Api(
         title=str(info.get("title", "")),
         version=str(info.get("version", "")),

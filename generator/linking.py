@@ -4,7 +4,7 @@ used once is inlined, one used more often or in a cycle is kept once), and `$def
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from generator.openapi import SCHEMA_KEYWORDS, SCHEMA_LIST_KEYWORDS, SCHEMA_MAP_KEYWORDS
 from generator.schema_parts import MAX_SCHEMA_DEPTH, TOO_DEEP, Direction, Part, Ref, make_nullable
@@ -191,7 +191,7 @@ def _refs_in(node: object) -> set[str]:
     return set()
 
 
-def attach_defs(schema: dict[str, object], defs: Mapping[str, object]) -> dict[str, Any]:
+def attach_defs(schema: dict[str, object], defs: Mapping[str, object]) -> dict[str, object]:
     """Put the definitions a root schema still refers to (directly or through each other) under `$defs`. The
     result is loosely typed: the IR builder writes into the `$defs` it returns."""
     if not defs:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from generator.dereference import dereference_structure, resolve_local
 from generator.diagnostics import Diagnostic, GenerationError, Reporter
@@ -41,7 +41,7 @@ class ParsedSpec:
     """A validated OpenAPI 3.x document as plain data, and the reporter its warnings went to (later stages add
     theirs)."""
 
-    document: dict[str, Any]  # untyped: ir_builder.py and pipeline.py read it unnarrowed
+    document: dict[str, object]
     openapi_version: str
     source: str
     report: Reporter

@@ -20,6 +20,7 @@ from generator.including import Combined, include_specs
 from generator.ir import Api
 from generator.ir_builder import build_api
 from generator.load import load_mapping
+from generator.openapi import json_object
 from generator.operations import all_server_urls, iter_operations
 from generator.overlay import Overlaid, apply_overlays
 from generator.parse import ParsedSpec, document_errors, leave_out, prepare_document
@@ -129,7 +130,7 @@ def _attempt(build: Callable[_P, Built], *args: _P.args, **kwargs: _P.kwargs) ->
 
 
 def _build(parsed: ParsedSpec, config_file: ConfigFile, spec_path: Path, options: Options) -> Built:
-    info = parsed.document.get("info") or {}
+    info = json_object(parsed.document.get("info"))
     config = config_file.complete(str(info.get("title", "")), all_server_urls(parsed.document))
     if options.mode is not None:
         config = dataclasses.replace(config, mode=options.mode)
