@@ -15,9 +15,10 @@ The rules, in order:
    has the words.
 2. Operations that differ only in the `/rest/vX.Y/` segment are one operation in several versions. Where
    `procore.yaml` has any version of it, the catalog's versions are all left out (the hand-written one stands for
-   it; the catalog's highest version, when newer than it, is listed as `newer_than_hand_written`, for writing by
-   hand, and the rest are counted as dropped). Otherwise only the highest version is kept; the others are
-   counted as dropped, by version.
+   it, and is the highest version; the catalog's highest version, when newer than it, is listed as
+   `newer_than_hand_written`, for moving the hand-written one to it, and the facts test fails until the list is
+   empty; the rest are counted as dropped). Otherwise only the highest version is kept; the others are counted
+   as dropped, by version.
 3. An operation the catalog says is deprecated or will be (its own text, never copied, says the endpoint is
    deprecated, to be removed or sunset; a note that some of its fields are deprecated does not count) is kept
    with `deprecated: true`, so search ranks it below its replacement.

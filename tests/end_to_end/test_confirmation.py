@@ -57,7 +57,7 @@ def test_a_delete_waits_for_the_user_in_both_eras(
         )
         assert len(answer.asked) == 1, "asked exactly once"
         assert "Allow Delete a Punch Item (`delete_punch_item`)? It deletes data." in answer.asked[0]
-        assert "DELETE /rest/v1.0/punch_items/9101" in answer.asked[0]
+        assert "DELETE /rest/v1.1/punch_items/9101" in answer.asked[0]
         assert _deletes(fake_procore) == sent, action
         if action == "accept":
             assert result.is_error is False and fake_procore.state.records["punch_items"] == []

@@ -85,7 +85,7 @@ def test_create_a_punch_item_with_a_photo(installed_package: Path, fake_procore:
         "image/jpeg",
     )
     sent = fake_procore.state.requests[-1]
-    assert (sent.method, sent.path) == ("POST", "/rest/v1.0/punch_items")
+    assert (sent.method, sent.path) == ("POST", "/rest/v1.1/punch_items")
     assert json.loads(sent.body)["punch_item"]["image_ids"] == [uploaded["id"]]
     assert created["name"] == "Replace cracked window in unit 4B" and created["image_ids"] == [uploaded["id"]]
 

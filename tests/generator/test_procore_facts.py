@@ -1,7 +1,8 @@
 """The facts of the published package against the Procore catalog in `../shared/specs/procore-catalog.json`:
 `specs/procore.yaml` (written in this project's words), `specs/procore-longtail.json` (the catalog's facts for
 the rest, with no words at all) and every tool of the generated package exist there with the same method and path,
-and their parameters, locations, types and enums, and their bodies' field names are Procore's. Only facts are
+and their parameters, locations, types and enums, and their bodies' field names and enums are Procore's; where
+Procore has an operation in several versions, `procore.yaml` describes the newest. Only facts are
 compared, never text. The long-tail file is also checked to be exactly what `specs/tools/catalog_facts.py` makes
 of the catalog today, and to hold no summary, description, title or example anywhere."""
 
@@ -56,19 +57,52 @@ def _parameters(
     return {(str(p["name"]), str(p["in"])): _resolve(document, p.get("schema", {})) for p in listed}
 
 
-def _body_fields(document: dict[str, Any], operation: dict[str, Any]) -> dict[str, set[str]]:
-    """Field names of the JSON body: its top level (those it requires without describing too), and one level into
-    each object field (Procore's wrappers)."""
+def _body_schema(document: dict[str, Any], operation: dict[str, Any]) -> dict[str, Any]:
     body = _resolve(document, operation.get("requestBody", {}))
     content = body.get("content", {}) if isinstance(body, dict) else {}
     media = next((m for t, m in content.items() if "json" in t or "form" in t), None)
-    schema = _resolve(document, (media or {}).get("schema", {}))
+    return dict(_resolve(document, (media or {}).get("schema", {})))
+
+
+def _merged(document: dict[str, Any], node: Any) -> Any:
+    """A schema with the properties of its `allOf` branches merged in (how a wrapper adds to a shared input)."""
+    node = _resolve(document, node)
+    if not isinstance(node, dict) or not isinstance(node.get("allOf"), list):
+        return node
+    properties = dict(node.get("properties", {}))
+    for branch in node["allOf"]:
+        properties.update(_merged(document, branch).get("properties", {}))
+    return {**node, "properties": properties}
+
+
+def _body_fields(document: dict[str, Any], operation: dict[str, Any]) -> dict[str, set[str]]:
+    """Field names of the JSON body: its top level (those it requires without describing too), and one level into
+    each object field (Procore's wrappers)."""
+    schema = _body_schema(document, operation)
     fields: dict[str, set[str]] = {"": {*schema.get("properties", {}), *schema.get("required", [])}}
     for name, sub in schema.get("properties", {}).items():
-        inner = _resolve(document, sub)
+        inner = _merged(document, sub)
         if isinstance(inner, dict) and inner.get("properties"):
             fields[name] = set(inner["properties"])
     return fields
+
+
+def _body_enums(document: dict[str, Any], operation: dict[str, Any]) -> dict[str, set[str]]:
+    """The allowed values of the body's fields that list them, at its top level and one level into each wrapper,
+    by `wrapper.field` (or `field`)."""
+    schema = _body_schema(document, operation)
+    found: dict[str, set[str]] = {}
+    for name, sub in schema.get("properties", {}).items():
+        inner = _merged(document, sub)
+        if not isinstance(inner, dict):
+            continue
+        if inner.get("enum"):
+            found[name] = {str(value) for value in inner["enum"]}
+        for field, leaf in inner.get("properties", {}).items():
+            leaf = _resolve(document, leaf)
+            if isinstance(leaf, dict) and leaf.get("enum"):
+                found[f"{name}.{field}"] = {str(value) for value in leaf["enum"]}
+    return found
 
 
 def _mismatches(ours: dict[str, Any], catalog: dict[str, Any]) -> list[str]:
@@ -101,6 +135,10 @@ def _mismatches(ours: dict[str, Any], catalog: dict[str, Any]) -> list[str]:
             known = their_fields.get(wrapper)
             if known:  # the catalog simplifies some deep bodies: only fields it describes are compared
                 problems += [f"{where}: body field `{wrapper}.{n}` is not Procore's" for n in sorted(names - known)]
+        their_enums = _body_enums(catalog, their_operation)
+        for field, values in _body_enums(ours, operation).items():
+            if field in their_enums and not values <= their_enums[field]:
+                problems.append(f"{where}: body field `{field}` allows values the catalog does not")
     return problems
 
 
@@ -121,10 +159,13 @@ def test_the_check_notices_a_wrong_fact(shared_dir: Path) -> None:
     rfis = "/rest/v1.0/projects/{project_id}/rfis"
     body = _resolve(ours, ours["paths"][rfis]["post"]["requestBody"])["content"]["application/json"]["schema"]
     _resolve(ours, body["properties"]["rfi"])["properties"]["mood"] = {"type": "string"}
+    ours["components"]["schemas"]["PunchItemInput"]["properties"]["status"]["enum"].append("Overdue")
     problems = _mismatches(ours, catalog)
     assert problems == [
         f"GET {path}: the catalog has no query parameter `colour`",
         f"POST {rfis}: body field `rfi.mood` is not Procore's",
+        "POST /rest/v1.1/punch_items: body field `punch_item.status` allows values the catalog does not",
+        "PATCH /rest/v1.1/punch_items/{id}: body field `punch_item.status` allows values the catalog does not",
         "GET /rest/v9.9/nowhere: no such operation in the catalog",
     ]
 
@@ -153,6 +194,42 @@ def test_the_long_tail_is_what_the_extractor_makes_of_the_catalog(shared_dir: Pa
     assert extractor.main(["--catalog", str(shared_dir / "specs" / "procore-catalog.json"), "--check"]) == 0, (
         "specs/procore-longtail.json is out of date: run python specs/tools/catalog_facts.py"
     )
+
+
+def _older_than_the_catalog(ours: dict[str, Any], catalog: dict[str, Any]) -> list[str]:
+    """Hand-written operations of which the catalog has a newer version (the same method and path but for the
+    `/rest/vX.Y/` segment and parameter names), unless a newer one is hand-written too."""
+    extractor = _extractor()
+    current: dict[tuple[str, str], tuple[int, int]] = {}
+    for method, path, _ in extractor.operations(catalog):
+        key = extractor.family(method, path)
+        current[key] = max(current.get(key, (0, 0)), extractor.version(path))
+    newest: dict[tuple[str, str], tuple[int, int]] = {}
+    for method, path, _ in extractor.operations(ours):
+        key = extractor.family(method, path)
+        newest[key] = max(newest.get(key, (0, 0)), extractor.version(path))
+    return [
+        f"{method.upper()} {path}: the catalog's current version is v{current[key][0]}.{current[key][1]}"
+        for method, path, _ in extractor.operations(ours)
+        if (key := extractor.family(method, path)) in current and extractor.version(path) == newest[key] < current[key]
+    ]
+
+
+def test_every_hand_written_operation_is_the_current_version(shared_dir: Path) -> None:
+    """Where Procore has an operation in several versions, `procore.yaml` describes the newest (its facts are then
+    compared with that version's above), and the long tail lists nothing newer."""
+    problems = _older_than_the_catalog(load_mapping(SPEC), _catalog(shared_dir))
+    assert not problems, "\n".join(problems)
+    assert load_mapping(LONG_TAIL)["x-catalog-facts"]["newer_than_hand_written"] == []
+
+
+def test_the_version_check_notices_an_older_version(shared_dir: Path) -> None:
+    ours = load_mapping(SPEC)
+    ours["paths"]["/rest/v1.0/punch_items"] = ours["paths"].pop("/rest/v1.1/punch_items")
+    assert _older_than_the_catalog(ours, _catalog(shared_dir)) == [
+        "GET /rest/v1.0/punch_items: the catalog's current version is v1.1",
+        "POST /rest/v1.0/punch_items: the catalog's current version is v1.1",
+    ]
 
 
 def _prose(node: Any, pointer: str = "") -> list[str]:

@@ -174,16 +174,16 @@ def _seed_records() -> dict[str, list[dict[str, Any]]]:
 
 ROUTES = [
     # method, path (named groups are fields of the record), collection, the body's wrapper for creates
-    ("GET", r"/rest/v1\.0/projects", "projects", ""),
-    ("GET", r"/rest/v1\.0/projects/(?P<project_id>\d+)/submittals", "submittals", ""),
+    ("GET", r"/rest/v1\.1/projects", "projects", ""),
+    ("GET", r"/rest/v1\.1/projects/(?P<project_id>\d+)/submittals", "submittals", ""),
     ("GET", r"/rest/v1\.1/projects/(?P<project_id>\d+)/submittals/(?P<id>\d+)", "submittals", ""),
     ("GET", r"/rest/v1\.1/change_events", "change_events", ""),
     ("POST", r"/rest/v1\.0/projects/(?P<project_id>\d+)/rfis/(?P<rfi_id>\d+)/replies", "rfi_replies", "reply"),
-    ("POST", r"/rest/v1\.0/punch_items", "punch_items", "punch_item"),
-    ("DELETE", r"/rest/v1\.0/punch_items/(?P<id>\d+)", "punch_items", ""),
-    ("GET", r"/rest/v1\.0/punch_items", "punch_items", ""),
-    ("GET", r"/rest/v1\.0/punch_items/(?P<id>\d+)", "punch_items", ""),
-    ("PATCH", r"/rest/v1\.0/punch_items/(?P<id>\d+)", "punch_items", "punch_item"),
+    ("POST", r"/rest/v1\.1/punch_items", "punch_items", "punch_item"),
+    ("DELETE", r"/rest/v1\.1/punch_items/(?P<id>\d+)", "punch_items", ""),
+    ("GET", r"/rest/v1\.1/punch_items", "punch_items", ""),
+    ("GET", r"/rest/v1\.1/punch_items/(?P<id>\d+)", "punch_items", ""),
+    ("PATCH", r"/rest/v1\.1/punch_items/(?P<id>\d+)", "punch_items", "punch_item"),
     ("GET", r"/rest/v1\.0/projects/(?P<project_id>\d+)/manpower_logs", "manpower_logs", ""),
     ("GET", r"/rest/v1\.0/projects/(?P<project_id>\d+)/users", "project_users", ""),
     ("POST", r"/rest/v1\.0/projects/(?P<project_id>\d+)/manpower_logs", "manpower_logs", "manpower_log"),
