@@ -144,13 +144,18 @@ def _fit_items(structured: dict[str, Json], key: str, items: list[Json], budget:
         value = {**structured, key: items[:kept]}
         return Fitted(value, dumps(value), kept=kept, total=len(items))
     item_schema = _items_schema(schema, key)
-    first = _fit_object(items[0], max(room, 2), item_schema, schema) if isinstance(items[0], dict) else None
-    if first is None:  # one scalar larger than the budget: a cut string, or nothing
-        only = _shortened(items[0], max(room - 2, 0), item_schema, schema)
-        value = {**structured, key: [only]}
-        return Fitted(value, dumps(value), kept=1, total=len(items), elided=((f"{key}[0]", len(dumps(items[0]))),))
-    value = {**structured, key: [first.value]}
-    return Fitted(value, dumps(value), kept=1, total=len(items), elided=first.elided)
+    first = items[0]
+    if isinstance(first, dict):
+        fitted = _fit_object(first, max(room, 2), item_schema, schema)
+        smaller, elided = fitted.value, fitted.elided
+    else:  # one scalar or list larger than the budget: a cut string, the first items, or the value as it is
+        smaller = _shortened(first, max(room - 2, 0), item_schema, schema)
+        elided = ((f"{key}[0]", len(dumps(first))),)
+    value = {**structured, key: [smaller]}
+    if len(dumps(value)) > budget:  # even its smallest form does not fit (a value that cannot be shortened)
+        value = {**structured, key: []}
+        return Fitted(value, dumps(value), kept=0, total=len(items), elided=((f"{key}[0]", len(dumps(first))),))
+    return Fitted(value, dumps(value), kept=1, total=len(items), elided=elided)
 
 
 def _items_schema(schema: Json, key: str) -> Json:
@@ -181,20 +186,68 @@ def _fit_object(value: dict[str, Json], budget: int, schema: Json, root: Json) -
             del kept[key]
             total -= sizes[key] + len(dumps(key)) + 2  # the key, its colon and a comma
         elided.append((key, sizes[key]))
+    if total > budget:  # what was shortened still does not fit: fields the schema does not require go whole
+        total = _leave_out_optional(kept, required, budget, elided, sizes)
     return Fitted(kept, dumps(kept), elided=tuple(elided))
+
+
+def _leave_out_optional(
+    kept: dict[str, Json], required: set[str], budget: int, elided: list[tuple[str, int]], sizes: dict[str, int]
+) -> int:
+    """Leave out the largest fields not required until `kept` fits `budget` (or only required ones are left);
+    the new size of its text."""
+    for key in sorted(kept, key=lambda name: -len(dumps(kept[name]))):
+        if len(dumps(kept)) <= budget:
+            break
+        if key not in required:
+            del kept[key]
+            if all(name != key for name, _ in elided):
+                elided.append((key, sizes[key]))
+    return len(dumps(kept))
 
 
 def _shortened(value: Json, room: int, schema: Json, root: Json) -> Json:
     """A value made to fit `room` characters while keeping its type: a string cut with a mark, a list's first
     items, an object's smaller fields."""
     if isinstance(value, str):
-        mark = CUT_MARK.format(more=len(value))
-        keep = max(room - len(mark) - 2, 0)
-        return value[:keep] + CUT_MARK.format(more=len(value) - keep)
+        return _cut_text(value, room)
     if isinstance(value, list):
-        fitted = _fit_items({"": value}, "", value, room, {"properties": {"": schema}} if schema else None)
-        kept: Json = fitted.value[""]
-        return kept
+        resolved = _resolved(schema, root)
+        return _first_items(value, room, resolved.get("items") if isinstance(resolved, dict) else None, root)
     if isinstance(value, dict):
         return _fit_object(value, room, schema, root).value
     return value
+
+
+def _first_items(items: list[Json], room: int, item_schema: Json, root: Json) -> list[Json]:
+    """As many whole items from the start as fit `room` characters of JSON (the brackets included); when not
+    even one does, the first one shortened if that fits, else none."""
+    kept: list[Json] = []
+    used = 2
+    for item in items:
+        size = len(dumps(item)) + (1 if kept else 0)
+        if used + size > room:
+            break
+        kept.append(item)
+        used += size
+    if kept or not items or room <= 2:
+        return kept
+    first = _shortened(items[0], room - 2, item_schema, root)  # one level down: the recursion ends
+    return [first] if len(dumps(first)) <= room - 2 else []
+
+
+def _cut_text(text: str, room: int) -> str:
+    """`text` cut with a mark saying how much more there was, its JSON (quotes and escapes such as `\\u0007`
+    included) at most `room` characters where the mark alone fits: the longest such start, found by halving."""
+
+    def cut(keep: int) -> str:
+        return text[:keep] + CUT_MARK.format(more=len(text) - keep)
+
+    low, high = 0, max(min(room - 2, len(text)), 0)  # each character kept is at least one character of JSON
+    while low < high:
+        middle = (low + high + 1) // 2
+        if len(dumps(cut(middle))) <= room:
+            low = middle
+        else:
+            high = middle - 1
+    return cut(low)
