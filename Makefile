@@ -47,7 +47,7 @@ check: lint typecheck quality check-generated
 	$(PY) -m pytest -n 2 --dist worksteal
 
 # Every operation of every ../shared/corpus spec and of the Procore catalog through the request-conformance check
-# (make test samples 50 a corpus spec and every fourth catalog operation).
+# (make test samples 50 a corpus spec and every eighth catalog operation).
 corpus: $(STAMP)
 	CORPUS_FULL=1 $(PY) -m pytest -n 2 tests/corpus tests/conformance/test_requests.py
 

@@ -17,6 +17,8 @@ from tests.support.postgres import PostgresServer, missing_reason, running_postg
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "specs" / "procore.yaml"
 CONFIG = ROOT / "specs" / "procore.config.yaml"
+# A small spec of this project's own for tests of the command line itself (quick: nine operations).
+FEATURES = ROOT / "tests" / "fixtures" / "specs" / "features.yaml"
 GENERATED = ROOT / "generated" / "procore-mcp"
 SHARED = ROOT.parent / "shared"
 _GENERATED_TOOLS = json.loads((GENERATED / "src" / "procore_mcp" / "tools.json").read_text(encoding="utf-8"))["tools"]

@@ -24,9 +24,10 @@ FIXTURES = sorted((ROOT / "tests" / "fixtures" / "specs").glob("*.yaml"))
 EXAMPLES = ["petstore-expanded.v2.json", "petstore-expanded.v3.0.yaml", "webhook-example.v3.1.yaml"]
 
 
-CATALOG_SAMPLE_EVERY = 4
-"""`make test` checks every fourth operation of the 2,636 in the catalog (spread over all of it); `make corpus`
-(CORPUS_FULL=1) checks them all."""
+CATALOG_SAMPLE_EVERY = 8
+"""`make test` checks every eighth operation of the 2,636 in the catalog (spread over all of it: the Procore spec's
+test already checks the 2,484 current ones, the long tail made from these facts); `make corpus` (CORPUS_FULL=1)
+checks them all."""
 FULL = os.environ.get("CORPUS_FULL") == "1"
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from generator.cli import main
-from tests.conftest import CONFIG, ROOT, SPEC, minimal_spec, spec_with_a_quirk, write_spec
+from tests.conftest import FEATURES, ROOT, minimal_spec, spec_with_a_quirk, write_spec
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -20,11 +20,11 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_generate_and_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "pkg"
-    assert main(["generate", "--spec", str(SPEC), "--config", str(CONFIG), "--out", str(out)]) == 0
-    assert main(["generate", "--spec", str(SPEC), "--config", str(CONFIG), "--out", str(out), "--check"]) == 0
+    assert main(["generate", "--spec", str(FEATURES), "--out", str(out)]) == 0
+    assert main(["generate", "--spec", str(FEATURES), "--out", str(out), "--check"]) == 0
     (out / "README.md").write_text("edited by hand\n")
     (out / "extra.txt").write_text("stale\n")
-    assert main(["generate", "--spec", str(SPEC), "--config", str(CONFIG), "--out", str(out), "--check"]) == 1
+    assert main(["generate", "--spec", str(FEATURES), "--out", str(out), "--check"]) == 1
     err = capsys.readouterr().err
     assert f"{out}: stale: extra.txt" in err
     assert f"{out}: differs: README.md" in err
@@ -78,7 +78,7 @@ def test_missing_spec_file(tmp_path: Path) -> None:
 def test_bad_config(tmp_path: Path) -> None:
     config = tmp_path / "config.yaml"
     config.write_text("package_name: Not-Valid\n")
-    completed = _run("generate", "--spec", str(SPEC), "--config", str(config), "--out", str(tmp_path / "out"))
+    completed = _run("generate", "--spec", str(FEATURES), "--config", str(config), "--out", str(tmp_path / "out"))
     assert completed.returncode == 2
     assert "`package_name` 'Not-Valid' must match" in completed.stderr
     assert "Traceback" not in completed.stderr

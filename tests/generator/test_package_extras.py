@@ -13,11 +13,10 @@ from generator.diagnostics import GenerationError
 from generator.pipeline import generate
 from generator.render import tool_groups
 from tests.conftest import (
+    FEATURES,
     HYBRID_LISTED,
     OPERATIONS,
-    SPEC,
     minimal_spec,
-    procore_config_copy,
     procore_generation,
     write_spec,
 )
@@ -122,8 +121,9 @@ def test_license_is_mit_with_the_default_holder(files: dict[str, str]) -> None:
 
 
 def test_license_holder_comes_from_the_config(tmp_path: Path) -> None:
-    config = procore_config_copy(tmp_path, license_holder="Example Builders Ltd")
-    text = generate(SPEC, config).files["LICENSE"]
+    config = tmp_path / "config.yaml"
+    config.write_text("license_holder: Example Builders Ltd\n", encoding="utf-8")
+    text = generate(FEATURES, config).files["LICENSE"]
     assert "Copyright (c) Example Builders Ltd\n" in text
 
 

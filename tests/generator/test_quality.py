@@ -10,7 +10,7 @@ import pytest
 from generator.cli import main
 from generator.ir import Api, Tool
 from generator.quality import ends_in_a_counter, lint_api
-from tests.conftest import CONFIG, OPERATIONS, SPEC, procore_generation
+from tests.conftest import FEATURES, OPERATIONS, procore_generation
 
 
 @pytest.fixture
@@ -102,11 +102,11 @@ def test_duplicate_names_are_caught(procore: Api) -> None:
 
 
 def test_lint_command_prints_counts_size_and_exit_code(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    assert main(["lint", "--spec", str(SPEC), "--config", str(CONFIG)]) == 0
+    assert main(["lint", "--spec", str(FEATURES)]) == 0
     out = capsys.readouterr().out
-    assert f"{OPERATIONS} tools checked" in out and "parameters-described      0 violations" in out
+    assert "9 tools checked" in out and "parameters-described      0 violations" in out
     assert "tools/list:" in out and "tokens per tool" in out and "no violations" in out
-    assert main(["lint", "--spec", str(SPEC), "--config", str(CONFIG), "--max-description", "100"]) == 1
+    assert main(["lint", "--spec", str(FEATURES), "--max-description", "100"]) == 1
     assert "violations" in capsys.readouterr().err
     assert main(["lint", "--spec", str(tmp_path / "absent.yaml")]) == 2
 
