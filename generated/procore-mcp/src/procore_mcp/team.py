@@ -18,6 +18,7 @@ import ipaddress
 import json
 import logging
 import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -180,9 +181,46 @@ REGISTRATIONS_FROM_ALL_ADDRESSES = 5
 REMEMBERED_FAILURES = 10_000
 LOOKUPS_AT_ONCE = 4
 """Name lookups for metadata documents in flight at once (each in a thread of its own)."""
+LOOKUP_SLOT_POLL = 0.05
+"""Seconds between looks for a free lookup slot while the caller's deadline runs."""
 
 
-async def metadata_document(client_id: str, lookups: anyio.CapacityLimiter) -> dict[str, Any] | None:
+class LookupSlots:
+    """Name lookups in threads, a few at a time: a slot is held until its thread ends, even when the caller
+    stopped waiting at its deadline, so a name server that stalls cannot make threads pile up."""
+
+    def __init__(self, size: int = LOOKUPS_AT_ONCE) -> None:
+        self._free = threading.BoundedSemaphore(size)
+        self._threads = anyio.CapacityLimiter(size)
+
+    async def addresses(self, host: str, port: int) -> list[str]:
+        """The addresses `host` resolves to (once a slot is free); an OSError when the lookup fails."""
+        while not self._free.acquire(blocking=False):
+            await anyio.sleep(LOOKUP_SLOT_POLL)
+        owner = ["caller"]  # who gives the slot back: the thread once it starts, else the caller
+        handoff = threading.Lock()
+
+        def held() -> list[str]:
+            with handoff:
+                if owner[0] == "gone":  # the caller gave up before this thread began: the slot is back
+                    return []
+                owner[0] = "thread"
+            try:
+                found = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+                return list(dict.fromkeys(str(entry[4][0]).split("%")[0] for entry in found))
+            finally:
+                self._free.release()
+
+        try:
+            return await anyio.to_thread.run_sync(held, limiter=self._threads, abandon_on_cancel=True)
+        finally:
+            with handoff:
+                if owner[0] == "caller":
+                    owner[0] = "gone"
+                    self._free.release()
+
+
+async def metadata_document(client_id: str, lookups: LookupSlots) -> dict[str, Any] | None:
     """A Client ID Metadata Document: fetched from the https URL that is the client ID, its `client_id` equal to
     the URL. The name is looked up once and only the addresses that passed the check are connected to (public
     ones, unless `<PREFIX>_TEAM_CIMD_PRIVATE` allows others), with one deadline for the whole fetch, no
@@ -214,17 +252,15 @@ async def metadata_document(client_id: str, lookups: anyio.CapacityLimiter) -> d
     return document
 
 
-async def _checked_addresses(host: str, port: int, lookups: anyio.CapacityLimiter) -> list[str]:
+async def _checked_addresses(host: str, port: int, lookups: LookupSlots) -> list[str]:
     """The addresses the host resolves to, when every one is public (or private ones are allowed): the only
     addresses the fetch may connect to, so a second lookup cannot lead it elsewhere (DNS rebinding). Lookups run
     in threads of their own, a few at a time (`lookups`), abandoned at the deadline: a name server that stalls
     cannot hold up the lookups the rest of the server makes."""
-    lookup = functools.partial(socket.getaddrinfo, host, port, proto=socket.IPPROTO_TCP)
     try:
-        found = await anyio.to_thread.run_sync(lookup, limiter=lookups, abandon_on_cancel=True)
+        addresses = await lookups.addresses(host, port)
     except OSError:
         return []
-    addresses = list(dict.fromkeys(str(entry[4][0]).split("%")[0] for entry in found))
     private_allowed = settings.value(settings.TEAM_CIMD_PRIVATE) in ("1", "true", "yes")
     if not private_allowed and not all(is_public(address) for address in addresses):
         return []
@@ -282,7 +318,7 @@ class Admissions:
     """One replica's memory of failed fetches and its rate limits for fetches and registrations."""
 
     def __init__(self, per_address: int = settings.DEFAULT_TEAM_REGISTRATION_LIMIT) -> None:
-        self.lookups = anyio.CapacityLimiter(LOOKUPS_AT_ONCE)
+        self.lookups = LookupSlots()
         self.failed: dict[str, float] = {}
         self.fetches: list[float] = []
         self.registrations: list[tuple[float, str]] = []
