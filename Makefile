@@ -59,6 +59,7 @@ dist: check-generated
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) bench/run.py
+	$(PY) bench/footprint.py >> bench/RESULTS.md
 
 profile: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[bench]'

@@ -1,0 +1,112 @@
+"""What the published package weighs: its wheel and sdist, and the server's memory once it has answered tools/list,
+in each mode (static, hybrid, catalog). Prints a Markdown section; `make bench` appends it to bench/RESULTS.md.
+
+    python bench/footprint.py
+
+Memory is read from /proc (Linux): resident set size once tools/list is answered, and the peak until then; the
+median of RUNS starts per mode.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "generated" / "procore-mcp"
+RUNS = 3
+MODES = ("static", "hybrid", "catalog")
+
+_HELLO = [
+    {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-11-25",
+            "capabilities": {},
+            "clientInfo": {"name": "bench", "version": "1"},
+        },
+    },
+    {"jsonrpc": "2.0", "method": "notifications/initialized"},
+    {"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}},
+]
+
+
+def archive_sizes() -> dict[str, int]:
+    """Bytes of the wheel and the sdist `python -m build` makes of the published package (offline)."""
+    with tempfile.TemporaryDirectory() as folder:
+        command = [sys.executable, "-m", "build", "--no-isolation", "--outdir", folder, str(PACKAGE)]
+        subprocess.run(command, capture_output=True, check=True, timeout=600)
+        (wheel,) = Path(folder).glob("*.whl")
+        (sdist,) = Path(folder).glob("*.tar.gz")
+        return {"wheel": wheel.stat().st_size, "sdist": sdist.stat().st_size}
+
+
+def _memory_kb(pid: int) -> tuple[int, int]:
+    """Resident and peak resident memory of a running process, in KB."""
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return int(fields["VmRSS"].split()[0]), int(fields["VmHWM"].split()[0])
+
+
+def memory_after_listing(mode: str) -> tuple[int, int, int]:
+    """Resident KB, peak KB and tools listed, once the server in `mode` has answered tools/list."""
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(PACKAGE / "src"),
+        "PROCORE_ACCESS_TOKEN": "bench",
+        "PROCORE_MODE": mode,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "procore_mcp"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    assert process.stdin is not None and process.stdout is not None
+    try:
+        process.stdin.write((json.dumps(_HELLO[0]) + "\n").encode())
+        process.stdin.flush()
+        process.stdout.readline()
+        process.stdin.write("".join(json.dumps(message) + "\n" for message in _HELLO[1:]).encode())
+        process.stdin.flush()
+        while True:
+            line = process.stdout.readline()
+            if not line or b'"id":2' in line.replace(b" ", b""):
+                break
+        resident, peak = _memory_kb(process.pid)
+        return resident, peak, len(json.loads(line)["result"]["tools"])
+    finally:
+        process.kill()
+        process.wait()
+
+
+def main() -> int:
+    sizes = archive_sizes()
+    lines = [
+        "",
+        "## The published package's footprint (`bench/footprint.py`)",
+        "",
+        f"Wheel {sizes['wheel'] / 1024:,.0f} KB, sdist {sizes['sdist'] / 1024:,.0f} KB. Memory of the server once it "
+        f"has answered tools/list over stdio (median of {RUNS} starts):",
+        "",
+        "| Mode | Tools listed | Resident memory | Peak memory |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for mode in MODES:
+        runs = [memory_after_listing(mode) for _ in range(RUNS)]
+        resident = statistics.median(run[0] for run in runs) / 1024
+        peak = statistics.median(run[1] for run in runs) / 1024
+        lines.append(f"| {mode} | {runs[0][2]:,} | {resident:.1f} MB | {peak:.1f} MB |")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
