@@ -1,10 +1,11 @@
 """What the published package weighs: its wheel and sdist, and the server's memory once it has answered tools/list,
-in each mode (static, hybrid, catalog). Prints a Markdown section; `make bench` appends it to bench/RESULTS.md.
+in each mode (static, hybrid, catalog), and after its first search (which builds the search index). Prints a Markdown
+section; `make bench` appends it to bench/RESULTS.md.
 
     python bench/footprint.py
 
-Memory is read from /proc (Linux): resident set size once tools/list is answered, and the peak until then; the
-median of RUNS starts per mode.
+Memory is read from /proc (Linux): resident set size once tools/list is answered, then once a search_operations
+call is answered (modes with search), and the peak until then; the median of RUNS starts per mode.
 """
 
 from __future__ import annotations
@@ -36,6 +37,12 @@ _HELLO = [
     {"jsonrpc": "2.0", "method": "notifications/initialized"},
     {"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}},
 ]
+_SEARCH = {
+    "jsonrpc": "2.0",
+    "id": 3,
+    "method": "tools/call",
+    "params": {"name": "search_operations", "arguments": {"query": "open RFIs on the project"}},
+}
 
 
 def archive_sizes() -> dict[str, int]:
@@ -54,8 +61,17 @@ def _memory_kb(pid: int) -> tuple[int, int]:
     return int(fields["VmRSS"].split()[0]), int(fields["VmHWM"].split()[0])
 
 
-def memory_after_listing(mode: str) -> tuple[int, int, int]:
-    """Resident KB, peak KB and tools listed, once the server in `mode` has answered tools/list."""
+def _answer(process: subprocess.Popen[bytes], number: int) -> bytes:
+    """The line that answers request `number` (notifications and other lines skipped)."""
+    assert process.stdout is not None
+    while True:
+        line = process.stdout.readline()
+        if not line or f'"id":{number}'.encode() in line.replace(b" ", b""):
+            return line
+
+
+def memory_after_listing(mode: str) -> tuple[int, int | None, int, int]:
+    """Resident KB after tools/list, resident KB after a first search (None in static mode), peak KB, tools listed."""
     env = {
         "PATH": os.environ.get("PATH", ""),
         "PYTHONPATH": str(PACKAGE / "src"),
@@ -69,19 +85,22 @@ def memory_after_listing(mode: str) -> tuple[int, int, int]:
         stderr=subprocess.DEVNULL,
         env=env,
     )
-    assert process.stdin is not None and process.stdout is not None
+    assert process.stdin is not None
     try:
         process.stdin.write((json.dumps(_HELLO[0]) + "\n").encode())
         process.stdin.flush()
-        process.stdout.readline()
+        _answer(process, 1)
         process.stdin.write("".join(json.dumps(message) + "\n" for message in _HELLO[1:]).encode())
         process.stdin.flush()
-        while True:
-            line = process.stdout.readline()
-            if not line or b'"id":2' in line.replace(b" ", b""):
-                break
-        resident, peak = _memory_kb(process.pid)
-        return resident, peak, len(json.loads(line)["result"]["tools"])
+        listed = len(json.loads(_answer(process, 2))["result"]["tools"])
+        listing, _ = _memory_kb(process.pid)
+        searched = None
+        if mode != "static":
+            process.stdin.write((json.dumps(_SEARCH) + "\n").encode())
+            process.stdin.flush()
+            _answer(process, 3)
+            searched, _ = _memory_kb(process.pid)
+        return listing, searched, _memory_kb(process.pid)[1], listed
     finally:
         process.kill()
         process.wait()
@@ -94,16 +113,18 @@ def main() -> int:
         "## The published package's footprint (`bench/footprint.py`)",
         "",
         f"Wheel {sizes['wheel'] / 1024:,.0f} KB, sdist {sizes['sdist'] / 1024:,.0f} KB. Memory of the server once it "
-        f"has answered tools/list over stdio (median of {RUNS} starts):",
+        f"has answered tools/list over stdio, then a first search (median of {RUNS} starts):",
         "",
-        "| Mode | Tools listed | Resident memory | Peak memory |",
-        "| --- | ---: | ---: | ---: |",
+        "| Mode | Tools listed | Resident after tools/list | Resident after a first search | Peak |",
+        "| --- | ---: | ---: | ---: | ---: |",
     ]
     for mode in MODES:
         runs = [memory_after_listing(mode) for _ in range(RUNS)]
-        resident = statistics.median(run[0] for run in runs) / 1024
-        peak = statistics.median(run[1] for run in runs) / 1024
-        lines.append(f"| {mode} | {runs[0][2]:,} | {resident:.1f} MB | {peak:.1f} MB |")
+        listing = statistics.median(run[0] for run in runs) / 1024
+        searches = [run[1] for run in runs if run[1] is not None]
+        searched = f"{statistics.median(searches) / 1024:.1f} MB" if searches else "n/a (no search tool)"
+        peak = statistics.median(run[2] for run in runs) / 1024
+        lines.append(f"| {mode} | {runs[0][3]:,} | {listing:.1f} MB | {searched} | {peak:.1f} MB |")
     print("\n".join(lines))
     return 0
 
