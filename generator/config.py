@@ -11,7 +11,7 @@ from typing import Any, Literal, NotRequired, TypedDict, get_args, get_origin, g
 
 from generator.diagnostics import Diagnostic, GenerationError
 from generator.load import load_mapping
-from generator.openapi import json_pointer
+from generator.openapi import json_list, json_object, json_pointer
 from generator.selection import Rule, Selection, parse_rules, parse_selection
 
 
@@ -276,7 +276,7 @@ def _check(raw: Mapping[str, object], source: str) -> list[Diagnostic]:
 def _server_settings(raw: Mapping[str, object], spec_urls: list[str], source: str) -> tuple[ServerSetting, ...]:
     """One setting per host: configured ones first, then the spec's, with derived variable names."""
     settings: dict[str, ServerSetting] = {}
-    for url, entry in _mapping(raw, "servers").items():
+    for url, entry in json_object(raw.get("servers")).items():
         env = entry.get("env") if isinstance(entry, dict) else None
         if not isinstance(env, str) or not re.fullmatch(r"[A-Z][A-Z0-9_]*", env):
             message = f"server {url!r} needs `env`, an upper-case variable suffix such as BASE_URL"
@@ -298,18 +298,6 @@ def _server_settings(raw: Mapping[str, object], spec_urls: list[str], source: st
     return tuple(settings.values())
 
 
-def _mapping(raw: Mapping[str, object], key: str) -> dict[str, object]:
-    """A setting written as a mapping (checked by `_check`; the loader makes every key text); empty when unset."""
-    value = raw.get(key)
-    return value if isinstance(value, dict) else {}
-
-
-def _list(raw: Mapping[str, object], key: str) -> list[object]:
-    """A setting written as a list (checked by `_check`); empty when it is not set."""
-    value = raw.get(key)
-    return value if isinstance(value, list) else []
-
-
 def build_config(raw: Mapping[str, object], title: str, spec_urls: list[str], source: str) -> GeneratorConfig:
     """Merge a raw config mapping over defaults derived from the spec; raise on any bad setting."""
     problems = _check(raw, source)
@@ -321,17 +309,17 @@ def build_config(raw: Mapping[str, object], title: str, spec_urls: list[str], so
     return GeneratorConfig(
         **values,
         servers=servers,
-        team_identity=_team_identity(_mapping(raw, "team_identity"), servers, source),
+        team_identity=_team_identity(json_object(raw.get("team_identity")), servers, source),
         operations=parse_selection(raw.get("operations"), source),
-        bindings=_bindings(_mapping(raw, "bindings"), str(values["env_prefix"]), source),
+        bindings=_bindings(json_object(raw.get("bindings")), str(values["env_prefix"]), source),
         hybrid_static=parse_rules(raw.get("hybrid_static"), "/hybrid_static", source),
-        search_synonyms=_synonyms(_mapping(raw, "search_synonyms"), source),
-        related_scopes=_related_scopes(_mapping(raw, "related_scopes"), source),
-        search_examples=_search_examples(_list(raw, "search_examples"), source),
-        error_hints=_error_hints(_list(raw, "error_hints"), source),
+        search_synonyms=_synonyms(json_object(raw.get("search_synonyms")), source),
+        related_scopes=_related_scopes(json_object(raw.get("related_scopes")), source),
+        search_examples=_search_examples(json_list(raw.get("search_examples")), source),
+        error_hints=_error_hints(json_list(raw.get("error_hints")), source),
         overlays=_files(raw.get("overlays"), source, "overlays", "an overlay file"),
         include_specs=_files(raw.get("include_specs"), source, "include_specs", "an OpenAPI file"),
-        prompts=_prompts(_list(raw, "prompts"), source),
+        prompts=_prompts(json_list(raw.get("prompts")), source),
     )
 
 
@@ -385,14 +373,14 @@ def _prompt(entry: Mapping[str, object]) -> Prompt:
         PromptArgument(
             _text(arg, "name"), " ".join(_text(arg, "description").split()), bool(arg.get("required", False))
         )
-        for arg in _list(entry, "arguments")
+        for arg in json_list(entry.get("arguments"))
         if isinstance(arg, dict)  # every argument of a sound entry is
     )
     return Prompt(
         name=_text(entry, "name"),
         title=" ".join(_text(entry, "title").split()),
         description=" ".join(_text(entry, "description").split()),
-        tools=tuple(str(tool) for tool in _list(entry, "tools")),
+        tools=tuple(str(tool) for tool in json_list(entry.get("tools"))),
         template=_text(entry, "template").strip(),
         arguments=arguments,
     )

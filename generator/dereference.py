@@ -39,12 +39,6 @@ Trail = tuple["Trail", str] | str | None
 is built only when a warning needs one."""
 
 
-def is_map_ref(value: object) -> bool:
-    """Whether a map field's value is a `$ref` standing for the whole map (an entry named `$ref` would be an
-    object, never text)."""
-    return ref_of(value) is not None
-
-
 def _is_extension(key: object) -> bool:
     return isinstance(key, str) and key.startswith("x-")
 
