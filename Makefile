@@ -27,8 +27,8 @@ check-generated: $(STAMP)
 	$(PY) -m generator generate --spec $(SPEC) --config $(CONFIG) --out $(OUT) --check
 
 lint: $(STAMP)
-	$(PY) -m ruff check generator tests specs/tools $(RUNTIME)
-	$(PY) -m ruff format --check generator tests specs/tools $(RUNTIME)
+	$(PY) -m ruff check generator tests specs/tools bench $(RUNTIME)
+	$(PY) -m ruff format --check generator tests specs/tools bench $(RUNTIME)
 	$(PY) -m ruff check --no-cache --select F,E9,B $(OUT)/src
 
 typecheck: $(STAMP)
@@ -66,8 +66,8 @@ profile: $(STAMP)
 	$(PY) bench/profile.py
 
 format: $(STAMP)
-	$(PY) -m ruff format generator tests specs/tools $(RUNTIME)
-	$(PY) -m ruff check --fix generator tests specs/tools $(RUNTIME)
+	$(PY) -m ruff format generator tests specs/tools bench $(RUNTIME)
+	$(PY) -m ruff check --fix generator tests specs/tools bench $(RUNTIME)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist

@@ -1,8 +1,8 @@
 """`make profile`: where the time goes, by pyinstrument, in generation and in the generated server's start-up.
 
 Generation is profiled in this process (the critical path; large specs are validated, and the later half of
-their tools built, in forked children that this profile does not follow). Start-up is profiled in a real server process answering initialize and
-tools/list over stdio. Reports go to the terminal; nothing is written to the project.
+their tools built, in forked children that this profile does not follow). Start-up is profiled in a real server
+process answering initialize and tools/list over stdio. Reports go to the terminal; nothing is written to the project.
 """
 
 from __future__ import annotations

@@ -70,7 +70,11 @@ def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float,
     """Wall seconds and peak memory (MB) of one child process (best of RUNS for time)."""
     times, peaks = [], []
     for _ in range(RUNS):
-        code = f"import resource,subprocess,sys,time;t=time.perf_counter();r=subprocess.run({command!r},env={env!r},capture_output=True);print(time.perf_counter()-t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.returncode)"
+        code = (
+            "import resource,subprocess,sys,time;t=time.perf_counter()\n"
+            f"r=subprocess.run({command!r},env={env!r},capture_output=True)\n"
+            "print(time.perf_counter()-t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.returncode)"
+        )
         out = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, check=True).stdout.split()
         if out[2] != "0":
             raise RuntimeError(f"{command} failed")
@@ -83,7 +87,8 @@ def run_once(command: list[str], env: dict[str, str] | None, timeout: float) -> 
     """Wall seconds, peak memory (MB), exit code and stderr of one child process; a timeout is exit code -1."""
     code = (
         "import json,resource,subprocess,sys,time;t=time.perf_counter()\n"
-        f"try:\n r=subprocess.run({command!r},env={env!r},capture_output=True,text=True,timeout={timeout});c,e=r.returncode,r.stderr\n"
+        f"try:\n r=subprocess.run({command!r},env={env!r},capture_output=True,text=True,timeout={timeout})\n"
+        " c,e=r.returncode,r.stderr\n"
         "except subprocess.TimeoutExpired:\n c,e=-1,''\n"
         "print(json.dumps([time.perf_counter()-t,resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,c,e]))"
     )
@@ -352,15 +357,19 @@ def measure(work: Path) -> int:
     # Added latency of one tool call over a direct request to the same local endpoint.
     with endpoint() as url:
         ours_pkg = work / "procore_mcp" / "Procore_spec" / "src"
-        ours = StdioServerParameters(command=PYTHON, args=["-m", "procore_mcp"],
-                                     env={**base_env, "PYTHONPATH": str(ours_pkg), "PROCORE_BASE_URL": url})  # fmt: skip
+        ours_env = {**base_env, "PYTHONPATH": str(ours_pkg), "PROCORE_BASE_URL": url}
+        ours = StdioServerParameters(command=PYTHON, args=["-m", "procore_mcp"], env=ours_env)
         theirs = StdioServerParameters(
             command=PYTHON, args=[str(ROOT / "bench" / "fastmcp_server.py"), str(SPEC), url], env=base_env
         )
-        rows.append(Row("Added latency of a tool call (median)", added_latency(ours, "show_signed_in_user", url + "/rest/v1.0/me"),
-                        added_latency(theirs, "showCurrentUser", url + "/rest/v1.0/me"), "ms", "<= 3 ms"))  # fmt: skip
+        ours_latency = added_latency(ours, "show_signed_in_user", url + "/rest/v1.0/me")
+        theirs_latency = added_latency(theirs, "showCurrentUser", url + "/rest/v1.0/me")
+        rows.append(Row("Added latency of a tool call (median)", ours_latency, theirs_latency, "ms", "<= 3 ms"))
 
-    table = ["| Measure | This project | FastMCP from_openapi | Ratio | Target |", "| --- | ---: | ---: | ---: | --- |"]
+    table = [
+        "| Measure | This project | FastMCP from_openapi | Ratio | Target |",
+        "| --- | ---: | ---: | ---: | --- |",
+    ]
     for row in rows:
         ours = "n/a" if row.ours is None else f"{row.ours:,.2f} {row.unit}"
         theirs = "n/a" if row.theirs is None else f"{row.theirs:,.2f} {row.unit}"
@@ -370,7 +379,8 @@ def measure(work: Path) -> int:
     header = [
         "# Benchmark results",
         "",
-        f"`make bench` on {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. Cold start is",
+        f"`make bench` on {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. "
+        "Cold start is",
         "measured from spawning the server to reading its complete tools/list response from stdout (no client",
         "parsing); medians of 5 runs, the servers taking turns run by run. Generation: best of 3 runs. Added",
         "latency: median over 60 calls through the MCP client over stdio, minus the median of direct httpx",
