@@ -322,5 +322,7 @@ def copied(env: jinja2.Environment, name: str, spec_name: str) -> str:
     text = env.loader.get_source(env, name)[0]
     if not name.endswith(".py"):
         return text
-    banner = env.get_template("common/banner.jinja").module.hash(spec_name)  # type: ignore[attr-defined]  # a macro: made when the template runs
-    return f"{banner}\n{text}"
+    hash_banner: object = vars(env.get_template("common/banner.jinja").module).get("hash")  # the template's macro
+    if not callable(hash_banner):
+        raise jinja2.TemplateRuntimeError("common/banner.jinja has no macro `hash` (the banner of a copied module)")
+    return f"{hash_banner(spec_name)}\n{text}"

@@ -172,3 +172,14 @@ def test_compiled_python_beside_the_templates_is_never_copied(tmp_path: Path) ->
     _override(folder, "package/src/__package__/stale.pyc", "junk")
     files = generate(SPEC, CONFIG, Options(templates=folder)).files
     assert not [path for path in files if "__pycache__" in path or path.endswith(".pyc")]
+
+
+def test_a_banner_override_without_its_hash_macro_is_bad_input(tmp_path: Path) -> None:
+    macros = "{% macro text(spec_name) %}x{% endmacro %}{% macro html(spec_name) %}<!-- x -->{% endmacro %}\n"
+    folder = _override(tmp_path / "mine", "common/banner.jinja", macros)
+    completed = _run("generate", "--spec", str(SPEC), "--out", str(tmp_path / "out"), "--templates", str(folder))
+    assert completed.returncode == 2, completed.stderr
+    assert "`hash`" in completed.stderr or "'hash'" in completed.stderr  # the first file that needs it says so
+    assert "Traceback" not in completed.stderr
+    assert completed.stderr.strip().endswith("[template]")
+    assert not (tmp_path / "out").exists()
