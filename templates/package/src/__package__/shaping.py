@@ -133,13 +133,7 @@ def _fit_items(structured: dict[str, Json], key: str, items: list[Json], budget:
     room = budget - len(dumps({**structured, key: []}))
     if room < 2:  # what surrounds the records is itself over the budget
         return _fit_object(structured, budget, schema, schema)
-    kept, used = 0, 0
-    for item in items:
-        size = len(dumps(item)) + (1 if kept else 0)
-        if used + size > room:
-            break
-        used += size
-        kept += 1
+    kept = _whole_items(items, room)
     if kept:
         value = {**structured, key: items[:kept]}
         return Fitted(value, dumps(value), kept=kept, total=len(items))
@@ -156,6 +150,18 @@ def _fit_items(structured: dict[str, Json], key: str, items: list[Json], budget:
         value = {**structured, key: []}
         return Fitted(value, dumps(value), kept=0, total=len(items), elided=((f"{key}[0]", len(dumps(first))),))
     return Fitted(value, dumps(value), kept=1, total=len(items), elided=elided)
+
+
+def _whole_items(items: list[Json], room: int) -> int:
+    """How many items from the start fit `room` characters of JSON between a list's brackets, commas included."""
+    kept, used = 0, 0
+    for item in items:
+        size = len(dumps(item)) + (1 if kept else 0)
+        if used + size > room:
+            break
+        used += size
+        kept += 1
+    return kept
 
 
 def _items_schema(schema: Json, key: str) -> Json:
@@ -187,15 +193,14 @@ def _fit_object(value: dict[str, Json], budget: int, schema: Json, root: Json) -
             total -= sizes[key] + len(dumps(key)) + 2  # the key, its colon and a comma
         elided.append((key, sizes[key]))
     if total > budget:  # what was shortened still does not fit: fields the schema does not require go whole
-        total = _leave_out_optional(kept, required, budget, elided, sizes)
+        _leave_out_optional(kept, required, budget, elided, sizes)
     return Fitted(kept, dumps(kept), elided=tuple(elided))
 
 
 def _leave_out_optional(
     kept: dict[str, Json], required: set[str], budget: int, elided: list[tuple[str, int]], sizes: dict[str, int]
-) -> int:
-    """Leave out the largest fields not required until `kept` fits `budget` (or only required ones are left);
-    the new size of its text."""
+) -> None:
+    """Leave out the largest fields not required until `kept` fits `budget` (or only required ones are left)."""
     for key in sorted(kept, key=lambda name: -len(dumps(kept[name]))):
         if len(dumps(kept)) <= budget:
             break
@@ -203,7 +208,6 @@ def _leave_out_optional(
             del kept[key]
             if all(name != key for name, _ in elided):
                 elided.append((key, sizes[key]))
-    return len(dumps(kept))
 
 
 def _shortened(value: Json, room: int, schema: Json, root: Json) -> Json:
@@ -222,14 +226,7 @@ def _shortened(value: Json, room: int, schema: Json, root: Json) -> Json:
 def _first_items(items: list[Json], room: int, item_schema: Json, root: Json) -> list[Json]:
     """As many whole items from the start as fit `room` characters of JSON (the brackets included); when not
     even one does, the first one shortened if that fits, else none."""
-    kept: list[Json] = []
-    used = 2
-    for item in items:
-        size = len(dumps(item)) + (1 if kept else 0)
-        if used + size > room:
-            break
-        kept.append(item)
-        used += size
+    kept = items[: _whole_items(items, room - 2)]
     if kept or not items or room <= 2:
         return kept
     first = _shortened(items[0], room - 2, item_schema, root)  # one level down: the recursion ends
