@@ -13,7 +13,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from generator.diagnostics import Reporter
-from generator.openapi import DATA_KEYS, escape_token, json_pointer, operation_methods, ref_of, unescape_token
+from generator.openapi import (
+    DATA_KEYS,
+    escape_token,
+    is_extension,
+    json_pointer,
+    operation_methods,
+    ref_of,
+    unescape_token,
+)
 
 _COMPONENT_SECTIONS = (
     "schemas", "responses", "parameters", "examples", "requestBodies", "headers", "securitySchemes", "links",
@@ -37,10 +45,6 @@ _CALLBACKS = "callbacks"
 Trail = tuple["Trail", str] | str | None
 """Where a node sits: None for the document, a JSON pointer where a ref led, or (parent trail, key); a pointer
 is built only when a warning needs one."""
-
-
-def _is_extension(key: object) -> bool:
-    return isinstance(key, str) and key.startswith("x-")
 
 
 def pointer_of(trail: Trail) -> str:
@@ -195,10 +199,10 @@ class _MapRefs:
                 key in MAP_FIELDS
                 and type(value) is dict
                 and (ref := ref_of(value)) is not None
-                and not _is_extension(key)
+                and not is_extension(key)
             ):
                 value = self.inline(node, key, value, ref, trail)
-            if key in DATA_KEYS or _is_extension(key):
+            if key in DATA_KEYS or is_extension(key):
                 continue  # instance data; an extension is walked only where a ref leads
             if type(value) is dict:
                 self.push(value, (trail, key), key if key in MAP_FIELDS else "")

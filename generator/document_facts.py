@@ -12,7 +12,7 @@ from generator.ir import SecurityScheme
 from generator.name_sources import NAME_AIM, NameSource, product_words
 from generator.name_sources import choose as choose_source
 from generator.naming import shorten_names, unique_names
-from generator.openapi import HTTP_METHODS, json_list, json_object
+from generator.openapi import HTTP_METHODS, json_list, json_object, security_scheme_map
 from generator.operations import Operation
 
 
@@ -80,7 +80,7 @@ def security_schemes(document: Mapping[str, object]) -> tuple[SecurityScheme, ..
     """The spec's security schemes, those marked deprecated (OpenAPI 3.2) last so the server prefers the others;
     OAuth2 endpoints from the flows this server signs in with before the device authorization flow."""
     schemes: list[tuple[bool, SecurityScheme]] = []
-    for name, raw in _raw_schemes(document).items():
+    for name, raw in security_scheme_map(document).items():
         if not isinstance(raw, dict):
             continue
         flows = {k: v for k, v in json_object(raw.get("flows")).items() if isinstance(v, dict)}
@@ -103,11 +103,7 @@ def security_schemes(document: Mapping[str, object]) -> tuple[SecurityScheme, ..
 
 def deprecated_schemes(document: Mapping[str, object]) -> set[str]:
     """The names of the security schemes OpenAPI 3.2 marks deprecated."""
-    return {n for n, s in _raw_schemes(document).items() if isinstance(s, dict) and s.get("deprecated") is True}
-
-
-def _raw_schemes(document: Mapping[str, object]) -> dict[str, object]:
-    return json_object(json_object(document.get("components")).get("securitySchemes"))
+    return {n for n, s in security_scheme_map(document).items() if isinstance(s, dict) and s.get("deprecated") is True}
 
 
 def _override_name(config: GeneratorConfig, op: Operation) -> str:

@@ -133,3 +133,13 @@ def json_object(value: object) -> dict[str, object]:
 def json_list(value: object) -> list[object]:
     """The value when it is a JSON array (a list, the same one), else an empty list."""
     return value if isinstance(value, list) else []
+
+
+def is_extension(key: object) -> bool:
+    """Whether a key is a specification extension (`x-...`)."""
+    return isinstance(key, str) and key.startswith("x-")
+
+
+def security_scheme_map(document: Mapping[str, object]) -> dict[str, object]:
+    """`components/securitySchemes` of a document read as it came (empty when absent or not a mapping)."""
+    return json_object(json_object(document.get("components")).get("securitySchemes"))

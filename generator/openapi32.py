@@ -28,6 +28,7 @@ from generator.openapi import (
     json_pointer,
     member,
     operation_methods,
+    security_scheme_map,
 )
 
 LOWERED_VERSION = "3.1.1"
@@ -56,8 +57,7 @@ def lower_openapi32(document: dict[str, object], report: Reporter) -> None:
 def _security_schemes(document: dict[str, object], report: Reporter) -> None:
     """3.2's new security fields stay as written (the IR ranks deprecated schemes last); a scheme whose only flow
     is the device authorization flow is named, since the server signs in with the other flows."""
-    schemes = member(document.get("components"), "securitySchemes")
-    for name, scheme in schemes.items() if isinstance(schemes, dict) else ():
+    for name, scheme in security_scheme_map(document).items():
         flows = member(scheme, "flows")
         if isinstance(flows, dict) and list(flows) == ["deviceAuthorization"]:
             message = (

@@ -13,6 +13,7 @@ from generator.openapi import (
     SWAGGER_SCHEMA_KEYWORDS,
     SWAGGER_SCHEMA_LIST_KEYWORDS,
     SWAGGER_SCHEMA_MAP_KEYWORDS,
+    is_extension,
     json_pointer,
 )
 
@@ -121,7 +122,7 @@ def convert_swagger2(document: dict[str, object], reporter: Reporter) -> dict[st
         found = document.get("swagger")
         ctx.warn("unexpected-version", f"expected `swagger: '2.0'`, found {found!r}; converted as 2.0", ("swagger",))
     for key in document:
-        if key not in _TOP_LEVEL_KEYS and not _is_extension(key):
+        if key not in _TOP_LEVEL_KEYS and not is_extension(key):
             ctx.warn("unknown-field", f"`{key}` is not a Swagger 2.0 field; dropped", (key,))
 
     result: dict[str, object] = {"openapi": OPENAPI_VERSION}
@@ -255,18 +256,14 @@ def _servers(ctx: _Context, schemes: tuple[str, ...]) -> list[dict[str, object]]
 # --- generic copying and references ----------------------------------------------------------------------------
 
 
-def _is_extension(key: object) -> bool:
-    return isinstance(key, str) and key.startswith("x-")
-
-
 def _extensions(ctx: _Context, node: dict[str, object], location: Location) -> dict[str, object]:
     """The vendor extensions of a node, copied."""
-    return {key: _copy(ctx, value, (*location, key)) for key, value in node.items() if _is_extension(key)}
+    return {key: _copy(ctx, value, (*location, key)) for key, value in node.items() if is_extension(key)}
 
 
 def _warn_unknown_keys(ctx: _Context, node: dict[str, object], known: frozenset[str], location: Location) -> None:
     for key in node:
-        if key not in known and not _is_extension(key):
+        if key not in known and not is_extension(key):
             ctx.warn("unknown-field", f"`{key}` is not a Swagger 2.0 field here; dropped", (*location, key))
 
 
@@ -680,7 +677,7 @@ def _responses(ctx: _Context, value: object, location: Location, media_types: tu
     responses: dict[str, object] = {}
     for code, node in value.items():
         here = (*location, code)
-        if _is_extension(code):
+        if is_extension(code):
             responses[code] = _copy(ctx, node, here)
         elif not isinstance(node, dict):
             ctx.warn("invalid-field", f"response {code!r} must be a mapping; dropped", here)
@@ -713,7 +710,7 @@ def _paths(ctx: _Context, value: object) -> dict[str, object]:
     paths: dict[str, object] = {}
     for path, item in value.items():
         here = ("paths", path)
-        if _is_extension(path):
+        if is_extension(path):
             paths[path] = _copy(ctx, item, here)
         elif isinstance(item, dict):
             paths[path] = _path_item(ctx, item, here)

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from urllib.parse import urlsplit
 
 from generator.diagnostics import Reporter
-from generator.openapi import json_pointer, member, operation_methods
+from generator.openapi import json_pointer, member, operation_methods, security_scheme_map
 
 # What no URL holds as it is (RFC 3986 wants it percent-encoded) and what would let one break out of Markdown,
 # HTML, a string literal or a terminal line: white space, control and bidi characters, quotes, backslash, <, >.
@@ -112,10 +112,9 @@ def foreign_oauth_hosts(document: dict[str, object], server_urls: Iterable[str],
     hosts: the token endpoints receive the client secret and refresh tokens, the authorization URL is where
     people sign in. Relative endpoints are on the API's own host."""
     hosts = sorted({found for url in server_urls if (found := host(url))})
-    schemes = member(document.get("components"), "securitySchemes")
-    if not hosts or not isinstance(schemes, dict):
+    if not hosts:
         return
-    for name, scheme in schemes.items():
+    for name, scheme in security_scheme_map(document).items():
         flows = member(scheme, "flows")
         for flow, settings in flows.items() if isinstance(flows, dict) else ():
             for key in OAUTH_URLS:
