@@ -7,12 +7,15 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, NotRequired, TypedDict, get_args, get_origin, get_type_hints
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, get_args, get_origin, get_type_hints
 
 from generator.diagnostics import Diagnostic, GenerationError
 from generator.load import load_mapping
 from generator.openapi import json_list, json_object, json_pointer
 from generator.selection import Rule, Selection, parse_rules, parse_selection
+
+if TYPE_CHECKING:  # the runtime's own definition of the data it reads (templates/package/src/__package__/contract.py)
+    from __package__ import contract
 
 
 @dataclass(frozen=True)
@@ -42,14 +45,6 @@ DEFAULT_SYNONYMS = (("photo", "image"), ("picture", "image"))
 """Everyday words for what APIs commonly name otherwise; a config's `search_synonyms` adds to them."""
 
 
-class ErrorHintData(TypedDict):
-    """An error hint as the generated server reads it (`api.json`'s `errorHints`)."""
-
-    status: list[int]
-    hint: str
-    when: NotRequired[list[str]]
-
-
 @dataclass(frozen=True)
 class ErrorHint:
     """What an error of the API means and what to do, in the API's own terms: told when the status matches and
@@ -60,9 +55,9 @@ class ErrorHint:
     when: tuple[str, ...] = ()
 
     @property
-    def data(self) -> ErrorHintData:
+    def data(self) -> contract.ErrorHint:
         """As the generated server reads it (`api.json`)."""
-        found: ErrorHintData = {"status": list(self.status), "hint": self.hint}
+        found: contract.ErrorHint = {"status": list(self.status), "hint": self.hint}
         if self.when:
             found["when"] = list(self.when)
         return found

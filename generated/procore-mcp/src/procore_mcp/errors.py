@@ -80,12 +80,13 @@ def _server_failure(binding: contract.Binding) -> str:
 def hints(status: int, body: str) -> list[str]:
     """The API's own hints for this status (the config's `error_hints`): those whose words the body holds, or
     else the one that names no words."""
-    matching = [hint for hint in settings.API.get("errorHints", []) if status in hint["status"]]
+    known: list[contract.ErrorHint] = settings.API.get("errorHints", [])
+    matching = [hint for hint in known if status in hint["status"]]
     body = body.lower()
-    worded = [hint["hint"] for hint in matching if hint.get("when") and any(w in body for w in hint["when"])]
+    worded = [hint["hint"] for hint in matching if any(word in body for word in hint.get("when", []))]
     if worded:
-        return [str(text) for text in worded]
-    return [str(hint["hint"]) for hint in matching if not hint.get("when")][:1]
+        return worded
+    return [hint["hint"] for hint in matching if not hint.get("when")][:1]
 
 
 def field_errors(body: str) -> list[str]:

@@ -140,6 +140,15 @@ class Document(TypedDict):
     tools: list[Tool]
 
 
+class ErrorHint(TypedDict):
+    """One of `api.json`'s `errorHints` (the config's `error_hints`): what an error with one of these statuses
+    means, told when the body holds one of the `when` words (or always, when there are none)."""
+
+    status: list[int]
+    hint: str
+    when: NotRequired[list[str]]
+
+
 class PromptArgument(TypedDict):
     """One argument of a prompt, as prompts/list shows it."""
 
