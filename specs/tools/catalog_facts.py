@@ -75,6 +75,15 @@ def family(method: str, path: str) -> tuple[str, str]:
     return method, _VERSION.sub("/rest/", shape(path))
 
 
+def highest_versions(document: dict[str, Any]) -> dict[tuple[str, str], tuple[int, int]]:
+    """The highest API version each operation family (`family`) has in a document."""
+    highest: dict[tuple[str, str], tuple[int, int]] = {}
+    for method, path, _ in operations(document):
+        key = family(method, path)
+        highest[key] = max(highest.get(key, (0, 0)), version(path))
+    return highest
+
+
 def is_deprecated(operation: dict[str, Any]) -> bool:
     """Whether the catalog's text says the endpoint itself is deprecated (read, never copied)."""
     text = f"{operation.get('summary', '')} {operation.get('description', '')}"
@@ -154,15 +163,9 @@ def operation(method: str, path: str, raw: dict[str, Any], deprecated: bool) -> 
 def long_tail(catalog: dict[str, Any], ours: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """The facts document and the counts of what each rule did."""
     hand_written = {(m, shape(p)) for m, p, _ in operations(ours)}
-    our_versions: dict[tuple[str, str], tuple[int, int]] = {}
-    for method, path, _ in operations(ours):
-        key = family(method, path)
-        our_versions[key] = max(our_versions.get(key, (0, 0)), version(path))
+    our_versions = highest_versions(ours)
     listed = operations(catalog)
-    highest: dict[tuple[str, str], tuple[int, int]] = {}
-    for method, path, _ in listed:
-        key = family(method, path)
-        highest[key] = max(highest.get(key, (0, 0)), version(path))
+    highest = highest_versions(catalog)
     counts: dict[str, Any] = {"catalog": len(listed), "hand_written": 0, "newer_than_hand_written": [], "kept": 0}
     dropped: Counter[str] = Counter()
     deprecated: list[str] = []

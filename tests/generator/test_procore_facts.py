@@ -200,14 +200,7 @@ def _older_than_the_catalog(ours: dict[str, Any], catalog: dict[str, Any]) -> li
     """Hand-written operations of which the catalog has a newer version (the same method and path but for the
     `/rest/vX.Y/` segment and parameter names), unless a newer one is hand-written too."""
     extractor = _extractor()
-    current: dict[tuple[str, str], tuple[int, int]] = {}
-    for method, path, _ in extractor.operations(catalog):
-        key = extractor.family(method, path)
-        current[key] = max(current.get(key, (0, 0)), extractor.version(path))
-    newest: dict[tuple[str, str], tuple[int, int]] = {}
-    for method, path, _ in extractor.operations(ours):
-        key = extractor.family(method, path)
-        newest[key] = max(newest.get(key, (0, 0)), extractor.version(path))
+    current, newest = extractor.highest_versions(catalog), extractor.highest_versions(ours)
     return [
         f"{method.upper()} {path}: the catalog's current version is v{current[key][0]}.{current[key][1]}"
         for method, path, _ in extractor.operations(ours)
