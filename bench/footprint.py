@@ -10,7 +10,6 @@ call is answered (modes with search), and the peak until then; the median of RUN
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
 import subprocess
@@ -18,25 +17,13 @@ import sys
 import tempfile
 from pathlib import Path
 
+import raw_stdio  # bench/ is the script's folder, first on the path
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "generated" / "procore-mcp"
 RUNS = 3
 MODES = ("static", "hybrid", "catalog")
 
-_HELLO = [
-    {
-        "jsonrpc": "2.0",
-        "id": 1,
-        "method": "initialize",
-        "params": {
-            "protocolVersion": "2025-11-25",
-            "capabilities": {},
-            "clientInfo": {"name": "bench", "version": "1"},
-        },
-    },
-    {"jsonrpc": "2.0", "method": "notifications/initialized"},
-    {"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}},
-]
 _SEARCH = {
     "jsonrpc": "2.0",
     "id": 3,
@@ -61,15 +48,6 @@ def _memory_kb(pid: int) -> tuple[int, int]:
     return int(fields["VmRSS"].split()[0]), int(fields["VmHWM"].split()[0])
 
 
-def _answer(process: subprocess.Popen[bytes], number: int) -> bytes:
-    """The line that answers request `number` (notifications and other lines skipped)."""
-    assert process.stdout is not None
-    while True:
-        line = process.stdout.readline()
-        if not line or f'"id":{number}'.encode() in line.replace(b" ", b""):
-            return line
-
-
 def memory_after_listing(mode: str) -> tuple[int, int | None, int, int]:
     """Resident KB after tools/list, resident KB after a first search (None in static mode), peak KB, tools listed."""
     env = {
@@ -78,27 +56,14 @@ def memory_after_listing(mode: str) -> tuple[int, int | None, int, int]:
         "PROCORE_ACCESS_TOKEN": "bench",
         "PROCORE_MODE": mode,
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "procore_mcp"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    )
-    assert process.stdin is not None
+    process = raw_stdio.start([sys.executable, "-m", "procore_mcp"], env)
     try:
-        process.stdin.write((json.dumps(_HELLO[0]) + "\n").encode())
-        process.stdin.flush()
-        _answer(process, 1)
-        process.stdin.write("".join(json.dumps(message) + "\n" for message in _HELLO[1:]).encode())
-        process.stdin.flush()
-        listed = len(json.loads(_answer(process, 2))["result"]["tools"])
+        listed = len(raw_stdio.listed_tools(process))
         listing, _ = _memory_kb(process.pid)
         searched = None
         if mode != "static":
-            process.stdin.write((json.dumps(_SEARCH) + "\n").encode())
-            process.stdin.flush()
-            _answer(process, 3)
+            raw_stdio.send(process, _SEARCH)
+            raw_stdio.answer(process, 3)
             searched, _ = _memory_kb(process.pid)
         return listing, searched, _memory_kb(process.pid)[1], listed
     finally:

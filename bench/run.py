@@ -26,6 +26,7 @@ from typing import Any
 
 import anyio
 import httpx
+import raw_stdio  # bench/ is the script's folder, first on the path
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
@@ -115,38 +116,16 @@ def prompt_bytes(tools: list[dict[str, Any]]) -> int:
 Launch = tuple[list[str], dict[str, str]]
 """A server command and its environment."""
 
-_INITIALIZE = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "bench", "version": "1"}},
-}
-_THEN = [{"jsonrpc": "2.0", "method": "notifications/initialized"},
-         {"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}}]  # fmt: skip
-
 
 def _first_listing(command: list[str], env: dict[str, str]) -> tuple[float, list[dict[str, Any]]]:
     """Seconds from spawn to the complete tools/list response, read raw from stdout (no client parsing)."""
-    start = time.perf_counter()
-    process = subprocess.Popen(
-        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env
-    )
-    assert process.stdin is not None and process.stdout is not None
-    process.stdin.write((json.dumps(_INITIALIZE) + "\n").encode())
-    process.stdin.flush()
-    process.stdout.readline()
-    for message in _THEN:
-        process.stdin.write((json.dumps(message) + "\n").encode())
-    process.stdin.flush()
-    while True:
-        line = process.stdout.readline()
-        if not line or b'"id":2' in line.replace(b" ", b""):
-            break
-    seconds = time.perf_counter() - start
+    started = time.perf_counter()
+    process = raw_stdio.start(command, env)
+    tools = raw_stdio.listed_tools(process)
+    seconds = time.perf_counter() - started
     process.kill()
     process.wait()
     time.sleep(SETTLE)  # let the machine finish tearing the process down before the next one starts
-    tools: list[dict[str, Any]] = json.loads(line)["result"]["tools"]
     return seconds, tools
 
 
