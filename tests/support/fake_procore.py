@@ -15,6 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from tests.support.loopback import running
+
 CLIENT_ID = "test-client-id"
 CLIENT_SECRET = "test-client-secret-do-not-log"
 
@@ -486,12 +488,6 @@ class FakeProcore:
 def running_fake_procore() -> Iterator[FakeProcore]:
     """Start the fake on a free loopback port; stop it on exit."""
     server = _FakeServer()
-    thread = threading.Thread(target=server.serve_forever, name="fake-procore", daemon=True)
-    thread.start()
-    try:
+    with running(server, "fake-procore"):
         host, port = server.server_address[:2]
         yield FakeProcore(f"http://{host!s}:{port}", server.state)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)

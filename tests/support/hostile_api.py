@@ -18,7 +18,7 @@ from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
-from tests.support.loopback import QuietHandler
+from tests.support.loopback import QuietHandler, running
 
 API_KEY = "hostile-target-api-key-0123456789"
 CHUNK = b" " * 65536
@@ -159,11 +159,5 @@ class _Server(ThreadingHTTPServer):
 def running_hostile_api() -> Iterator[tuple[str, Seen]]:
     """The API on a free loopback port: its base URL (with `/api`) and what it sees."""
     server = _Server()
-    thread = threading.Thread(target=server.serve_forever, name="hostile-api", daemon=True)
-    thread.start()
-    try:
+    with running(server, "hostile-api"):
         yield f"http://127.0.0.1:{server.server_address[1]}/api", server.seen
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)

@@ -14,7 +14,7 @@ from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.support.loopback import QuietHandler
+from tests.support.loopback import QuietHandler, running
 
 API_KEY = "orders-api-key-0123456789"
 
@@ -102,11 +102,5 @@ class _Server(ThreadingHTTPServer):
 def running_orders_api() -> Iterator[tuple[str, OrdersState]]:
     """The API on a free loopback port: its base URL (with `/v1`) and its state."""
     server = _Server()
-    thread = threading.Thread(target=server.serve_forever, name="orders-api", daemon=True)
-    thread.start()
-    try:
+    with running(server, "orders-api"):
         yield f"http://127.0.0.1:{server.server_address[1]}/v1", server.state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
