@@ -1,6 +1,6 @@
 """Broken and hostile specs through the real command line: bad input gets a clear error and nothing is lost.
 
-Each case runs `python -m generator generate` in a subprocess on one spec from `tests/fixtures/hostile/` (or one
+Each case runs the command line (`python -m generator generate`, its `main` in this process) on one spec from `tests/fixtures/hostile/` (or one
 built here, when it is too big to commit), into an output folder that already holds a previous run. Either:
 
 - it is refused: exit 2, every stderr line a one-line error naming the file (and a JSON pointer when the problem
@@ -14,15 +14,15 @@ accepting it with `--snapshot-update`.
 
 from __future__ import annotations
 
+import faulthandler
 import io
 import json
 import re
 import shutil
-import subprocess
 import sys
 import tokenize
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ import pytest
 import yaml
 from syrupy.assertion import SnapshotAssertion
 
+from generator import cli
 from tests.conftest import ROOT
 from tests.support.generated import assert_imports
 
@@ -57,6 +58,7 @@ WARNING_LINE = re.compile(r"^<tmp>/\S.*?(:\d+)?: warning: .+ \[(?P<kind>[a-z0-9-
 SUMMARY_LINE = re.compile(r"^warnings by kind: [a-z0-9-]+: \d+(, [a-z0-9-]+: \d+)*$")
 # Text that must never run: the injection fixture tries to make the generated code `touch PWNED`.
 MARKER = "PWNED"
+WATCHDOG_SECONDS = 300
 
 
 # -- specs built at test time (too big, or with a name a repository should not hold) --------------------------
@@ -754,6 +756,21 @@ def _check_generated_package(out: Path, tmp_path: Path) -> dict[str, dict[str, A
     return tools
 
 
+def _run_command_line(arguments: list[str]) -> tuple[int, str, str]:
+    """`python -m generator *arguments`, run by the command line's own `main` in this process (a new interpreter
+    for each of these cases would double the module's time; tests/generator/test_cli.py runs the real one): the
+    exit code, stdout and stderr. A case still running after WATCHDOG_SECONDS ends the worker, with every
+    thread's stack on stderr, instead of holding up the suite."""
+    stdout, stderr = io.StringIO(), io.StringIO()
+    faulthandler.dump_traceback_later(WATCHDOG_SECONDS, exit=True)
+    try:
+        with redirect_stdout(stdout), redirect_stderr(stderr):
+            exit_code = cli.main(arguments)
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+    return exit_code, stdout.getvalue(), stderr.getvalue()
+
+
 @pytest.mark.parametrize("name", list(CASES))
 def test_hostile_spec(name: str, tmp_path: Path, snapshot: SnapshotAssertion) -> None:
     case = CASES[name]
@@ -765,30 +782,12 @@ def test_hostile_spec(name: str, tmp_path: Path, snapshot: SnapshotAssertion) ->
     config.write_text("output_schema: full  # the checks below read compiled output schemas in full\n")
     before = sorted(p.name for p in tmp_path.iterdir())
 
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "generator",
-            "generate",
-            "--spec",
-            str(spec),
-            "--out",
-            str(out),
-            "--config",
-            str(config),
-            *case.extra,
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
+    arguments = ["generate", "--spec", str(spec), "--out", str(out), "--config", str(config), *case.extra]
+    exit_code, stdout, stderr = _run_command_line(arguments)
 
-    lines = _stderr_lines(completed.stderr, tmp_path)
-    assert "Traceback" not in completed.stderr + completed.stdout
-    assert completed.returncode == case.exit_code, completed.stderr
+    lines = _stderr_lines(stderr, tmp_path)
+    assert "Traceback" not in stderr + stdout
+    assert exit_code == case.exit_code, stderr
     if case.exit_code == 2:
         assert lines, "an error is explained"
         kinds = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,11 +31,20 @@ class GeneratedPackage:
 
 def import_calls(out: Path, package: str) -> ModuleType:
     """The freshly generated package's `calls` module (any earlier import of a package so named forgotten)."""
+    return _import_fresh(out, package, "calls")
+
+
+def _forget(package: str) -> None:
     for name in [m for m in sys.modules if m == package or m.startswith(package + ".")]:
         del sys.modules[name]
+
+
+def _import_fresh(out: Path, package: str, module: str) -> ModuleType:
+    _forget(package)
     sys.path.insert(0, str(out / "src"))
+    importlib.invalidate_caches()  # the folder is new: the path finder must look at it again
     try:
-        return importlib.import_module(f"{package}.calls")
+        return importlib.import_module(f"{package}.{module}")
     finally:
         sys.path.remove(str(out / "src"))
 
@@ -55,19 +65,14 @@ def generate_and_import(spec: Path, out: Path, **config: Any) -> GeneratedPackag
 
 
 def assert_imports(out: Path, package: str, cwd: Path) -> dict[str, Any]:
-    """The generated server module imports in a fresh interpreter; return its parsed tools.json."""
-    import os
-    import subprocess
-
-    environment = {**os.environ, "PYTHONPATH": str(out / "src")}
-    completed = subprocess.run(
-        [sys.executable, "-c", f"import {package}.server"],
-        cwd=cwd,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stderr
+    """The generated server module imports (here, with `cwd` as the working folder, so that anything an import
+    ran would leave its traces there; then forgotten again); return its parsed tools.json."""
+    before = Path.cwd()
+    os.chdir(cwd)
+    try:
+        _import_fresh(out, package, "server")
+    finally:
+        os.chdir(before)
+        _forget(package)
     runtime: dict[str, Any] = json.loads((out / "src" / package / "tools.json").read_text(encoding="utf-8"))
     return runtime
