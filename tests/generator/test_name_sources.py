@@ -26,6 +26,24 @@ def test_a_short_verb_phrase_summary_names_the_tool(summary: str, expected: str)
 
 
 @pytest.mark.parametrize(
+    ("summary", "title"),
+    [
+        ("Returns a list of your coupons.", "List Your Coupons"),
+        ("Get List of Segments", "List Segments"),
+        ("List a list of all webhooks", "List Webhooks"),
+        ("Gets the full list of invoices", "List Invoices"),
+        ("Creates an envelope.", "Create an Envelope"),
+        ("List RFIs in a project", "List RFIs in a Project"),
+    ],
+)
+def test_a_summary_that_returns_a_list_of_things_is_titled_as_it_is_named(summary: str, title: str) -> None:
+    """The title says the list once, as the name does (not "List a List of Your Coupons")."""
+    source = from_summary(summary)
+    assert source is not None
+    assert title_from(source, list(source.words), summary) == title
+
+
+@pytest.mark.parametrize(
     "summary",
     [
         "NOTE: This Endpoint Requires an [admin API Key](../admin-api-keys)",  # markup, a link, a sentence
