@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from generator.naming import cased_words, split_words, title_case
 from generator.openapi import HTTP_METHODS
-from generator.outline import NOISE, scoped, singular
+from generator.outline import NOISE, Segment, scoped, singular
 from generator.outline import named_action as path_action
 from generator.outline import segments as path_segments
 from generator.text import strip_html
@@ -251,20 +251,32 @@ def from_path(method: str, path: str, scopes: Mapping[str, str] | None = None) -
     if method.lower() == "get" and not path.rstrip("/").endswith("}"):
         verb = "list"
     found, scope = scoped(path_segments(path), scopes or {})
-    words = [w for segment in found for w in (segment.singular if segment.one else segment.words)]
+    words = _said_once(found)
     said_last = ["in", scope] if scope else []
     fragment = split_words(path.split("#", 1)[1]) if "#" in path else []
     if fragment and fragment[0] in VERBS:
         words = [*fragment, *words, *said_last]
         return NameSource(tuple(words), " ".join(words), "path")
     if len(found) > 1 and path_action(found[-1], method.lower()) is not None:  # `/entries/{id}/restore`
-        last = len(found[-1].words)
-        words = [*words[-last:], *words[:-last], *said_last]
+        words = [*_said_once(found[-1:]), *_said_once(found[:-1]), *said_last]
     elif len(words) > 1 and words[-1] in VERBS and method.lower() == "post":  # `/mail/send`: the path says the verb
         words = [words[-1], *words[:-1], *said_last]
     else:
         words = [verb, *words, *fragment, *said_last]
     return NameSource(tuple(words), " ".join(words), "path")
+
+
+def _said_once(found: list[Segment]) -> list[str]:
+    """The segments' words in order, a segment that names one record in the singular, and the words a segment
+    opens with that the one before it ended with said once: `/generic_tools/{id}/generic_tool_items` -> generic
+    tool items, `/checklist/items/{id}/item_response` -> checklist item response, `/action_plans/plans` -> action
+    plans."""
+    words: list[str] = []
+    for segment in found:
+        said = list(segment.singular if segment.one else segment.words)
+        repeated = next((size for size in range(min(len(words), len(said)), 0, -1) if words[-size:] == said[:size]), 0)
+        words.extend(said[repeated:])
+    return words
 
 
 def choose(

@@ -95,6 +95,22 @@ def test_without_a_worded_source_the_description_then_the_route_names_the_tool()
     assert _name("", "", "put", "/files/{file_id}#add_shared_link") == "add_shared_link_file"
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "expected"),
+    [
+        ("get", "/generic_tools/{generic_tool_id}/generic_tool_items", "list_generic_tool_items"),
+        ("delete", "/checklist/items/{item_id}/item_response", "delete_checklist_item_response"),
+        ("get", "/action_plans/plans", "list_action_plans"),
+        ("get", "/change_events/{id}/change_event_lines", "list_change_event_lines"),
+        ("post", "/segments/{segment_id}/segment_items/bulk_destroy", "bulk_destroy_segment_items"),
+        ("get", "/send_ips/ips/{ip}/subusers", "list_send_ips_subusers"),
+        ("get", "/companies/{company_id}/users", "list_company_users"),  # no words repeated: all of them
+    ],
+)
+def test_words_a_path_segment_repeats_from_the_one_before_are_said_once(method: str, path: str, expected: str) -> None:
+    assert _name("", "", method, path) == expected
+
+
 def test_titles_are_plain_text_title_case_without_a_full_stop() -> None:
     assert plain_text("**NOTE:** see [the guide](../g) and `code` <b>now</b>") == "NOTE: see the guide and code now"
     source = choose("List RFIs in a project.", "", "get", "/x")
