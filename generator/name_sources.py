@@ -66,12 +66,6 @@ _NOISE = NOISE
 _A_LIST_OF = re.compile(
     r"(return|get|retrieve|fetch|list|show) (a |an |the )?((full|complete|paginated) )?list of (all )?"
 )
-_A_LIST_OF_SAID = re.compile(
-    r"(returns?|gets?|retrieves?|fetch(es)?|lists?|shows?) (a |an |the )?((full|complete|paginated) )?list of (all )?",
-    re.IGNORECASE,
-)
-"""`_A_LIST_OF` on a summary as written (its verb in any of its forms), for the title: "Returns a list of your
-coupons" is titled "List your coupons", as it is named."""
 _POSSESSIVE = re.compile(r"(?<=\w)['\u2019]s\b")
 _CAMEL_SEGMENTS = re.compile(r"[A-Z][A-Za-z0-9]*(_[A-Z][A-Za-z0-9]*)+")
 
@@ -202,9 +196,10 @@ def from_summary(summary: str) -> NameSource | None:
 
 def _summary_title(text: str, words: list[str]) -> str:
     """The summary as the title, with its verb as the name has it ("Creates a pet" -> "Create a pet")."""
-    said_list = _A_LIST_OF_SAID.match(text) if words[0] == "list" else None
-    if said_list is not None and said_list.end() < len(text):
-        return "List " + text[said_list.end() :]
+    based = _base_first(text)  # "Returns a list of your coupons" -> "Return a list of your coupons"
+    said_list = _A_LIST_OF.match(based.lower()) if words[0] == "list" else None
+    if said_list is not None and said_list.end() < len(based):
+        return "List " + based[said_list.end() :]  # as it is named: list your coupons
     if words[0] == split_words(text)[0]:
         return text
     return words[0].capitalize() + text[len(text.split()[0]) :]
